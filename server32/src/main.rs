@@ -1,0 +1,15 @@
+//! `server32`: the 32-bit host process of loadlib. The client starts it with the name
+//! of a bundled wrapper (`--module NAME`); see `loadlib::server` for writing your own.
+
+mod wrappers;
+
+use std::process::ExitCode;
+
+use loadlib::server::{entry, host};
+
+fn main() -> ExitCode {
+    host(&[
+        entry::<wrappers::echo::Echo>(),
+        entry::<wrappers::testlib::TestLib>(),
+    ])
+}

@@ -1,0 +1,4 @@
+//! The bundled wrappers, one per library.
+
+pub mod echo;
+pub mod testlib;

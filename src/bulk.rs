@@ -1,0 +1,154 @@
+//! Segments outside the rings: bulk segments for payloads too large for a ring (reused
+//! and grown, never created per call), and the reader's cache of mapped segments.
+
+use std::collections::HashMap;
+
+use crate::codec::{Block, BulkTarget, SegmentMap};
+use crate::error::{Error, Result};
+use crate::shm::Segment;
+use crate::sys;
+use crate::wire::{location, tag};
+
+/// Bulk segments grow in steps of this.
+const BULK_STEP: usize = 1 << 20;
+
+/// Name of a segment of `kind` (`q` client bulk, `p` server bulk, `a` shared array).
+pub fn segment_name(base: &str, location: u8, id: u32) -> String {
+    let kind = match location {
+        location::CLIENT_BULK => 'q',
+        location::SERVER_BULK => 'p',
+        _ => 'a',
+    };
+    format!("{base}-{kind}{id}")
+}
+
+/// The writer's bulk segment: one at a time, replaced by a larger one when too small.
+pub struct BulkWriter {
+    base: String,
+    location: u8,
+    generation: u32,
+    segment: Option<Segment>,
+}
+
+impl BulkWriter {
+    /// A writer that has not created a segment yet.
+    pub fn new(base: &str, location: u8) -> Self {
+        BulkWriter {
+            base: base.to_owned(),
+            location,
+            generation: 0,
+            segment: None,
+        }
+    }
+
+    /// A target of at least `need` bytes, growing (a new generation) if needed.
+    pub fn target(&mut self, need: usize) -> Result<BulkTarget> {
+        if self.segment.as_ref().is_none_or(|s| s.len() < need) {
+            let size = need.div_ceil(BULK_STEP).max(1) * BULK_STEP;
+            let size = size.max(self.segment.as_ref().map_or(0, |s| s.len() + s.len() / 2));
+            // Drop (and unlink) the old one first, so both never hold memory at once.
+            self.segment = None;
+            self.generation += 1;
+            let name = segment_name(&self.base, self.location, self.generation);
+            self.segment = Some(Segment::create(&name, size)?);
+        }
+        let s = self.segment.as_ref().expect("just ensured");
+        Ok(BulkTarget {
+            ptr: s.as_ptr(),
+            len: s.len(),
+            location: self.location,
+            generation: self.generation,
+        })
+    }
+
+    /// Bytes currently held.
+    pub fn size(&self) -> usize {
+        self.segment.as_ref().map_or(0, |s| s.len())
+    }
+}
+
+/// The reader's mapped segments: the peer's latest bulk generation, and shared arrays.
+pub struct SegmentCache {
+    base: String,
+    bulk: HashMap<u8, (u32, Segment)>,
+    shared: HashMap<u32, Segment>,
+}
+
+impl SegmentCache {
+    /// An empty cache for segments named after `base`.
+    pub fn new(base: &str) -> Self {
+        SegmentCache {
+            base: base.to_owned(),
+            bulk: HashMap::new(),
+            shared: HashMap::new(),
+        }
+    }
+
+    /// Maps every segment that `block`'s top-level descriptors name.
+    pub fn prepare(&mut self, block: &Block<'_>) -> Result<()> {
+        for i in 0..block.len() {
+            let d = block.desc(i);
+            if !matches!(d.tag, tag::STR | tag::BYTES | tag::ARRAY) {
+                continue;
+            }
+            match d.location {
+                location::CLIENT_BULK | location::SERVER_BULK => {
+                    if self
+                        .bulk
+                        .get(&d.location)
+                        .is_none_or(|(g, _)| *g != d.segment)
+                    {
+                        // A new generation replaces the old mapping.
+                        self.bulk.remove(&d.location);
+                        let seg = self.open(d.location, d.segment)?;
+                        self.bulk.insert(d.location, (d.segment, seg));
+                    }
+                }
+                location::SHARED if !self.shared.contains_key(&d.segment) => {
+                    let seg = self.open(location::SHARED, d.segment)?;
+                    self.shared.insert(d.segment, seg);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn open(&self, location: u8, id: u32) -> Result<Segment> {
+        let name = segment_name(&self.base, location, id);
+        let (uid, mode) = sys::shm_owner_and_mode(&name)
+            .map_err(|e| Error::SharedMemory(format!("segment {name}: {e}")))?;
+        if uid != sys::current_uid() || mode & 0o077 != 0 {
+            return Err(Error::SharedMemory(format!(
+                "segment {name} has owner {uid} and mode {mode:o}; refusing it"
+            )));
+        }
+        Segment::open(&name)
+    }
+
+    /// Forgets a shared array the client released.
+    pub fn release_shared(&mut self, id: u32) {
+        self.shared.remove(&id);
+    }
+
+    /// Number of segments mapped.
+    pub fn mapped(&self) -> usize {
+        self.bulk.len() + self.shared.len()
+    }
+}
+
+impl SegmentMap for SegmentCache {
+    fn segment(&self, location: u8, segment: u32) -> Option<(*mut u8, usize)> {
+        let s = match location {
+            location::SHARED => self.shared.get(&segment)?,
+            _ => {
+                let (g, s) = self.bulk.get(&location)?;
+                if *g != segment {
+                    return None;
+                }
+                s
+            }
+        };
+        Some((s.as_ptr(), s.len()))
+    }
+}

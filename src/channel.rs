@@ -1,0 +1,372 @@
+//! One side's end of the bridge: the mapped segment, the ring it sends on and the ring
+//! it receives from, and how records travel (in place, or through files).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use zerocopy::IntoBytes;
+
+use crate::bulk::BulkWriter;
+use crate::codec::{self, Block};
+use crate::error::{Error, Result};
+use crate::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
+use crate::ring::{Peeked, Ring};
+use crate::shm::Segment;
+use crate::value_ref::ValueRef;
+use crate::wake::{WaitError, PARK_SLICE};
+use crate::wire::{
+    align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
+    MAX_NAME_LEN, RECORD_ALIGN, RECORD_HEADER_SIZE,
+};
+
+/// How message bodies travel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// In place in the shared rings (and bulk segments): the fast path.
+    SharedMemory,
+    /// Through a request file and a reply file in a private directory, the way the
+    /// original Python tool exchanges data; the rings carry only doorbells.
+    File,
+}
+
+/// Which side of the bridge a channel is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Sends requests, receives replies.
+    Client,
+    /// Receives requests, sends replies.
+    Server,
+}
+
+/// A received record: where its bytes are.
+pub enum Incoming {
+    /// In the receive ring, in place.
+    Ring(Peeked),
+    /// In the channel's file buffer (`len` bytes).
+    File(usize),
+}
+
+/// A record's validated parts.
+pub struct RecordView<'a> {
+    /// The fixed header.
+    pub header: RecordHeader,
+    /// The name bytes (method, or error name).
+    pub name: &'a [u8],
+    /// The argument block (may be empty for control records).
+    pub block: &'a [u8],
+}
+
+impl<'a> RecordView<'a> {
+    /// Checks a record's header, name and block bounds.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        if bytes.len() < RECORD_HEADER_SIZE {
+            return Err(Error::Protocol(format!("record of {} bytes", bytes.len())));
+        }
+        let header = RecordHeader::read(bytes);
+        let name_len = header.name_len as usize;
+        if name_len > MAX_NAME_LEN || RECORD_HEADER_SIZE + name_len > bytes.len() {
+            return Err(Error::Protocol(format!(
+                "name of {name_len} bytes does not fit the record"
+            )));
+        }
+        let (b0, bl) = (header.block_offset as usize, header.block_len as usize);
+        if bl > 0
+            && (b0 < RECORD_HEADER_SIZE + name_len
+                || b0 % 8 != 0
+                || b0.checked_add(bl).is_none_or(|e| e > bytes.len()))
+        {
+            return Err(Error::Protocol(format!(
+                "block {b0}+{bl} is outside the {}-byte record",
+                bytes.len()
+            )));
+        }
+        Ok(RecordView {
+            header,
+            name: &bytes[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name_len],
+            block: &bytes[b0..b0 + bl],
+        })
+    }
+}
+
+/// One end of the bridge.
+pub struct Channel {
+    segment: Segment,
+    tx: Ring,
+    rx: Ring,
+    transport: Transport,
+    file_dir: Option<PathBuf>,
+    file_buf: Vec<u64>,
+    spin: Duration,
+    inline_limit: usize,
+    side: Side,
+}
+
+impl Channel {
+    /// A channel over a segment whose header has been validated.
+    pub fn new(
+        segment: Segment,
+        side: Side,
+        transport: Transport,
+        file_dir: Option<PathBuf>,
+    ) -> Self {
+        let base = segment.as_ptr();
+        // SAFETY: the segment starts with a SegmentHeader (validated by the caller).
+        let header = unsafe { &*(base as *const SegmentHeader) };
+        use std::sync::atomic::Ordering::Relaxed; // published before magic (Acquire seen)
+        let cap = header.ring_capacity.load(Relaxed);
+        let req_off = header.request_ring_offset.load(Relaxed) as usize;
+        let resp_off = header.response_ring_offset.load(Relaxed) as usize;
+        let spin = Duration::from_nanos(header.spin_ns.load(Relaxed));
+        // SAFETY: offsets and capacity were checked against the mapping's length by the
+        // caller; the control blocks are at fixed offsets inside the first page; one
+        // client and one server use the rings, each as one producer and one consumer.
+        let (req, resp) = unsafe {
+            (
+                Ring::new(
+                    base.add(REQUEST_CONTROL_OFFSET as usize).cast(),
+                    base.add(req_off),
+                    cap,
+                ),
+                Ring::new(
+                    base.add(RESPONSE_CONTROL_OFFSET as usize).cast(),
+                    base.add(resp_off),
+                    cap,
+                ),
+            )
+        };
+        let (tx, rx) = match side {
+            Side::Client => (req, resp),
+            Side::Server => (resp, req),
+        };
+        Channel {
+            segment,
+            tx,
+            rx,
+            transport,
+            file_dir,
+            file_buf: Vec::new(),
+            spin,
+            // A quarter of the ring: a few large payloads still leave room for others.
+            inline_limit: (cap / 4) as usize,
+            side,
+        }
+    }
+
+    /// The segment header.
+    pub fn header(&self) -> &SegmentHeader {
+        // SAFETY: see `new`.
+        unsafe { &*(self.segment.as_ptr() as *const SegmentHeader) }
+    }
+
+    /// The mapped segment.
+    pub fn segment(&self) -> &Segment {
+        &self.segment
+    }
+
+    /// The transport in use.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    fn file_path(&self, kind: u16) -> PathBuf {
+        let dir = self
+            .file_dir
+            .as_ref()
+            .expect("file transport has a directory");
+        dir.join(if kind == KIND_FILE_REQUEST {
+            "request.bin"
+        } else {
+            "reply.bin"
+        })
+    }
+
+    /// Sends a record of `kind` with a name and an argument block.
+    ///
+    /// `alive` is called while waiting for space and should fail if the peer is gone.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &self,
+        kind: u16,
+        seq: u64,
+        name: &[u8],
+        args: &[ValueRef<'_>],
+        bulk: &mut BulkWriter,
+        deadline: Option<Instant>,
+        alive: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        if name.len() > MAX_NAME_LEN {
+            return Err(Error::InvalidArgument(format!(
+                "name of {} bytes is longer than {MAX_NAME_LEN}",
+                name.len()
+            )));
+        }
+        let via_file = self.transport == Transport::File
+            && matches!(kind, KIND_REQUEST | KIND_REPLY | crate::wire::KIND_ERROR);
+        let inline_limit = if via_file {
+            usize::MAX
+        } else {
+            self.inline_limit
+        };
+        let plan = codec::plan(args, inline_limit).map_err(|e| Error::InvalidArgument(e.0))?;
+        let block_offset = align_up(RECORD_HEADER_SIZE + name.len(), RECORD_ALIGN);
+        let len = block_offset + plan.block_len;
+        let mut header = RecordHeader::new(kind, len as u32, seq);
+        header.name_len = name.len() as u32;
+        header.block_offset = block_offset as u32;
+        header.block_len = plan.block_len as u32;
+        if via_file {
+            let mut buf = vec![0u64; len.div_ceil(8)];
+            let bytes = &mut buf.as_mut_bytes()[..len];
+            fill(bytes, &header, name, block_offset, args, inline_limit, None)?;
+            std::fs::write(
+                self.file_path(if self.side == Side::Client {
+                    KIND_FILE_REQUEST
+                } else {
+                    KIND_FILE_REPLY
+                }),
+                bytes,
+            )?;
+            let door = if self.side == Side::Client {
+                KIND_FILE_REQUEST
+            } else {
+                KIND_FILE_REPLY
+            };
+            let mut bell = RecordHeader::new(door, RECORD_ALIGN as u32, seq);
+            bell.flags = 0;
+            return self.push(&bell, &[], 0, &[], usize::MAX, None, deadline, alive);
+        }
+        if len > self.tx.capacity() as usize || len > u32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "a record of {len} bytes does not fit a ring of {} bytes (lists and maps are sent inline; use arrays for bulk data)",
+                self.tx.capacity()
+            )));
+        }
+        let target = if plan.bulk_len > 0 {
+            Some(bulk.target(plan.bulk_len)?)
+        } else {
+            None
+        };
+        self.push(
+            &header,
+            name,
+            block_offset,
+            args,
+            inline_limit,
+            target.as_ref(),
+            deadline,
+            alive,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &self,
+        header: &RecordHeader,
+        name: &[u8],
+        block_offset: usize,
+        args: &[ValueRef<'_>],
+        inline_limit: usize,
+        bulk: Option<&codec::BulkTarget>,
+        deadline: Option<Instant>,
+        alive: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        let len = header.len as usize;
+        let tx = &self.tx;
+        match tx.space_signal().wait(
+            || tx.has_space(len),
+            self.spin,
+            deadline,
+            PARK_SLICE,
+            &mut *alive,
+        ) {
+            Ok(()) => {}
+            Err(WaitError::TimedOut) => {
+                return Err(Error::Protocol("timed out waiting for ring space".into()))
+            }
+            Err(WaitError::Dead(e)) => return Err(e),
+        }
+        // SAFETY: we are this ring's only producer and `has_space(len)` holds.
+        let dst = unsafe { tx.reserve(len) };
+        fill(dst, header, name, block_offset, args, inline_limit, bulk)?;
+        tx.publish(len);
+        Ok(())
+    }
+
+    /// Waits for the next record. `deadline = None` waits until `alive` fails.
+    pub fn recv(
+        &mut self,
+        deadline: Option<Instant>,
+        alive: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<Option<Incoming>> {
+        let rx = &self.rx;
+        match rx.data_signal().wait(
+            || rx.has_data(),
+            self.spin,
+            deadline,
+            PARK_SLICE,
+            &mut *alive,
+        ) {
+            Ok(()) => {}
+            Err(WaitError::TimedOut) => return Ok(None),
+            Err(WaitError::Dead(e)) => return Err(e),
+        }
+        let Some(p) = rx.peek().map_err(|c| Error::Protocol(c.0))? else {
+            return Ok(None); // only padding was published
+        };
+        let h = RecordHeader::read(rx.record(p));
+        if matches!(h.kind, KIND_FILE_REQUEST | KIND_FILE_REPLY) && self.file_dir.is_some() {
+            rx.release(p);
+            let data = std::fs::read(self.file_path(h.kind))?;
+            self.file_buf.clear();
+            self.file_buf.resize(data.len().div_ceil(8), 0);
+            self.file_buf.as_mut_bytes()[..data.len()].copy_from_slice(&data);
+            let view = RecordView::parse(&data)?;
+            if view.header.seq != h.seq {
+                return Err(Error::Protocol(format!(
+                    "file holds record {} but the doorbell rang for {}",
+                    view.header.seq, h.seq
+                )));
+            }
+            return Ok(Some(Incoming::File(data.len())));
+        }
+        Ok(Some(Incoming::Ring(p)))
+    }
+
+    /// The bytes of a received record.
+    pub fn bytes(&self, inc: &Incoming) -> &[u8] {
+        match *inc {
+            Incoming::Ring(p) => self.rx.record(p),
+            Incoming::File(len) => &self.file_buf.as_bytes()[..len],
+        }
+    }
+
+    /// Gives a received record's space back to the sender.
+    pub fn release(&self, inc: Incoming) {
+        if let Incoming::Ring(p) = inc {
+            self.rx.release(p);
+        }
+    }
+
+    /// Parses a received record's block.
+    pub fn block<'a>(view: &RecordView<'a>) -> Result<Block<'a>> {
+        Block::parse(view.block).map_err(|e| Error::Protocol(e.0))
+    }
+}
+
+fn fill(
+    dst: &mut [u8],
+    header: &RecordHeader,
+    name: &[u8],
+    block_offset: usize,
+    args: &[ValueRef<'_>],
+    inline_limit: usize,
+    bulk: Option<&codec::BulkTarget>,
+) -> Result<()> {
+    dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
+    dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
+    if header.block_len > 0 {
+        codec::write(args, &mut dst[block_offset..], inline_limit, bulk)
+            .map_err(|e| Error::InvalidArgument(e.0))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Converting a reply into the Rust type the caller asked for.
+
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::value::{Array, Value};
+
+/// A type a reply can be converted into, as in `client.request32::<f64>(…)`.
+///
+/// Numbers convert without loss (any integer that fits, `f32` to `f64`); `Vec<T>` takes
+/// an array of exactly `T` (flattened); [`Value`] takes anything.
+pub trait FromValue: Sized {
+    /// Converts, or says what arrived instead.
+    fn from_value(v: Value) -> Result<Self>;
+}
+
+fn wrong<T>(expected: &str, v: &Value) -> Result<T> {
+    Err(Error::ReplyType {
+        expected: expected.into(),
+        got: v.type_name(),
+    })
+}
+
+impl FromValue for Value {
+    fn from_value(v: Value) -> Result<Self> {
+        Ok(v)
+    }
+}
+
+impl FromValue for () {
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::None => Ok(()),
+            other => wrong("None", &other),
+        }
+    }
+}
+
+impl FromValue for bool {
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Bool(b) => Ok(b),
+            other => wrong("bool", &other),
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Str(s) => Ok(s),
+            other => wrong("str", &other),
+        }
+    }
+}
+
+impl FromValue for Array {
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Array(a) => Ok(a),
+            other => wrong("an array", &other),
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::None => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+macro_rules! numeric_from_value {
+    ($t:ident, $v:ident) => {
+        impl FromValue for $t {
+            fn from_value(v: Value) -> Result<Self> {
+                v.scalar_bits()
+                    .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
+                    .map_or_else(|| wrong(stringify!($t), &v), Ok)
+            }
+        }
+        impl FromValue for Vec<$t> {
+            fn from_value(v: Value) -> Result<Self> {
+                match v {
+                    Value::Array(a) => a.into_vec::<$t>().or_else(|a| {
+                        wrong(concat!("an array of ", stringify!($t)), &Value::Array(a))
+                    }),
+                    Value::Bytes(b) => <$t as Element>::vec_of(crate::value::ArrayData::U8(b))
+                        .or_else(|d| {
+                            wrong(
+                                concat!("an array of ", stringify!($t)),
+                                &Value::Array(Array::from_data(vec![d.len()], d).expect("1-D")),
+                            )
+                        }),
+                    other => wrong(concat!("an array of ", stringify!($t)), &other),
+                }
+            }
+        }
+    };
+}
+crate::for_each_dtype!(numeric_from_value);
+
+impl FromValue for Vec<Value> {
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::List(l) => Ok(l),
+            other => wrong("list", &other),
+        }
+    }
+}
+
+macro_rules! tuple_from_value {
+    ($n:literal: $($t:ident),*) => {
+        impl<$($t: FromValue),*> FromValue for ($($t,)*) {
+            #[allow(non_snake_case)]
+            fn from_value(v: Value) -> Result<Self> {
+                match v {
+                    Value::List(l) if l.len() == $n => {
+                        let mut it = l.into_iter();
+                        $(let $t = $t::from_value(it.next().expect("length checked"))?;)*
+                        Ok(($($t,)*))
+                    }
+                    other => wrong(concat!("a list of ", $n), &other),
+                }
+            }
+        }
+    };
+}
+tuple_from_value!(2: A, B);
+tuple_from_value!(3: A, B, C);
+tuple_from_value!(4: A, B, C, D);
+tuple_from_value!(5: A, B, C, D, E);
+tuple_from_value!(6: A, B, C, D, E, F);

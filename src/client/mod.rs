@@ -1,0 +1,312 @@
+//! The 64-bit side: [`Client64`] starts a server, sends requests and returns replies.
+
+mod builder;
+mod from_value;
+mod process;
+mod shared_array;
+mod startup;
+
+pub use builder::{Builder, ServerExe};
+pub use from_value::FromValue;
+pub use process::ServerOutput;
+pub use shared_array::SharedArray;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::bulk::{BulkWriter, SegmentCache};
+use crate::channel::{Channel, RecordView};
+use crate::codec::decode_value;
+use crate::error::{Error, Result};
+use crate::shm;
+use crate::value::Value;
+use crate::value_ref::{IntoArgs, ValueRef};
+use crate::wire::{location, KIND_ERROR, KIND_FREE, KIND_REPLY, KIND_SHUTDOWN};
+use process::ServerProcess;
+
+/// Largest payload total sent to a 32-bit server, whose address space is 4 GiB at most.
+const MAX_PAYLOAD_32: u64 = 1 << 31;
+
+/// A connection to a 32-bit server hosting a library wrapper.
+///
+/// Thread-safe: calls from several threads are serialised. Several clients, each with
+/// its own server, can run at once.
+///
+/// ```no_run
+/// use loadlib::Client64;
+/// let client = Client64::builder("echo").start()?;
+/// let sum: i32 = client.request32("add", (3i32, 14i32))?;
+/// assert_eq!(sum, 17);
+/// let back = client.call("echo", ("héllo",))?; // a generic call by name
+/// println!("{back}");
+/// let output = client.shutdown_server32()?; // what the server printed
+/// # Ok::<(), loadlib::Error>(())
+/// ```
+pub struct Client64 {
+    inner: Mutex<Inner>,
+    base: String,
+    pointer_width: u32,
+    request_timeout: Duration,
+    next_array_id: AtomicU32,
+    freed: Arc<Mutex<Vec<u32>>>,
+}
+
+struct Inner {
+    chan: Channel,
+    process: ServerProcess,
+    bulk: BulkWriter,
+    cache: SegmentCache,
+    seq: u64,
+    closed: bool,
+    file_dir: Option<PathBuf>,
+    shutdown_timeout: Duration,
+    output: Option<ServerOutput>,
+}
+
+impl Client64 {
+    /// A builder for a client that runs wrapper `module32` on the server.
+    pub fn builder(module32: &str) -> Builder {
+        Builder::new(module32)
+    }
+
+    /// Starts the bundled 32-bit server with wrapper `module32` and default settings.
+    pub fn new(module32: &str) -> Result<Client64> {
+        Builder::new(module32).start()
+    }
+
+    fn start(b: Builder) -> Result<Client64> {
+        let started = startup::start(&b)?;
+        Ok(Client64 {
+            base: started.base.clone(),
+            pointer_width: started.pointer_width,
+            request_timeout: b.request_timeout,
+            next_array_id: AtomicU32::new(1),
+            freed: Arc::default(),
+            inner: Mutex::new(Inner {
+                bulk: BulkWriter::new(&started.base, location::CLIENT_BULK),
+                cache: SegmentCache::new(&started.base),
+                chan: started.chan,
+                process: started.process,
+                seq: 0,
+                closed: false,
+                file_dir: started.file_dir,
+                shutdown_timeout: b.shutdown_timeout,
+                output: None,
+            }),
+        })
+    }
+
+    /// The server's pointer width: 32 for a real 32-bit server.
+    pub fn server_pointer_width(&self) -> u32 {
+        self.pointer_width
+    }
+
+    /// The server's process id.
+    pub fn server_pid(&self) -> u32 {
+        self.lock().process.pid()
+    }
+
+    /// The prefix of every shared-memory name this client uses (`/dev/shm/<name>…`).
+    pub fn segment_name(&self) -> &str {
+        &self.base
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Calls `method` on the server and converts the reply to `R`.
+    ///
+    /// `args` is a tuple of anything that converts into [`ValueRef`] (numbers, `bool`,
+    /// `&str`, slices and `Vec`s of numbers as 1-D arrays, [`ArrayRef`](crate::ArrayRef)
+    /// for n-D, `&SharedArray` / `&mut SharedArray` for zero-copy arrays), or a slice of
+    /// `ValueRef`.
+    pub fn request32<'a, R: FromValue>(&self, method: &str, args: impl IntoArgs<'a>) -> Result<R> {
+        R::from_value(self.call(method, args)?)
+    }
+
+    /// Calls `method` by name and returns the reply as a [`Value`].
+    pub fn call<'a>(&self, method: &str, args: impl IntoArgs<'a>) -> Result<Value> {
+        let list = args.into_args();
+        let args = list.as_ref();
+        if self.pointer_width == 32 {
+            let total: u64 = args.iter().map(payload_bytes).sum();
+            if total > MAX_PAYLOAD_32 {
+                return Err(Error::InvalidArgument(format!(
+                    "{total} bytes of arguments exceed what a 32-bit server can map ({MAX_PAYLOAD_32} bytes)"
+                )));
+            }
+        }
+        let freed: Vec<u32> =
+            std::mem::take(&mut *self.freed.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        if inner.closed {
+            return Err(Error::Closed);
+        }
+        let result = inner.round_trip(method, args, &freed, self.request_timeout);
+        if matches!(
+            result,
+            Err(Error::ServerCrashed { .. } | Error::Protocol(_))
+        ) {
+            inner.closed = true;
+        }
+        result
+    }
+
+    /// Allocates a zeroed array of `T` with `shape` in shared memory. Fill it in place and
+    /// pass `&array` (read-only) or `&mut array` (the server writes into it) with no copy.
+    pub fn alloc_array<T: crate::Element>(&self, shape: &[usize]) -> Result<SharedArray> {
+        let id = self.next_array_id.fetch_add(1, Ordering::Relaxed);
+        let limit = (self.pointer_width == 32).then_some(MAX_PAYLOAD_32);
+        SharedArray::create::<T>(&self.base, id, shape, limit, Arc::clone(&self.freed))
+    }
+
+    /// Stops the server gracefully (killing it after the shutdown timeout) and returns
+    /// what it printed. Every process and segment of this client is gone afterwards.
+    pub fn shutdown_server32(self) -> Result<ServerOutput> {
+        let out = self.lock().shutdown(&self.base);
+        Ok(out)
+    }
+}
+
+/// Bytes a value puts into shared memory.
+fn payload_bytes(v: &ValueRef<'_>) -> u64 {
+    match v {
+        ValueRef::Str(s) => s.len() as u64,
+        ValueRef::Bytes(b) => b.len() as u64,
+        ValueRef::Array(a) => a.as_bytes().len() as u64,
+        ValueRef::Shared(s) => s.len,
+        _ => 0,
+    }
+}
+
+impl Inner {
+    fn round_trip(
+        &mut self,
+        method: &str,
+        args: &[ValueRef<'_>],
+        freed: &[u32],
+        timeout: Duration,
+    ) -> Result<Value> {
+        let Inner {
+            chan,
+            process,
+            bulk,
+            cache,
+            seq,
+            ..
+        } = self;
+        let mut alive = || match process.try_status() {
+            Some(st) => Err(process.crash_error(st)),
+            None => Ok(()),
+        };
+        let deadline = Instant::now() + timeout;
+        let timed_out = || Error::ResponseTimeout {
+            method: method.to_owned(),
+            timeout,
+        };
+        for &id in freed {
+            chan.send(
+                KIND_FREE,
+                id as u64,
+                b"",
+                &[],
+                bulk,
+                Some(deadline),
+                &mut alive,
+            )?;
+        }
+        *seq += 1;
+        let want = *seq;
+        match chan.send(
+            crate::wire::KIND_REQUEST,
+            want,
+            method.as_bytes(),
+            args,
+            bulk,
+            Some(deadline),
+            &mut alive,
+        ) {
+            Err(Error::Protocol(m)) if m.contains("timed out") => return Err(timed_out()),
+            other => other?,
+        }
+        loop {
+            let Some(inc) = chan.recv(Some(deadline), &mut alive)? else {
+                if Instant::now() >= deadline {
+                    return Err(timed_out());
+                }
+                continue;
+            };
+            let view = RecordView::parse(chan.bytes(&inc))?;
+            let h = view.header;
+            if h.seq < want {
+                // The late reply to a request that timed out: never returned for this one.
+                chan.release(inc);
+                continue;
+            }
+            if h.seq != want {
+                return Err(Error::Protocol(format!(
+                    "reply {} arrived for request {want}",
+                    h.seq
+                )));
+            }
+            let block = Channel::block(&view)?;
+            cache.prepare(&block)?;
+            let value = decode_value(view.block, cache).map_err(|e| Error::Protocol(e.0));
+            let name = String::from_utf8_lossy(view.name).into_owned();
+            chan.release(inc);
+            return match h.kind {
+                KIND_REPLY => value,
+                KIND_ERROR => Err(Error::Server32 {
+                    name,
+                    message: match value? {
+                        Value::Str(s) => s,
+                        other => other.to_string(),
+                    },
+                }),
+                other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
+            };
+        }
+    }
+
+    fn shutdown(&mut self, base: &str) -> ServerOutput {
+        if let Some(out) = &self.output {
+            return out.clone();
+        }
+        if self.process.try_status().is_none() {
+            let Inner {
+                chan,
+                process,
+                bulk,
+                ..
+            } = self;
+            let mut alive = || match process.try_status() {
+                Some(_) => Err(Error::Closed),
+                None => Ok(()),
+            };
+            let deadline = Instant::now() + Duration::from_secs(1);
+            let _ = chan.send(KIND_SHUTDOWN, 0, b"", &[], bulk, Some(deadline), &mut alive);
+            if self.process.wait_for(self.shutdown_timeout).is_none() {
+                self.process.kill();
+            }
+        }
+        self.closed = true;
+        let out = self.process.output();
+        shm::unlink_all(base);
+        if let Some(d) = &self.file_dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        self.output = Some(out.clone());
+        out
+    }
+}
+
+impl Drop for Client64 {
+    fn drop(&mut self) {
+        let base = self.base.clone();
+        self.lock().shutdown(&base);
+    }
+}

@@ -1,0 +1,158 @@
+//! The server process: spawn it, collect what it prints, tell how it ended, stop it.
+
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::sys;
+
+/// Most bytes of each stream kept (the end is kept).
+const KEEP: usize = 1 << 20;
+
+/// What the server printed, and how it ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerOutput {
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+    /// How it ended, e.g. `exit status: 0`.
+    pub status: String,
+}
+
+/// A running server process with its output collected in the background.
+pub struct ServerProcess {
+    child: Child,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+    status: Option<ExitStatus>,
+}
+
+fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let mut v = into.lock().unwrap_or_else(|p| p.into_inner());
+            v.extend_from_slice(&buf[..n]);
+            if v.len() > 2 * KEEP {
+                let cut = v.len() - KEEP;
+                v.drain(..cut);
+            }
+        }
+    })
+}
+
+impl ServerProcess {
+    /// Spawns `cmd` with stdin closed and stdout/stderr collected.
+    pub fn spawn(mut cmd: Command, path: &str) -> Result<ServerProcess> {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|source| Error::Spawn {
+            path: path.to_owned(),
+            source,
+        })?;
+        let (out, err) = (Arc::default(), Arc::default());
+        let readers = vec![
+            collect(child.stdout.take().expect("piped"), Arc::clone(&out)),
+            collect(child.stderr.take().expect("piped"), Arc::clone(&err)),
+        ];
+        Ok(ServerProcess {
+            child,
+            stdout: out,
+            stderr: err,
+            readers,
+            status: None,
+        })
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// How it ended, if it has.
+    pub fn try_status(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none() {
+            self.status = self.child.try_wait().ok().flatten();
+        }
+        self.status
+    }
+
+    /// Waits up to `timeout` for it to end.
+    pub fn wait_for(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let end = Instant::now() + timeout;
+        loop {
+            if let Some(s) = self.try_status() {
+                return Some(s);
+            }
+            if Instant::now() >= end {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Kills it (if still running) and reaps it.
+    pub fn kill(&mut self) -> Option<ExitStatus> {
+        if self.try_status().is_none() {
+            let _ = self.child.kill();
+            self.status = self.child.wait().ok();
+        }
+        self.status
+    }
+
+    /// Joins the output readers (the process must have ended) and returns its output.
+    pub fn output(&mut self) -> ServerOutput {
+        for r in self.readers.drain(..) {
+            let _ = r.join();
+        }
+        ServerOutput {
+            stdout: self.text(&self.stdout),
+            stderr: self.text(&self.stderr),
+            status: self
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "running".into()),
+        }
+    }
+
+    fn text(&self, v: &Arc<Mutex<Vec<u8>>>) -> String {
+        String::from_utf8_lossy(&v.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+
+    /// The last `lines` lines of stderr so far.
+    pub fn stderr_tail(&mut self, lines: usize) -> String {
+        if self.status.is_some() {
+            // Let the reader drain what the dead process left in the pipe.
+            for r in self.readers.drain(..) {
+                let _ = r.join();
+            }
+        }
+        let all = self.text(&self.stderr);
+        let v: Vec<&str> = all.lines().collect();
+        v[v.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// The error for a server that ended unexpectedly with `status`.
+    pub fn crash_error(&mut self, status: ExitStatus) -> Error {
+        let signal = sys::exit_signal(&status);
+        let how = match signal {
+            Some(s) => format!("killed by signal {s} ({})", sys::signal_name(s)),
+            None => status.to_string(),
+        };
+        Error::ServerCrashed {
+            signal,
+            code: status.code(),
+            how,
+            stderr: self.stderr_tail(40),
+        }
+    }
+}

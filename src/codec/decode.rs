@@ -1,0 +1,279 @@
+//! Reading argument blocks. Nothing read from shared memory is trusted: every count,
+//! offset, length, rank, dtype and string is checked before use.
+
+use std::borrow::Cow;
+
+use zerocopy::FromBytes;
+
+use crate::dtype::DType;
+use crate::value::Value;
+use crate::value_ref::{ArrayMut, ArrayRef, Shape, ValueRef};
+use crate::wire::{
+    location, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PREFIX, FLAG_WRITABLE, MAX_ARGS, MAX_RANK,
+};
+
+/// Deepest nesting of lists and maps accepted.
+const MAX_DEPTH: usize = 64;
+
+/// A block or value that breaks the format.
+#[derive(Debug, Clone)]
+pub struct DecodeError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, DecodeError> {
+    Err(DecodeError(msg.into()))
+}
+
+/// Resolves payloads that live outside the record.
+pub trait SegmentMap {
+    /// Start and length of the mapped segment at `location` with id `segment`.
+    fn segment(&self, location: u8, segment: u32) -> Option<(*mut u8, usize)>;
+}
+
+/// A map with no segments: every out-of-record payload is an error.
+pub struct NoSegments;
+impl SegmentMap for NoSegments {
+    fn segment(&self, _: u8, _: u32) -> Option<(*mut u8, usize)> {
+        None
+    }
+}
+
+/// A parsed argument block, borrowing its bytes.
+#[derive(Clone, Copy)]
+pub struct Block<'a> {
+    bytes: &'a [u8],
+    count: usize,
+}
+
+impl<'a> Block<'a> {
+    /// Checks the block's prefix and descriptor table.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        if bytes.len() < BLOCK_PREFIX {
+            return err(format!(
+                "block of {} bytes is shorter than its prefix",
+                bytes.len()
+            ));
+        }
+        let count = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes")) as usize;
+        if count > MAX_ARGS {
+            return err(format!("block claims {count} values, more than {MAX_ARGS}"));
+        }
+        if BLOCK_PREFIX + count * ARG_DESC_SIZE > bytes.len() {
+            return err(format!(
+                "{count} descriptors do not fit in a block of {} bytes",
+                bytes.len()
+            ));
+        }
+        Ok(Block { bytes, count })
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the block holds no values.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The descriptor of value `i` (`i < len()`).
+    pub fn desc(&self, i: usize) -> ArgDesc {
+        let at = BLOCK_PREFIX + i * ARG_DESC_SIZE;
+        ArgDesc::read_from_bytes(&self.bytes[at..at + ARG_DESC_SIZE]).expect("checked in parse")
+    }
+
+    fn shape(&self, d: &ArgDesc) -> Result<Shape, DecodeError> {
+        let rank = d.rank as usize;
+        if rank > MAX_RANK {
+            return err(format!("array rank {rank} exceeds {MAX_RANK}"));
+        }
+        let at = d.shape_offset as usize;
+        let end = at.checked_add(rank * 8).filter(|&e| e <= self.bytes.len());
+        let Some(end) = end else {
+            return err(format!("shape at {at} (rank {rank}) is outside the block"));
+        };
+        let dims = self.bytes[at..end]
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        Ok(Shape::from_u64(dims).expect("rank checked"))
+    }
+
+    /// Start and length of a payload, bounds-checked.
+    fn payload(
+        &self,
+        d: &ArgDesc,
+        segs: &'a dyn SegmentMap,
+    ) -> Result<(*mut u8, usize), DecodeError> {
+        let (base, size) = match d.location {
+            location::INLINE => (self.bytes.as_ptr() as *mut u8, self.bytes.len()),
+            location::CLIENT_BULK | location::SERVER_BULK | location::SHARED => {
+                match segs.segment(d.location, d.segment) {
+                    Some(s) => s,
+                    None => {
+                        return err(format!(
+                            "payload names segment {} at location {} which is not mapped",
+                            d.segment, d.location
+                        ))
+                    }
+                }
+            }
+            other => return err(format!("unknown payload location {other}")),
+        };
+        let (off, len) = (d.value, d.len);
+        if off > size as u64 || len > size as u64 - off {
+            return err(format!(
+                "payload {off}+{len} is outside its {size}-byte area"
+            ));
+        }
+        // SAFETY: `off + len <= size` and `base..base+size` is mapped for 'a.
+        Ok((unsafe { base.add(off as usize) }, len as usize))
+    }
+
+    fn bytes_of(&self, d: &ArgDesc, segs: &'a dyn SegmentMap) -> Result<&'a [u8], DecodeError> {
+        let (p, len) = self.payload(d, segs)?;
+        // SAFETY: bounds checked by `payload`; the memory stays mapped and unchanged by the
+        // peer while this record is being handled (protocol: the sender does not touch a
+        // published record or its payloads until the reply arrives).
+        Ok(unsafe { std::slice::from_raw_parts(p, len) })
+    }
+
+    /// Value `i`, borrowing the block and segments. Writable arrays become
+    /// [`ValueRef::ArrayMut`]; call [`check_overlaps`](Self::check_overlaps) first.
+    pub fn get(&self, i: usize, segs: &'a dyn SegmentMap) -> Result<ValueRef<'a>, DecodeError> {
+        self.get_at(i, segs, 0)
+    }
+
+    fn get_at(
+        &self,
+        i: usize,
+        segs: &'a dyn SegmentMap,
+        depth: usize,
+    ) -> Result<ValueRef<'a>, DecodeError> {
+        if i >= self.count {
+            return err(format!(
+                "value {i} requested from a block of {}",
+                self.count
+            ));
+        }
+        let d = self.desc(i);
+        if d.flags & FLAG_WRITABLE != 0 && (d.tag != tag::ARRAY || d.location != location::SHARED) {
+            return err("only shared arrays may be writable");
+        }
+        Ok(match d.tag {
+            tag::NONE => ValueRef::None,
+            tag::BOOL => match d.value {
+                0 => ValueRef::Bool(false),
+                1 => ValueRef::Bool(true),
+                v => return err(format!("bool with value {v}")),
+            },
+            tag::SCALAR => {
+                let dt = dtype(d.dtype)?;
+                ValueRef::from_scalar_bits(dt, d.value)
+            }
+            tag::STR => match std::str::from_utf8(self.bytes_of(&d, segs)?) {
+                Ok(s) => ValueRef::Str(s),
+                Err(e) => return err(format!("string argument {i} is not valid UTF-8: {e}")),
+            },
+            tag::BYTES => ValueRef::Bytes(self.bytes_of(&d, segs)?),
+            tag::ARRAY => {
+                let dt = dtype(d.dtype)?;
+                let shape = self.shape(&d)?;
+                let want = shape
+                    .elements()
+                    .and_then(|n| n.checked_mul(dt.size() as u64))
+                    .filter(|&n| n <= isize::MAX as u64);
+                if want != Some(d.len) {
+                    return err(format!(
+                        "array of shape {shape:?} and dtype {dt} needs {want:?} bytes, descriptor says {}",
+                        d.len
+                    ));
+                }
+                let (p, len) = self.payload(&d, segs)?;
+                if p as usize % dt.size() != 0 {
+                    return err(format!("array payload at {p:p} is not aligned for {dt}"));
+                }
+                if d.flags & FLAG_WRITABLE != 0 {
+                    // SAFETY: bounds and alignment checked; exclusivity among this block's
+                    // views is checked by `check_overlaps`; the client does not touch the
+                    // array until the reply arrives.
+                    ValueRef::ArrayMut(unsafe { ArrayMut::from_raw(dt, shape, p, len) })
+                } else {
+                    // SAFETY: as in `bytes_of`.
+                    let bytes = unsafe { std::slice::from_raw_parts(p, len) };
+                    ValueRef::Array(ArrayRef::from_raw(dt, shape, bytes))
+                }
+            }
+            tag::LIST | tag::MAP => {
+                if depth >= MAX_DEPTH {
+                    return err(format!("lists nested deeper than {MAX_DEPTH}"));
+                }
+                if d.location != location::INLINE {
+                    return err("lists and maps must be inline");
+                }
+                let nested = Block::parse(self.bytes_of(&d, segs)?)?;
+                let mut values = Vec::with_capacity(nested.count);
+                for j in 0..nested.count {
+                    values.push(nested.get_at(j, &NoSegments, depth + 1)?.to_value());
+                }
+                if d.tag == tag::LIST {
+                    ValueRef::List(Cow::Owned(values))
+                } else {
+                    if values.len() % 2 != 0 {
+                        return err("a map block must hold key, value pairs");
+                    }
+                    let mut pairs = Vec::with_capacity(values.len() / 2);
+                    let mut it = values.into_iter();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        let Value::Str(k) = k else {
+                            return err(format!("map key of type {}", k.type_name()));
+                        };
+                        pairs.push((k, v));
+                    }
+                    ValueRef::Map(Cow::Owned(pairs))
+                }
+            }
+            other => return err(format!("unknown value tag {other}")),
+        })
+    }
+
+    /// Rejects a block in which a writable array overlaps another array of the block.
+    pub fn check_overlaps(&self) -> Result<(), DecodeError> {
+        for i in 0..self.count {
+            let a = self.desc(i);
+            if a.flags & FLAG_WRITABLE == 0 {
+                continue;
+            }
+            for j in 0..self.count {
+                let b = self.desc(j);
+                if i == j
+                    || b.tag != tag::ARRAY
+                    || (b.location, b.segment) != (a.location, a.segment)
+                {
+                    continue;
+                }
+                let (a0, a1) = (a.value, a.value.saturating_add(a.len));
+                let (b0, b1) = (b.value, b.value.saturating_add(b.len));
+                if a0 < b1 && b0 < a1 {
+                    return err(format!("writable argument {i} overlaps argument {j}"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn dtype(code: u8) -> Result<DType, DecodeError> {
+    DType::from_code(code).ok_or_else(|| DecodeError(format!("unknown dtype code {code}")))
+}
+
+/// Decodes a block that holds exactly one value into an owned [`Value`].
+pub fn decode_value(bytes: &[u8], segs: &dyn SegmentMap) -> Result<Value, DecodeError> {
+    let block = Block::parse(bytes)?;
+    if block.len() != 1 {
+        return err(format!(
+            "a reply block must hold one value, it holds {}",
+            block.len()
+        ));
+    }
+    Ok(block.get_at(0, segs, 0)?.to_value())
+}

@@ -1,0 +1,231 @@
+//! Writing argument blocks: a sizing pass, then a writing pass that makes the same
+//! inline-or-bulk decision for every payload.
+
+use zerocopy::IntoBytes;
+
+use super::{Item, PayloadKind};
+use crate::value_ref::ValueRef;
+use crate::wire::{
+    align_up, location, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PREFIX, FLAG_WRITABLE, MAX_ARGS,
+    MAX_RANK, PAYLOAD_ALIGN,
+};
+
+/// Sizes of an encoded block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Bytes of the block itself (a multiple of 64).
+    pub block_len: usize,
+    /// Bytes needed in the bulk segment (0 when everything is inline).
+    pub bulk_len: usize,
+}
+
+/// A place for payloads too large to go inline.
+pub struct BulkTarget {
+    /// Start of the mapped bulk segment (64-aligned).
+    pub ptr: *mut u8,
+    /// Its length.
+    pub len: usize,
+    /// [`location::CLIENT_BULK`] or [`location::SERVER_BULK`].
+    pub location: u8,
+    /// The segment's generation.
+    pub generation: u32,
+}
+
+/// An argument list that cannot be encoded.
+#[derive(Debug)]
+pub struct EncodeError(pub String);
+
+/// Items of the block, in order.
+fn items<'v>(args: &'v [ValueRef<'v>]) -> impl Iterator<Item = Item<'v>> + Clone {
+    args.iter().map(Item::Ref)
+}
+
+fn layout<'v>(
+    list: impl Iterator<Item = Item<'v>> + Clone,
+    inline_limit: usize,
+) -> Result<Plan, EncodeError> {
+    let (mut n, mut ranks) = (0usize, 0usize);
+    for it in list.clone() {
+        n += 1;
+        ranks += it.rank();
+        if it.rank() > MAX_RANK {
+            return Err(EncodeError(format!(
+                "array rank {} exceeds {MAX_RANK}",
+                it.rank()
+            )));
+        }
+    }
+    if n > MAX_ARGS {
+        return Err(EncodeError(format!(
+            "{n} values in one list exceed {MAX_ARGS}"
+        )));
+    }
+    let mut cursor = align_up(BLOCK_PREFIX + n * ARG_DESC_SIZE + ranks * 8, PAYLOAD_ALIGN);
+    let mut bulk = 0usize;
+    for it in list {
+        match it.payload() {
+            PayloadKind::None | PayloadKind::Shared => {}
+            PayloadKind::Bytes(b) => {
+                if b.len() > inline_limit {
+                    bulk = align_up(bulk, PAYLOAD_ALIGN) + b.len();
+                } else {
+                    cursor = align_up(cursor + b.len(), PAYLOAD_ALIGN);
+                }
+            }
+            PayloadKind::Nested(children) => {
+                let p = layout(children.iter(), usize::MAX)?;
+                cursor += p.block_len;
+            }
+        }
+    }
+    Ok(Plan {
+        block_len: cursor,
+        bulk_len: align_up(bulk, PAYLOAD_ALIGN),
+    })
+}
+
+/// Sizes the block for `args`; payloads longer than `inline_limit` go to bulk.
+pub fn plan(args: &[ValueRef<'_>], inline_limit: usize) -> Result<Plan, EncodeError> {
+    layout(items(args), inline_limit)
+}
+
+/// Writes the block for `args` into `dst` (exactly `plan.block_len` bytes), and bulk
+/// payloads into `bulk`. Must be called with the `inline_limit` given to [`plan`].
+pub fn write(
+    args: &[ValueRef<'_>],
+    dst: &mut [u8],
+    inline_limit: usize,
+    bulk: Option<&BulkTarget>,
+) -> Result<(), EncodeError> {
+    write_list(items(args), dst, inline_limit, bulk)
+}
+
+fn write_list<'v>(
+    list: impl Iterator<Item = Item<'v>> + Clone,
+    dst: &mut [u8],
+    inline_limit: usize,
+    bulk: Option<&BulkTarget>,
+) -> Result<(), EncodeError> {
+    let n = list.clone().count();
+    let ranks: usize = list.clone().map(|it| it.rank()).sum();
+    dst[..4].copy_from_slice(&(n as u32).to_le_bytes());
+    dst[4..8].fill(0);
+    let mut shape_cursor = BLOCK_PREFIX + n * ARG_DESC_SIZE;
+    let mut cursor = align_up(shape_cursor + ranks * 8, PAYLOAD_ALIGN);
+    let mut bulk_cursor = 0usize;
+    for (i, it) in list.enumerate() {
+        let mut d = it.descriptor();
+        if let Some(shape) = it.shape() {
+            d.shape_offset = shape_cursor as u32;
+            for &dim in shape.dims() {
+                dst[shape_cursor..shape_cursor + 8].copy_from_slice(&dim.to_le_bytes());
+                shape_cursor += 8;
+            }
+        }
+        match it.payload() {
+            PayloadKind::None | PayloadKind::Shared => {}
+            PayloadKind::Bytes(b) => {
+                d.len = b.len() as u64;
+                if b.len() > inline_limit {
+                    let target = bulk
+                        .ok_or_else(|| EncodeError("no bulk segment for a large payload".into()))?;
+                    bulk_cursor = align_up(bulk_cursor, PAYLOAD_ALIGN);
+                    if bulk_cursor + b.len() > target.len {
+                        return Err(EncodeError("bulk segment smaller than planned".into()));
+                    }
+                    // SAFETY: in bounds of the mapped bulk segment (checked above); the
+                    // peer reads it only after the record that names it is published.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            b.as_ptr(),
+                            target.ptr.add(bulk_cursor),
+                            b.len(),
+                        )
+                    };
+                    d.location = target.location;
+                    d.segment = target.generation;
+                    d.value = bulk_cursor as u64;
+                    bulk_cursor += b.len();
+                } else {
+                    dst[cursor..cursor + b.len()].copy_from_slice(b);
+                    d.value = cursor as u64;
+                    cursor = align_up(cursor + b.len(), PAYLOAD_ALIGN);
+                }
+            }
+            PayloadKind::Nested(children) => {
+                let p = layout(children.iter(), usize::MAX)?;
+                write_list(
+                    children.iter(),
+                    &mut dst[cursor..cursor + p.block_len],
+                    usize::MAX,
+                    None,
+                )?;
+                d.value = cursor as u64;
+                d.len = p.block_len as u64;
+                cursor += p.block_len;
+            }
+        }
+        let at = BLOCK_PREFIX + i * ARG_DESC_SIZE;
+        dst[at..at + ARG_DESC_SIZE].copy_from_slice(d.as_bytes());
+    }
+    Ok(())
+}
+
+impl Item<'_> {
+    fn descriptor(&self) -> ArgDesc {
+        match self {
+            Item::Key(_) => ArgDesc {
+                tag: tag::STR,
+                ..ArgDesc::default()
+            },
+            Item::Ref(v) => descriptor_of(v),
+            Item::Val(v) => descriptor_of(&ValueRef::from(*v)),
+        }
+    }
+}
+
+fn descriptor_of(v: &ValueRef<'_>) -> ArgDesc {
+    let mut d = ArgDesc::default();
+    {
+        match v {
+            ValueRef::None => d.tag = tag::NONE,
+            ValueRef::Bool(b) => {
+                d.tag = tag::BOOL;
+                d.value = *b as u64;
+            }
+            ValueRef::Str(_) => d.tag = tag::STR,
+            ValueRef::Bytes(_) => d.tag = tag::BYTES,
+            ValueRef::Array(a) => {
+                d.tag = tag::ARRAY;
+                d.dtype = a.dtype().code();
+                d.rank = a.shape().rank() as u8;
+            }
+            ValueRef::ArrayMut(a) => {
+                d.tag = tag::ARRAY;
+                d.dtype = a.dtype().code();
+                d.rank = a.shape().rank() as u8;
+            }
+            ValueRef::Shared(s) => {
+                d.tag = tag::ARRAY;
+                d.dtype = s.dtype.code();
+                d.rank = s.shape.rank() as u8;
+                d.location = location::SHARED;
+                d.segment = s.id;
+                d.value = 0;
+                d.len = s.len;
+                d.flags = if s.writable { FLAG_WRITABLE } else { 0 };
+            }
+            ValueRef::List(_) => d.tag = tag::LIST,
+            ValueRef::Map(_) => d.tag = tag::MAP,
+            scalar => {
+                let (dt, bits) = scalar
+                    .scalar_bits()
+                    .expect("remaining variants are scalars");
+                d.tag = tag::SCALAR;
+                d.dtype = dt.code();
+                d.value = bits;
+            }
+        }
+    }
+    d
+}

@@ -1,0 +1,92 @@
+//! Encoding and decoding argument blocks (see [`crate::wire`] for the format).
+
+mod decode;
+mod encode;
+
+pub use decode::{decode_value, Block, DecodeError, SegmentMap};
+pub use encode::{plan, write, BulkTarget, EncodeError, Plan};
+
+use crate::value::Value;
+use crate::value_ref::{Shape, ValueRef};
+
+/// One item of a block being encoded: a borrowed value, an owned one inside a list or
+/// map, or a map key.
+#[derive(Clone, Copy)]
+pub(crate) enum Item<'v> {
+    Ref(&'v ValueRef<'v>),
+    Val(&'v Value),
+    Key(&'v str),
+}
+
+/// The items of a nested block (a list, or a map's keys and values).
+#[derive(Clone, Copy)]
+pub(crate) enum Children<'v> {
+    List(&'v [Value]),
+    Map(&'v [(String, Value)]),
+}
+
+impl<'v> Children<'v> {
+    fn iter(self) -> impl Iterator<Item = Item<'v>> + Clone {
+        let (list, map): (&[Value], &[(String, Value)]) = match self {
+            Children::List(l) => (l, &[]),
+            Children::Map(m) => (&[], m),
+        };
+        list.iter()
+            .map(Item::Val)
+            .chain(map.iter().flat_map(|(k, v)| [Item::Key(k), Item::Val(v)]))
+    }
+}
+
+/// What an item carries besides its descriptor.
+pub(crate) enum PayloadKind<'v> {
+    None,
+    Bytes(&'v [u8]),
+    Nested(Children<'v>),
+    Shared,
+}
+
+impl<'v> Item<'v> {
+    fn shape(&self) -> Option<Shape> {
+        match self {
+            Item::Ref(ValueRef::Array(a)) => Some(*a.shape()),
+            Item::Ref(ValueRef::ArrayMut(a)) => Some(*a.shape()),
+            Item::Ref(ValueRef::Shared(s)) => Some(s.shape),
+            Item::Val(Value::Array(a)) => Shape::new(a.shape()),
+            _ => None,
+        }
+    }
+
+    fn rank(&self) -> usize {
+        match self {
+            Item::Ref(ValueRef::Array(a)) => a.shape().rank(),
+            Item::Ref(ValueRef::ArrayMut(a)) => a.shape().rank(),
+            Item::Ref(ValueRef::Shared(s)) => s.shape.rank(),
+            Item::Val(Value::Array(a)) => a.rank(),
+            _ => 0,
+        }
+    }
+
+    fn payload(&self) -> PayloadKind<'v> {
+        match *self {
+            Item::Key(k) => PayloadKind::Bytes(k.as_bytes()),
+            Item::Ref(v) => match v {
+                ValueRef::Str(s) => PayloadKind::Bytes(s.as_bytes()),
+                ValueRef::Bytes(b) => PayloadKind::Bytes(b),
+                ValueRef::Array(a) => PayloadKind::Bytes(a.as_bytes()),
+                ValueRef::ArrayMut(a) => PayloadKind::Bytes(a.as_ref().as_bytes()),
+                ValueRef::Shared(_) => PayloadKind::Shared,
+                ValueRef::List(l) => PayloadKind::Nested(Children::List(l)),
+                ValueRef::Map(m) => PayloadKind::Nested(Children::Map(m)),
+                _ => PayloadKind::None,
+            },
+            Item::Val(v) => match v {
+                Value::Str(s) => PayloadKind::Bytes(s.as_bytes()),
+                Value::Bytes(b) => PayloadKind::Bytes(b),
+                Value::Array(a) => PayloadKind::Bytes(a.as_bytes()),
+                Value::List(l) => PayloadKind::Nested(Children::List(l)),
+                Value::Map(m) => PayloadKind::Nested(Children::Map(m)),
+                _ => PayloadKind::None,
+            },
+        }
+    }
+}

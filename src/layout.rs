@@ -1,0 +1,167 @@
+//! The shared-memory contract: every struct that lives in the segment, with its size and
+//! field offsets asserted at compile time on both the 64-bit and the 32-bit target.
+//!
+//! ```text
+//! offset 0      SegmentHeader        (128 B, written by the client, server fields in line 2)
+//! offset 128    RingControl request  (128 B: producer line, consumer line)
+//! offset 256    RingControl response (128 B)
+//! offset 4096   request ring data    (ring_capacity bytes)
+//! offset 4096+C response ring data   (ring_capacity bytes)
+//! ```
+//!
+//! Only fixed-width fields and atomics; padding is spelled out; the header's `magic` is
+//! written last by the creator (Release) and checked first by the opener (Acquire).
+
+use std::mem::{align_of, offset_of, size_of};
+use std::sync::atomic::{AtomicU32, AtomicU64};
+
+/// `b"LOADLIB1"` read as a little-endian `u64`.
+pub const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
+/// Bumped on every change to any struct in this file or in `wire`.
+pub const LAYOUT_VERSION: u32 = 1;
+/// Offset of the request ring's control block.
+pub const REQUEST_CONTROL_OFFSET: u64 = 128;
+/// Offset of the response ring's control block.
+pub const RESPONSE_CONTROL_OFFSET: u64 = 256;
+/// Offset of the first ring's data; a page boundary.
+pub const RINGS_OFFSET: u64 = 4096;
+/// Ring capacities are a multiple of this.
+pub const RING_GRANULE: u64 = 4096;
+
+/// Server states published in [`SegmentHeader::server_state`] (a futex word).
+pub mod state {
+    /// The server has not yet attached.
+    pub const STARTING: u32 = 0;
+    /// The server has attached, built its wrapper, and serves requests.
+    pub const READY: u32 = 1;
+    /// The server has stopped serving (shutdown or failure).
+    pub const STOPPED: u32 = 2;
+}
+
+/// Which transport carries the message bodies.
+pub mod transport_kind {
+    /// Records are read and written in place in the rings.
+    pub const SHM: u32 = 0;
+    /// Records travel through files; the rings carry only doorbells.
+    pub const FILE: u32 = 1;
+}
+
+/// The first 128 bytes of the segment.
+#[repr(C, align(64))]
+pub struct SegmentHeader {
+    /// [`MAGIC`], stored last by the creator with Release; loaded first with Acquire.
+    pub magic: AtomicU64,
+    /// [`LAYOUT_VERSION`] of the creator.
+    pub layout_version: AtomicU32,
+    /// `size_of::<SegmentHeader>()` of the creator.
+    pub header_size: AtomicU32,
+    /// Total bytes of the segment.
+    pub segment_size: AtomicU64,
+    /// Bytes of each ring's data area.
+    pub ring_capacity: AtomicU64,
+    /// Offset of the request ring's data.
+    pub request_ring_offset: AtomicU64,
+    /// Offset of the response ring's data.
+    pub response_ring_offset: AtomicU64,
+    /// Process id of the client that created the segment.
+    pub client_pid: AtomicU32,
+    /// One of [`transport_kind`].
+    pub transport: AtomicU32,
+    /// How long either side spins before parking, in nanoseconds.
+    pub spin_ns: AtomicU64,
+    /// Written by the server: one of [`state`]; a futex word the client waits on.
+    pub server_state: AtomicU32,
+    /// Written by the server before `server_state` becomes READY.
+    pub server_pid: AtomicU32,
+    /// Written by the server: its own [`LAYOUT_VERSION`].
+    pub server_layout_version: AtomicU32,
+    /// Written by the server: `usize::BITS` of the server (32 or 64).
+    pub server_pointer_width: AtomicU32,
+    /// Explicit padding to two cache lines.
+    pub _pad: [u8; 48],
+}
+
+/// One ring's control block: a producer line and a consumer line.
+///
+/// Indices are monotonic byte counts; `head - tail` bytes are in the ring.
+#[repr(C, align(64))]
+pub struct RingControl {
+    /// Bytes ever published by the producer (Release store; pairs with the consumer's
+    /// Acquire load).
+    pub head: AtomicU64,
+    /// Futex word the consumer parks on; the producer bumps it to wake it.
+    pub data_signal: AtomicU32,
+    /// Non-zero while the producer is parked waiting for space.
+    pub producer_parked: AtomicU32,
+    /// Padding to the end of the producer's cache line.
+    pub _pad0: [u8; 48],
+    /// Bytes ever released by the consumer (Release store; pairs with the producer's
+    /// Acquire load).
+    pub tail: AtomicU64,
+    /// Futex word the producer parks on; the consumer bumps it to wake it.
+    pub space_signal: AtomicU32,
+    /// Non-zero while the consumer is parked waiting for data.
+    pub consumer_parked: AtomicU32,
+    /// Padding to the end of the consumer's cache line.
+    pub _pad1: [u8; 48],
+}
+
+const _: () = {
+    assert!(size_of::<AtomicU64>() == 8 && align_of::<AtomicU64>() == 8);
+    assert!(size_of::<SegmentHeader>() == 128);
+    assert!(align_of::<SegmentHeader>() == 64);
+    assert!(offset_of!(SegmentHeader, magic) == 0);
+    assert!(offset_of!(SegmentHeader, layout_version) == 8);
+    assert!(offset_of!(SegmentHeader, header_size) == 12);
+    assert!(offset_of!(SegmentHeader, segment_size) == 16);
+    assert!(offset_of!(SegmentHeader, ring_capacity) == 24);
+    assert!(offset_of!(SegmentHeader, request_ring_offset) == 32);
+    assert!(offset_of!(SegmentHeader, response_ring_offset) == 40);
+    assert!(offset_of!(SegmentHeader, client_pid) == 48);
+    assert!(offset_of!(SegmentHeader, transport) == 52);
+    assert!(offset_of!(SegmentHeader, spin_ns) == 56);
+    assert!(offset_of!(SegmentHeader, server_state) == 64);
+    assert!(offset_of!(SegmentHeader, server_pid) == 68);
+    assert!(offset_of!(SegmentHeader, server_layout_version) == 72);
+    assert!(offset_of!(SegmentHeader, server_pointer_width) == 76);
+    assert!(offset_of!(SegmentHeader, _pad) == 80);
+
+    assert!(size_of::<RingControl>() == 128);
+    assert!(align_of::<RingControl>() == 64);
+    assert!(offset_of!(RingControl, head) == 0);
+    assert!(offset_of!(RingControl, data_signal) == 8);
+    assert!(offset_of!(RingControl, producer_parked) == 12);
+    assert!(offset_of!(RingControl, tail) == 64);
+    assert!(offset_of!(RingControl, space_signal) == 72);
+    assert!(offset_of!(RingControl, consumer_parked) == 76);
+
+    assert!(REQUEST_CONTROL_OFFSET as usize >= size_of::<SegmentHeader>());
+    assert!(RESPONSE_CONTROL_OFFSET as usize >= REQUEST_CONTROL_OFFSET as usize + 128);
+    assert!(RINGS_OFFSET as usize >= RESPONSE_CONTROL_OFFSET as usize + 128);
+};
+
+/// Total segment size for a ring capacity (already rounded to [`RING_GRANULE`]).
+pub const fn segment_size(ring_capacity: u64) -> u64 {
+    RINGS_OFFSET + 2 * ring_capacity
+}
+
+/// Rounds a requested ring size up to the granule, with a floor of 64 KiB.
+pub fn round_ring_capacity(requested: u64) -> u64 {
+    let floor = 64 * 1024;
+    requested.max(floor).div_ceil(RING_GRANULE) * RING_GRANULE
+}
+
+/// Layout facts checked at run time by unit tests on both targets.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_match_the_contract() {
+        assert_eq!(size_of::<SegmentHeader>(), 128);
+        assert_eq!(size_of::<RingControl>(), 128);
+        assert_eq!(segment_size(65536), 4096 + 131072);
+        assert_eq!(round_ring_capacity(1), 65536);
+        assert_eq!(round_ring_capacity(65537), 65536 + 4096);
+    }
+}

@@ -1,0 +1,227 @@
+//! A single-producer, single-consumer byte ring of variable-length records.
+//!
+//! Records start on a [`RECORD_ALIGN`] boundary and never wrap: when a record does not
+//! fit before the end of the data area, the producer writes a padding record there and
+//! starts again at offset 0. Indices are monotonic `u64` byte counts in the
+//! [`RingControl`]; everything read from the ring is bounds-checked, since the peer may
+//! be buggy or hostile.
+
+use std::sync::atomic::Ordering;
+
+use crate::layout::RingControl;
+use crate::wake::Signal;
+use crate::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
+
+/// A ring mapped in this process.
+pub struct Ring {
+    ctrl: *const RingControl,
+    data: *mut u8,
+    capacity: u64,
+}
+
+// SAFETY: the ring only holds pointers into a shared mapping that outlives it (the
+// owner keeps the mapping alive); all shared state is reached through atomics, and the
+// single-producer/single-consumer discipline is upheld by the owners (a client holds
+// its ring ends behind a lock, the server uses them from one thread).
+unsafe impl Send for Ring {}
+// SAFETY: see `Send`; `&Ring` methods only touch atomics or memory the caller owns by
+// protocol (reserved but unpublished space, or published but unreleased records).
+unsafe impl Sync for Ring {}
+
+/// A record read from a ring, still owned by the ring until released.
+#[derive(Clone, Copy, Debug)]
+pub struct Peeked {
+    /// Offset of the record in the data area.
+    pub offset: usize,
+    /// Length of the record in bytes.
+    pub len: usize,
+}
+
+/// The ring's contents break the protocol.
+#[derive(Debug)]
+pub struct Corrupt(pub String);
+
+impl Ring {
+    /// Wraps a ring whose control block and data area are mapped.
+    ///
+    /// # Safety
+    /// `ctrl` must point to a valid `RingControl` and `data` to `capacity` writable bytes,
+    /// both in a mapping that outlives the `Ring`; `data` must be aligned to
+    /// [`RECORD_ALIGN`] and `capacity` a multiple of it. At most one producer and one
+    /// consumer may use the ring at a time across all processes.
+    pub unsafe fn new(ctrl: *const RingControl, data: *mut u8, capacity: u64) -> Self {
+        debug_assert!(data as usize % RECORD_ALIGN == 0);
+        debug_assert!(capacity % RECORD_ALIGN as u64 == 0);
+        Ring {
+            ctrl,
+            data,
+            capacity,
+        }
+    }
+
+    fn ctrl(&self) -> &RingControl {
+        // SAFETY: valid for the ring's lifetime (see `new`).
+        unsafe { &*self.ctrl }
+    }
+
+    /// Bytes of the data area.
+    pub fn capacity(&self) -> u64 {
+        self.capacity
+    }
+
+    /// The signal the consumer parks on, for waiting on data or waking the consumer.
+    pub fn data_signal(&self) -> Signal<'_> {
+        let c = self.ctrl();
+        Signal {
+            word: &c.data_signal,
+            parked: &c.consumer_parked,
+        }
+    }
+
+    /// The signal the producer parks on, for waiting on space or waking the producer.
+    pub fn space_signal(&self) -> Signal<'_> {
+        let c = self.ctrl();
+        Signal {
+            word: &c.space_signal,
+            parked: &c.producer_parked,
+        }
+    }
+
+    // ---- producer side ----
+
+    /// Space needed at the current head for a record of `len` bytes, counting the
+    /// padding record when the record would not fit before the end.
+    fn needed(&self, len: u64) -> (u64, u64) {
+        let head = self.ctrl().head.load(Ordering::Relaxed); // only the producer stores it
+        let pos = head % self.capacity;
+        let to_end = self.capacity - pos;
+        if len <= to_end {
+            (0, len)
+        } else {
+            (to_end, to_end + len)
+        }
+    }
+
+    /// Whether a record of `len` bytes can be reserved now.
+    pub fn has_space(&self, len: usize) -> bool {
+        let (_, need) = self.needed(len as u64);
+        let c = self.ctrl();
+        let head = c.head.load(Ordering::Relaxed);
+        // Acquire: pairs with the consumer's Release store of `tail`, so its reads of the
+        // bytes it released are done before we overwrite them.
+        let tail = c.tail.load(Ordering::Acquire);
+        self.capacity - (head - tail) >= need
+    }
+
+    /// Reserves `len` bytes (a multiple of [`RECORD_ALIGN`], at most the capacity) and
+    /// returns the writable record. Call only after [`has_space`](Self::has_space).
+    ///
+    /// # Safety
+    /// Only the producer may call this, after `has_space(len)` returned true, and it must
+    /// [`publish`](Self::publish) `len` before reserving again.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn reserve(&self, len: usize) -> &mut [u8] {
+        let (pad, _) = self.needed(len as u64);
+        let c = self.ctrl();
+        let mut head = c.head.load(Ordering::Relaxed);
+        if pad > 0 {
+            let pos = (head % self.capacity) as usize;
+            let h = RecordHeader::new(KIND_PAD, pad as u32, 0);
+            // SAFETY: `pos + pad == capacity`; the bytes are free (has_space) and ours.
+            unsafe {
+                std::ptr::copy_nonoverlapping(h.as_ptr(), self.data.add(pos), RECORD_HEADER_SIZE)
+            };
+            head += pad;
+            // Release: pairs with the consumer's Acquire load of `head`; publishes the pad.
+            c.head.store(head, Ordering::Release);
+        }
+        let pos = (head % self.capacity) as usize;
+        // SAFETY: `pos + len <= capacity` by `needed`, the bytes are free and only the
+        // producer touches unpublished bytes.
+        unsafe { std::slice::from_raw_parts_mut(self.data.add(pos), len) }
+    }
+
+    /// Publishes the record reserved last and wakes the consumer if it is parked.
+    pub fn publish(&self, len: usize) {
+        let c = self.ctrl();
+        let head = c.head.load(Ordering::Relaxed);
+        // Release: pairs with the consumer's Acquire load of `head` in `peek`, making the
+        // record's bytes visible before the index.
+        c.head.store(head + len as u64, Ordering::Release);
+        self.data_signal().wake();
+    }
+
+    // ---- consumer side ----
+
+    /// Whether a record (or padding) is waiting.
+    pub fn has_data(&self) -> bool {
+        let c = self.ctrl();
+        // Acquire: pairs with the producer's Release store in `publish`.
+        c.head.load(Ordering::Acquire) != c.tail.load(Ordering::Relaxed)
+    }
+
+    /// The next record, skipping padding, or `None` when the ring is empty.
+    pub fn peek(&self) -> Result<Option<Peeked>, Corrupt> {
+        let c = self.ctrl();
+        loop {
+            // Acquire: pairs with the producer's Release store of `head`.
+            let head = c.head.load(Ordering::Acquire);
+            let tail = c.tail.load(Ordering::Relaxed); // only the consumer stores it
+            if head == tail {
+                return Ok(None);
+            }
+            let avail = head.wrapping_sub(tail);
+            let pos = tail % self.capacity;
+            if avail > self.capacity
+                || avail < RECORD_ALIGN as u64
+                || pos % RECORD_ALIGN as u64 != 0
+            {
+                return Err(Corrupt(format!(
+                    "ring indices head={head} tail={tail} are inconsistent"
+                )));
+            }
+            // SAFETY: `pos` is RECORD_ALIGN-aligned and at least RECORD_ALIGN bytes remain
+            // before the end (capacity is a multiple of it); the bytes are published.
+            let bytes = unsafe {
+                std::slice::from_raw_parts(self.data.add(pos as usize), RECORD_HEADER_SIZE)
+            };
+            let h = RecordHeader::read(bytes);
+            let len = h.len as u64;
+            if len < RECORD_ALIGN as u64
+                || len % RECORD_ALIGN as u64 != 0
+                || len > avail
+                || pos + len > self.capacity
+            {
+                return Err(Corrupt(format!(
+                    "record at {tail} has length {len}, {avail} bytes published"
+                )));
+            }
+            if h.kind == KIND_PAD {
+                // Release: pairs with the producer's Acquire load of `tail` in has_space.
+                c.tail.store(tail + len, Ordering::Release);
+                continue;
+            }
+            return Ok(Some(Peeked {
+                offset: pos as usize,
+                len: len as usize,
+            }));
+        }
+    }
+
+    /// The bytes of a peeked record.
+    pub fn record(&self, p: Peeked) -> &[u8] {
+        // SAFETY: `peek` checked `offset + len <= capacity`; the record stays published
+        // and untouched by the producer until `release`.
+        unsafe { std::slice::from_raw_parts(self.data.add(p.offset), p.len) }
+    }
+
+    /// Releases a peeked record back to the producer and wakes it if it is parked.
+    pub fn release(&self, p: Peeked) {
+        let c = self.ctrl();
+        let tail = c.tail.load(Ordering::Relaxed);
+        // Release: pairs with the producer's Acquire load of `tail` in `has_space`; our
+        // reads of the record happen before the producer may overwrite it.
+        c.tail.store(tail + p.len as u64, Ordering::Release);
+        self.space_signal().wake();
+    }
+}

@@ -1,0 +1,263 @@
+//! A method's arguments, borrowed from the shared segment, and their conversion to the
+//! parameter types of wrapper methods.
+
+use std::cell::Cell;
+
+use super::ServerError;
+use crate::codec::{Block, SegmentMap};
+use crate::dtype::Element;
+use crate::value::{Array, Value};
+use crate::value_ref::{ArrayMut, ArrayRef, ValueRef};
+
+/// The arguments of one call, decoded on demand from the request record.
+pub struct Args<'a> {
+    block: Block<'a>,
+    segments: &'a dyn SegmentMap,
+    used: Cell<usize>,
+    taken_mut: Cell<u64>,
+}
+
+impl<'a> Args<'a> {
+    /// Arguments over a validated block (overlaps of writable arrays already checked).
+    pub fn new(block: Block<'a>, segments: &'a dyn SegmentMap) -> Self {
+        Args {
+            block,
+            segments,
+            used: Cell::new(0),
+            taken_mut: Cell::new(0),
+        }
+    }
+
+    /// Number of arguments sent.
+    pub fn len(&self) -> usize {
+        self.block.len()
+    }
+
+    /// Whether none were sent.
+    pub fn is_empty(&self) -> bool {
+        self.block.is_empty()
+    }
+
+    /// Argument `i`. A writable array can be taken once.
+    pub fn get(&self, i: usize) -> Result<ValueRef<'a>, ServerError> {
+        if i >= self.len() {
+            return Err(ServerError::type_error(format!(
+                "missing argument {} (only {} given)",
+                i + 1,
+                self.len()
+            )));
+        }
+        self.used.set(self.used.get().max(i + 1));
+        let v = self
+            .block
+            .get(i, self.segments)
+            .map_err(|e| ServerError::new("ProtocolError", e.0))?;
+        if let ValueRef::ArrayMut(_) = v {
+            let bit = 1u64
+                .checked_shl(i as u32)
+                .ok_or_else(|| ServerError::type_error("at most 64 writable arrays per call"))?;
+            if self.taken_mut.get() & bit != 0 {
+                return Err(ServerError::type_error(format!(
+                    "writable argument {i} taken twice"
+                )));
+            }
+            self.taken_mut.set(self.taken_mut.get() | bit);
+        }
+        Ok(v)
+    }
+
+    /// Argument `i` converted to `T`.
+    pub fn arg<T: FromArg<'a>>(&self, i: usize) -> Result<T, ServerError> {
+        T::from_arg(self, i)
+    }
+
+    /// Marks every argument as used (for variadic methods).
+    pub fn use_all(&self) {
+        self.used.set(self.len());
+    }
+
+    /// Fails if more arguments were sent than `method` takes.
+    pub fn check_count(&self, method: &str, takes: usize) -> Result<(), ServerError> {
+        if self.used.get() < self.len() {
+            return Err(ServerError::type_error(format!(
+                "`{method}` takes {takes} argument{} but {} were given",
+                if takes == 1 { "" } else { "s" },
+                self.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A parameter type of a wrapper method.
+///
+/// Scalars convert without loss (any integer that fits, `f32` to `f64`); arrays must have
+/// the element type asked for (`&[T]` sees any rank, flattened; [`ArrayRef`] keeps the
+/// shape); `&mut [T]` and [`ArrayMut`] need a writable shared array.
+pub trait FromArg<'a>: Sized {
+    /// Takes argument `index` of `args`.
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError>;
+}
+
+fn mismatch(expected: &str, got: &ValueRef<'_>) -> ServerError {
+    ServerError::type_error(format!("expected {expected}, got {}", got.type_name()))
+}
+
+impl<'a> FromArg<'a> for ValueRef<'a> {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        args.get(index)
+    }
+}
+
+impl<'a> FromArg<'a> for Value {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        Ok(args.get(index)?.to_value())
+    }
+}
+
+impl<'a> FromArg<'a> for bool {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        match args.get(index)? {
+            ValueRef::Bool(b) => Ok(b),
+            other => Err(mismatch("bool", &other)),
+        }
+    }
+}
+
+impl<'a> FromArg<'a> for &'a str {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        match args.get(index)? {
+            ValueRef::Str(s) => Ok(s),
+            other => Err(mismatch("str", &other)),
+        }
+    }
+}
+
+impl<'a> FromArg<'a> for String {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        <&str>::from_arg(args, index).map(str::to_owned)
+    }
+}
+
+impl<'a> FromArg<'a> for ArrayRef<'a> {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        match args.get(index)? {
+            ValueRef::Array(a) => Ok(a),
+            ValueRef::ArrayMut(a) => {
+                let r = a.as_ref();
+                // SAFETY-free widening: rebuild the view with the argument's lifetime.
+                Ok(ArrayRef::from_raw(
+                    r.dtype(),
+                    *r.shape(),
+                    unsafe_extend(r.as_bytes()),
+                ))
+            }
+            other => Err(mismatch("an array", &other)),
+        }
+    }
+}
+
+/// Extends a borrow of segment memory to the arguments' lifetime.
+fn unsafe_extend<'a>(b: &[u8]) -> &'a [u8] {
+    // SAFETY: the bytes are segment memory that stays mapped for the whole call ('a);
+    // the writable view they came from has been consumed by this read-only use.
+    unsafe { std::slice::from_raw_parts(b.as_ptr(), b.len()) }
+}
+
+impl<'a> FromArg<'a> for ArrayMut<'a> {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        match args.get(index)? {
+            ValueRef::ArrayMut(a) => Ok(a),
+            other => Err(mismatch(
+                "a writable shared array (pass a SharedArray with &mut)",
+                &other,
+            )),
+        }
+    }
+}
+
+impl<'a> FromArg<'a> for Array {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        ArrayRef::from_arg(args, index).map(|a| a.to_array())
+    }
+}
+
+impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        if index < args.len() {
+            if let Ok(ValueRef::None) = args.block.get(index, args.segments) {
+                args.used.set(args.used.get().max(index + 1));
+                return Ok(None);
+            }
+        }
+        T::from_arg(args, index).map(Some)
+    }
+}
+
+/// All remaining arguments, for a variadic method.
+pub struct Rest<'a> {
+    /// The arguments from this parameter's position on.
+    pub values: Vec<ValueRef<'a>>,
+}
+
+impl<'a> FromArg<'a> for Rest<'a> {
+    fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+        let values = (index..args.len())
+            .map(|i| args.get(i))
+            .collect::<Result<_, _>>()?;
+        args.use_all();
+        Ok(Rest { values })
+    }
+}
+
+fn array_slice<'a, T: Element>(args: &Args<'a>, index: usize) -> Result<&'a [T], ServerError> {
+    let v = args.get(index)?;
+    let a = match v {
+        ValueRef::Array(a) => a,
+        ValueRef::ArrayMut(ref m) => {
+            ArrayRef::from_raw(m.dtype(), *m.shape(), unsafe_extend(m.as_ref().as_bytes()))
+        }
+        ValueRef::Bytes(b) if T::DTYPE == crate::DType::U8 => {
+            return Ok(<[T] as zerocopy::FromBytes>::ref_from_bytes(b).expect("u8 has no alignment"))
+        }
+        other => return Err(mismatch(&format!("an array of {}", T::DTYPE), &other)),
+    };
+    a.as_slice::<T>()
+        .ok_or_else(|| mismatch(&format!("an array of {}", T::DTYPE), &ValueRef::Array(a)))
+}
+
+macro_rules! numeric_args {
+    ($t:ident, $v:ident) => {
+        impl<'a> FromArg<'a> for $t {
+            fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+                let v = args.get(index)?;
+                v.scalar_bits()
+                    .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
+                    .ok_or_else(|| mismatch(stringify!($t), &v))
+            }
+        }
+        impl<'a> FromArg<'a> for &'a [$t] {
+            fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+                array_slice::<$t>(args, index)
+            }
+        }
+        impl<'a> FromArg<'a> for Vec<$t> {
+            fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+                array_slice::<$t>(args, index).map(<[$t]>::to_vec)
+            }
+        }
+        impl<'a> FromArg<'a> for &'a mut [$t] {
+            fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+                let a = ArrayMut::from_arg(args, index)?;
+                let got = format!("array<{}>", a.dtype());
+                a.into_slice::<$t>().ok_or_else(|| {
+                    ServerError::type_error(format!(
+                        "expected a writable array of {}, got {got}",
+                        stringify!($t)
+                    ))
+                })
+            }
+        }
+    };
+}
+crate::for_each_dtype!(numeric_args);

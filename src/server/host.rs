@@ -1,0 +1,383 @@
+//! The server process: attach to the client's segment, check the layout and the peer,
+//! build the wrapper, then serve requests one at a time on the main thread.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::{Args, Dispatch, Kwargs, Server32, ServerError};
+use crate::bulk::{BulkWriter, SegmentCache};
+use crate::channel::{Channel, RecordView, Side, Transport};
+use crate::error::Error;
+use crate::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
+use crate::shm::{self, Segment};
+use crate::sys;
+use crate::value_ref::ValueRef;
+use crate::wire::{location, KIND_ERROR, KIND_FREE, KIND_REPLY, KIND_REQUEST, KIND_SHUTDOWN};
+
+/// Exit codes of the server process, read by the client.
+pub mod exit_code {
+    /// Bad command line, unknown module, or the wrapper's constructor failed.
+    pub const STARTUP: u8 = 2;
+    /// The segment's layout differs from the server's.
+    pub const LAYOUT: u8 = 3;
+    /// The client that started the server is gone.
+    pub const CLIENT_GONE: u8 = 4;
+    /// The client broke the ring protocol.
+    pub const PROTOCOL: u8 = 5;
+}
+
+/// A wrapper the host executable can run, by name.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    /// The `module32` name.
+    pub name: &'static str,
+    run: fn(Config) -> ExitCode,
+}
+
+/// The host entry of wrapper `W`.
+pub const fn entry<W: Server32>() -> Entry {
+    Entry {
+        name: W::NAME,
+        run: run::<W>,
+    }
+}
+
+/// Runs a server for `W` from the command line the client gives (`main` of a
+/// single-wrapper server binary).
+pub fn serve<W: Server32>() -> ExitCode {
+    host(&[entry::<W>()])
+}
+
+/// Runs the wrapper the command line names, out of `entries` (`main` of a host binary
+/// with several wrappers, like the bundled `server32`).
+pub fn host(entries: &[Entry]) -> ExitCode {
+    let cfg = match Config::from_args(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("server32: {e}");
+            return ExitCode::from(exit_code::STARTUP);
+        }
+    };
+    match entries.iter().find(|e| e.name == cfg.module) {
+        Some(e) => (e.run)(cfg),
+        None => {
+            let names: Vec<_> = entries.iter().map(|e| e.name).collect();
+            eprintln!(
+                "server32: unknown module32 `{}`; this server hosts: {}",
+                cfg.module,
+                names.join(", ")
+            );
+            ExitCode::from(exit_code::STARTUP)
+        }
+    }
+}
+
+/// The command line: `--segment NAME --module NAME [--file-dir DIR] [--kw KEY=VALUE]…`.
+pub struct Config {
+    segment: String,
+    module: String,
+    file_dir: Option<PathBuf>,
+    kwargs: Kwargs,
+}
+
+impl Config {
+    fn from_args(mut it: impl Iterator<Item = String>) -> Result<Config, String> {
+        let (mut segment, mut module, mut file_dir, mut kwargs) =
+            (None, None, None, Kwargs::default());
+        while let Some(flag) = it.next() {
+            let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+            match flag.as_str() {
+                "--segment" => segment = Some(value()?),
+                "--module" => module = Some(value()?),
+                "--file-dir" => file_dir = Some(PathBuf::from(value()?)),
+                "--kw" => {
+                    let kv = value()?;
+                    let (k, v) = kv
+                        .split_once('=')
+                        .ok_or_else(|| format!("--kw {kv}: expected KEY=VALUE"))?;
+                    kwargs.0.insert(k.to_owned(), v.to_owned());
+                }
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        Ok(Config {
+            segment: segment.ok_or("--segment is required")?,
+            module: module.ok_or("--module is required")?,
+            file_dir,
+            kwargs,
+        })
+    }
+}
+
+/// Checks the header the client published; returns (field, client value, server value).
+fn validate(seg: &Segment) -> Result<(), (String, String, String)> {
+    let diff = |f: &str, c: u64, s: u64| Err((f.to_owned(), c.to_string(), s.to_string()));
+    if seg.len() < layout::RINGS_OFFSET as usize {
+        return diff("segment_size", seg.len() as u64, layout::RINGS_OFFSET);
+    }
+    // SAFETY: the mapping is at least one page and page-aligned; SegmentHeader is made of
+    // atomics and bytes, valid for any bit pattern.
+    let h = unsafe { &*(seg.as_ptr() as *const SegmentHeader) };
+    // Acquire: pairs with the client's Release store of `magic`, written last.
+    let magic = h.magic.load(Ordering::Acquire);
+    if magic != MAGIC {
+        return diff("magic", magic, MAGIC);
+    }
+    let r = Ordering::Relaxed; // ordered by the Acquire above
+    let v = h.layout_version.load(r);
+    if v != LAYOUT_VERSION {
+        return diff("layout_version", v as u64, LAYOUT_VERSION as u64);
+    }
+    let hs = h.header_size.load(r) as u64;
+    if hs != size_of::<SegmentHeader>() as u64 {
+        return diff("header_size", hs, size_of::<SegmentHeader>() as u64);
+    }
+    let size = h.segment_size.load(r);
+    if size != seg.len() as u64 {
+        return diff("segment_size", size, seg.len() as u64);
+    }
+    let cap = h.ring_capacity.load(r);
+    if cap == 0 || cap % layout::RING_GRANULE != 0 || layout::segment_size(cap) != size {
+        return diff(
+            "ring_capacity",
+            cap,
+            (size.saturating_sub(layout::RINGS_OFFSET)) / 2,
+        );
+    }
+    let (q, p) = (
+        h.request_ring_offset.load(r),
+        h.response_ring_offset.load(r),
+    );
+    if q != layout::RINGS_OFFSET {
+        return diff("request_ring_offset", q, layout::RINGS_OFFSET);
+    }
+    if p != layout::RINGS_OFFSET + cap {
+        return diff("response_ring_offset", p, layout::RINGS_OFFSET + cap);
+    }
+    Ok(())
+}
+
+fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("server32: {msg}");
+    ExitCode::from(code)
+}
+
+fn run<W: Server32>(cfg: Config) -> ExitCode {
+    let seg = match Segment::open(&cfg.segment) {
+        Ok(s) => s,
+        Err(e) => return fail(exit_code::STARTUP, e),
+    };
+    if let Err((field, client, server)) = validate(&seg) {
+        eprintln!("loadlib-layout-mismatch field={field} client={client} server={server}");
+        return ExitCode::from(exit_code::LAYOUT);
+    }
+    // SAFETY: validated above.
+    let header = unsafe { &*(seg.as_ptr() as *const SegmentHeader) };
+    let client_pid = header.client_pid.load(Ordering::Relaxed);
+    if client_pid != sys::parent_pid() {
+        return fail(
+            exit_code::STARTUP,
+            format!(
+                "segment {} belongs to process {client_pid}, not to this server's parent {}",
+                cfg.segment,
+                sys::parent_pid()
+            ),
+        );
+    }
+    match sys::shm_owner_and_mode(&cfg.segment) {
+        Ok((uid, mode)) if uid == sys::current_uid() && mode & 0o077 == 0 => {}
+        Ok((uid, mode)) => {
+            return fail(
+                exit_code::STARTUP,
+                format!("segment has owner {uid} and mode {mode:o}; refusing it"),
+            )
+        }
+        Err(e) => return fail(exit_code::STARTUP, e),
+    }
+    let transport = match header.transport.load(Ordering::Relaxed) {
+        transport_kind::FILE if cfg.file_dir.is_some() => Transport::File,
+        transport_kind::SHM => Transport::SharedMemory,
+        other => {
+            return fail(
+                exit_code::STARTUP,
+                format!("transport {other} without a file directory"),
+            )
+        }
+    };
+    spawn_watchdog(client_pid, cfg.segment.clone(), cfg.file_dir.clone());
+
+    let mut wrapper = match W::new(&cfg.kwargs) {
+        Ok(w) => w,
+        Err(e) => {
+            return fail(
+                exit_code::STARTUP,
+                format!("{} failed to start: {e}", W::NAME),
+            )
+        }
+    };
+
+    header
+        .server_pid
+        .store(sys::current_pid(), Ordering::Relaxed);
+    header
+        .server_layout_version
+        .store(LAYOUT_VERSION, Ordering::Relaxed);
+    header
+        .server_pointer_width
+        .store(usize::BITS, Ordering::Relaxed);
+    // Release: pairs with the client's Acquire load of `server_state`, publishing the
+    // fields above.
+    header.server_state.store(state::READY, Ordering::Release);
+    sys::futex_wake(&header.server_state);
+
+    let base = cfg.segment.clone();
+    let chan = Channel::new(seg, Side::Server, transport, cfg.file_dir.clone());
+    let code = serve_loop(&mut wrapper, chan, &base, client_pid);
+    drop(wrapper);
+    code
+}
+
+fn serve_loop<W: Dispatch>(
+    wrapper: &mut W,
+    mut chan: Channel,
+    base: &str,
+    client_pid: u32,
+) -> ExitCode {
+    let mut bulk = BulkWriter::new(base, location::SERVER_BULK);
+    let mut cache = SegmentCache::new(base);
+    let mut alive = || {
+        if sys::parent_pid() == client_pid {
+            Ok(())
+        } else {
+            Err(Error::Closed)
+        }
+    };
+    loop {
+        let inc = match chan.recv(None, &mut alive) {
+            Ok(Some(inc)) => inc,
+            Ok(None) => continue,
+            Err(Error::Closed) => {
+                return fail(exit_code::CLIENT_GONE, "the client is gone; exiting")
+            }
+            Err(e) => return fail(exit_code::PROTOCOL, e),
+        };
+        let bytes = chan.bytes(&inc);
+        let view = match RecordView::parse(bytes) {
+            Ok(v) => v,
+            Err(e) => return fail(exit_code::PROTOCOL, e),
+        };
+        let seq = view.header.seq;
+        let sent = match view.header.kind {
+            KIND_REQUEST => {
+                let result = call(wrapper, &view, &mut cache);
+                let sent = match &result {
+                    Ok(reply) => {
+                        let v = [reply.as_value_ref()];
+                        chan.send(KIND_REPLY, seq, b"", &v, &mut bulk, None, &mut alive)
+                    }
+                    Err(e) => send_error(&chan, seq, e, &mut bulk, &mut alive),
+                };
+                match sent {
+                    // The reply could not be encoded (too large, bad rank): say so instead.
+                    Err(Error::InvalidArgument(m) | Error::SharedMemory(m)) => {
+                        let e = ServerError::new("ReplyError", m);
+                        send_error(&chan, seq, &e, &mut bulk, &mut alive)
+                    }
+                    other => other,
+                }
+            }
+            KIND_FREE => {
+                cache.release_shared(seq as u32);
+                Ok(())
+            }
+            KIND_SHUTDOWN => {
+                chan.release(inc);
+                chan.header()
+                    .server_state
+                    .store(state::STOPPED, Ordering::Release);
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                let e =
+                    ServerError::new("ProtocolError", format!("unexpected record kind {other}"));
+                send_error(&chan, seq, &e, &mut bulk, &mut alive)
+            }
+        };
+        chan.release(inc);
+        match sent {
+            Ok(()) => {}
+            Err(Error::Closed) => {
+                return fail(exit_code::CLIENT_GONE, "the client is gone; exiting")
+            }
+            Err(e) => return fail(exit_code::PROTOCOL, e),
+        }
+    }
+}
+
+fn send_error(
+    chan: &Channel,
+    seq: u64,
+    e: &ServerError,
+    bulk: &mut BulkWriter,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    let msg = [ValueRef::Str(&e.message)];
+    chan.send(KIND_ERROR, seq, e.name.as_bytes(), &msg, bulk, None, alive)
+}
+
+/// Decodes a request and calls the wrapper, turning every failure (including a panic)
+/// into a `ServerError`.
+fn call<'a, W: Dispatch>(
+    wrapper: &mut W,
+    view: &RecordView<'a>,
+    cache: &'a mut SegmentCache,
+) -> Result<super::Reply<'a>, ServerError> {
+    let method = std::str::from_utf8(view.name)
+        .map_err(|_| ServerError::new("ProtocolError", "method name is not valid UTF-8"))?;
+    let block =
+        Channel::block(view).map_err(|e| ServerError::new("ProtocolError", e.to_string()))?;
+    cache
+        .prepare(&block)
+        .map_err(|e| ServerError::new("SharedMemoryError", e.to_string()))?;
+    block
+        .check_overlaps()
+        .map_err(|e| ServerError::new("ProtocolError", e.0))?;
+    let cache: &'a SegmentCache = cache;
+    let args = Args::new(block, cache);
+    match catch_unwind(AssertUnwindSafe(|| wrapper.dispatch(method, &args))) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-string panic payload".into());
+            Err(ServerError::new(
+                "Panic",
+                format!("`{method}` panicked: {msg}"),
+            ))
+        }
+    }
+}
+
+/// Exits the server, removing the client's segments, once the client is gone, even
+/// while a library call is blocking the main thread.
+fn spawn_watchdog(client_pid: u32, base: String, file_dir: Option<PathBuf>) {
+    std::thread::Builder::new()
+        .name("loadlib-watchdog".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(200));
+            if sys::parent_pid() != client_pid {
+                shm::unlink_all(&base);
+                if let Some(d) = &file_dir {
+                    let _ = std::fs::remove_dir_all(d);
+                }
+                eprintln!("server32: the client (pid {client_pid}) is gone; exiting");
+                std::process::exit(exit_code::CLIENT_GONE as i32);
+            }
+        })
+        .expect("spawn the watchdog thread");
+}

@@ -1,0 +1,163 @@
+//! The server side: a wrapper type implements [`Server32`] (its constructor loads the
+//! library) and lists its methods with [`methods!`](crate::methods); [`serve`] or
+//! [`host`] runs it in the 32-bit process.
+//!
+//! ```no_run
+//! use loadlib::server::{Kwargs, Library, Server32, ServerError};
+//!
+//! pub struct MyServer {
+//!     add: unsafe extern "C" fn(i32, i32) -> i32,
+//!     _lib: Library,
+//! }
+//!
+//! impl Server32 for MyServer {
+//!     const NAME: &'static str = "my_server";
+//!     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
+//!         let lib = Library::cdll(kwargs.get("lib").unwrap_or("libmy_lib.so"))?;
+//!         // SAFETY: `add` in my_lib has this signature.
+//!         let add = unsafe { lib.function(b"add\0")? };
+//!         Ok(MyServer { add, _lib: lib })
+//!     }
+//! }
+//!
+//! loadlib::methods! {
+//!     impl MyServer {
+//!         /// Adds two integers in the 32-bit library.
+//!         fn add(&mut self, a: i32, b: i32) -> i32 {
+//!             // SAFETY: plain integer arguments.
+//!             unsafe { (self.add)(a, b) }
+//!         }
+//!     }
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     loadlib::server::serve::<MyServer>()
+//! }
+//! ```
+
+mod args;
+mod host;
+mod library;
+mod methods;
+mod reply;
+
+pub use args::{Args, FromArg, Rest};
+pub use host::{entry, exit_code, host, serve, Entry};
+pub use library::Library;
+pub use reply::{IntoReply, Reply};
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An error a wrapper returns; the client receives it as
+/// [`Error::Server32`](crate::Error::Server32) with the same name and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerError {
+    /// A short name, e.g. `TypeError`, `LibraryError`.
+    pub name: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl ServerError {
+    /// An error with a name and a message.
+    pub fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
+        ServerError {
+            name: name.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A `TypeError`: an argument of the wrong type, count or shape.
+    pub fn type_error(message: impl Into<String>) -> Self {
+        Self::new("TypeError", message)
+    }
+
+    /// A `ValueError`: an argument of the right type but an unusable value.
+    pub fn value_error(message: impl Into<String>) -> Self {
+        Self::new("ValueError", message)
+    }
+
+    /// The same error with a context prefix on its message.
+    pub fn context(self, ctx: impl fmt::Display) -> Self {
+        ServerError {
+            name: self.name,
+            message: format!("{ctx}: {}", self.message),
+        }
+    }
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.message)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+impl From<String> for ServerError {
+    fn from(message: String) -> Self {
+        ServerError::new("Error", message)
+    }
+}
+
+impl From<&str> for ServerError {
+    fn from(message: &str) -> Self {
+        ServerError::new("Error", message)
+    }
+}
+
+impl From<libloading::Error> for ServerError {
+    fn from(e: libloading::Error) -> Self {
+        ServerError::new("LibraryError", e.to_string())
+    }
+}
+
+/// The keyword arguments the client passed to the server's constructor, as strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Kwargs(pub BTreeMap<String, String>);
+
+impl Kwargs {
+    /// The value of `key`, if given.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    /// All keyword arguments.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// A wrapper around a 32-bit library, hosted in the server process.
+///
+/// Its constructor loads the library; its methods are listed with
+/// [`methods!`](crate::methods), which implements [`Dispatch`].
+pub trait Server32: Dispatch + Sized {
+    /// The name a client gives as `module32` to start this wrapper.
+    const NAME: &'static str;
+
+    /// Loads the library. `kwargs` are the client's keyword arguments, as strings.
+    fn new(kwargs: &Kwargs) -> Result<Self, ServerError>;
+}
+
+/// Calls a method by name. Implemented by [`methods!`](crate::methods); implement it by
+/// hand for full control.
+pub trait Dispatch {
+    /// Calls `method` with `args`. An unknown name gives an `UnknownMethod` error.
+    fn dispatch<'a>(&mut self, method: &str, args: &Args<'a>) -> Result<Reply<'a>, ServerError>;
+
+    /// The names of the methods, for error messages and discovery.
+    fn method_names(&self) -> &'static [&'static str];
+}
+
+/// The error for a method name that does not exist.
+pub fn unknown_method(method: &str, known: &[&str]) -> ServerError {
+    ServerError::new(
+        "UnknownMethod",
+        format!(
+            "no method `{method}`; this server has: {}",
+            known.join(", ")
+        ),
+    )
+}

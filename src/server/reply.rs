@@ -1,0 +1,116 @@
+//! What a wrapper method returns: anything that converts into a [`Reply`].
+
+use super::ServerError;
+use crate::value::{Array, Value};
+use crate::value_ref::{ArrayRef, ValueRef};
+
+/// A method's result: owned, or borrowed from its arguments (sent back with no
+/// intermediate copy).
+pub enum Reply<'a> {
+    /// An owned value.
+    Value(Value),
+    /// A value borrowed from the request.
+    Ref(ValueRef<'a>),
+}
+
+impl Reply<'_> {
+    /// The value to encode.
+    pub fn as_value_ref(&self) -> ValueRef<'_> {
+        match self {
+            Reply::Value(v) => ValueRef::from(v),
+            Reply::Ref(r) => r.reborrow(),
+        }
+    }
+}
+
+/// A return type of a wrapper method.
+pub trait IntoReply<'a> {
+    /// Converts; an `Err` becomes the client's `Server32Error`.
+    fn into_reply(self) -> Result<Reply<'a>, ServerError>;
+}
+
+impl<'a> IntoReply<'a> for Reply<'a> {
+    fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+        Ok(self)
+    }
+}
+
+impl<'a> IntoReply<'a> for ValueRef<'a> {
+    fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+        Ok(Reply::Ref(self))
+    }
+}
+
+impl<'a> IntoReply<'a> for ArrayRef<'a> {
+    fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+        Ok(Reply::Ref(ValueRef::Array(self)))
+    }
+}
+
+impl<'a, T: IntoReply<'a>, E: Into<ServerError>> IntoReply<'a> for Result<T, E> {
+    fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+        self.map_err(Into::into)?.into_reply()
+    }
+}
+
+impl<'a, T: IntoReply<'a>> IntoReply<'a> for Option<T> {
+    fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+        match self {
+            Some(v) => v.into_reply(),
+            None => Ok(Reply::Value(Value::None)),
+        }
+    }
+}
+
+macro_rules! owned_reply {
+    ($($t:ty),*) => {$(
+        impl<'a> IntoReply<'a> for $t {
+            fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+                Ok(Reply::Value(Value::from(self)))
+            }
+        }
+    )*};
+}
+owned_reply!(Value, Array, bool, String, &str);
+owned_reply!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+owned_reply!(
+    Vec<i8>,
+    Vec<i16>,
+    Vec<i32>,
+    Vec<i64>,
+    Vec<u8>,
+    Vec<u16>,
+    Vec<u32>,
+    Vec<u64>,
+    Vec<f32>,
+    Vec<f64>
+);
+
+impl<'a> IntoReply<'a> for () {
+    fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+        Ok(Reply::Value(Value::None))
+    }
+}
+
+impl<'a> IntoReply<'a> for Vec<Value> {
+    fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+        Ok(Reply::Value(Value::List(self)))
+    }
+}
+
+macro_rules! tuple_reply {
+    ($($t:ident),*) => {
+        impl<'a, $($t: Into<Value>),*> IntoReply<'a> for ($($t,)*) {
+            #[allow(non_snake_case)]
+            fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+                let ($($t,)*) = self;
+                Ok(Reply::Value(Value::List(vec![$($t.into()),*])))
+            }
+        }
+    };
+}
+tuple_reply!(A, B);
+tuple_reply!(A, B, C);
+tuple_reply!(A, B, C, D);
+tuple_reply!(A, B, C, D, E);
+tuple_reply!(A, B, C, D, E, F);
