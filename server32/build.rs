@@ -30,14 +30,23 @@ const LIBS: &[Lib] = &[Lib {
 }];
 
 fn run(cmd: &mut Command, what: &str) {
-    let status = cmd.status().unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
-    assert!(status.success(), "{what} failed: {cmd:?} (run `bash .ci/install` for the compilers)");
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    assert!(
+        status.success(),
+        "{what} failed: {cmd:?} (run `bash .ci/install` for the compilers)"
+    );
 }
 
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
     let target = env::var("TARGET").expect("set by cargo");
-    let width = if target.starts_with("i686") { "-m32" } else { "-m64" };
+    let width = if target.starts_with("i686") {
+        "-m32"
+    } else {
+        "-m64"
+    };
     for lib in LIBS {
         let src = Path::new("csrc").join(lib.src);
         println!("cargo:rerun-if-changed={}", src.display());

@@ -1,0 +1,209 @@
+//! Every value type and dtype, arrays of rank 0 to 3, through every transport and both
+//! server widths: what comes back equals what was sent, with the same type.
+
+mod common;
+
+use loadlib::{Array, ArrayRef, DType, Element, Value, ValueRef};
+
+fn scalars() -> Vec<Value> {
+    vec![
+        Value::None,
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::I8(i8::MIN),
+        Value::I16(i16::MIN + 1),
+        Value::I32(-123_456_789),
+        Value::I64(i64::MIN + 7),
+        Value::U8(u8::MAX),
+        Value::U16(u16::MAX - 1),
+        Value::U32(u32::MAX - 2),
+        Value::U64(u64::MAX - 3),
+        Value::F32(-1.5e-30),
+        Value::F64(std::f64::consts::E),
+        Value::F64(f64::INFINITY),
+        Value::Str(String::new()),
+        Value::Str("naïve café, 日本語, emoji 🦀".into()),
+        Value::Bytes(vec![0, 1, 2, 255, 254]),
+        Value::Bytes(Vec::new()),
+        Value::List(vec![
+            Value::I8(1),
+            Value::Str("x".into()),
+            Value::List(vec![Value::None]),
+        ]),
+        Value::Map(vec![
+            ("a".into(), Value::F32(1.0)),
+            ("ü".into(), Value::Bytes(vec![9])),
+        ]),
+    ]
+}
+
+/// An array of `T` with the given shape and distinct values.
+fn array_of<T: Element>(shape: &[usize], f: impl Fn(usize) -> T) -> Array {
+    let n: usize = shape.iter().product();
+    Array::new(shape.to_vec(), (0..n).map(f).collect()).expect("shape matches")
+}
+
+fn arrays() -> Vec<Array> {
+    let shapes: [&[usize]; 5] = [&[], &[7], &[3, 4], &[2, 3, 5], &[0, 3]];
+    let mut out = Vec::new();
+    for shape in shapes {
+        for d in DType::ALL {
+            out.push(match d {
+                DType::I8 => array_of(shape, |i| (i as i8).wrapping_mul(-3)),
+                DType::I16 => array_of(shape, |i| i as i16 * -300),
+                DType::I32 => array_of(shape, |i| i as i32 * -70_000),
+                DType::I64 => array_of(shape, |i| i as i64 * -5_000_000_000),
+                DType::U8 => array_of(shape, |i| (i * 7) as u8),
+                DType::U16 => array_of(shape, |i| (i * 700) as u16),
+                DType::U32 => array_of(shape, |i| i as u32 * 3_000_000),
+                DType::U64 => array_of(shape, |i| i as u64 * 9_000_000_000),
+                DType::F32 => array_of(shape, |i| i as f32 * 0.25 - 1.0),
+                DType::F64 => array_of(shape, |i| i as f64 * 1e-3 - 7.5),
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn every_value_type_round_trips_with_its_type() {
+    for cfg in common::configs() {
+        let client = cfg.start("echo");
+        for v in scalars() {
+            let back: Value = client.call("echo", [ValueRef::from(&v)]).unwrap();
+            assert_eq!(back, v, "[{}] {}", cfg.label, v.type_name());
+            assert_eq!(back.type_name(), v.type_name(), "[{}]", cfg.label);
+        }
+    }
+}
+
+#[test]
+fn every_dtype_and_rank_round_trips() {
+    for cfg in common::configs() {
+        let client = cfg.start("echo");
+        for a in arrays() {
+            let back: Array = client.request32("echo", (&a,)).unwrap();
+            assert_eq!(back.dtype(), a.dtype(), "[{}]", cfg.label);
+            assert_eq!(back.shape(), a.shape(), "[{}] {}", cfg.label, a.dtype());
+            assert_eq!(back, a, "[{}] {} {:?}", cfg.label, a.dtype(), a.shape());
+        }
+    }
+}
+
+#[test]
+fn several_arguments_come_back_as_a_list_in_order() {
+    for cfg in common::configs() {
+        let client = cfg.start("echo");
+        let m = [1.0f64, 2.0, 3.0, 4.0];
+        let back: Value = client
+            .call(
+                "echo",
+                (1u8, "two", ArrayRef::new(&m, &[2, 2]).unwrap(), false),
+            )
+            .unwrap();
+        let expected = Value::List(vec![
+            Value::U8(1),
+            Value::Str("two".into()),
+            Value::Array(Array::new(vec![2, 2], m.to_vec()).unwrap()),
+            Value::Bool(false),
+        ]);
+        assert_eq!(back, expected, "[{}]", cfg.label);
+    }
+}
+
+#[test]
+fn typed_requests_convert_without_loss_and_refuse_lossy_conversions() {
+    for cfg in common::configs() {
+        let client = cfg.start("testlib");
+        let sum: i32 = client.request32("add", (3i32, 14i32)).unwrap();
+        assert_eq!(sum, 17, "[{}]", cfg.label);
+        // A u8 and an i64 that fit in i32 are accepted by the i32 parameters.
+        let sum: i64 = client.request32("add", (200u8, -5i64)).unwrap();
+        assert_eq!(sum, 195, "[{}]", cfg.label);
+        // An i64 that does not fit is a TypeError naming the parameter.
+        let err = client
+            .request32::<i32>("add", (1i32, 1i64 << 40))
+            .unwrap_err();
+        match err {
+            loadlib::Error::Server32 { name, message } => {
+                assert_eq!(name, "TypeError", "[{}]", cfg.label);
+                assert!(
+                    message.contains("argument `b` of `add`"),
+                    "[{}] {message}",
+                    cfg.label
+                );
+            }
+            other => panic!("[{}] {other}", cfg.label),
+        }
+        // The reply type is checked on the client.
+        let err = client.request32::<String>("add", (1i32, 2i32)).unwrap_err();
+        assert!(
+            matches!(err, loadlib::Error::ReplyType { .. }),
+            "[{}] {err}",
+            cfg.label
+        );
+        assert_eq!(
+            client.request32::<i32>("pointer_size", ()).unwrap(),
+            cfg.width as i32 / 8
+        );
+    }
+}
+
+#[test]
+fn library_computes_on_arrays_read_in_place() {
+    for cfg in common::configs() {
+        let client = cfg.start("testlib");
+        let x: Vec<f64> = (0..1000).map(|i| i as f64).collect();
+        let y: Vec<f64> = client.request32("scalar_multiply", (2.5f64, &x)).unwrap();
+        assert_eq!(
+            y,
+            x.iter().map(|v| v * 2.5).collect::<Vec<_>>(),
+            "[{}]",
+            cfg.label
+        );
+        let s: f64 = client.request32("sum", (&x,)).unwrap();
+        assert_eq!(s, 499_500.0, "[{}]", cfg.label);
+    }
+}
+
+#[test]
+fn shared_arrays_pass_with_no_copy_and_are_written_in_place() {
+    for cfg in common::configs() {
+        let client = cfg.start("testlib");
+        let mut x = client.alloc_array::<f64>(&[4, 250]).unwrap();
+        for (i, v) in x.as_mut_slice::<f64>().unwrap().iter_mut().enumerate() {
+            *v = i as f64;
+        }
+        let mut out = client.alloc_array::<f64>(&[1000]).unwrap();
+        let () = client
+            .request32("scalar_multiply_into", (3.0f64, &x, &mut out))
+            .unwrap();
+        let expected: Vec<f64> = (0..1000).map(|i| 3.0 * i as f64).collect();
+        assert_eq!(
+            out.as_slice::<f64>().unwrap(),
+            &expected[..],
+            "[{}]",
+            cfg.label
+        );
+        let s: f64 = client.request32("sum", (&x,)).unwrap();
+        assert_eq!(s, 499_500.0, "[{}]", cfg.label);
+        // A read-only shared array cannot be written.
+        let err = client
+            .request32::<()>("scalar_multiply_into", (3.0f64, &x, &out))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("writable"),
+            "[{}] {err}",
+            cfg.label
+        );
+        // Freed arrays are unmapped by the server and unlinked by the client.
+        let name = client.segment_name().to_owned();
+        drop((x, out));
+        let _: i32 = client.request32("add", (1i32, 1i32)).unwrap();
+        let left: Vec<_> = common::shm_entries(&name)
+            .into_iter()
+            .filter(|n| n.contains("-a"))
+            .collect();
+        assert!(left.is_empty(), "[{}] {left:?}", cfg.label);
+    }
+}
