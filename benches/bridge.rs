@@ -1,1 +1,134 @@
-fn main() {}
+//! Shared memory against the file transport (the way the original Python tool moves
+//! data), through a real 32-bit server: a small call (`add` of two i32 in a C library)
+//! and echo of f64 arrays from 8 bytes to 8 MiB. Ends with a table of medians and ratios.
+//!
+//! ```text
+//! cargo bench --bench bridge
+//! ```
+
+use std::time::Duration;
+
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use loadlib::{Array, Client64, Transport};
+
+const SIZES: [usize; 6] = [8, 1 << 10, 64 << 10, 1 << 20, 4 << 20, 8 << 20];
+const TRANSPORTS: [(Transport, &str); 2] =
+    [(Transport::SharedMemory, "shm"), (Transport::File, "file")];
+
+fn client(module: &str, t: &Transport) -> Client64 {
+    Client64::builder(module)
+        .transport(t.clone())
+        .start()
+        .expect("start server32")
+}
+
+fn small_call(c: &mut Criterion) {
+    let mut g = c.benchmark_group("small_call");
+    for (t, name) in &TRANSPORTS {
+        let client = client("testlib", t);
+        let mut i = 0i32;
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let r: i32 = client.request32("add", (i, 1i32)).unwrap();
+                assert_eq!(r, i.wrapping_add(1));
+            })
+        });
+    }
+    g.finish();
+}
+
+fn echo_f64(c: &mut Criterion) {
+    let mut g = c.benchmark_group("echo_f64");
+    for (t, name) in &TRANSPORTS {
+        let client = client("echo", t);
+        for bytes in SIZES {
+            let data: Vec<f64> = (0..bytes / 8).map(|i| i as f64).collect();
+            g.throughput(Throughput::Bytes(bytes as u64));
+            if bytes >= 1 << 20 {
+                g.sample_size(20);
+            }
+            g.bench_with_input(BenchmarkId::new(*name, bytes), &data, |b, data| {
+                b.iter(|| {
+                    let back: Array = client.request32("echo", (data,)).unwrap();
+                    assert_eq!(back.len(), data.len());
+                })
+            });
+        }
+        g.sample_size(100);
+    }
+    g.finish();
+}
+
+/// The median (ns) criterion recorded for a benchmark id, from its estimates file.
+fn median_ns(id: &str) -> Option<f64> {
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let text = std::fs::read_to_string(format!("{dir}/criterion/{id}/new/estimates.json")).ok()?;
+    let at = text.find("\"median\"")?;
+    let rest = &text[at..];
+    let p = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();
+    rest[p..].split([',', '}']).next()?.trim().parse().ok()
+}
+
+fn fmt_time(ns: f64) -> String {
+    match ns {
+        n if n < 1e3 => format!("{n:.0} ns"),
+        n if n < 1e6 => format!("{:.2} µs", n / 1e3),
+        n => format!("{:.2} ms", n / 1e6),
+    }
+}
+
+fn summary() {
+    println!("\n| case | shared memory | file | file / shm | shm payload rate |");
+    println!("|---|---|---|---|---|");
+    let mut rows = vec![(
+        "small call `add(i32, i32)`".to_string(),
+        "small_call/shm".to_string(),
+        "small_call/file".to_string(),
+        0,
+    )];
+    for b in SIZES {
+        rows.push((
+            format!("echo {} f64", human(b)),
+            format!("echo_f64/shm/{b}"),
+            format!("echo_f64/file/{b}"),
+            b,
+        ));
+    }
+    for (label, shm, file, bytes) in rows {
+        let (Some(s), Some(f)) = (median_ns(&shm), median_ns(&file)) else {
+            continue;
+        };
+        let rate = if bytes > 0 {
+            format!("{:.2} GB/s", bytes as f64 / s)
+        } else {
+            "-".into()
+        };
+        println!(
+            "| {label} | {} | {} | {:.1}× | {rate} |",
+            fmt_time(s),
+            fmt_time(f),
+            f / s
+        );
+    }
+}
+
+fn human(b: usize) -> String {
+    match b {
+        b if b >= 1 << 20 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 => format!("{} KiB", b >> 10),
+        b => format!("{b} B"),
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = small_call, echo_f64
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    summary();
+}

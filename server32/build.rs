@@ -15,6 +15,7 @@ struct Lib {
     how: How,
 }
 
+#[allow(dead_code)] // a variant may be unused while no library of that kind is listed
 enum How {
     /// A C, C++ or Fortran shared library: compiler and extra flags.
     Native(&'static str, &'static [&'static str]),

@@ -92,17 +92,16 @@ impl SegmentCache {
                 continue;
             }
             match d.location {
-                location::CLIENT_BULK | location::SERVER_BULK => {
+                location::CLIENT_BULK | location::SERVER_BULK
                     if self
                         .bulk
                         .get(&d.location)
-                        .is_none_or(|(g, _)| *g != d.segment)
-                    {
-                        // A new generation replaces the old mapping.
-                        self.bulk.remove(&d.location);
-                        let seg = self.open(d.location, d.segment)?;
-                        self.bulk.insert(d.location, (d.segment, seg));
-                    }
+                        .is_none_or(|(g, _)| *g != d.segment) =>
+                {
+                    // A new generation replaces the old mapping.
+                    self.bulk.remove(&d.location);
+                    let seg = self.open(d.location, d.segment)?;
+                    self.bulk.insert(d.location, (d.segment, seg));
                 }
                 location::SHARED if !self.shared.contains_key(&d.segment) => {
                     let seg = self.open(location::SHARED, d.segment)?;

@@ -68,7 +68,7 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
     let file_dir = match b.transport {
         Transport::File => {
             h.transport.store(transport_kind::FILE, r);
-            let dir = std::env::temp_dir().join(format!("{}", base.trim_start_matches('/')));
+            let dir = std::env::temp_dir().join(base.trim_start_matches('/'));
             std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
                 .create(&dir)?;
             cleanup.dir = Some(dir.clone());

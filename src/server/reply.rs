@@ -6,6 +6,8 @@ use crate::value_ref::{ArrayRef, ValueRef};
 
 /// A method's result: owned, or borrowed from its arguments (sent back with no
 /// intermediate copy).
+// The borrowed variant holds an inline array shape; boxing it would allocate per call.
+#[allow(clippy::large_enum_variant)]
 pub enum Reply<'a> {
     /// An owned value.
     Value(Value),
