@@ -117,11 +117,11 @@ fn main() -> loadlib::Result<()> {
     println!("sum_32bit(123456788, 1) = {}", f.sum_32bit(123_456_788, 1)?);
     println!("sum_64bit(2^62, 2^61) = {}", f.sum_64bit(1 << 62, 1 << 61)?);
     println!(
-        "multiply_float32(5e-5, 2e-4) = {}",
+        "multiply_float32(5e-5, 2e-4) = {:e}",
         f.multiply_float32(5e-5, 2e-4)?
     );
     println!(
-        "multiply_float64(5e-5, 2e-4) = {}",
+        "multiply_float64(5e-5, 2e-4) = {:e}",
         f.multiply_float64(5e-5, 2e-4)?
     );
     println!(
