@@ -152,6 +152,17 @@ fn bad_input_is_an_error() {
     assert_error(f.matrix_multiply(a, b), "ValueError", "2x3 matrix by a 2x3");
     let v = ArrayRef::new(&m, &[6]).unwrap();
     assert_error(f.matrix_multiply(v, a), "ValueError", "2-D");
+    let empty = [0.0f64; 0];
+    let (tall, wide) = (
+        ArrayRef::new(&empty, &[100_000, 0]).unwrap(),
+        ArrayRef::new(&empty, &[0, 100_000]).unwrap(),
+    );
+    assert_error(f.matrix_multiply(tall, wide), "ValueError", "too large");
+    let zeros = f
+        .matrix_multiply(ArrayRef::new(&empty, &[2, 0]).unwrap(), wide)
+        .unwrap();
+    assert_eq!(zeros.shape(), &[2, 100_000]);
+    assert!(zeros.as_slice::<f64>().unwrap().iter().all(|&v| v == 0.0));
     let ints = [0i32; 6];
     let ints = ArrayRef::new(&ints, &[3, 2]).unwrap();
     assert_error(f.matrix_multiply(a, ints), "TypeError", "f64");

@@ -168,7 +168,8 @@ loadlib::methods! {
                 return Err(ServerError::new("LibraryError", "reverse_string_v2 returned NULL"));
             }
             // SAFETY: `p` is non-NULL and holds `n` initialised bytes (see above).
-            let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), original.len()) }.to_vec();
+            let bytes =
+                unsafe { std::slice::from_raw_parts(p.cast::<u8>(), original.len()) }.to_vec();
             // SAFETY: `p` came from `reverse_string_v2`, is freed once and not used after.
             unsafe { (self.free_string)(p) };
             String::from_utf8(bytes).map_err(|e| ServerError::new("LibraryError", e.to_string()))

@@ -73,6 +73,10 @@ fn len_i32(n: usize) -> Result<i32, ServerError> {
         .map_err(|_| ServerError::value_error(format!("{n} exceeds a 32-bit Fortran integer")))
 }
 
+/// The most elements a product may have (512 MiB of doubles, which a 32-bit server can
+/// still allocate next to its inputs).
+const MAX_RESULT: usize = 1 << 26;
+
 /// A 2-D `f64` matrix sent row-major: its rows, columns and elements.
 fn matrix<'a>(name: &str, a: &ArrayRef<'a>) -> Result<(usize, usize, &'a [f64]), ServerError> {
     let data = a.as_slice::<f64>().ok_or_else(|| {
@@ -176,7 +180,9 @@ loadlib::methods! {
         /// `s` reversed by the library (ASCII only: it reverses bytes).
         fn reverse_string(&mut self, s: &str) -> Result<String, ServerError> {
             if !s.is_ascii() {
-                return Err(ServerError::value_error("the library reverses bytes: only ASCII text is supported"));
+                return Err(ServerError::value_error(
+                    "the library reverses bytes: only ASCII text is supported",
+                ));
             }
             let n = len_i32(s.len())?;
             let mut out = vec![0u8; s.len() + 1];
@@ -205,7 +211,11 @@ loadlib::methods! {
 
         /// The matrix product `a × b` of two 2-D `f64` arrays, computed by Fortran's
         /// `matmul` on column-major copies.
-        fn matrix_multiply(&mut self, a: ArrayRef<'_>, b: ArrayRef<'_>) -> Result<Array, ServerError> {
+        fn matrix_multiply(
+            &mut self,
+            a: ArrayRef<'_>,
+            b: ArrayRef<'_>,
+        ) -> Result<Array, ServerError> {
             let (r1, c1, a) = matrix("a", &a)?;
             let (r2, c2, b) = matrix("b", &b)?;
             if c1 != r2 {
@@ -214,15 +224,23 @@ loadlib::methods! {
                 )));
             }
             let (r1_, c1_, r2_, c2_) = (len_i32(r1)?, len_i32(c1)?, len_i32(r2)?, len_i32(c2)?);
-            let out_len = r1
-                .checked_mul(c2)
-                .ok_or_else(|| ServerError::value_error("the product is too large"))?;
+            let out_len = r1.checked_mul(c2).filter(|&n| n <= MAX_RESULT).ok_or_else(|| {
+                ServerError::value_error(format!("a {r1}x{c2} product is too large for the server"))
+            })?;
             let (a_cm, b_cm) = (transpose(a, r1, c1), transpose(b, r2, c2));
             let mut out = vec![0.0; out_len];
             // SAFETY: the column-major buffers hold r1*c1, r2*c2 and r1*c2 doubles, as the
             // extents passed say.
             unsafe {
-                (self.matrix_multiply)(out.as_mut_ptr(), a_cm.as_ptr(), &r1_, &c1_, b_cm.as_ptr(), &r2_, &c2_)
+                (self.matrix_multiply)(
+                    out.as_mut_ptr(),
+                    a_cm.as_ptr(),
+                    &r1_,
+                    &c1_,
+                    b_cm.as_ptr(),
+                    &r2_,
+                    &c2_,
+                )
             };
             Array::new(vec![r1, c2], transpose(&out, c2, r1))
                 .ok_or_else(|| ServerError::new("LibraryError", "result shape"))
