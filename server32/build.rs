@@ -23,12 +23,32 @@ enum How {
     CSharp,
 }
 
-const LIBS: &[Lib] = &[Lib {
-    src: "loadlib_test.c",
-    out: "libloadlib_test.so",
-    var: "LOADLIB_TEST_LIB",
-    how: How::Native("cc", &[]),
-}];
+const LIBS: &[Lib] = &[
+    Lib {
+        src: "loadlib_test.c",
+        out: "libloadlib_test.so",
+        var: "LOADLIB_TEST_LIB",
+        how: How::Native("cc", &[]),
+    },
+    Lib {
+        src: "cpp_lib32.cpp",
+        out: "libcpp_lib32.so",
+        var: "LOADLIB_CPP_LIB",
+        how: How::Native("g++", &[]),
+    },
+    Lib {
+        src: "fortran_lib32.f90",
+        out: "libfortran_lib32.so",
+        var: "LOADLIB_FORTRAN_LIB",
+        how: How::Native("gfortran", &[]),
+    },
+    Lib {
+        src: "labview_lib32.c",
+        out: "liblabview_lib32.so",
+        var: "LOADLIB_LABVIEW_LIB",
+        how: How::Native("cc", &["-Wl,--no-as-needed", "-lm"]),
+    },
+];
 
 fn run(cmd: &mut Command, what: &str) {
     let status = cmd

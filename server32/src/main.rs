@@ -11,5 +11,9 @@ fn main() -> ExitCode {
     host(&[
         entry::<wrappers::echo::Echo>(),
         entry::<wrappers::testlib::TestLib>(),
+        entry::<wrappers::cpp::Cpp>(),
+        entry::<wrappers::fortran::Fortran>(),
+        entry::<wrappers::labview::Labview>(),
+        entry::<wrappers::kernel32::Kernel32>(),
     ])
 }

@@ -1,4 +1,8 @@
 //! The bundled wrappers, one per library.
 
+pub mod cpp;
 pub mod echo;
+pub mod fortran;
+pub mod kernel32;
+pub mod labview;
 pub mod testlib;

@@ -1,0 +1,127 @@
+//! The C++ example through real servers of both widths.
+
+#[allow(dead_code)]
+#[path = "../examples/cpp.rs"]
+mod cpp;
+
+use cpp::Cpp;
+use loadlib::{Error, ServerExe};
+
+/// Runs `check` against a 32-bit and a 64-bit server.
+fn both_widths(check: impl Fn(&Cpp, u32)) {
+    for (exe, width) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
+        let cpp = Cpp::with_server(exe).expect("start the cpp server");
+        assert_eq!(cpp.client().server_pointer_width(), width);
+        check(&cpp, width);
+    }
+}
+
+fn assert_value_error(r: loadlib::Result<impl std::fmt::Debug>, needle: &str) {
+    match r {
+        Err(Error::Server32 { name, message }) => {
+            assert_eq!(name, "ValueError", "{message}");
+            assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+        }
+        other => panic!("expected a ValueError, got {other:?}"),
+    }
+}
+
+#[test]
+fn default_server_is_32_bit() {
+    let cpp = Cpp::new().unwrap();
+    assert_eq!(cpp.client().server_pointer_width(), 32);
+    assert_eq!(cpp.add(3, 14).unwrap(), 17);
+}
+
+#[test]
+fn scalars() {
+    both_widths(|cpp, _| {
+        assert_eq!(cpp.add(3, 14).unwrap(), 17);
+        assert_eq!(cpp.add(-2_000_000_000, -147_483_648).unwrap(), i32::MIN);
+        assert_eq!(cpp.subtract(43.2, 3.2).unwrap(), 40.0f32);
+        assert_eq!(cpp.add_or_subtract(10.0, 5.5, true).unwrap(), 15.5);
+        assert_eq!(cpp.add_or_subtract(10.0, 5.5, false).unwrap(), 4.5);
+    });
+}
+
+#[test]
+fn scalar_multiply() {
+    both_widths(|cpp, _| {
+        let x: Vec<f64> = (0..1000).map(f64::from).collect();
+        let want: Vec<f64> = x.iter().map(|v| v * -2.5).collect();
+        assert_eq!(cpp.scalar_multiply(-2.5, &x).unwrap(), want);
+        assert!(cpp.scalar_multiply(3.0, &[]).unwrap().is_empty());
+    });
+}
+
+#[test]
+fn strings() {
+    both_widths(|cpp, _| {
+        let s = "New Zealand";
+        assert_eq!(cpp.reverse_string_v1(s).unwrap(), "dnalaeZ weN");
+        assert_eq!(cpp.reverse_string_v2(s).unwrap(), "dnalaeZ weN");
+        assert_eq!(cpp.reverse_string_v1("").unwrap(), "");
+        assert_eq!(cpp.reverse_string_v2("").unwrap(), "");
+        let long: String = (0..100_000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let rev: String = long.chars().rev().collect();
+        assert_eq!(cpp.reverse_string_v2(&long).unwrap(), rev);
+        assert_value_error(cpp.reverse_string_v1("café"), "ASCII");
+        assert_value_error(cpp.reverse_string_v2("日本"), "ASCII");
+    });
+}
+
+#[test]
+fn structs() {
+    both_widths(|cpp, _| {
+        let square = [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0)];
+        assert_eq!(cpp.distance_4_points(square).unwrap(), 4.0);
+        let rect = [(0.0, 0.0), (3.0, 0.0), (3.0, 4.0), (0.0, 4.0)];
+        assert_eq!(cpp.distance_4_points(rect).unwrap(), 14.0);
+        assert_eq!(cpp.distance_n_points(&square).unwrap(), 4.0);
+        assert_eq!(
+            cpp.distance_n_points(&[(0.0, 0.0), (3.0, 4.0)]).unwrap(),
+            10.0
+        );
+        assert_eq!(cpp.distance_n_points(&[(1.0, 1.0)]).unwrap(), 0.0);
+        assert_eq!(cpp.distance_n_points(&[]).unwrap(), 0.0);
+    });
+}
+
+#[test]
+fn circumference_approaches_pi() {
+    both_widths(|cpp, _| {
+        let mut last_error = f64::INFINITY;
+        for i in 2..=16 {
+            let c = cpp.circumference(0.5, 1 << i).unwrap();
+            let error = std::f64::consts::PI - c;
+            assert!(error > 0.0 && error < last_error, "n = 2^{i}: {c}");
+            last_error = error;
+        }
+        assert!(last_error < 1e-6, "{last_error}");
+        assert_eq!(cpp.circumference(1.0, 0).unwrap(), 0.0);
+        assert_eq!(cpp.circumference(1.0, 1).unwrap(), 0.0);
+        assert!((cpp.circumference(1.0, 2).unwrap() - 4.0).abs() < 1e-12);
+    });
+}
+
+#[test]
+fn bad_input_is_an_error() {
+    let cpp = Cpp::new().unwrap();
+    assert_value_error(cpp.circumference(1.0, u32::MAX), "n must be");
+    let c = cpp.client();
+    let three = loadlib::ArrayRef::new(&[0.0f64; 6], &[3, 2]).unwrap();
+    assert_value_error(
+        c.request32::<f64>("distance_4_points", (three,)),
+        "4 points",
+    );
+    let flat = [0.0f64; 8];
+    assert_value_error(c.request32::<f64>("distance_n_points", (&flat,)), "(n, 2)");
+    match c.request32::<f64>("distance_n_points", (&[0i32; 8],)) {
+        Err(Error::Server32 { name, .. }) => assert_eq!(name, "TypeError"),
+        other => panic!("{other:?}"),
+    }
+    // The server is still there.
+    assert_eq!(cpp.add(1, 2).unwrap(), 3);
+}

@@ -1,0 +1,114 @@
+//! The kernel32 example (the system C library on Linux) through real servers of both
+//! widths, checked against this process's own clock.
+
+#[allow(dead_code)]
+#[path = "../examples/kernel32.rs"]
+mod kernel32;
+
+use kernel32::{Kernel32, SystemTime};
+use loadlib::ServerExe;
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Milliseconds since 1970-01-01 00:00 of the local wall-clock reading `t` (not a UTC
+/// instant: both sides read the same time zone, so differences are what count).
+fn wall_ms(t: &SystemTime) -> i64 {
+    let days = days_from_civil(t.year.into(), t.month.into(), t.day.into());
+    let secs =
+        ((days * 24 + i64::from(t.hour)) * 60 + i64::from(t.minute)) * 60 + i64::from(t.second);
+    secs * 1000 + i64::from(t.milliseconds)
+}
+
+/// The local time of this (64-bit) process, from its own C library.
+fn local_time_here() -> SystemTime {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a writable timespec.
+    assert_eq!(
+        unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) },
+        0
+    );
+    // SAFETY: `tm` is plain data: all zeros is a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are to live locals.
+    assert!(!unsafe { libc::localtime_r(&ts.tv_sec, &mut tm) }.is_null());
+    let w = |v: i32| u16::try_from(v).unwrap();
+    SystemTime {
+        year: w(tm.tm_year + 1900),
+        month: w(tm.tm_mon + 1),
+        day_of_week: w(tm.tm_wday),
+        day: w(tm.tm_mday),
+        hour: w(tm.tm_hour),
+        minute: w(tm.tm_min),
+        second: w(tm.tm_sec),
+        milliseconds: (ts.tv_nsec / 1_000_000) as u16,
+    }
+}
+
+fn check_against_local_clock(k: &Kernel32) {
+    let before = local_time_here();
+    let t = k.get_local_time().unwrap();
+    let after = local_time_here();
+    assert!((1..=12).contains(&t.month), "{t:?}");
+    assert!((1..=31).contains(&t.day), "{t:?}");
+    assert!(
+        t.hour < 24 && t.minute < 60 && t.second <= 60 && t.milliseconds < 1000,
+        "{t:?}"
+    );
+    // 1970-01-01 was a Thursday (4).
+    let days = days_from_civil(t.year.into(), t.month.into(), t.day.into());
+    assert_eq!(i64::from(t.day_of_week), (days + 4).rem_euclid(7), "{t:?}");
+    // The server read its clock between our two readings (with slack for rounding to
+    // milliseconds and a leap second); comparing whole timestamps copes with minute,
+    // hour and day boundaries.
+    let (lo, got, hi) = (wall_ms(&before), wall_ms(&t), wall_ms(&after));
+    assert!(
+        lo - 2000 <= got && got <= hi + 2000,
+        "{before} <= {t} <= {after}"
+    );
+}
+
+#[test]
+fn local_time_matches_this_process() {
+    for (exe, width) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
+        let k = Kernel32::with_server(exe).unwrap();
+        assert_eq!(k.client().server_pointer_width(), width);
+        check_against_local_clock(&k);
+    }
+}
+
+#[test]
+fn default_server_is_32_bit_and_time_advances() {
+    let k = Kernel32::new().unwrap();
+    assert_eq!(k.client().server_pointer_width(), 32);
+    let first = k.get_local_time().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let second = k.get_local_time().unwrap();
+    let dt = wall_ms(&second) - wall_ms(&first);
+    assert!((15..2000).contains(&dt), "{first} then {second}");
+}
+
+#[test]
+fn the_server_time_zone_is_its_own() {
+    // A fixed zone given to the server reaches its C library's `localtime_r`.
+    let in_zone = |tz: &str| {
+        let client = loadlib::Client64::builder("kernel32")
+            .env("TZ", tz)
+            .start()
+            .unwrap();
+        wall_ms(&Kernel32::from_client(client).get_local_time().unwrap())
+    };
+    let offset = in_zone("XXX-5") - in_zone("UTC");
+    assert!((offset - 5 * 3_600_000).abs() < 2000, "offset {offset} ms");
+}
