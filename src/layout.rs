@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! offset 0      SegmentHeader        (128 B, written by the client, server fields in line 2)
-//! offset 128    RingControl request  (128 B: producer line, consumer line)
-//! offset 256    RingControl response (128 B)
+//! offset 128    RingControl request  (256 B: producer, consumer, and two parked-flag lines)
+//! offset 384    RingControl response (256 B)
 //! offset 4096   request ring data    (ring_capacity bytes)
 //! offset 4096+C response ring data   (ring_capacity bytes)
 //! ```
@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 /// `b"LOADLIB1"` read as a little-endian `u64`.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
 /// Bumped on every change to any struct in this file or in `wire`.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 /// Offset of the request ring's control block.
 pub const REQUEST_CONTROL_OFFSET: u64 = 128;
 /// Offset of the response ring's control block.
-pub const RESPONSE_CONTROL_OFFSET: u64 = 256;
+pub const RESPONSE_CONTROL_OFFSET: u64 = 384;
 /// Offset of the first ring's data; a page boundary.
 pub const RINGS_OFFSET: u64 = 4096;
 /// Ring capacities are a multiple of this.
@@ -81,7 +81,9 @@ pub struct SegmentHeader {
     pub _pad: [u8; 48],
 }
 
-/// One ring's control block: a producer line and a consumer line.
+/// One ring's control block: a producer line, a consumer line, and one line for each
+/// parked flag (written only when a side goes to sleep, so the hot path's reads of them
+/// stay cache hits).
 ///
 /// Indices are monotonic byte counts; `head - tail` bytes are in the ring.
 #[repr(C, align(64))]
@@ -91,19 +93,23 @@ pub struct RingControl {
     pub head: AtomicU64,
     /// Futex word the consumer parks on; the producer bumps it to wake it.
     pub data_signal: AtomicU32,
-    /// Non-zero while the producer is parked waiting for space.
-    pub producer_parked: AtomicU32,
-    /// Padding to the end of the producer's cache line.
-    pub _pad0: [u8; 48],
+    /// Explicit padding.
+    pub _pad0: [u8; 52],
     /// Bytes ever released by the consumer (Release store; pairs with the producer's
     /// Acquire load).
     pub tail: AtomicU64,
     /// Futex word the producer parks on; the consumer bumps it to wake it.
     pub space_signal: AtomicU32,
+    /// Explicit padding.
+    pub _pad1: [u8; 52],
     /// Non-zero while the consumer is parked waiting for data.
     pub consumer_parked: AtomicU32,
-    /// Padding to the end of the consumer's cache line.
-    pub _pad1: [u8; 48],
+    /// Explicit padding.
+    pub _pad2: [u8; 60],
+    /// Non-zero while the producer is parked waiting for space.
+    pub producer_parked: AtomicU32,
+    /// Explicit padding.
+    pub _pad3: [u8; 60],
 }
 
 const _: () = {
@@ -126,18 +132,18 @@ const _: () = {
     assert!(offset_of!(SegmentHeader, server_pointer_width) == 76);
     assert!(offset_of!(SegmentHeader, _pad) == 80);
 
-    assert!(size_of::<RingControl>() == 128);
+    assert!(size_of::<RingControl>() == 256);
     assert!(align_of::<RingControl>() == 64);
     assert!(offset_of!(RingControl, head) == 0);
     assert!(offset_of!(RingControl, data_signal) == 8);
-    assert!(offset_of!(RingControl, producer_parked) == 12);
     assert!(offset_of!(RingControl, tail) == 64);
     assert!(offset_of!(RingControl, space_signal) == 72);
-    assert!(offset_of!(RingControl, consumer_parked) == 76);
+    assert!(offset_of!(RingControl, consumer_parked) == 128);
+    assert!(offset_of!(RingControl, producer_parked) == 192);
 
     assert!(REQUEST_CONTROL_OFFSET as usize >= size_of::<SegmentHeader>());
-    assert!(RESPONSE_CONTROL_OFFSET as usize >= REQUEST_CONTROL_OFFSET as usize + 128);
-    assert!(RINGS_OFFSET as usize >= RESPONSE_CONTROL_OFFSET as usize + 128);
+    assert!(RESPONSE_CONTROL_OFFSET as usize >= REQUEST_CONTROL_OFFSET as usize + 256);
+    assert!(RINGS_OFFSET as usize >= RESPONSE_CONTROL_OFFSET as usize + 256);
 };
 
 /// Total segment size for a ring capacity (already rounded to [`RING_GRANULE`]).
@@ -159,7 +165,7 @@ mod tests {
     #[test]
     fn sizes_match_the_contract() {
         assert_eq!(size_of::<SegmentHeader>(), 128);
-        assert_eq!(size_of::<RingControl>(), 128);
+        assert_eq!(size_of::<RingControl>(), 256);
         assert_eq!(segment_size(65536), 4096 + 131072);
         assert_eq!(round_ring_capacity(1), 65536);
         assert_eq!(round_ring_capacity(65537), 65536 + 4096);

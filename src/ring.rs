@@ -6,7 +6,7 @@
 //! [`RingControl`]; everything read from the ring is bounds-checked, since the peer may
 //! be buggy or hostile.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::layout::RingControl;
 use crate::wake::Signal;
@@ -17,6 +17,9 @@ pub struct Ring {
     ctrl: *const RingControl,
     data: *mut u8,
     capacity: u64,
+    /// The producer's last view of `tail` (process-local): re-read from the shared line
+    /// only when it shows too little space, so most sends cause no cache miss on it.
+    seen_tail: AtomicU64,
 }
 
 // SAFETY: the ring only holds pointers into a shared mapping that outlives it (the
@@ -56,6 +59,8 @@ impl Ring {
             ctrl,
             data,
             capacity,
+            // SAFETY: `ctrl` is valid (see above).
+            seen_tail: AtomicU64::new(unsafe { &*ctrl }.tail.load(Ordering::Acquire)),
         }
     }
 
@@ -107,10 +112,25 @@ impl Ring {
         let (_, need) = self.needed(len as u64);
         let c = self.ctrl();
         let head = c.head.load(Ordering::Relaxed);
+        let seen = self.seen_tail.load(Ordering::Relaxed); // process-local cache
+        if self.capacity - (head - seen) >= need {
+            return true;
+        }
         // Acquire: pairs with the consumer's Release store of `tail`, so its reads of the
         // bytes it released are done before we overwrite them.
         let tail = c.tail.load(Ordering::Acquire);
+        self.seen_tail.store(tail, Ordering::Relaxed);
         self.capacity - (head - tail) >= need
+    }
+
+    /// Whether every published record has been released by the consumer (so payloads in
+    /// a bulk segment that earlier records named are no longer being read).
+    pub fn is_drained(&self) -> bool {
+        let c = self.ctrl();
+        // Acquire: pairs with the consumer's Release store of `tail` in `release`.
+        let tail = c.tail.load(Ordering::Acquire);
+        self.seen_tail.store(tail, Ordering::Relaxed);
+        c.head.load(Ordering::Relaxed) == tail
     }
 
     /// Reserves `len` bytes (a multiple of [`RECORD_ALIGN`], at most the capacity) and
