@@ -358,3 +358,20 @@ fn a_missing_lapack_fails_at_startup_with_its_path() {
     };
     assert!(text.contains("/nonexistent/liblapack.so.3"), "{text}");
 }
+
+#[test]
+fn explicit_lapack_and_blas_paths() {
+    let dir = "/usr/lib/i386-linux-gnu";
+    let c = Client64::builder("linear_algebra")
+        .kwarg("lapack", format!("{dir}/liblapack.so.3"))
+        .kwarg("blas", format!("{dir}/libblas.so.3"))
+        .start()
+        .unwrap();
+    let p: Array = c
+        .request32(
+            "matrix_multiply",
+            (mat(&[1.0, 2.0], 1, 2), mat(&[3.0, 4.0], 2, 1)),
+        )
+        .unwrap();
+    assert_eq!(p.as_slice::<f64>().unwrap(), &[11.0]);
+}
