@@ -15,5 +15,6 @@ fn main() -> ExitCode {
         entry::<wrappers::fortran::Fortran>(),
         entry::<wrappers::labview::Labview>(),
         entry::<wrappers::kernel32::Kernel32>(),
+        entry::<wrappers::linear_algebra::LinearAlgebra>(),
     ])
 }

@@ -5,4 +5,5 @@ pub mod echo;
 pub mod fortran;
 pub mod kernel32;
 pub mod labview;
+pub mod linear_algebra;
 pub mod testlib;
