@@ -29,6 +29,17 @@ pub enum Transport {
     File,
 }
 
+/// How long [`Channel::send`] may wait for room in the ring.
+#[derive(Clone, Copy, Debug)]
+pub enum Wait {
+    /// Not at all.
+    No,
+    /// Until this instant.
+    Until(Instant),
+    /// As long as the peer is alive.
+    Forever,
+}
+
 /// Which side of the bridge a channel is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -180,9 +191,13 @@ impl Channel {
         })
     }
 
-    /// Sends a record of `kind` with a name and an argument block.
+    /// Sends a record of `kind` with a name and an argument block, waiting for ring space
+    /// as `wait` says. Returns `Ok(false)` when it did not send: the deadline passed, or
+    /// [`Wait::No`] and there was no room yet.
     ///
-    /// `alive` is called while waiting for space and should fail if the peer is gone.
+    /// `alive` is called while waiting and should fail if the peer is gone. A record whose
+    /// payloads go to the bulk segment waits until the peer has released every earlier
+    /// record, so a bulk payload is never overwritten while it is still being read.
     #[allow(clippy::too_many_arguments)]
     pub fn send(
         &self,
@@ -191,9 +206,9 @@ impl Channel {
         name: &[u8],
         args: &[ValueRef<'_>],
         bulk: &mut BulkWriter,
-        deadline: Option<Instant>,
+        wait: Wait,
         alive: &mut dyn FnMut() -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         if name.len() > MAX_NAME_LEN {
             return Err(Error::InvalidArgument(format!(
                 "name of {} bytes is longer than {MAX_NAME_LEN}",
@@ -214,26 +229,27 @@ impl Channel {
         header.name_len = name.len() as u32;
         header.block_offset = block_offset as u32;
         header.block_len = plan.block_len as u32;
+        let tx = &self.tx;
         if via_file {
+            // One request file and one reply file: the previous one must be consumed.
+            if !self.wait_until(
+                || tx.is_drained() && tx.has_space(RECORD_ALIGN),
+                wait,
+                alive,
+            )? {
+                return Ok(false);
+            }
             let mut buf = vec![0u64; len.div_ceil(8)];
             let bytes = &mut buf.as_mut_bytes()[..len];
             fill(bytes, &header, name, block_offset, args, inline_limit, None)?;
-            std::fs::write(
-                self.file_path(if self.side == Side::Client {
-                    KIND_FILE_REQUEST
-                } else {
-                    KIND_FILE_REPLY
-                }),
-                bytes,
-            )?;
-            let door = if self.side == Side::Client {
-                KIND_FILE_REQUEST
-            } else {
-                KIND_FILE_REPLY
+            let door = match self.side {
+                Side::Client => KIND_FILE_REQUEST,
+                Side::Server => KIND_FILE_REPLY,
             };
-            let mut bell = RecordHeader::new(door, RECORD_ALIGN as u32, seq);
-            bell.flags = 0;
-            return self.push(&bell, &[], 0, &[], usize::MAX, None, deadline, alive);
+            std::fs::write(self.file_path(door), bytes)?;
+            let bell = RecordHeader::new(door, RECORD_ALIGN as u32, seq);
+            self.publish(&bell, &[], 0, &[], usize::MAX, None)?;
+            return Ok(true);
         }
         if len > self.tx.capacity() as usize || len > u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
@@ -241,25 +257,56 @@ impl Channel {
                 self.tx.capacity()
             )));
         }
-        let target = if plan.bulk_len > 0 {
+        let needs_bulk = plan.bulk_len > 0;
+        if !self.wait_until(
+            || tx.has_space(len) && (!needs_bulk || tx.is_drained()),
+            wait,
+            alive,
+        )? {
+            return Ok(false);
+        }
+        let target = if needs_bulk {
             Some(bulk.target(plan.bulk_len)?)
         } else {
             None
         };
-        self.push(
+        self.publish(
             &header,
             name,
             block_offset,
             args,
             inline_limit,
             target.as_ref(),
-            deadline,
-            alive,
-        )
+        )?;
+        Ok(true)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push(
+    /// Waits on the send ring's space signal until `ready`; `Ok(false)` if not in time.
+    fn wait_until(
+        &self,
+        ready: impl FnMut() -> bool,
+        wait: Wait,
+        alive: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<bool> {
+        let mut ready = ready;
+        let deadline = match wait {
+            Wait::No => return Ok(ready()),
+            Wait::Forever => None,
+            Wait::Until(d) => Some(d),
+        };
+        match self
+            .tx
+            .space_signal()
+            .wait(&mut ready, self.spin, deadline, PARK_SLICE, &mut *alive)
+        {
+            Ok(()) => Ok(true),
+            Err(WaitError::TimedOut) => Ok(false),
+            Err(WaitError::Dead(e)) => Err(e),
+        }
+    }
+
+    /// Reserves, fills and publishes a record; the caller checked there is room.
+    fn publish(
         &self,
         header: &RecordHeader,
         name: &[u8],
@@ -267,28 +314,12 @@ impl Channel {
         args: &[ValueRef<'_>],
         inline_limit: usize,
         bulk: Option<&codec::BulkTarget>,
-        deadline: Option<Instant>,
-        alive: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
         let len = header.len as usize;
-        let tx = &self.tx;
-        match tx.space_signal().wait(
-            || tx.has_space(len),
-            self.spin,
-            deadline,
-            PARK_SLICE,
-            &mut *alive,
-        ) {
-            Ok(()) => {}
-            Err(WaitError::TimedOut) => {
-                return Err(Error::Protocol("timed out waiting for ring space".into()))
-            }
-            Err(WaitError::Dead(e)) => return Err(e),
-        }
-        // SAFETY: we are this ring's only producer and `has_space(len)` holds.
-        let dst = unsafe { tx.reserve(len) };
+        // SAFETY: we are this ring's only producer and `has_space(len)` held.
+        let dst = unsafe { self.tx.reserve(len) };
         fill(dst, header, name, block_offset, args, inline_limit, bulk)?;
-        tx.publish(len);
+        self.tx.publish(len);
         Ok(())
     }
 

@@ -20,4 +20,4 @@ pub use value::{Array, ArrayData, Value};
 pub use value_ref::{ArrayMut, ArrayRef, IntoArgs, Shape, SharedRef, ValueRef};
 pub mod client;
 pub use channel::Transport;
-pub use client::{Builder, Client64, FromValue, ServerExe, ServerOutput, SharedArray};
+pub use client::{Batch, Builder, Client64, FromValue, ServerExe, ServerOutput, SharedArray};

@@ -1,11 +1,13 @@
 //! The 64-bit side: [`Client64`] starts a server, sends requests and returns replies.
 
+mod batch;
 mod builder;
 mod from_value;
 mod process;
 mod shared_array;
 mod startup;
 
+pub use batch::Batch;
 pub use builder::{Builder, ServerExe};
 pub use from_value::FromValue;
 pub use process::ServerOutput;
@@ -17,13 +19,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::bulk::{BulkWriter, SegmentCache};
-use crate::channel::{Channel, RecordView};
+use crate::channel::{Channel, RecordView, Wait};
 use crate::codec::decode_value;
 use crate::error::{Error, Result};
 use crate::shm;
 use crate::value::Value;
 use crate::value_ref::{IntoArgs, ValueRef};
-use crate::wire::{location, KIND_ERROR, KIND_FREE, KIND_REPLY, KIND_SHUTDOWN};
+use crate::wire::{location, KIND_ERROR, KIND_FREE, KIND_REPLY, KIND_REQUEST, KIND_SHUTDOWN};
 use process::ServerProcess;
 
 /// Largest payload total sent to a 32-bit server, whose address space is 4 GiB at most.
@@ -131,6 +133,23 @@ impl Client64 {
     pub fn call<'a>(&self, method: &str, args: impl IntoArgs<'a>) -> Result<Value> {
         let list = args.into_args();
         let args = list.as_ref();
+        self.check_payload(args)?;
+        let freed = self.take_freed();
+        let mut inner = self.lock();
+        if inner.closed {
+            return Err(Error::Closed);
+        }
+        let result = inner.round_trip(method, args, &freed, self.request_timeout);
+        self.note_fatal(&mut inner, result)
+    }
+
+    /// Opens a batch of pipelined calls (see [`Batch`]).
+    pub fn batch(&self) -> Batch<'_> {
+        Batch::new(self, self.lock())
+    }
+
+    /// Refuses arguments a 32-bit server could not map.
+    fn check_payload(&self, args: &[ValueRef<'_>]) -> Result<()> {
         if self.pointer_width == 32 {
             let total: u64 = args.iter().map(payload_bytes).sum();
             if total > MAX_PAYLOAD_32 {
@@ -139,21 +158,20 @@ impl Client64 {
                 )));
             }
         }
-        let freed: Vec<u32> =
-            std::mem::take(&mut *self.freed.lock().unwrap_or_else(|p| p.into_inner()));
-        let mut guard = self.lock();
-        let inner = &mut *guard;
-        if inner.closed {
-            return Err(Error::Closed);
-        }
-        let result = inner.round_trip(method, args, &freed, self.request_timeout);
-        if matches!(
-            result,
-            Err(Error::ServerCrashed { .. } | Error::Protocol(_))
-        ) {
+        Ok(())
+    }
+
+    /// Ids of shared arrays dropped since the last call.
+    fn take_freed(&self) -> Vec<u32> {
+        std::mem::take(&mut *self.freed.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Closes the connection after an error that leaves it unusable.
+    fn note_fatal<T>(&self, inner: &mut Inner, r: Result<T>) -> Result<T> {
+        if matches!(r, Err(Error::ServerCrashed { .. } | Error::Protocol(_))) {
             inner.closed = true;
         }
-        result
+        r
     }
 
     /// Allocates a zeroed array of `T` with `shape` in shared memory. Fill it in place and
@@ -184,59 +202,71 @@ fn payload_bytes(v: &ValueRef<'_>) -> u64 {
 }
 
 impl Inner {
-    fn round_trip(
+    fn alive(process: &mut ServerProcess) -> impl FnMut() -> Result<()> + '_ {
+        move || match process.try_status() {
+            Some(st) => Err(process.crash_error(st)),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends the pending FREE notices and a request; `Ok(None)` when `wait` ran out.
+    fn send_request(
         &mut self,
         method: &str,
         args: &[ValueRef<'_>],
         freed: &[u32],
-        timeout: Duration,
-    ) -> Result<Value> {
+        wait: Wait,
+    ) -> Result<Option<u64>> {
         let Inner {
             chan,
             process,
             bulk,
-            cache,
             seq,
             ..
         } = self;
-        let mut alive = || match process.try_status() {
-            Some(st) => Err(process.crash_error(st)),
-            None => Ok(()),
-        };
-        let deadline = Instant::now() + timeout;
-        let timed_out = || Error::ResponseTimeout {
-            method: method.to_owned(),
-            timeout,
-        };
+        let mut alive = Self::alive(process);
         for &id in freed {
+            // A FREE record is tiny and always fits once the server drains the ring.
             chan.send(
                 KIND_FREE,
                 id as u64,
                 b"",
                 &[],
                 bulk,
-                Some(deadline),
+                Wait::Forever,
                 &mut alive,
             )?;
         }
-        *seq += 1;
-        let want = *seq;
-        match chan.send(
-            crate::wire::KIND_REQUEST,
-            want,
+        let next = *seq + 1;
+        if !chan.send(
+            KIND_REQUEST,
+            next,
             method.as_bytes(),
             args,
             bulk,
-            Some(deadline),
+            wait,
             &mut alive,
-        ) {
-            Err(Error::Protocol(m)) if m.contains("timed out") => return Err(timed_out()),
-            other => other?,
+        )? {
+            return Ok(None);
         }
+        *seq = next;
+        Ok(Some(next))
+    }
+
+    /// Waits for the reply to request `want`, skipping late replies to requests that
+    /// timed out. The outer error is fatal or a time-out; the inner one is the server's.
+    fn recv_reply(&mut self, want: u64, deadline: Instant) -> Result<Option<Result<Value>>> {
+        let Inner {
+            chan,
+            process,
+            cache,
+            ..
+        } = self;
+        let mut alive = Self::alive(process);
         loop {
             let Some(inc) = chan.recv(Some(deadline), &mut alive)? else {
                 if Instant::now() >= deadline {
-                    return Err(timed_out());
+                    return Ok(None);
                 }
                 continue;
             };
@@ -259,17 +289,35 @@ impl Inner {
             let name = String::from_utf8_lossy(view.name).into_owned();
             chan.release(inc);
             return match h.kind {
-                KIND_REPLY => value,
-                KIND_ERROR => Err(Error::Server32 {
-                    name,
-                    message: match value? {
+                KIND_REPLY => value.map(|v| Some(Ok(v))),
+                KIND_ERROR => {
+                    let message = match value? {
                         Value::Str(s) => s,
                         other => other.to_string(),
-                    },
-                }),
+                    };
+                    Ok(Some(Err(Error::Server32 { name, message })))
+                }
                 other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
             };
         }
+    }
+
+    fn round_trip(
+        &mut self,
+        method: &str,
+        args: &[ValueRef<'_>],
+        freed: &[u32],
+        timeout: Duration,
+    ) -> Result<Value> {
+        let deadline = Instant::now() + timeout;
+        let timed_out = || Error::ResponseTimeout {
+            method: method.to_owned(),
+            timeout,
+        };
+        let want = self
+            .send_request(method, args, freed, Wait::Until(deadline))?
+            .ok_or_else(timed_out)?;
+        self.recv_reply(want, deadline)?.ok_or_else(timed_out)?
     }
 
     fn shutdown(&mut self, base: &str) -> ServerOutput {
@@ -288,7 +336,15 @@ impl Inner {
                 None => Ok(()),
             };
             let deadline = Instant::now() + Duration::from_secs(1);
-            let _ = chan.send(KIND_SHUTDOWN, 0, b"", &[], bulk, Some(deadline), &mut alive);
+            let _ = chan.send(
+                KIND_SHUTDOWN,
+                0,
+                b"",
+                &[],
+                bulk,
+                Wait::Until(deadline),
+                &mut alive,
+            );
             if self.process.wait_for(self.shutdown_timeout).is_none() {
                 self.process.kill();
             }

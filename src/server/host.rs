@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::{Args, Dispatch, Kwargs, Server32, ServerError};
 use crate::bulk::{BulkWriter, SegmentCache};
-use crate::channel::{Channel, RecordView, Side, Transport};
+use crate::channel::{Channel, RecordView, Side, Transport, Wait};
 use crate::error::Error;
 use crate::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
 use crate::shm::{self, Segment};
@@ -276,7 +276,16 @@ fn serve_loop<W: Dispatch>(
                 let sent = match &result {
                     Ok(reply) => {
                         let v = [reply.as_value_ref()];
-                        chan.send(KIND_REPLY, seq, b"", &v, &mut bulk, None, &mut alive)
+                        chan.send(
+                            KIND_REPLY,
+                            seq,
+                            b"",
+                            &v,
+                            &mut bulk,
+                            Wait::Forever,
+                            &mut alive,
+                        )
+                        .map(drop)
                     }
                     Err(e) => send_error(&chan, seq, e, &mut bulk, &mut alive),
                 };
@@ -325,7 +334,16 @@ fn send_error(
     alive: &mut dyn FnMut() -> Result<(), Error>,
 ) -> Result<(), Error> {
     let msg = [ValueRef::Str(&e.message)];
-    chan.send(KIND_ERROR, seq, e.name.as_bytes(), &msg, bulk, None, alive)
+    chan.send(
+        KIND_ERROR,
+        seq,
+        e.name.as_bytes(),
+        &msg,
+        bulk,
+        Wait::Forever,
+        alive,
+    )
+    .map(drop)
 }
 
 /// Decodes a request and calls the wrapper, turning every failure (including a panic)

@@ -1,0 +1,120 @@
+//! Pipelined calls: submit many requests before waiting for any reply.
+
+use std::collections::VecDeque;
+use std::sync::MutexGuard;
+use std::time::Instant;
+
+use super::{Client64, Inner};
+use crate::channel::{Transport, Wait};
+use crate::error::{Error, Result};
+use crate::value::Value;
+use crate::value_ref::IntoArgs;
+
+/// A batch of pipelined calls on one client, replies matched to requests by sequence
+/// number and returned in submission order.
+///
+/// While a batch is open it holds the client, so calls from other threads wait.
+///
+/// ```no_run
+/// let client = loadlib::Client64::new("echo")?;
+/// let mut batch = client.batch();
+/// for i in 0..1000i32 {
+///     batch.submit("echo", (i,))?;
+/// }
+/// let replies = batch.finish()?; // one Result per call, in order
+/// assert_eq!(replies[999].as_ref().unwrap(), &loadlib::Value::I32(999));
+/// # Ok::<(), loadlib::Error>(())
+/// ```
+pub struct Batch<'c> {
+    client: &'c Client64,
+    inner: MutexGuard<'c, Inner>,
+    pending: VecDeque<(u64, Instant)>,
+    results: Vec<Result<Value>>,
+    max_in_flight: usize,
+}
+
+impl<'c> Batch<'c> {
+    pub(super) fn new(client: &'c Client64, inner: MutexGuard<'c, Inner>) -> Self {
+        // The file transport has one request file: one call in flight at a time.
+        let max_in_flight = match inner.chan.transport() {
+            Transport::File => 1,
+            Transport::SharedMemory => usize::MAX,
+        };
+        Batch {
+            client,
+            inner,
+            pending: VecDeque::new(),
+            results: Vec::new(),
+            max_in_flight,
+        }
+    }
+
+    /// Sends a call without waiting for its reply (replies of earlier calls are collected
+    /// when the rings are full). Errors here are fatal or a time-out; the server's errors
+    /// for this call come back from [`finish`](Self::finish).
+    pub fn submit<'a>(&mut self, method: &str, args: impl IntoArgs<'a>) -> Result<()> {
+        let list = args.into_args();
+        let args = list.as_ref();
+        self.client.check_payload(args)?;
+        if self.inner.closed {
+            return Err(Error::Closed);
+        }
+        let mut freed = self.client.take_freed();
+        loop {
+            if self.pending.len() >= self.max_in_flight {
+                self.collect_one()?;
+                continue;
+            }
+            let deadline = Instant::now() + self.client.request_timeout;
+            let wait = if self.pending.is_empty() {
+                Wait::Until(deadline)
+            } else {
+                Wait::No
+            };
+            let sent = self.inner.send_request(method, args, &freed, wait);
+            freed.clear();
+            match self.client.note_fatal(&mut self.inner, sent)? {
+                Some(seq) => {
+                    self.pending.push_back((seq, deadline));
+                    return Ok(());
+                }
+                None if self.pending.is_empty() => return Err(self.timed_out()),
+                None => self.collect_one()?,
+            }
+        }
+    }
+
+    fn timed_out(&self) -> Error {
+        Error::ResponseTimeout {
+            method: "(batched call)".into(),
+            timeout: self.client.request_timeout,
+        }
+    }
+
+    fn collect_one(&mut self) -> Result<()> {
+        let Some((seq, deadline)) = self.pending.pop_front() else {
+            return Ok(());
+        };
+        let got = self.inner.recv_reply(seq, deadline);
+        match self.client.note_fatal(&mut self.inner, got)? {
+            Some(r) => {
+                self.results.push(r);
+                Ok(())
+            }
+            None => Err(self.timed_out()),
+        }
+    }
+
+    /// Calls submitted whose replies have not been collected yet.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Waits for every reply and returns one result per submitted call, in order.
+    pub fn finish(mut self) -> Result<Vec<Result<Value>>> {
+        while !self.pending.is_empty() {
+            self.collect_one()?;
+        }
+        Ok(std::mem::take(&mut self.results))
+    }
+}
