@@ -78,7 +78,28 @@ fn main() {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let exe = target_root.join(triple).join(profile).join("server32");
-        println!("cargo:rustc-env={var}={}", exe.display());
+        let dir = target_root.join(triple).join(profile);
+        println!("cargo:rustc-env={var}={}", dir.join("server32").display());
+        if triple.starts_with("i686") {
+            let pingpong = dir.join("pingpong32");
+            println!(
+                "cargo:rustc-env=LOADLIB_BUNDLED_PINGPONG32={}",
+                pingpong.display()
+            );
+        } else if let Some(lib) = newest_test_lib(&dir) {
+            // The 64-bit build of the test library: the in-process limit in benchmarks.
+            println!("cargo:rustc-env=LOADLIB_TEST_LIB64={}", lib.display());
+        }
     }
+}
+
+/// The most recently built `libloadlib_test.so` under a profile directory's build outputs.
+fn newest_test_lib(profile_dir: &std::path::Path) -> Option<PathBuf> {
+    std::fs::read_dir(profile_dir.join("build"))
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("server32-"))
+        .map(|e| e.path().join("out/libloadlib_test.so"))
+        .filter(|p| p.exists())
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
 }

@@ -1,0 +1,146 @@
+//! The floors: what no bridge can beat.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use criterion::{black_box, BenchmarkId, Criterion, Throughput};
+use loadlib::shm::{self, Segment};
+
+use crate::{system, SCALAR_SIZES, SOLVE_SIZES};
+
+/// A raw atomic ping-pong with a 32-bit process: one round trip per iteration.
+pub fn pingpong(c: &mut Criterion) {
+    let name = format!("{}-pp", shm::new_base_name());
+    let seg = Segment::create(&name, 4096).expect("create the ping-pong segment");
+    // SAFETY: the mapping is a zeroed page; these two words are used only as atomics,
+    // by this process and the 32-bit peer.
+    let (ping, pong) = unsafe {
+        (
+            &*(seg.as_ptr() as *const AtomicU32),
+            &*(seg.as_ptr().add(64) as *const AtomicU32),
+        )
+    };
+    let mut peer = Command::new(env!("LOADLIB_BUNDLED_PINGPONG32"))
+        .arg(&name)
+        .spawn()
+        .expect("start pingpong32");
+    let mut v = 0u32;
+    c.bench_function("floor/pingpong_32bit", |b| {
+        b.iter(|| {
+            v = if v >= u32::MAX - 1 { 1 } else { v + 1 };
+            // Release/Acquire: pair with the peer's Acquire load and Release store.
+            ping.store(v, Ordering::Release);
+            while pong.load(Ordering::Acquire) != v {
+                std::hint::spin_loop();
+            }
+        })
+    });
+    ping.store(u32::MAX, Ordering::Release);
+    let _ = peer.wait();
+}
+
+/// Copying the payload once: the floor for moving data.
+pub fn memcpy(c: &mut Criterion) {
+    let mut g = c.benchmark_group("floor/memcpy");
+    for n in SCALAR_SIZES {
+        if n >= 1_000_000 {
+            g.sample_size(10);
+        }
+        g.throughput(Throughput::Bytes(8 * n as u64));
+        let src: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut dst = vec![0.0f64; n];
+        g.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| dst.copy_from_slice(black_box(&src)))
+        });
+    }
+    g.finish();
+}
+
+type Dgesv = unsafe extern "C" fn(
+    *const i32,
+    *const i32,
+    *mut f64,
+    *const i32,
+    *mut i32,
+    *mut f64,
+    *const i32,
+    *mut i32,
+);
+
+/// The same library functions called in this process from their 64-bit builds.
+pub fn in_process(c: &mut Criterion) {
+    // SAFETY: loading our own test library and the system LAPACK runs only their
+    // initialisers; the symbol types below are their C/Fortran signatures.
+    let (test, lapack) = unsafe {
+        (
+            libloading::Library::new(env!("LOADLIB_TEST_LIB64")).expect("64-bit test library"),
+            libloading::Library::new("liblapack.so.3").expect("64-bit LAPACK (Debian liblapack3)"),
+        )
+    };
+    // SAFETY: see above.
+    let (add, scalar_multiply, dgesv) = unsafe {
+        (
+            *test
+                .get::<unsafe extern "C" fn(i32, i32) -> i32>(b"add")
+                .unwrap(),
+            *test
+                .get::<unsafe extern "C" fn(f64, *const f64, i32, *mut f64)>(b"scalar_multiply")
+                .unwrap(),
+            *lapack.get::<Dgesv>(b"dgesv_").unwrap(),
+        )
+    };
+    let mut g = c.benchmark_group("floor/in_process");
+    let mut i = 0i32;
+    g.bench_function("add", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            // SAFETY: plain integers.
+            black_box(unsafe { add(black_box(i), 1) })
+        })
+    });
+    for n in SCALAR_SIZES {
+        if n >= 1_000_000 {
+            g.sample_size(10);
+        }
+        let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut out = vec![0.0f64; n];
+        g.bench_function(BenchmarkId::new("scalar_multiply", n), |b| {
+            // SAFETY: both buffers hold n doubles.
+            b.iter(|| unsafe { scalar_multiply(2.0, x.as_ptr(), n as i32, out.as_mut_ptr()) })
+        });
+    }
+    g.sample_size(10);
+    for n in SOLVE_SIZES {
+        let (a, rhs) = system(n);
+        g.bench_function(BenchmarkId::new("solve", n), |b| {
+            b.iter(|| {
+                // The same work as the wrapper: a column-major copy, then dgesv.
+                let mut col = vec![0.0f64; n * n];
+                for i in 0..n {
+                    for j in 0..n {
+                        col[j * n + i] = a[i * n + j];
+                    }
+                }
+                let mut x = rhs.clone();
+                let mut ipiv = vec![0i32; n];
+                let (ni, one, mut info) = (n as i32, 1i32, 0i32);
+                // SAFETY: col is n*n, ipiv n, x n; leading dimensions n.
+                unsafe {
+                    dgesv(
+                        &ni,
+                        &one,
+                        col.as_mut_ptr(),
+                        &ni,
+                        ipiv.as_mut_ptr(),
+                        x.as_mut_ptr(),
+                        &ni,
+                        &mut info,
+                    )
+                };
+                assert_eq!(info, 0);
+                black_box(x)
+            })
+        });
+    }
+    g.finish();
+}

@@ -1,0 +1,153 @@
+//! Close to the limit: the bridge measured beside the physical floors, in one run.
+//!
+//! * floors: a raw atomic ping-pong between this 64-bit process and a 32-bit one, `memcpy`
+//!   of the payload, and the same library function called in-process from its 64-bit build;
+//! * the bridge: small calls (one at a time and pipelined), `scalar_multiply` of 10^3..10^7
+//!   f64 and LAPACK `solve` at n = 100, 500, 1000, over shared memory with copied arrays,
+//!   with arrays allocated in the segment (no copy), and over the file transport.
+//!
+//! Ends with a table of medians and their ratios to the matching floor.
+//!
+//! ```text
+//! cargo bench --bench limits
+//! ```
+
+mod floors;
+mod report;
+
+use std::time::Duration;
+
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use loadlib::{ArrayRef, Client64, Transport};
+
+pub const SCALAR_SIZES: [usize; 5] = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+pub const SOLVE_SIZES: [usize; 3] = [100, 500, 1000];
+pub const BATCH: usize = 10_000;
+
+fn start(module: &str, transport: Transport) -> Client64 {
+    Client64::builder(module)
+        .transport(transport)
+        .request_timeout(Duration::from_secs(120))
+        .start()
+        .expect("start server32")
+}
+
+fn small_calls(c: &mut Criterion) {
+    let mut g = c.benchmark_group("small_call");
+    let shm = start("testlib", Transport::SharedMemory);
+    let file = start("testlib", Transport::File);
+    for (name, client) in [("shm", &shm), ("file", &file)] {
+        g.bench_function(name, |b| {
+            let mut i = 0i32;
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let r: i32 = client.request32("add", (i, 1i32)).unwrap();
+                assert_eq!(r, i.wrapping_add(1));
+            })
+        });
+    }
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("shm_pipelined", |b| {
+        b.iter(|| {
+            let mut batch = shm.batch();
+            for i in 0..BATCH as i32 {
+                batch.submit("add", (i, 1i32)).unwrap();
+            }
+            let r = batch.finish().unwrap();
+            assert_eq!(r.len(), BATCH);
+        })
+    });
+    g.finish();
+}
+
+fn scalar_multiply(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scalar_multiply");
+    let shm = start("testlib", Transport::SharedMemory);
+    let file = start("testlib", Transport::File);
+    for n in SCALAR_SIZES {
+        if n >= 1_000_000 {
+            g.sample_size(10);
+        }
+        g.throughput(Throughput::Bytes(8 * n as u64));
+        let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        for (name, client) in [("shm_copy", &shm), ("file", &file)] {
+            g.bench_with_input(BenchmarkId::new(name, n), &x, |b, x| {
+                b.iter(|| {
+                    let y: Vec<f64> = client.request32("scalar_multiply", (2.0f64, x)).unwrap();
+                    assert_eq!(y.len(), x.len());
+                })
+            });
+        }
+        let mut xs = shm.alloc_array::<f64>(&[n]).unwrap();
+        xs.as_mut_slice::<f64>().unwrap().copy_from_slice(&x);
+        let mut out = shm.alloc_array::<f64>(&[n]).unwrap();
+        g.bench_function(BenchmarkId::new("shm_shared", n), |b| {
+            b.iter(|| {
+                let () = shm
+                    .request32("scalar_multiply_into", (2.0f64, &xs, &mut out))
+                    .unwrap();
+            })
+        });
+        assert_eq!(out.as_slice::<f64>().unwrap()[n - 1], 2.0 * (n - 1) as f64);
+    }
+    g.finish();
+}
+
+/// A well-conditioned n×n system (diagonally dominant) and its right-hand side.
+pub fn system(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rnd = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let mut a: Vec<f64> = (0..n * n).map(|_| rnd()).collect();
+    for i in 0..n {
+        a[i * n + i] += n as f64;
+    }
+    let b = (0..n).map(|_| rnd()).collect();
+    (a, b)
+}
+
+fn solve(c: &mut Criterion) {
+    let mut g = c.benchmark_group("solve");
+    g.sample_size(10);
+    let shm = start("linear_algebra", Transport::SharedMemory);
+    let file = start("linear_algebra", Transport::File);
+    for n in SOLVE_SIZES {
+        let (a, rhs) = system(n);
+        let m = ArrayRef::new(&a, &[n, n]).unwrap();
+        for (name, client) in [("shm_copy", &shm), ("file", &file)] {
+            g.bench_function(BenchmarkId::new(name, n), |b| {
+                b.iter(|| {
+                    let x: Vec<f64> = client.request32("solve", (m, &rhs)).unwrap();
+                    assert_eq!(x.len(), n);
+                })
+            });
+        }
+        let mut shared = shm.alloc_array::<f64>(&[n, n]).unwrap();
+        shared.as_mut_slice::<f64>().unwrap().copy_from_slice(&a);
+        g.bench_function(BenchmarkId::new("shm_shared", n), |b| {
+            b.iter(|| {
+                let x: Vec<f64> = shm.request32("solve", (&shared, &rhs)).unwrap();
+                assert_eq!(x.len(), n);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = floors::pingpong, floors::memcpy, floors::in_process, small_calls, scalar_multiply, solve
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report::summary();
+}
