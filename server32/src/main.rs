@@ -11,5 +11,6 @@ fn main() -> ExitCode {
     host(&[
         entry::<wrappers::echo::Echo>(),
         entry::<wrappers::testlib::TestLib>(),
+        entry::<wrappers::dotnet::DotNet>(),
     ])
 }

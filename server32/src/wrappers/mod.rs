@@ -1,4 +1,5 @@
 //! The bundled wrappers, one per library.
 
+pub mod dotnet;
 pub mod echo;
 pub mod testlib;

@@ -1,0 +1,323 @@
+//! `dotnet`: a .NET Framework class library, hosted by an embedded Mono runtime.
+//!
+//! The wrapper is generic: `invoke(class_name, method_name, args…)` finds the method by
+//! name and argument count, converts each argument to the parameter's .NET type
+//! (`bool`, `char`, integers, `float`, `double`, enums, `string`, arrays of numbers of
+//! any rank such as `double[]` and `double[,]`), and converts the result back by its
+//! run-time type. Static methods are called directly; for an instance method an object
+//! of the class is made once with its parameterless constructor and reused. A .NET
+//! exception becomes a `DotNetException` error with its type and message.
+//!
+//! Keyword arguments: `assembly=PATH` (default: the bundled `dotnet_lib32.dll`) and
+//! `mono=PATH` (default: `libmonosgen-2.0.so.1`, Debian's `libmonosgen-2.0-1:i386`).
+//! Debian's Mono runtime for i386 and for amd64 cannot be installed together, so this
+//! wrapper is meant for the 32-bit server.
+
+mod convert;
+mod mono;
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use loadlib::server::{Kwargs, Library, Rest, Server32, ServerError};
+use loadlib::Value;
+
+use convert::{Params, Runtime};
+use mono::{
+    borrowed_str, cstring, non_null, Api, Handle, MonoClass, MonoImage, MonoMethod, MonoObject,
+};
+
+/// Mono can be initialised once per process.
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+/// A .NET assembly loaded into the embedded Mono runtime.
+pub struct DotNet {
+    rt: Runtime,
+    image: *mut MonoImage,
+    path: String,
+    /// Every class of the assembly by full name (`Namespace.Outer+Inner`), in order.
+    classes: Vec<(String, *mut MonoClass)>,
+    /// The object each instance method is called on, per class.
+    instances: HashMap<String, Handle>,
+}
+
+fn startup_error(message: impl Into<String>) -> ServerError {
+    ServerError::new("DotNetStartupError", message)
+}
+
+impl Server32 for DotNet {
+    const NAME: &'static str = "dotnet";
+
+    fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
+        if let Some((k, _)) = kwargs
+            .iter()
+            .find(|(k, _)| !matches!(*k, "assembly" | "mono"))
+        {
+            return Err(startup_error(format!(
+                "unknown keyword argument `{k}` (dotnet takes `assembly` and `mono`)"
+            )));
+        }
+        let path = kwargs
+            .get("assembly")
+            .unwrap_or(env!("LOADLIB_DOTNET_LIB"))
+            .to_owned();
+        if !Path::new(&path).is_file() {
+            return Err(startup_error(format!(
+                "the .NET assembly `{path}` does not exist"
+            )));
+        }
+        let mono_path = kwargs.get("mono").unwrap_or("libmonosgen-2.0.so.1");
+        let lib = Library::cdll(mono_path).map_err(|e| {
+            if usize::BITS == 64 {
+                e.context("the Mono runtime installed (Debian's libmonosgen-2.0-1:i386) is 32-bit, so the dotnet wrapper runs only in the 32-bit server (or pass mono=PATH to a 64-bit libmonosgen)")
+            } else {
+                e.context("the dotnet wrapper needs Mono's runtime library (Debian: apt-get install libmonosgen-2.0-1:i386)")
+            }
+        })?;
+        // Mono cannot be unloaded or initialised twice: the API lives for the process.
+        let api: &'static Api = Box::leak(Box::new(Api::load(lib)?));
+        // The class library is under `<dir>/mono/4.5`, where `<dir>` holds the runtime.
+        let lib_dir = Path::new(mono_path)
+            .parent()
+            .filter(|d| d.join("mono/4.5/mscorlib.dll").is_file())
+            .map_or_else(|| "/usr/lib".to_owned(), |d| d.display().to_string());
+        let corlib = Path::new(&lib_dir).join("mono/4.5/mscorlib.dll");
+        if !corlib.is_file() {
+            return Err(startup_error(format!(
+                "Mono's class library `{}` is missing (Debian: apt-get install libmono-corlib4.5-cil)",
+                corlib.display()
+            )));
+        }
+        if STARTED.swap(true, Ordering::SeqCst) {
+            return Err(startup_error("Mono is already initialised in this process"));
+        }
+        let (c_lib_dir, c_path) = (cstring(&lib_dir)?, cstring(&path)?);
+        // SAFETY: the documented start-up sequence of an embedding host, once per process,
+        // on the thread that serves every request; every pointer is checked.
+        let (domain, image) = unsafe {
+            (api.set_dirs)(c_lib_dir.as_ptr(), c"/etc".as_ptr());
+            (api.config_parse)(std::ptr::null());
+            let domain = non_null(
+                (api.jit_init_version)(c"loadlib".as_ptr(), c"v4.0.30319".as_ptr()),
+                "mono_jit_init_version",
+            )?;
+            let assembly = (api.domain_assembly_open)(domain, c_path.as_ptr());
+            if assembly.is_null() {
+                return Err(startup_error(format!(
+                    "Mono cannot load `{path}` as a .NET assembly"
+                )));
+            }
+            (
+                domain,
+                non_null((api.assembly_get_image)(assembly), "the assembly's image")?,
+            )
+        };
+        // SAFETY: System.Array is a corlib class; `GetLength(int)` is one of its methods.
+        let get_length = unsafe {
+            let array = non_null((api.get_array_class)(), "System.Array")?;
+            non_null(
+                (api.class_get_method_from_name)(array, c"GetLength".as_ptr(), 1),
+                "System.Array.GetLength",
+            )?
+        };
+        let mut wrapper = DotNet {
+            rt: Runtime {
+                api,
+                domain,
+                get_length,
+            },
+            image,
+            path,
+            classes: Vec::new(),
+            instances: HashMap::new(),
+        };
+        wrapper.classes = wrapper.load_classes();
+        Ok(wrapper)
+    }
+}
+
+impl DotNet {
+    /// Every class defined in the assembly, skipping `<Module>` and compiler-generated ones.
+    fn load_classes(&self) -> Vec<(String, *mut MonoClass)> {
+        let api = self.rt.api;
+        // SAFETY: `image` is the loaded assembly's; rows of the TypeDef table are numbered
+        // from 1, and `mono_class_get` returns null for one it cannot load.
+        let rows = unsafe { (api.image_get_table_rows)(self.image, mono::TABLE_TYPEDEF) };
+        (1..=rows.max(0) as u32)
+            .filter_map(|row| {
+                // SAFETY: as above.
+                let class = unsafe { (api.class_get)(self.image, mono::TOKEN_TYPE_DEF | row) };
+                let name = api.class_full_name(class);
+                (!class.is_null() && !name.contains('<')).then_some((name, class))
+            })
+            .collect()
+    }
+
+    fn class(&self, name: &str) -> Result<*mut MonoClass, ServerError> {
+        match self.classes.iter().find(|(n, _)| n == name) {
+            Some(&(_, class)) => Ok(class),
+            None => Err(ServerError::new(
+                "ClassNotFound",
+                format!(
+                    "`{}` has no class `{name}`; it has: {}",
+                    self.path,
+                    self.class_list().join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn class_list(&self) -> Vec<String> {
+        self.classes.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The method `name` taking `count` parameters, in `class` or a base class.
+    fn method(
+        &self,
+        class: *mut MonoClass,
+        cname: &str,
+        name: &str,
+        count: usize,
+    ) -> Result<*mut MonoMethod, ServerError> {
+        let api = self.rt.api;
+        let c_name = cstring(name)?;
+        let count =
+            i32::try_from(count).map_err(|_| ServerError::type_error("too many arguments"))?;
+        let find = |n: i32| {
+            let mut k = class;
+            while !k.is_null() {
+                // SAFETY: `k` is a class or one of its bases; the name is NUL-terminated.
+                let m = unsafe { (api.class_get_method_from_name)(k, c_name.as_ptr(), n) };
+                if !m.is_null() {
+                    return Some(m);
+                }
+                // SAFETY: as above; null after System.Object.
+                k = unsafe { (api.class_get_parent)(k) };
+            }
+            None
+        };
+        if let Some(m) = find(count) {
+            return Ok(m);
+        }
+        if find(-1).is_some() {
+            return Err(ServerError::type_error(format!(
+                "no overload of `{cname}.{name}` takes {count} argument(s)"
+            )));
+        }
+        let mut names: Vec<String> = Vec::new();
+        let mut iter: *mut c_void = std::ptr::null_mut();
+        loop {
+            // SAFETY: the documented iteration over a class's methods.
+            let m = unsafe { (api.class_get_methods)(class, &mut iter) };
+            if m.is_null() {
+                break;
+            }
+            // SAFETY: a method's name lives as long as the method.
+            let n = unsafe { borrowed_str((api.method_get_name)(m)) };
+            if !n.starts_with('.') && !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        Err(ServerError::new(
+            "MethodNotFound",
+            format!(
+                "`{cname}` has no method `{name}`; it has: {}",
+                names.join(", ")
+            ),
+        ))
+    }
+
+    /// The object instance methods of `class` are called on (made on first use).
+    fn instance(
+        &mut self,
+        class: *mut MonoClass,
+        cname: &str,
+    ) -> Result<*mut MonoObject, ServerError> {
+        let api = self.rt.api;
+        if let Some(h) = self.instances.get(cname) {
+            return Ok(h.get());
+        }
+        // SAFETY: `class` is a loaded class.
+        let flags = unsafe { (api.class_get_flags)(class) };
+        let ctor = if flags & mono::TYPE_ABSTRACT != 0 {
+            std::ptr::null_mut()
+        } else {
+            // SAFETY: as above.
+            unsafe { (api.class_get_method_from_name)(class, c".ctor".as_ptr(), 0) }
+        };
+        if ctor.is_null() || cname.contains('`') {
+            return Err(ServerError::type_error(format!(
+                "`{cname}` cannot be created with a parameterless constructor, so only its static methods can be called"
+            )));
+        }
+        // SAFETY: a concrete, non-generic class; the new object is pinned at once and its
+        // constructor runs with exceptions caught.
+        let h = Handle::pin(
+            api,
+            unsafe { (api.object_new)(self.rt.domain, class) },
+            "a new object",
+        )?;
+        let mut exc: *mut MonoObject = std::ptr::null_mut();
+        // SAFETY: as above.
+        unsafe { (api.runtime_invoke)(ctor, h.get().cast(), std::ptr::null_mut(), &mut exc) };
+        if !exc.is_null() {
+            let e = Handle::pin(api, exc, "an exception")?;
+            return Err(api.exception_error(e, &format!("the constructor of `{cname}`")));
+        }
+        let obj = h.get();
+        self.instances.insert(cname.to_owned(), h);
+        Ok(obj)
+    }
+}
+
+loadlib::methods! {
+    impl DotNet {
+        /// Calls `class_name.method_name(args…)`: a static method, or an instance method
+        /// on the class's cached instance. Returns the converted result (None for void).
+        fn invoke(&mut self, class_name: &str, method_name: &str, args: Rest<'_>) -> Result<Value, ServerError> {
+            let api = self.rt.api;
+            let class = self.class(class_name)?;
+            let method = self.method(class, class_name, method_name, args.values.len())?;
+            let full = format!("{class_name}.{method_name}");
+            // SAFETY: `method` is a loaded method; its signature lives as long as it.
+            let sig = non_null(unsafe { (api.method_signature)(method) }, "a method signature")?;
+            let mut params = Params::default();
+            let mut iter: *mut c_void = std::ptr::null_mut();
+            for (i, v) in args.values.iter().enumerate() {
+                // SAFETY: the documented iteration over a signature's parameter types; it
+                // has as many as the arguments (the method was found by that count).
+                let ty = non_null(unsafe { (api.signature_get_params)(sig, &mut iter) }, "a parameter type")?;
+                self.rt.push_arg(&mut params, ty, v, &format!("argument {} of `{full}`", i + 1))?;
+            }
+            // SAFETY: as above.
+            let obj: *mut c_void = if unsafe { (api.signature_is_instance)(sig) } != 0 {
+                self.instance(class, class_name)?.cast()
+            } else {
+                std::ptr::null_mut()
+            };
+            let mut ptrs = params.pointers();
+            let mut exc: *mut MonoObject = std::ptr::null_mut();
+            // SAFETY: every argument has its parameter's .NET type (converted above) and
+            // stays pinned in `params`; the instance is pinned; exceptions are caught.
+            let result = unsafe { (api.runtime_invoke)(method, obj, ptrs.as_mut_ptr(), &mut exc) };
+            if !exc.is_null() {
+                return Err(api.exception_error(Handle::pin(api, exc, "an exception")?, &full));
+            }
+            let result = if result.is_null() { None } else { Some(Handle::pin(api, result, "a result")?) };
+            drop(params);
+            self.rt.to_value(result, 0).map_err(|e| e.context(&full))
+        }
+
+        /// The full names of the classes in the assembly (`Namespace.Class`).
+        fn class_names(&mut self) -> Vec<Value> {
+            self.class_list().into_iter().map(Value::Str).collect()
+        }
+
+        /// The path of the loaded assembly.
+        fn assembly_path(&mut self) -> String {
+            self.path.clone()
+        }
+    }
+}
