@@ -13,8 +13,9 @@
 //! Debian's Mono runtime for i386 and for amd64 cannot be installed together, so this
 //! wrapper is meant for the 32-bit server.
 
-mod convert;
+mod args;
 mod mono;
+mod results;
 
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -24,9 +25,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use loadlib::server::{Kwargs, Library, Rest, Server32, ServerError};
 use loadlib::Value;
 
-use convert::{Params, Runtime};
+use args::Params;
 use mono::{
     borrowed_str, cstring, non_null, Api, Handle, MonoClass, MonoImage, MonoMethod, MonoObject,
+    Runtime,
 };
 
 /// Mono can be initialised once per process.

@@ -7,6 +7,7 @@
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
 use loadlib::server::{Library, ServerError};
+use loadlib::DType;
 
 macro_rules! opaque {
     ($($name:ident),*) => {$(
@@ -292,4 +293,33 @@ impl Api {
         };
         ServerError::new("DotNetException", format!("{context}: {message}"))
     }
+}
+
+/// The embedded runtime: its API, the root domain, and `System.Array.GetLength`.
+pub struct Runtime {
+    pub api: &'static Api,
+    pub domain: *mut MonoDomain,
+    pub get_length: *mut MonoMethod,
+}
+
+/// The loadlib dtype of a primitive .NET type code.
+pub fn dtype_of(c: c_int) -> Option<DType> {
+    Some(match c {
+        code::I1 => DType::I8,
+        code::U1 => DType::U8,
+        code::I2 => DType::I16,
+        code::U2 => DType::U16,
+        code::I4 => DType::I32,
+        code::U4 => DType::U32,
+        code::I8 => DType::I64,
+        code::U8 => DType::U64,
+        code::R4 => DType::F32,
+        code::R8 => DType::F64,
+        _ => return None,
+    })
+}
+
+pub fn is_enum(api: &Api, class: *mut MonoClass) -> bool {
+    // SAFETY: `class` is a non-null class (checked by the callers).
+    unsafe { (api.class_is_enum)(class) != 0 }
 }
