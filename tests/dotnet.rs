@@ -288,6 +288,12 @@ public class Counter {
     public static object[] Mixed() { return new object[] { "a", null, new double[] { 1.5 }, true }; }
     public static int Twice(int x) { return 2 * x; }
     public static double Twice(double x) { return 2 * x; }
+    public static void Squares(double[] a) { for (int i = 0; i < a.Length; i++) a[i] = i * i; }
+    public static void Transpose(int[,] m) {
+        if (m.GetLength(0) != m.GetLength(1)) throw new ArgumentException("not square");
+        for (int r = 0; r < m.GetLength(0); r++)
+            for (int c = 0; c < r; c++) { int t = m[r, c]; m[r, c] = m[c, r]; m[c, r] = t; }
+    }
     public class Inner { public static string Hello() { return "nested"; } }
 }
 public class Grumpy {
@@ -370,6 +376,24 @@ fn any_class_library() {
     );
     // Overloads with the same count: the first one declared is called.
     assert_eq!(inv("Counter", "Twice", vec![21i32.into()]), Value::I32(42));
+    // Writable shared arrays see the .NET method's changes in place.
+    let mut squares = c.alloc_array::<f64>(&[5]).unwrap();
+    c.call("invoke", ("Counter", "Squares", &mut squares))
+        .unwrap();
+    assert_eq!(
+        squares.as_slice::<f64>().unwrap(),
+        [0.0, 1.0, 4.0, 9.0, 16.0]
+    );
+    let mut m = c.alloc_array::<i32>(&[2, 2]).unwrap();
+    m.as_mut_slice::<i32>()
+        .unwrap()
+        .copy_from_slice(&[1, 2, 3, 4]);
+    c.call("invoke", ("Counter", "Transpose", &mut m)).unwrap();
+    assert_eq!(m.as_slice::<i32>().unwrap(), [1, 3, 2, 4]);
+    // Read-only shared arrays are copied in and never written.
+    let ro = c.alloc_array::<f64>(&[3]).unwrap();
+    c.call("invoke", ("Counter", "Squares", &ro)).unwrap();
+    assert_eq!(ro.as_slice::<f64>().unwrap(), [0.0; 3]);
     // A constructor that throws.
     let (name, message) = server_error(c.call("invoke", ("Grumpy", "Value")));
     assert_eq!(name, "DotNetException");
@@ -381,4 +405,27 @@ fn any_class_library() {
     let (name, message) = server_error(c.call("invoke", ("Counter", "GetType")));
     assert_eq!(name, "TypeError", "{message}");
     let _ = std::fs::remove_dir_all(dll.parent().unwrap());
+}
+
+/// Many calls with fresh managed strings and arrays: the garbage collector runs (and
+/// moves objects) while arguments and results are in flight.
+#[test]
+fn many_calls_under_garbage_collection() {
+    let net = net();
+    let x: Vec<f64> = (0..20_000).map(f64::from).collect();
+    for i in 0..300 {
+        let s = format!("call number {i} {}", "x".repeat(i));
+        let r: String = s.chars().rev().collect();
+        assert_eq!(net.reverse_string(&s).unwrap(), r);
+        let y = net.scalar_multiply(i as f64, &x).unwrap();
+        assert_eq!(y[19_999], 19_999.0 * i as f64);
+        assert_eq!(
+            net.concatenate(&s, "-", &s, i % 2 == 0, "!").unwrap().len(),
+            2 * s.len() + 1 + usize::from(i % 2 == 0)
+        );
+    }
+    let big: Vec<f64> = (0..2_000_000).map(|i| i as f64).collect();
+    let y = net.scalar_multiply(0.5, &big).unwrap();
+    assert_eq!(y.len(), big.len());
+    assert_eq!(y[1_999_999], 999_999.5);
 }

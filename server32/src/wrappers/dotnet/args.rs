@@ -1,19 +1,21 @@
 //! Arguments: loadlib values converted to the .NET types of the target method's
 //! parameters.
 
-use std::ffi::c_void;
+use std::ffi::{c_int, c_void};
 
 use loadlib::server::ServerError;
-use loadlib::{ArrayRef, DType, ValueRef};
+use loadlib::{ArrayMut, ArrayRef, DType, ValueRef};
 
-use super::mono::{code, dtype_of, is_enum, non_null, Handle, MonoClass, MonoType, Runtime};
+use super::mono::{code, dtype_of, is_enum, non_null, Api, Handle, MonoClass, MonoType, Runtime};
 
-/// The arguments of one call: value-type arguments in `scalars`, objects pinned.
+/// The arguments of one call: value-type arguments in `scalars`, objects pinned, and
+/// the writable shared arrays whose .NET copies are written back after the call.
 #[derive(Default)]
-pub struct Params {
+pub struct Params<'a> {
     scalars: Vec<u64>,
     objects: Vec<Handle>,
     slots: Vec<Slot>,
+    writes: Vec<(usize, ArrayMut<'a>)>,
 }
 
 enum Slot {
@@ -22,7 +24,7 @@ enum Slot {
     Null,
 }
 
-impl Params {
+impl<'a> Params<'a> {
     fn scalar(&mut self, bits: u64) {
         self.slots.push(Slot::Scalar(self.scalars.len()));
         self.scalars.push(bits);
@@ -48,6 +50,42 @@ impl Params {
             })
             .collect()
     }
+
+    /// Copies each .NET array made from a writable shared array (a `SharedArray` the
+    /// client passed with `&mut`) back into it, so the caller sees in-place changes.
+    pub fn write_back(self, api: &Api) -> Result<(), ServerError> {
+        for (i, target) in self.writes {
+            let len = target.as_ref().as_bytes().len();
+            let size = target.dtype().size() as c_int;
+            if len == 0 {
+                continue;
+            }
+            // SAFETY: object `i` is the pinned .NET array made from `target`, of the same
+            // element type and length (arrays never resize).
+            let src = non_null(
+                unsafe { (api.array_addr_with_size)(self.objects[i].get(), size, 0) },
+                "an array's data",
+            )?;
+            let dst = writable_bytes(target)?;
+            // SAFETY: both hold `len` bytes; the shared array is not .NET memory.
+            unsafe { std::ptr::copy_nonoverlapping(src.cast::<u8>(), dst, len) };
+        }
+        Ok(())
+    }
+}
+
+/// The first byte of a writable shared array, whatever its element type.
+fn writable_bytes(a: ArrayMut<'_>) -> Result<*mut u8, ServerError> {
+    macro_rules! by_dtype {
+        ($($d:ident => $t:ty),*) => {
+            match a.dtype() {
+                $(DType::$d => a.into_slice::<$t>().map(|s| s.as_mut_ptr().cast::<u8>()),)*
+            }
+        };
+    }
+    by_dtype!(I8 => i8, I16 => i16, I32 => i32, I64 => i64, U8 => u8, U16 => u16,
+        U32 => u32, U64 => u64, F32 => f32, F64 => f64)
+    .ok_or_else(|| ServerError::new("MonoError", "a writable array is misaligned"))
 }
 
 fn as_int(d: DType, bits: u64) -> Option<i128> {
@@ -109,11 +147,11 @@ fn type_error(what: &str, expected: &str, v: &ValueRef<'_>) -> ServerError {
 
 impl Runtime {
     /// Converts argument `v` for a parameter of type `ty`; `what` names it in errors.
-    pub fn push_arg(
+    pub fn push_arg<'a>(
         &self,
-        p: &mut Params,
+        p: &mut Params<'a>,
         ty: *mut MonoType,
-        v: &ValueRef<'_>,
+        v: ValueRef<'a>,
         what: &str,
     ) -> Result<(), ServerError> {
         let api = self.api;
@@ -146,6 +184,15 @@ impl Runtime {
         } else {
             c
         };
+        if matches!(c, code::SZARRAY | code::ARRAY) && !matches!(v, ValueRef::None) {
+            let h = self.new_array(class, &v, what)?;
+            if let ValueRef::ArrayMut(target) = v {
+                p.writes.push((p.objects.len(), target));
+            }
+            p.object(h);
+            return Ok(());
+        }
+        let v = &v;
         match (c, v) {
             (code::BOOLEAN, ValueRef::Bool(b)) => p.scalar(*b as u64),
             (code::BOOLEAN, _) => return Err(type_error(what, "a bool", v)),
@@ -161,7 +208,6 @@ impl Runtime {
                 ValueRef::None,
             ) => p.slots.push(Slot::Null),
             (code::STRING, _) => return Err(type_error(what, "a str or None", v)),
-            (code::SZARRAY | code::ARRAY, _) => p.object(self.new_array(class, v, what)?),
             _ => match dtype_of(c) {
                 Some(d) => {
                     let bits = scalar_bits(d, v)
@@ -203,7 +249,7 @@ impl Runtime {
         let a: ArrayRef<'_> = match v {
             ValueRef::Array(a) => *a,
             ValueRef::ArrayMut(m) => m.as_ref(),
-            ValueRef::Bytes(b) if dtype == DType::U8 => ArrayRef::from_slice(*b),
+            ValueRef::Bytes(b) if dtype == DType::U8 => ArrayRef::from_slice(b),
             _ => return Err(type_error(what, &want(), v)),
         };
         if a.dtype() != dtype || a.shape().rank() != rank {

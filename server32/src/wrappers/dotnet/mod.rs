@@ -73,9 +73,16 @@ impl Server32 for DotNet {
         let mono_path = kwargs.get("mono").unwrap_or("libmonosgen-2.0.so.1");
         let lib = Library::cdll(mono_path).map_err(|e| {
             if usize::BITS == 64 {
-                e.context("the Mono runtime installed (Debian's libmonosgen-2.0-1:i386) is 32-bit, so the dotnet wrapper runs only in the 32-bit server (or pass mono=PATH to a 64-bit libmonosgen)")
+                e.context(
+                    "the Mono runtime installed (Debian's libmonosgen-2.0-1:i386) is 32-bit, \
+                     so the dotnet wrapper runs only in the 32-bit server \
+                     (or pass mono=PATH to a 64-bit libmonosgen)",
+                )
             } else {
-                e.context("the dotnet wrapper needs Mono's runtime library (Debian: apt-get install libmonosgen-2.0-1:i386)")
+                e.context(
+                    "the dotnet wrapper needs Mono's runtime library \
+                     (Debian: apt-get install libmonosgen-2.0-1:i386)",
+                )
             }
         })?;
         // Mono cannot be unloaded or initialised twice: the API lives for the process.
@@ -88,7 +95,8 @@ impl Server32 for DotNet {
         let corlib = Path::new(&lib_dir).join("mono/4.5/mscorlib.dll");
         if !corlib.is_file() {
             return Err(startup_error(format!(
-                "Mono's class library `{}` is missing (Debian: apt-get install libmono-corlib4.5-cil)",
+                "Mono's class library `{}` is missing \
+                 (Debian: apt-get install libmono-corlib4.5-cil)",
                 corlib.display()
             )));
         }
@@ -251,7 +259,8 @@ impl DotNet {
         };
         if ctor.is_null() || cname.contains('`') {
             return Err(ServerError::type_error(format!(
-                "`{cname}` cannot be created with a parameterless constructor, so only its static methods can be called"
+                "`{cname}` cannot be created with a parameterless constructor, \
+                 so only its static methods can be called"
             )));
         }
         // SAFETY: a concrete, non-generic class; the new object is pinned at once and its
@@ -272,44 +281,81 @@ impl DotNet {
         self.instances.insert(cname.to_owned(), h);
         Ok(obj)
     }
+
+    /// `invoke`: converts the arguments by the method's signature, calls it, converts
+    /// the result.
+    fn call(
+        &mut self,
+        class_name: &str,
+        method_name: &str,
+        args: Rest<'_>,
+    ) -> Result<Value, ServerError> {
+        let api = self.rt.api;
+        let class = self.class(class_name)?;
+        let method = self.method(class, class_name, method_name, args.values.len())?;
+        let full = format!("{class_name}.{method_name}");
+        // SAFETY: `method` is a loaded method; its signature lives as long as it.
+        let sig = non_null(
+            unsafe { (api.method_signature)(method) },
+            "a method signature",
+        )?;
+        let mut params = Params::default();
+        let mut iter: *mut c_void = std::ptr::null_mut();
+        for (i, v) in args.values.into_iter().enumerate() {
+            // SAFETY: the documented iteration over a signature's parameter types; it
+            // has as many as the arguments (the method was found by that count).
+            let ty = non_null(
+                unsafe { (api.signature_get_params)(sig, &mut iter) },
+                "a parameter type",
+            )?;
+            self.rt.push_arg(
+                &mut params,
+                ty,
+                v,
+                &format!("argument {} of `{full}`", i + 1),
+            )?;
+        }
+        // SAFETY: as above.
+        let obj: *mut c_void = if unsafe { (api.signature_is_instance)(sig) } != 0 {
+            self.instance(class, class_name)?.cast()
+        } else {
+            std::ptr::null_mut()
+        };
+        let mut ptrs = params.pointers();
+        let mut exc: *mut MonoObject = std::ptr::null_mut();
+        // SAFETY: every argument has its parameter's .NET type (converted above) and
+        // stays pinned in `params`; the instance is pinned; exceptions are caught.
+        let result = unsafe { (api.runtime_invoke)(method, obj, ptrs.as_mut_ptr(), &mut exc) };
+        let exc = if exc.is_null() {
+            None
+        } else {
+            Some(Handle::pin(api, exc, "an exception")?)
+        };
+        let result = if result.is_null() || exc.is_some() {
+            None
+        } else {
+            Some(Handle::pin(api, result, "a result")?)
+        };
+        // Writable arrays see what .NET did to them, even if it then threw.
+        params.write_back(api)?;
+        if let Some(e) = exc {
+            return Err(api.exception_error(e, &full));
+        }
+        self.rt.to_value(result, 0).map_err(|e| e.context(&full))
+    }
 }
 
 loadlib::methods! {
     impl DotNet {
         /// Calls `class_name.method_name(args…)`: a static method, or an instance method
         /// on the class's cached instance. Returns the converted result (None for void).
-        fn invoke(&mut self, class_name: &str, method_name: &str, args: Rest<'_>) -> Result<Value, ServerError> {
-            let api = self.rt.api;
-            let class = self.class(class_name)?;
-            let method = self.method(class, class_name, method_name, args.values.len())?;
-            let full = format!("{class_name}.{method_name}");
-            // SAFETY: `method` is a loaded method; its signature lives as long as it.
-            let sig = non_null(unsafe { (api.method_signature)(method) }, "a method signature")?;
-            let mut params = Params::default();
-            let mut iter: *mut c_void = std::ptr::null_mut();
-            for (i, v) in args.values.iter().enumerate() {
-                // SAFETY: the documented iteration over a signature's parameter types; it
-                // has as many as the arguments (the method was found by that count).
-                let ty = non_null(unsafe { (api.signature_get_params)(sig, &mut iter) }, "a parameter type")?;
-                self.rt.push_arg(&mut params, ty, v, &format!("argument {} of `{full}`", i + 1))?;
-            }
-            // SAFETY: as above.
-            let obj: *mut c_void = if unsafe { (api.signature_is_instance)(sig) } != 0 {
-                self.instance(class, class_name)?.cast()
-            } else {
-                std::ptr::null_mut()
-            };
-            let mut ptrs = params.pointers();
-            let mut exc: *mut MonoObject = std::ptr::null_mut();
-            // SAFETY: every argument has its parameter's .NET type (converted above) and
-            // stays pinned in `params`; the instance is pinned; exceptions are caught.
-            let result = unsafe { (api.runtime_invoke)(method, obj, ptrs.as_mut_ptr(), &mut exc) };
-            if !exc.is_null() {
-                return Err(api.exception_error(Handle::pin(api, exc, "an exception")?, &full));
-            }
-            let result = if result.is_null() { None } else { Some(Handle::pin(api, result, "a result")?) };
-            drop(params);
-            self.rt.to_value(result, 0).map_err(|e| e.context(&full))
+        fn invoke(
+            &mut self,
+            class_name: &str,
+            method_name: &str,
+            args: Rest<'_>,
+        ) -> Result<Value, ServerError> {
+            self.call(class_name, method_name, args)
         }
 
         /// The full names of the classes in the assembly (`Namespace.Class`).

@@ -87,7 +87,8 @@ api! {
     set_dirs = "mono_set_dirs": fn(*const c_char, *const c_char);
     config_parse = "mono_config_parse": fn(*const c_char);
     jit_init_version = "mono_jit_init_version": fn(*const c_char, *const c_char) -> *mut MonoDomain;
-    domain_assembly_open = "mono_domain_assembly_open": fn(*mut MonoDomain, *const c_char) -> *mut MonoAssembly;
+    domain_assembly_open = "mono_domain_assembly_open":
+        fn(*mut MonoDomain, *const c_char) -> *mut MonoAssembly;
     assembly_get_image = "mono_assembly_get_image": fn(*mut MonoAssembly) -> *mut MonoImage;
     image_get_table_rows = "mono_image_get_table_rows": fn(*mut MonoImage, c_int) -> c_int;
     class_get = "mono_class_get": fn(*mut MonoImage, u32) -> *mut MonoClass;
@@ -95,9 +96,12 @@ api! {
     class_get_namespace = "mono_class_get_namespace": fn(*mut MonoClass) -> *const c_char;
     class_get_nesting_type = "mono_class_get_nesting_type": fn(*mut MonoClass) -> *mut MonoClass;
     class_get_parent = "mono_class_get_parent": fn(*mut MonoClass) -> *mut MonoClass;
-    class_get_method_from_name = "mono_class_get_method_from_name": fn(*mut MonoClass, *const c_char, c_int) -> *mut MonoMethod;
-    class_get_methods = "mono_class_get_methods": fn(*mut MonoClass, *mut *mut c_void) -> *mut MonoMethod;
-    class_get_property_from_name = "mono_class_get_property_from_name": fn(*mut MonoClass, *const c_char) -> *mut MonoProperty;
+    class_get_method_from_name = "mono_class_get_method_from_name":
+        fn(*mut MonoClass, *const c_char, c_int) -> *mut MonoMethod;
+    class_get_methods = "mono_class_get_methods":
+        fn(*mut MonoClass, *mut *mut c_void) -> *mut MonoMethod;
+    class_get_property_from_name = "mono_class_get_property_from_name":
+        fn(*mut MonoClass, *const c_char) -> *mut MonoProperty;
     class_get_type = "mono_class_get_type": fn(*mut MonoClass) -> *mut MonoType;
     class_from_mono_type = "mono_class_from_mono_type": fn(*mut MonoType) -> *mut MonoClass;
     class_get_element_class = "mono_class_get_element_class": fn(*mut MonoClass) -> *mut MonoClass;
@@ -106,23 +110,29 @@ api! {
     class_get_flags = "mono_class_get_flags": fn(*mut MonoClass) -> u32;
     class_enum_basetype = "mono_class_enum_basetype": fn(*mut MonoClass) -> *mut MonoType;
     get_array_class = "mono_get_array_class": fn() -> *mut MonoClass;
-    property_get_get_method = "mono_property_get_get_method": fn(*mut MonoProperty) -> *mut MonoMethod;
+    property_get_get_method = "mono_property_get_get_method":
+        fn(*mut MonoProperty) -> *mut MonoMethod;
     method_get_name = "mono_method_get_name": fn(*mut MonoMethod) -> *const c_char;
     method_signature = "mono_method_signature": fn(*mut MonoMethod) -> *mut MonoMethodSignature;
-    signature_get_params = "mono_signature_get_params": fn(*mut MonoMethodSignature, *mut *mut c_void) -> *mut MonoType;
+    signature_get_params = "mono_signature_get_params":
+        fn(*mut MonoMethodSignature, *mut *mut c_void) -> *mut MonoType;
     signature_is_instance = "mono_signature_is_instance": fn(*mut MonoMethodSignature) -> i32;
     type_get_type = "mono_type_get_type": fn(*mut MonoType) -> c_int;
     type_is_byref = "mono_type_is_byref": fn(*mut MonoType) -> i32;
     object_new = "mono_object_new": fn(*mut MonoDomain, *mut MonoClass) -> *mut MonoObject;
     object_get_class = "mono_object_get_class": fn(*mut MonoObject) -> *mut MonoClass;
     object_unbox = "mono_object_unbox": fn(*mut MonoObject) -> *mut c_void;
-    runtime_invoke = "mono_runtime_invoke": fn(*mut MonoMethod, *mut c_void, *mut *mut c_void, *mut *mut MonoObject) -> *mut MonoObject;
-    string_new_len = "mono_string_new_len": fn(*mut MonoDomain, *const c_char, u32) -> *mut MonoObject;
+    runtime_invoke = "mono_runtime_invoke":
+        fn(*mut MonoMethod, *mut c_void, *mut *mut c_void, *mut *mut MonoObject) -> *mut MonoObject;
+    string_new_len = "mono_string_new_len":
+        fn(*mut MonoDomain, *const c_char, u32) -> *mut MonoObject;
     string_chars = "mono_string_chars": fn(*mut MonoObject) -> *const u16;
     string_length = "mono_string_length": fn(*mut MonoObject) -> c_int;
     array_new = "mono_array_new": fn(*mut MonoDomain, *mut MonoClass, usize) -> *mut MonoObject;
-    array_new_full = "mono_array_new_full": fn(*mut MonoDomain, *mut MonoClass, *mut usize, *mut isize) -> *mut MonoObject;
-    array_addr_with_size = "mono_array_addr_with_size": fn(*mut MonoObject, c_int, usize) -> *mut c_char;
+    array_new_full = "mono_array_new_full":
+        fn(*mut MonoDomain, *mut MonoClass, *mut usize, *mut isize) -> *mut MonoObject;
+    array_addr_with_size = "mono_array_addr_with_size":
+        fn(*mut MonoObject, c_int, usize) -> *mut c_char;
     array_length = "mono_array_length": fn(*mut MonoObject) -> usize;
     array_element_size = "mono_array_element_size": fn(*mut MonoClass) -> i32;
     gchandle_new = "mono_gchandle_new": fn(*mut MonoObject, i32) -> u32;
