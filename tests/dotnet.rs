@@ -148,7 +148,10 @@ fn lookup_and_argument_errors() {
     let (name, message) =
         server_error(c.call("invoke", ("DotNetMSL.BasicMath", "add_integers", 1i32)));
     assert_eq!(name, "TypeError");
-    assert!(message.contains("takes 1 argument"), "{message}");
+    assert!(
+        message.contains("takes [2] argument(s), not 1"),
+        "{message}"
+    );
 
     let (name, message) =
         server_error(c.call("invoke", ("DotNetMSL.BasicMath", "add_integers", "4", 5i32)));
@@ -285,7 +288,9 @@ public class Counter {
         return g;
     }
     public static byte[] Bytes(byte[] b) { Array.Reverse(b); return b; }
-    public static object[] Mixed() { return new object[] { "a", null, new double[] { 1.5 }, true }; }
+    public static object[] Mixed() {
+        return new object[] { "a", null, new double[] { 1.5 }, true };
+    }
     public static int Twice(int x) { return 2 * x; }
     public static double Twice(double x) { return 2 * x; }
     public static void Squares(double[] a) { for (int i = 0; i < a.Length; i++) a[i] = i * i; }
@@ -293,6 +298,15 @@ public class Counter {
         if (m.GetLength(0) != m.GetLength(1)) throw new ArgumentException("not square");
         for (int r = 0; r < m.GetLength(0); r++)
             for (int c = 0; c < r; c++) { int t = m[r, c]; m[r, c] = m[c, r]; m[c, r] = t; }
+    }
+    public static T Def<T>() { return default(T); }
+    public static T Id<T>(T x) { return x; }
+    public static System.Collections.Generic.List<int> L() {
+        return new System.Collections.Generic.List<int>();
+    }
+    public static decimal Dec(decimal d) { return d; }
+    public static void Crash() {
+        System.Runtime.InteropServices.Marshal.ReadInt32(System.IntPtr.Zero);
     }
     public class Inner { public static string Hello() { return "nested"; } }
 }
@@ -374,8 +388,20 @@ fn any_class_library() {
         inv("Counter+Inner", "Hello", vec![]),
         Value::Str("nested".into())
     );
-    // Overloads with the same count: the first one declared is called.
+    // Overloads: the one the arguments match exactly, else the first they convert to.
     assert_eq!(inv("Counter", "Twice", vec![21i32.into()]), Value::I32(42));
+    assert_eq!(
+        inv("Counter", "Twice", vec![2.5f64.into()]),
+        Value::F64(5.0)
+    );
+    assert_eq!(inv("Counter", "Twice", vec![21i64.into()]), Value::I32(42));
+    assert_eq!(
+        inv("Counter", "Twice", vec![0.5f32.into()]),
+        Value::F64(1.0)
+    );
+    let (name, message) = server_error(c.call("invoke", ("Counter", "Twice", "x")));
+    assert_eq!(name, "TypeError");
+    assert!(message.contains("none of the 2 overloads"), "{message}");
     // Writable shared arrays see the .NET method's changes in place.
     let mut squares = c.alloc_array::<f64>(&[5]).unwrap();
     c.call("invoke", ("Counter", "Squares", &mut squares))
@@ -404,6 +430,26 @@ fn any_class_library() {
     // Returning the object itself is not supported: a TypeError, not a crash.
     let (name, message) = server_error(c.call("invoke", ("Counter", "GetType")));
     assert_eq!(name, "TypeError", "{message}");
+    // What loadlib cannot convert or call gives a TypeError, and .NET faults an exception.
+    for (method, arg, name, text) in [
+        ("Def", None, "TypeError", "is a generic method"),
+        ("Id", Some(1i32), "TypeError", "is a generic method"),
+        ("L", None, "TypeError", "System.Collections.Generic.List`1"),
+        ("Dec", Some(1i32), "TypeError", "System.Decimal"),
+        (
+            "Crash",
+            None,
+            "DotNetException",
+            "System.NullReferenceException",
+        ),
+    ] {
+        let mut all: Vec<loadlib::ValueRef<'_>> = vec!["Counter".into(), method.into()];
+        all.extend(arg.map(loadlib::ValueRef::from));
+        let (n, message) = server_error(c.call("invoke", all));
+        assert_eq!(n, name, "{method}: {message}");
+        assert!(message.contains(text), "{method}: {message}");
+    }
+    assert_eq!(inv("Counter", "Count", vec![]), Value::I64(12));
     let _ = std::fs::remove_dir_all(dll.parent().unwrap());
 }
 

@@ -51,6 +51,14 @@ impl<'a> Params<'a> {
             .collect()
     }
 
+    /// Keeps argument `i` (if it is a writable shared array that became a .NET array) to
+    /// write the array back after the call.
+    pub fn keep_writable(&mut self, i: usize, v: ValueRef<'a>) {
+        if let (ValueRef::ArrayMut(target), Some(&Slot::Object(k))) = (v, self.slots.get(i)) {
+            self.writes.push((k, target));
+        }
+    }
+
     /// Copies each .NET array made from a writable shared array (a `SharedArray` the
     /// client passed with `&mut`) back into it, so the caller sees in-place changes.
     pub fn write_back(self, api: &Api) -> Result<(), ServerError> {
@@ -114,8 +122,11 @@ fn as_f64(d: DType, bits: u64) -> Option<f64> {
 }
 
 /// The bits of scalar `v` as a `target`, if it converts without loss.
-fn scalar_bits(target: DType, v: &ValueRef<'_>) -> Option<u64> {
+fn scalar_bits(target: DType, v: &ValueRef<'_>, exact: bool) -> Option<u64> {
     let (d, bits) = v.scalar_bits()?;
+    if exact && d != target {
+        return None;
+    }
     match target {
         _ if d == target => Some(bits),
         DType::F64 => as_f64(d, bits).map(f64::to_bits),
@@ -147,12 +158,15 @@ fn type_error(what: &str, expected: &str, v: &ValueRef<'_>) -> ServerError {
 
 impl Runtime {
     /// Converts argument `v` for a parameter of type `ty`; `what` names it in errors.
-    pub fn push_arg<'a>(
+    /// With `exact`, a number must have the parameter's own type (to choose between
+    /// overloads); without, any lossless conversion is made.
+    pub fn push_arg(
         &self,
-        p: &mut Params<'a>,
+        p: &mut Params<'_>,
         ty: *mut MonoType,
-        v: ValueRef<'a>,
+        v: &ValueRef<'_>,
         what: &str,
+        exact: bool,
     ) -> Result<(), ServerError> {
         let api = self.api;
         // SAFETY: `ty` is a parameter type from the method's signature (non-null).
@@ -184,15 +198,6 @@ impl Runtime {
         } else {
             c
         };
-        if matches!(c, code::SZARRAY | code::ARRAY) && !matches!(v, ValueRef::None) {
-            let h = self.new_array(class, &v, what)?;
-            if let ValueRef::ArrayMut(target) = v {
-                p.writes.push((p.objects.len(), target));
-            }
-            p.object(h);
-            return Ok(());
-        }
-        let v = &v;
         match (c, v) {
             (code::BOOLEAN, ValueRef::Bool(b)) => p.scalar(*b as u64),
             (code::BOOLEAN, _) => return Err(type_error(what, "a bool", v)),
@@ -208,9 +213,10 @@ impl Runtime {
                 ValueRef::None,
             ) => p.slots.push(Slot::Null),
             (code::STRING, _) => return Err(type_error(what, "a str or None", v)),
+            (code::SZARRAY | code::ARRAY, _) => p.object(self.new_array(class, v, what)?),
             _ => match dtype_of(c) {
                 Some(d) => {
-                    let bits = scalar_bits(d, v)
+                    let bits = scalar_bits(d, v, exact)
                         .ok_or_else(|| type_error(what, &format!("a number that fits {d}"), v))?;
                     p.scalar(bits)
                 }

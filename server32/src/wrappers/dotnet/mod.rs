@@ -14,6 +14,7 @@
 //! wrapper is meant for the 32-bit server.
 
 mod args;
+mod lookup;
 mod mono;
 mod results;
 
@@ -23,12 +24,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use loadlib::server::{Kwargs, Library, Rest, Server32, ServerError};
-use loadlib::Value;
+use loadlib::{Value, ValueRef};
 
 use args::Params;
 use mono::{
-    borrowed_str, cstring, non_null, Api, Handle, MonoClass, MonoImage, MonoMethod, MonoObject,
-    Runtime,
+    cstring, non_null, Api, Handle, MonoClass, MonoImage, MonoMethod, MonoMethodSignature,
+    MonoObject, Runtime,
 };
 
 /// Mono can be initialised once per process.
@@ -149,94 +150,33 @@ impl Server32 for DotNet {
 }
 
 impl DotNet {
-    /// Every class defined in the assembly, skipping `<Module>` and compiler-generated ones.
-    fn load_classes(&self) -> Vec<(String, *mut MonoClass)> {
-        let api = self.rt.api;
-        // SAFETY: `image` is the loaded assembly's; rows of the TypeDef table are numbered
-        // from 1, and `mono_class_get` returns null for one it cannot load.
-        let rows = unsafe { (api.image_get_table_rows)(self.image, mono::TABLE_TYPEDEF) };
-        (1..=rows.max(0) as u32)
-            .filter_map(|row| {
-                // SAFETY: as above.
-                let class = unsafe { (api.class_get)(self.image, mono::TOKEN_TYPE_DEF | row) };
-                let name = api.class_full_name(class);
-                (!class.is_null() && !name.contains('<')).then_some((name, class))
-            })
-            .collect()
-    }
-
-    fn class(&self, name: &str) -> Result<*mut MonoClass, ServerError> {
-        match self.classes.iter().find(|(n, _)| n == name) {
-            Some(&(_, class)) => Ok(class),
-            None => Err(ServerError::new(
-                "ClassNotFound",
-                format!(
-                    "`{}` has no class `{name}`; it has: {}",
-                    self.path,
-                    self.class_list().join(", ")
-                ),
-            )),
-        }
-    }
-
-    fn class_list(&self) -> Vec<String> {
-        self.classes.iter().map(|(n, _)| n.clone()).collect()
-    }
-
-    /// The method `name` taking `count` parameters, in `class` or a base class.
-    fn method(
+    /// The arguments converted for `method`, or the first that does not convert.
+    fn convert_args<'a>(
         &self,
-        class: *mut MonoClass,
-        cname: &str,
-        name: &str,
-        count: usize,
-    ) -> Result<*mut MonoMethod, ServerError> {
+        method: *mut MonoMethod,
+        values: &[ValueRef<'_>],
+        full: &str,
+        exact: bool,
+    ) -> Result<(*mut MonoMethodSignature, Params<'a>), ServerError> {
         let api = self.rt.api;
-        let c_name = cstring(name)?;
-        let count =
-            i32::try_from(count).map_err(|_| ServerError::type_error("too many arguments"))?;
-        let find = |n: i32| {
-            let mut k = class;
-            while !k.is_null() {
-                // SAFETY: `k` is a class or one of its bases; the name is NUL-terminated.
-                let m = unsafe { (api.class_get_method_from_name)(k, c_name.as_ptr(), n) };
-                if !m.is_null() {
-                    return Some(m);
-                }
-                // SAFETY: as above; null after System.Object.
-                k = unsafe { (api.class_get_parent)(k) };
-            }
-            None
-        };
-        if let Some(m) = find(count) {
-            return Ok(m);
-        }
-        if find(-1).is_some() {
-            return Err(ServerError::type_error(format!(
-                "no overload of `{cname}.{name}` takes {count} argument(s)"
-            )));
-        }
-        let mut names: Vec<String> = Vec::new();
+        // SAFETY: `method` is a loaded method; its signature lives as long as it.
+        let sig = non_null(
+            unsafe { (api.method_signature)(method) },
+            "a method signature",
+        )?;
+        let mut params = Params::default();
         let mut iter: *mut c_void = std::ptr::null_mut();
-        loop {
-            // SAFETY: the documented iteration over a class's methods.
-            let m = unsafe { (api.class_get_methods)(class, &mut iter) };
-            if m.is_null() {
-                break;
-            }
-            // SAFETY: a method's name lives as long as the method.
-            let n = unsafe { borrowed_str((api.method_get_name)(m)) };
-            if !n.starts_with('.') && !names.contains(&n) {
-                names.push(n);
-            }
+        for (i, v) in values.iter().enumerate() {
+            // SAFETY: the documented iteration over a signature's parameter types; it
+            // has as many as `values` (the overload was chosen by that count).
+            let ty = non_null(
+                unsafe { (api.signature_get_params)(sig, &mut iter) },
+                "a parameter type",
+            )?;
+            let what = format!("argument {} of `{full}`", i + 1);
+            self.rt.push_arg(&mut params, ty, v, &what, exact)?;
         }
-        Err(ServerError::new(
-            "MethodNotFound",
-            format!(
-                "`{cname}` has no method `{name}`; it has: {}",
-                names.join(", ")
-            ),
-        ))
+        Ok((sig, params))
     }
 
     /// The object instance methods of `class` are called on (made on first use).
@@ -292,28 +232,58 @@ impl DotNet {
     ) -> Result<Value, ServerError> {
         let api = self.rt.api;
         let class = self.class(class_name)?;
-        let method = self.method(class, class_name, method_name, args.values.len())?;
         let full = format!("{class_name}.{method_name}");
-        // SAFETY: `method` is a loaded method; its signature lives as long as it.
-        let sig = non_null(
-            unsafe { (api.method_signature)(method) },
-            "a method signature",
-        )?;
-        let mut params = Params::default();
-        let mut iter: *mut c_void = std::ptr::null_mut();
+        if class_name.contains('`') {
+            return Err(ServerError::type_error(format!(
+                "`{class_name}` is a generic class, which loadlib cannot call into"
+            )));
+        }
+        let mut overloads = self.overloads(class, class_name, method_name, args.values.len())?;
+        // Generic method definitions (`T M<T>(…)`) cannot be invoked without type arguments.
+        // SAFETY: each is a loaded method.
+        overloads.retain(|&m| unsafe { (api.method_get_generic_container)(m) }.is_null());
+        if overloads.is_empty() {
+            return Err(ServerError::type_error(format!(
+                "`{full}` is a generic method, which loadlib cannot call"
+            )));
+        }
+        // With several overloads, the first whose parameter types the arguments have
+        // exactly, else the first they convert to without loss.
+        let passes: &[bool] = if overloads.len() > 1 {
+            &[true, false]
+        } else {
+            &[false]
+        };
+        let mut chosen = None;
+        let mut first_error = None;
+        'search: for &exact in passes {
+            for &m in &overloads {
+                match self.convert_args(m, &args.values, &full, exact) {
+                    Ok(c) => {
+                        chosen = Some((m, c));
+                        break 'search;
+                    }
+                    Err(e) if e.name == "TypeError" && !exact => {
+                        first_error.get_or_insert(e);
+                    }
+                    Err(e) if e.name == "TypeError" => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let Some((method, (sig, mut params))) = chosen else {
+            let e = first_error.unwrap_or_else(|| ServerError::type_error("no overload fits"));
+            return Err(if overloads.len() > 1 {
+                e.context(format!(
+                    "none of the {} overloads of `{full}` fits",
+                    overloads.len()
+                ))
+            } else {
+                e
+            });
+        };
         for (i, v) in args.values.into_iter().enumerate() {
-            // SAFETY: the documented iteration over a signature's parameter types; it
-            // has as many as the arguments (the method was found by that count).
-            let ty = non_null(
-                unsafe { (api.signature_get_params)(sig, &mut iter) },
-                "a parameter type",
-            )?;
-            self.rt.push_arg(
-                &mut params,
-                ty,
-                v,
-                &format!("argument {} of `{full}`", i + 1),
-            )?;
+            params.keep_writable(i, v);
         }
         // SAFETY: as above.
         let obj: *mut c_void = if unsafe { (api.signature_is_instance)(sig) } != 0 {

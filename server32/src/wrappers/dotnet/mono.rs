@@ -113,10 +113,14 @@ api! {
     property_get_get_method = "mono_property_get_get_method":
         fn(*mut MonoProperty) -> *mut MonoMethod;
     method_get_name = "mono_method_get_name": fn(*mut MonoMethod) -> *const c_char;
+    method_get_generic_container = "mono_method_get_generic_container":
+        fn(*mut MonoMethod) -> *mut c_void;
     method_signature = "mono_method_signature": fn(*mut MonoMethod) -> *mut MonoMethodSignature;
     signature_get_params = "mono_signature_get_params":
         fn(*mut MonoMethodSignature, *mut *mut c_void) -> *mut MonoType;
     signature_is_instance = "mono_signature_is_instance": fn(*mut MonoMethodSignature) -> i32;
+    signature_get_param_count = "mono_signature_get_param_count":
+        fn(*mut MonoMethodSignature) -> u32;
     type_get_type = "mono_type_get_type": fn(*mut MonoType) -> c_int;
     type_is_byref = "mono_type_is_byref": fn(*mut MonoType) -> i32;
     object_new = "mono_object_new": fn(*mut MonoDomain, *mut MonoClass) -> *mut MonoObject;
