@@ -268,7 +268,7 @@ fn the_64_bit_server_says_it_needs_32_bit_mono() {
         .server(ServerExe::Bundled64)
         .start();
     let stderr = startup_stderr(r);
-    assert!(stderr.contains("only in the 32-bit server"), "{stderr}");
+    assert!(stderr.contains("meant for the 32-bit server"), "{stderr}");
 }
 
 const OTHER_CS: &str = r#"

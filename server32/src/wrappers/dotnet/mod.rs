@@ -12,6 +12,9 @@
 //! `mono=PATH` (default: `libmonosgen-2.0.so.1`, Debian's `libmonosgen-2.0-1:i386`).
 //! Debian's Mono runtime for i386 and for amd64 cannot be installed together, so this
 //! wrapper is meant for the 32-bit server.
+//!
+//! If Mono itself aborts it writes `mono_crash.*.json` into the working directory;
+//! start the server with the environment variable `MONO_CRASH_NOFILE=1` to prevent that.
 
 mod args;
 mod lookup;
@@ -75,9 +78,9 @@ impl Server32 for DotNet {
         let lib = Library::cdll(mono_path).map_err(|e| {
             if usize::BITS == 64 {
                 e.context(
-                    "the Mono runtime installed (Debian's libmonosgen-2.0-1:i386) is 32-bit, \
-                     so the dotnet wrapper runs only in the 32-bit server \
-                     (or pass mono=PATH to a 64-bit libmonosgen)",
+                    "no 64-bit Mono runtime: the dotnet wrapper is meant for the 32-bit server \
+                     with Debian's libmonosgen-2.0-1:i386 (which cannot be installed together \
+                     with the amd64 package); pass mono=PATH for a 64-bit libmonosgen",
                 )
             } else {
                 e.context(

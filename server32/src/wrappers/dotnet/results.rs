@@ -3,7 +3,7 @@
 use std::ffi::{c_int, c_void};
 
 use loadlib::server::ServerError;
-use loadlib::{Array, ArrayData, Value};
+use loadlib::{Array, ArrayData, DType, Value};
 
 use super::mono::{code, dtype_of, is_enum, non_null, Handle, MonoClass, MonoObject, Runtime};
 
@@ -30,30 +30,33 @@ impl Runtime {
                 )?)
             };
         }
-        let unbox = || -> Result<*const u8, ServerError> {
-            // SAFETY: `h` is a boxed value type (by its class code).
-            Ok(non_null(unsafe { (api.object_unbox)(h.get()) }, "an unboxed value")?.cast::<u8>())
+        // The `n` bytes of a boxed value type (a primitive, by its class code).
+        let read = |n: usize| -> Result<u64, ServerError> {
+            // SAFETY: `h` is a pinned boxed value type.
+            let p = non_null(unsafe { (api.object_unbox)(h.get()) }, "an unboxed value")?;
+            let mut bits = [0u8; 8];
+            // SAFETY: the boxed value has at least `n <= 8` bytes (its type code's size).
+            unsafe { std::ptr::copy_nonoverlapping(p.cast::<u8>(), bits.as_mut_ptr(), n) };
+            Ok(u64::from_le_bytes(bits))
+        };
+        let native = |signed: bool| match (usize::BITS, signed) {
+            (32, true) => DType::I32,
+            (32, false) => DType::U32,
+            (_, true) => DType::I64,
+            (_, false) => DType::U64,
         };
         Ok(match c {
-            // SAFETY (all reads below): `unbox` points to the boxed value, of the size
-            // its type code says.
-            code::BOOLEAN => Value::Bool(unsafe { *unbox()? } != 0),
-            code::CHAR => Value::Str(String::from_utf16_lossy(&[unsafe {
-                unbox()?.cast::<u16>().read_unaligned()
-            }])),
-            code::I => Value::I64(unsafe { unbox()?.cast::<isize>().read_unaligned() } as i64),
-            code::U => Value::U64(unsafe { unbox()?.cast::<usize>().read_unaligned() } as u64),
+            code::BOOLEAN => Value::Bool(read(1)? != 0),
+            code::CHAR => Value::Str(String::from_utf16_lossy(&[read(2)? as u16])),
+            code::I | code::U => {
+                let d = native(c == code::I);
+                Value::from_scalar_bits(d, read(d.size())?)
+            }
             // SAFETY: the class code says `h` is a System.String, pinned.
             code::STRING => Value::Str(unsafe { api.read_string(h.get()) }),
             code::SZARRAY | code::ARRAY => self.array_value(&h, class, c, depth)?,
             _ => match dtype_of(c) {
-                Some(d) => {
-                    let p = unbox()?;
-                    let mut bits = [0u8; 8];
-                    // SAFETY: the boxed value has `d.size()` bytes.
-                    unsafe { std::ptr::copy_nonoverlapping(p, bits.as_mut_ptr(), d.size()) };
-                    Value::from_scalar_bits(d, u64::from_le_bytes(bits))
-                }
+                Some(d) => Value::from_scalar_bits(d, read(d.size())?),
                 None => {
                     return Err(ServerError::type_error(format!(
                         "the result is a `{}`, which loadlib cannot send back (supported: bool, \
