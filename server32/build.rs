@@ -15,7 +15,6 @@ struct Lib {
     how: How,
 }
 
-#[allow(dead_code)] // a variant may be unused while no library of that kind is listed
 enum How {
     /// A C, C++ or Fortran shared library: compiler and extra flags.
     Native(&'static str, &'static [&'static str]),
@@ -47,6 +46,12 @@ const LIBS: &[Lib] = &[
         out: "liblabview_lib32.so",
         var: "LOADLIB_LABVIEW_LIB",
         how: How::Native("cc", &["-Wl,--no-as-needed", "-lm"]),
+    },
+    Lib {
+        src: "dotnet_lib32.cs",
+        out: "dotnet_lib32.dll",
+        var: "LOADLIB_DOTNET_LIB",
+        how: How::CSharp,
     },
 ];
 

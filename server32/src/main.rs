@@ -16,5 +16,6 @@ fn main() -> ExitCode {
         entry::<wrappers::labview::Labview>(),
         entry::<wrappers::kernel32::Kernel32>(),
         entry::<wrappers::linear_algebra::LinearAlgebra>(),
+        entry::<wrappers::dotnet::DotNet>(),
     ])
 }

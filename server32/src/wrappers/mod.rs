@@ -1,6 +1,7 @@
 //! The bundled wrappers, one per library.
 
 pub mod cpp;
+pub mod dotnet;
 pub mod echo;
 pub mod fortran;
 pub mod kernel32;
