@@ -54,6 +54,32 @@ impl ArrayData {
         }
     }
 
+    /// A copy of `bytes` (a whole number of elements) as elements of `dtype`, in one
+    /// pass: no zero-filling first when the bytes are aligned for the type, as payloads are.
+    pub fn copy_from_bytes(dtype: DType, bytes: &[u8]) -> ArrayData {
+        fn copy<T: Element>(bytes: &[u8]) -> Option<ArrayData> {
+            let s = <[T] as zerocopy::FromBytes>::ref_from_bytes(bytes).ok()?;
+            Some(T::wrap_vec(s.to_vec()))
+        }
+        let fast = match dtype {
+            DType::I8 => copy::<i8>(bytes),
+            DType::I16 => copy::<i16>(bytes),
+            DType::I32 => copy::<i32>(bytes),
+            DType::I64 => copy::<i64>(bytes),
+            DType::U8 => copy::<u8>(bytes),
+            DType::U16 => copy::<u16>(bytes),
+            DType::U32 => copy::<u32>(bytes),
+            DType::U64 => copy::<u64>(bytes),
+            DType::F32 => copy::<f32>(bytes),
+            DType::F64 => copy::<f64>(bytes),
+        };
+        fast.unwrap_or_else(|| {
+            let mut data = ArrayData::zeros(dtype, bytes.len() / dtype.size());
+            data.as_bytes_mut().copy_from_slice(bytes);
+            data
+        })
+    }
+
     /// The element type.
     pub fn dtype(&self) -> DType {
         match self {

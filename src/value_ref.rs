@@ -151,8 +151,7 @@ impl<'a> ArrayRef<'a> {
 
     /// An owned copy.
     pub fn to_array(&self) -> Array {
-        let mut data = ArrayData::zeros(self.dtype, self.len());
-        data.as_bytes_mut().copy_from_slice(self.bytes);
+        let data = ArrayData::copy_from_bytes(self.dtype, self.bytes);
         Array::from_data(self.shape.to_vec(), data).expect("shape checked on construction")
     }
 }

@@ -25,7 +25,7 @@ pub fn pingpong(c: &mut Criterion) {
         .spawn()
         .expect("start pingpong32");
     let mut v = 0u32;
-    c.bench_function("floor/pingpong_32bit", |b| {
+    c.bench_function("floor_pingpong_32bit", |b| {
         b.iter(|| {
             v = if v >= u32::MAX - 1 { 1 } else { v + 1 };
             // Release/Acquire: pair with the peer's Acquire load and Release store.
@@ -41,7 +41,7 @@ pub fn pingpong(c: &mut Criterion) {
 
 /// Copying the payload once: the floor for moving data.
 pub fn memcpy(c: &mut Criterion) {
-    let mut g = c.benchmark_group("floor/memcpy");
+    let mut g = c.benchmark_group("floor_memcpy");
     for n in SCALAR_SIZES {
         if n >= 1_000_000 {
             g.sample_size(10);
@@ -89,7 +89,7 @@ pub fn in_process(c: &mut Criterion) {
             *lapack.get::<Dgesv>(b"dgesv_").unwrap(),
         )
     };
-    let mut g = c.benchmark_group("floor/in_process");
+    let mut g = c.benchmark_group("floor_in_process");
     let mut i = 0i32;
     g.bench_function("add", |b| {
         b.iter(|| {

@@ -81,6 +81,10 @@ fn scalar_multiply(c: &mut Criterion) {
         let mut xs = shm.alloc_array::<f64>(&[n]).unwrap();
         xs.as_mut_slice::<f64>().unwrap().copy_from_slice(&x);
         let mut out = shm.alloc_array::<f64>(&[n]).unwrap();
+        let () = shm
+            .request32("scalar_multiply_into", (2.0f64, &xs, &mut out))
+            .unwrap();
+        assert_eq!(out.as_slice::<f64>().unwrap()[n - 1], 2.0 * (n - 1) as f64);
         g.bench_function(BenchmarkId::new("shm_shared", n), |b| {
             b.iter(|| {
                 let () = shm
@@ -88,7 +92,6 @@ fn scalar_multiply(c: &mut Criterion) {
                     .unwrap();
             })
         });
-        assert_eq!(out.as_slice::<f64>().unwrap()[n - 1], 2.0 * (n - 1) as f64);
     }
     g.finish();
 }

@@ -44,16 +44,16 @@ fn row(case: &str, id: &str, floor_name: &str, floor: Option<f64>) {
 /// Prints the table (and writes the plot) from the estimates of this run.
 pub fn summary() {
     println!("\n| case | median | floor | ratio |\n|---|---|---|---|");
-    let ping = median("floor/pingpong_32bit");
+    let ping = median("floor_pingpong_32bit");
     row(
         "raw atomic ping-pong 64↔32-bit",
-        "floor/pingpong_32bit",
+        "floor_pingpong_32bit",
         "",
         None,
     );
     row(
         "in-process `add` (64-bit build)",
-        "floor/in_process/add",
+        "floor_in_process/add",
         "",
         None,
     );
@@ -79,7 +79,7 @@ pub fn summary() {
         );
     }
     for n in SCALAR_SIZES {
-        let floor = median(&format!("floor/in_process/scalar_multiply/{n}"));
+        let floor = median(&format!("floor_in_process/scalar_multiply/{n}"));
         for (v, label) in [
             ("shm_shared", "arrays in the segment"),
             ("shm_copy", "copied arrays"),
@@ -94,13 +94,13 @@ pub fn summary() {
         }
         row(
             &format!("memcpy of 10^{} f64", n.ilog10()),
-            &format!("floor/memcpy/{n}"),
+            &format!("floor_memcpy/{n}"),
             "",
             None,
         );
     }
     for n in SOLVE_SIZES {
-        let floor = median(&format!("floor/in_process/solve/{n}"));
+        let floor = median(&format!("floor_in_process/solve/{n}"));
         for (v, label) in [
             ("shm_shared", "matrix in the segment"),
             ("shm_copy", "copied matrix"),
@@ -124,7 +124,7 @@ pub fn summary() {
 fn plot() -> Option<String> {
     let series = [
         (
-            "floor/in_process/scalar_multiply",
+            "floor_in_process/scalar_multiply",
             "in-process (64-bit)",
             "#222",
         ),
