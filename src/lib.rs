@@ -1,4 +1,22 @@
 //! loadlib: call a 32-bit shared library from a 64-bit program through shared memory.
+//!
+//! A [`Client64`] in the 64-bit program starts a 32-bit server process (the bundled
+//! `server32`, or your own built with [`server::serve`]) that loads the library and runs
+//! wrapper methods by name. Requests and replies are fixed-layout records in two rings in
+//! one shared segment ([`layout`], [`wire`]); numeric arrays are read in place; each side
+//! spins briefly and then sleeps on a shared futex ([`wake`]).
+//!
+//! ```no_run
+//! use loadlib::Client64;
+//! let client = Client64::new("testlib")?;          // a bundled wrapper over a C library
+//! let sum: i32 = client.request32("add", (3, 14))?;
+//! assert_eq!(sum, 17);
+//! let x = vec![1.0f64, 2.0, 3.0];
+//! let y: Vec<f64> = client.request32("scalar_multiply", (2.0, &x))?;
+//! assert_eq!(y, [2.0, 4.0, 6.0]);
+//! # Ok::<(), loadlib::Error>(())
+//! ```
+pub mod array_view;
 pub mod bulk;
 pub mod channel;
 pub mod codec;

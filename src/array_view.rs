@@ -1,0 +1,220 @@
+//! Views of numeric arrays: read-only ([`ArrayRef`]) and writable ([`ArrayMut`]), with
+//! their [`Shape`], and references to client-allocated shared arrays.
+
+use std::marker::PhantomData;
+
+use zerocopy::FromBytes;
+
+use crate::dtype::{DType, Element};
+use crate::value::{Array, ArrayData};
+use crate::wire::MAX_RANK;
+
+/// The extents of an array's dimensions, stored inline (rank at most 32).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    rank: u8,
+    dims: [u64; MAX_RANK],
+}
+
+impl Shape {
+    /// A shape from extents; `None` if the rank exceeds 32.
+    pub fn new(dims: &[usize]) -> Option<Shape> {
+        Self::from_u64(dims.iter().map(|&d| d as u64))
+    }
+
+    /// A shape from `u64` extents; `None` if the rank exceeds 32.
+    pub fn from_u64(dims: impl ExactSizeIterator<Item = u64>) -> Option<Shape> {
+        if dims.len() > MAX_RANK {
+            return None;
+        }
+        let mut s = Shape {
+            rank: dims.len() as u8,
+            dims: [0; MAX_RANK],
+        };
+        for (slot, d) in s.dims.iter_mut().zip(dims) {
+            *slot = d;
+        }
+        Some(s)
+    }
+
+    /// A 1-D shape.
+    pub fn vector(len: usize) -> Shape {
+        Self::new(&[len]).expect("rank 1")
+    }
+
+    /// The extents.
+    pub fn dims(&self) -> &[u64] {
+        &self.dims[..self.rank as usize]
+    }
+
+    /// Number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.rank as usize
+    }
+
+    /// Product of the extents, or `None` on overflow.
+    pub fn elements(&self) -> Option<u64> {
+        self.dims().iter().try_fold(1u64, |a, &d| a.checked_mul(d))
+    }
+
+    /// The extents as `usize`.
+    pub fn to_vec(&self) -> Vec<usize> {
+        self.dims().iter().map(|&d| d as usize).collect()
+    }
+}
+
+impl std::fmt::Debug for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.dims().fmt(f)
+    }
+}
+
+/// A read-only view of a numeric array: the caller's data on the client, the shared
+/// segment on the server.
+///
+/// ```
+/// use loadlib::ArrayRef;
+/// let data = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0];
+/// let m = ArrayRef::new(&data, &[2, 3]).unwrap();
+/// assert_eq!(m.shape().dims(), &[2, 3]);
+/// assert_eq!(m.as_slice::<f64>(), Some(&data[..]));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ArrayRef<'a> {
+    dtype: DType,
+    shape: Shape,
+    bytes: &'a [u8],
+}
+
+impl<'a> ArrayRef<'a> {
+    /// A view of `data` with `shape`; `None` if the shape does not match its length.
+    pub fn new<T: Element>(data: &'a [T], shape: &[usize]) -> Option<Self> {
+        let shape = Shape::new(shape)?;
+        (shape.elements()? == data.len() as u64).then(|| ArrayRef {
+            dtype: T::DTYPE,
+            shape,
+            bytes: zerocopy::IntoBytes::as_bytes(data),
+        })
+    }
+
+    /// A 1-D view.
+    pub fn from_slice<T: Element>(data: &'a [T]) -> Self {
+        ArrayRef {
+            dtype: T::DTYPE,
+            shape: Shape::vector(data.len()),
+            bytes: zerocopy::IntoBytes::as_bytes(data),
+        }
+    }
+
+    /// A view of raw bytes; the caller guarantees the shape matches.
+    pub(crate) fn from_raw(dtype: DType, shape: Shape, bytes: &'a [u8]) -> Self {
+        ArrayRef {
+            dtype,
+            shape,
+            bytes,
+        }
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.bytes.len() / self.dtype.size()
+    }
+
+    /// Whether there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The elements' bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The elements, if they are of type `T` (and aligned for it, as payloads always are).
+    pub fn as_slice<T: Element>(&self) -> Option<&'a [T]> {
+        if T::DTYPE != self.dtype {
+            return None;
+        }
+        <[T]>::ref_from_bytes(self.bytes).ok()
+    }
+
+    /// An owned copy.
+    pub fn to_array(&self) -> Array {
+        let data = ArrayData::copy_from_bytes(self.dtype, self.bytes);
+        Array::from_data(self.shape.to_vec(), data).expect("shape checked on construction")
+    }
+}
+
+/// A writable view of a numeric array in shared memory, given to a server method for an
+/// argument the client marked writable (a [`SharedArray`](crate::SharedArray) passed
+/// with `&mut`). Writes land in the caller's array with no copy.
+#[derive(Debug)]
+pub struct ArrayMut<'a> {
+    dtype: DType,
+    shape: Shape,
+    ptr: *mut u8,
+    len: usize,
+    _borrow: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> ArrayMut<'a> {
+    /// # Safety
+    /// `ptr..ptr+len` must be writable, aligned to 64, overlap no other live view, and
+    /// stay mapped for `'a`; `len` must be the shape's element count times the size.
+    pub(crate) unsafe fn from_raw(dtype: DType, shape: Shape, ptr: *mut u8, len: usize) -> Self {
+        ArrayMut {
+            dtype,
+            shape,
+            ptr,
+            len,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    /// A read-only view.
+    pub fn as_ref(&self) -> ArrayRef<'_> {
+        // SAFETY: valid, exclusive for 'a (see `from_raw`); shared reborrow of self.
+        let bytes = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
+        ArrayRef::from_raw(self.dtype, self.shape, bytes)
+    }
+
+    /// The elements, writable, if they are of type `T`.
+    pub fn into_slice<T: Element>(self) -> Option<&'a mut [T]> {
+        if T::DTYPE != self.dtype {
+            return None;
+        }
+        // SAFETY: see `from_raw`; `self` is consumed, so this is the only view.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) };
+        <[T]>::mut_from_bytes(bytes).ok()
+    }
+}
+
+/// A reference to a client-allocated shared array, as sent in a request.
+#[derive(Clone, Copy, Debug)]
+pub struct SharedRef {
+    pub(crate) id: u32,
+    pub(crate) dtype: DType,
+    pub(crate) shape: Shape,
+    pub(crate) len: u64,
+    pub(crate) writable: bool,
+}
