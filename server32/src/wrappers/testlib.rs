@@ -81,6 +81,11 @@ loadlib::methods! {
             unsafe { (self.pointer_size)() }
         }
 
+        /// Heap allocations the server process has made so far.
+        fn allocations(&mut self) -> u64 {
+            crate::alloc_count::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed)
+        }
+
         /// Blocks in the library for `ms` milliseconds.
         fn sleep_ms(&mut self, ms: i32) {
             // SAFETY: plain integer.
