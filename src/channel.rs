@@ -222,9 +222,12 @@ impl Channel {
         } else {
             self.inline_limit
         };
-        let plan = codec::plan(args, inline_limit).map_err(|e| Error::InvalidArgument(e.0))?;
-        let block_offset = align_up(RECORD_HEADER_SIZE + name.len(), RECORD_ALIGN);
-        let len = block_offset + plan.block_len;
+        // The block follows the name at the next 8-byte boundary (a small call fits in two
+        // cache lines); arrays inside it are aligned to 64 relative to the record.
+        let block_offset = align_up(RECORD_HEADER_SIZE + name.len(), 8);
+        let plan = codec::plan(args, inline_limit, block_offset % RECORD_ALIGN)
+            .map_err(|e| Error::InvalidArgument(e.0))?;
+        let len = align_up(block_offset + plan.block_len, RECORD_ALIGN);
         let mut header = RecordHeader::new(kind, len as u32, seq);
         header.name_len = name.len() as u32;
         header.block_offset = block_offset as u32;
@@ -396,7 +399,8 @@ fn fill(
     dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
     dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
     if header.block_len > 0 {
-        codec::write(args, &mut dst[block_offset..], inline_limit, bulk)
+        let block = &mut dst[block_offset..block_offset + header.block_len as usize];
+        codec::write(args, block, inline_limit, block_offset % RECORD_ALIGN, bulk)
             .map_err(|e| Error::InvalidArgument(e.0))?;
     }
     Ok(())

@@ -40,9 +40,25 @@ fn items<'v>(args: &'v [ValueRef<'v>]) -> impl Iterator<Item = Item<'v>> + Clone
     args.iter().map(Item::Ref)
 }
 
+/// Where the next inline payload goes: `pos` from the block start, aligned as the
+/// payload needs relative to the 64-aligned record the block sits in at offset `base`.
+struct Cursor {
+    pos: usize,
+    base: usize,
+}
+
+impl Cursor {
+    fn place(&mut self, len: usize, align: usize) -> usize {
+        let at = align_up(self.pos + self.base, align) - self.base;
+        self.pos = at + len;
+        at
+    }
+}
+
 fn layout<'v>(
     list: impl Iterator<Item = Item<'v>> + Clone,
     inline_limit: usize,
+    base: usize,
 ) -> Result<Plan, EncodeError> {
     let (mut n, mut ranks) = (0usize, 0usize);
     for it in list.clone() {
@@ -60,50 +76,57 @@ fn layout<'v>(
             "{n} values in one list exceed {MAX_ARGS}"
         )));
     }
-    let mut cursor = align_up(BLOCK_PREFIX + n * ARG_DESC_SIZE + ranks * 8, PAYLOAD_ALIGN);
+    let mut cursor = Cursor {
+        pos: BLOCK_PREFIX + n * ARG_DESC_SIZE + ranks * 8,
+        base,
+    };
     let mut bulk = 0usize;
     for it in list {
         match it.payload() {
             PayloadKind::None | PayloadKind::Shared => {}
-            PayloadKind::Bytes(b) => {
+            PayloadKind::Bytes(b, align) => {
                 if b.len() > inline_limit {
                     bulk = align_up(bulk, PAYLOAD_ALIGN) + b.len();
                 } else {
-                    cursor = align_up(cursor + b.len(), PAYLOAD_ALIGN);
+                    cursor.place(b.len(), align);
                 }
             }
             PayloadKind::Nested(children) => {
-                let p = layout(children.iter(), usize::MAX)?;
-                cursor += p.block_len;
+                let p = layout(children.iter(), usize::MAX, 0)?;
+                cursor.place(p.block_len, PAYLOAD_ALIGN);
             }
         }
     }
     Ok(Plan {
-        block_len: cursor,
+        block_len: cursor.pos,
         bulk_len: align_up(bulk, PAYLOAD_ALIGN),
     })
 }
 
-/// Sizes the block for `args`; payloads longer than `inline_limit` go to bulk.
-pub fn plan(args: &[ValueRef<'_>], inline_limit: usize) -> Result<Plan, EncodeError> {
-    layout(items(args), inline_limit)
+/// Sizes the block for `args`; payloads longer than `inline_limit` go to bulk. `base` is
+/// the block's offset from a 64-byte boundary: arrays are aligned relative to that.
+pub fn plan(args: &[ValueRef<'_>], inline_limit: usize, base: usize) -> Result<Plan, EncodeError> {
+    layout(items(args), inline_limit, base)
 }
 
 /// Writes the block for `args` into `dst` (exactly `plan.block_len` bytes), and bulk
-/// payloads into `bulk`. Must be called with the `inline_limit` given to [`plan`].
+/// payloads into `bulk`. Must be called with the `inline_limit` and `base` given to
+/// [`plan`].
 pub fn write(
     args: &[ValueRef<'_>],
     dst: &mut [u8],
     inline_limit: usize,
+    base: usize,
     bulk: Option<&BulkTarget>,
 ) -> Result<(), EncodeError> {
-    write_list(items(args), dst, inline_limit, bulk)
+    write_list(items(args), dst, inline_limit, base, bulk)
 }
 
 fn write_list<'v>(
     list: impl Iterator<Item = Item<'v>> + Clone,
     dst: &mut [u8],
     inline_limit: usize,
+    base: usize,
     bulk: Option<&BulkTarget>,
 ) -> Result<(), EncodeError> {
     let n = list.clone().count();
@@ -111,7 +134,10 @@ fn write_list<'v>(
     dst[..4].copy_from_slice(&(n as u32).to_le_bytes());
     dst[4..8].fill(0);
     let mut shape_cursor = BLOCK_PREFIX + n * ARG_DESC_SIZE;
-    let mut cursor = align_up(shape_cursor + ranks * 8, PAYLOAD_ALIGN);
+    let mut cursor = Cursor {
+        pos: shape_cursor + ranks * 8,
+        base,
+    };
     let mut bulk_cursor = 0usize;
     for (i, it) in list.enumerate() {
         let mut d = it.descriptor();
@@ -124,7 +150,7 @@ fn write_list<'v>(
         }
         match it.payload() {
             PayloadKind::None | PayloadKind::Shared => {}
-            PayloadKind::Bytes(b) => {
+            PayloadKind::Bytes(b, align) => {
                 d.len = b.len() as u64;
                 if b.len() > inline_limit {
                     let target = bulk
@@ -147,22 +173,23 @@ fn write_list<'v>(
                     d.value = bulk_cursor as u64;
                     bulk_cursor += b.len();
                 } else {
-                    dst[cursor..cursor + b.len()].copy_from_slice(b);
-                    d.value = cursor as u64;
-                    cursor = align_up(cursor + b.len(), PAYLOAD_ALIGN);
+                    let at = cursor.place(b.len(), align);
+                    dst[at..at + b.len()].copy_from_slice(b);
+                    d.value = at as u64;
                 }
             }
             PayloadKind::Nested(children) => {
-                let p = layout(children.iter(), usize::MAX)?;
+                let p = layout(children.iter(), usize::MAX, 0)?;
+                let at = cursor.place(p.block_len, PAYLOAD_ALIGN);
                 write_list(
                     children.iter(),
-                    &mut dst[cursor..cursor + p.block_len],
+                    &mut dst[at..at + p.block_len],
                     usize::MAX,
+                    0,
                     None,
                 )?;
-                d.value = cursor as u64;
+                d.value = at as u64;
                 d.len = p.block_len as u64;
-                cursor += p.block_len;
             }
         }
         let at = BLOCK_PREFIX + i * ARG_DESC_SIZE;

@@ -8,6 +8,7 @@ pub use encode::{plan, write, BulkTarget, EncodeError, Plan};
 
 use crate::value::Value;
 use crate::value_ref::{Shape, ValueRef};
+use crate::wire::PAYLOAD_ALIGN;
 
 /// One item of a block being encoded: a borrowed value, an owned one inside a list or
 /// map, or a map key.
@@ -40,7 +41,8 @@ impl<'v> Children<'v> {
 /// What an item carries besides its descriptor.
 pub(crate) enum PayloadKind<'v> {
     None,
-    Bytes(&'v [u8]),
+    /// Bytes and the alignment they need (arrays: [`PAYLOAD_ALIGN`]; text: 1).
+    Bytes(&'v [u8], usize),
     Nested(Children<'v>),
     Shared,
 }
@@ -68,21 +70,21 @@ impl<'v> Item<'v> {
 
     fn payload(&self) -> PayloadKind<'v> {
         match *self {
-            Item::Key(k) => PayloadKind::Bytes(k.as_bytes()),
+            Item::Key(k) => PayloadKind::Bytes(k.as_bytes(), 1),
             Item::Ref(v) => match v {
-                ValueRef::Str(s) => PayloadKind::Bytes(s.as_bytes()),
-                ValueRef::Bytes(b) => PayloadKind::Bytes(b),
-                ValueRef::Array(a) => PayloadKind::Bytes(a.as_bytes()),
-                ValueRef::ArrayMut(a) => PayloadKind::Bytes(a.as_ref().as_bytes()),
+                ValueRef::Str(s) => PayloadKind::Bytes(s.as_bytes(), 1),
+                ValueRef::Bytes(b) => PayloadKind::Bytes(b, 1),
+                ValueRef::Array(a) => PayloadKind::Bytes(a.as_bytes(), PAYLOAD_ALIGN),
+                ValueRef::ArrayMut(a) => PayloadKind::Bytes(a.as_ref().as_bytes(), PAYLOAD_ALIGN),
                 ValueRef::Shared(_) => PayloadKind::Shared,
                 ValueRef::List(l) => PayloadKind::Nested(Children::List(l)),
                 ValueRef::Map(m) => PayloadKind::Nested(Children::Map(m)),
                 _ => PayloadKind::None,
             },
             Item::Val(v) => match v {
-                Value::Str(s) => PayloadKind::Bytes(s.as_bytes()),
-                Value::Bytes(b) => PayloadKind::Bytes(b),
-                Value::Array(a) => PayloadKind::Bytes(a.as_bytes()),
+                Value::Str(s) => PayloadKind::Bytes(s.as_bytes(), 1),
+                Value::Bytes(b) => PayloadKind::Bytes(b, 1),
+                Value::Array(a) => PayloadKind::Bytes(a.as_bytes(), PAYLOAD_ALIGN),
                 Value::List(l) => PayloadKind::Nested(Children::List(l)),
                 Value::Map(m) => PayloadKind::Nested(Children::Map(m)),
                 _ => PayloadKind::None,
