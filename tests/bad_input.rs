@@ -186,8 +186,7 @@ fn invalid_utf8_in_a_string_argument_or_map_key_is_a_decode_error() {
         let block = Block::parse(view.block).unwrap();
         let e = block
             .get(args.len() - 1, &NoSegments)
-            .err()
-            .expect("an error");
+            .expect_err("an error");
         assert!(e.0.contains("not valid UTF-8"), "{}", e.0);
         if args.len() == 1 {
             let e = decode_value(&buf.as_bytes()[off..len], &NoSegments).unwrap_err();
