@@ -94,7 +94,8 @@ impl<'a> RecordView<'a> {
         Ok(RecordView {
             header,
             name: &bytes[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name_len],
-            block: &bytes[b0..b0 + bl],
+            // An empty block may name any offset: it is never read.
+            block: if bl == 0 { &[] } else { &bytes[b0..b0 + bl] },
         })
     }
 }
@@ -404,4 +405,20 @@ fn fill(
             .map_err(|e| Error::InvalidArgument(e.0))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerocopy::IntoBytes;
+
+    #[test]
+    fn an_empty_block_past_the_end_of_the_record_is_not_read() {
+        let mut h = RecordHeader::new(KIND_REQUEST, 64, 1);
+        h.block_offset = 4096;
+        let mut bytes = [0u8; 64];
+        bytes[..RECORD_HEADER_SIZE].copy_from_slice(h.as_bytes());
+        let view = RecordView::parse(&bytes).expect("a record with no block");
+        assert!(view.block.is_empty());
+    }
 }

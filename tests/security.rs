@@ -1,0 +1,195 @@
+//! Another local user can neither read nor drive a bridge: every segment is 0600 and the
+//! file-transport directory 0700, owned by the client's user; a server refuses a segment
+//! that is not its parent's, or whose owner or mode is wrong.
+
+mod common;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use loadlib::{Array, Transport};
+
+/// An unprivileged user to try things as (when the tests run as root).
+const NOBODY: u32 = 65534;
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn my_uid() -> u32 {
+    // SAFETY: as above.
+    unsafe { libc::geteuid() }
+}
+
+fn shm_path(name: &str) -> PathBuf {
+    Path::new("/dev/shm").join(name.trim_start_matches('/'))
+}
+
+#[test]
+fn main_bulk_and_shared_array_segments_are_owner_only() {
+    let client = loadlib::Client64::new("testlib").unwrap();
+    let base = client.segment_name().to_owned();
+    // A large array makes both bulk segments; a shared array makes its own segment.
+    let big: Vec<f64> = vec![0.5; 4 << 20];
+    let scaled: Vec<f64> = client.request32("scalar_multiply", (2.0f64, &big)).unwrap();
+    assert_eq!(scaled[(4 << 20) - 1], 1.0);
+    let mut x = client.alloc_array::<f64>(&[1000]).unwrap();
+    x.as_mut_slice::<f64>().unwrap().fill(2.0);
+    assert_eq!(client.request32::<f64>("sum", (&x,)).unwrap(), 2000.0);
+
+    let names = common::shm_entries(&base);
+    let kinds: Vec<char> = names
+        .iter()
+        .filter_map(|n| n.rsplit('-').next()?.chars().next())
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    for kind in ['q', 'p', 'a'] {
+        assert!(kinds.contains(&kind), "no `{kind}` segment in {names:?}");
+    }
+    for n in &names {
+        let meta = std::fs::metadata(shm_path(n)).unwrap();
+        assert_eq!(meta.mode() & 0o7777, 0o600, "{n}");
+        assert_eq!(meta.uid(), my_uid(), "{n}");
+    }
+}
+
+#[test]
+fn the_file_transport_directory_is_owner_only() {
+    let client = loadlib::Client64::builder("echo")
+        .transport(Transport::File)
+        .start()
+        .unwrap();
+    let back: Array = client.request32("echo", (&[1u8, 2, 3][..],)).unwrap();
+    assert_eq!(back.as_slice::<u8>(), Some(&[1u8, 2, 3][..]));
+    let dir = std::env::temp_dir().join(client.segment_name().trim_start_matches('/'));
+    let meta = std::fs::metadata(&dir).unwrap();
+    assert!(meta.is_dir());
+    assert_eq!(meta.mode() & 0o7777, 0o700, "{}", dir.display());
+    assert_eq!(meta.uid(), my_uid());
+    // The files inside carry the umask's mode; the 0700 directory is what guards them.
+    for f in ["request.bin", "reply.bin"] {
+        let m = std::fs::metadata(dir.join(f)).unwrap();
+        assert_eq!(m.uid(), my_uid(), "{f}");
+        assert_eq!(m.mode() & 0o022, 0, "{f} is writable by others");
+    }
+}
+
+#[test]
+fn another_user_can_open_neither_the_segment_nor_the_directory() {
+    if !is_root() {
+        eprintln!("skipped: needs root to act as another user");
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    for transport in [Transport::SharedMemory, Transport::File] {
+        let client = loadlib::Client64::builder("echo")
+            .transport(transport.clone())
+            .start()
+            .unwrap();
+        let name = client.segment_name().to_owned();
+        let dir = std::env::temp_dir().join(name.trim_start_matches('/'));
+        let as_nobody = |cmd: &str| {
+            Command::new("sh")
+                .args(["-c", cmd])
+                .uid(NOBODY)
+                .gid(NOBODY)
+                .output()
+                .unwrap()
+        };
+        let read = as_nobody(&format!("head -c 8 {}", shm_path(&name).display()));
+        assert!(
+            !read.status.success(),
+            "[{transport:?}] nobody read the segment"
+        );
+        assert!(
+            stderr(&read).contains("Permission denied"),
+            "{}",
+            stderr(&read)
+        );
+        // A server run as that user cannot attach either.
+        let server = Command::new(env!("LOADLIB_BUNDLED_SERVER32"))
+            .args(["--segment", &name, "--module", "echo"])
+            .uid(NOBODY)
+            .gid(NOBODY)
+            .output()
+            .unwrap();
+        assert_eq!(server.status.code(), Some(2), "{}", stderr(&server));
+        if transport == Transport::File {
+            let ls = as_nobody(&format!("ls {}", dir.display()));
+            assert!(!ls.status.success(), "nobody listed the file directory");
+        }
+        assert_eq!(client.request32::<String>("echo", ("ok",)).unwrap(), "ok");
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `server32` on `segment` with this process as its parent, or through `sh` so
+/// that its parent is another process.
+fn run_server(segment: &str, via_shell: bool) -> Output {
+    let exe = env!("LOADLIB_BUNDLED_SERVER32");
+    let mut cmd = if via_shell {
+        // Not `exec`: sh stays the server's parent.
+        let mut c = Command::new("sh");
+        c.args(["-c", "\"$0\" \"$@\"; exit $?", exe]);
+        c
+    } else {
+        Command::new(exe)
+    };
+    cmd.args(["--segment", segment, "--module", "echo"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_server_started_by_another_process_refuses_the_segment() {
+    let client = loadlib::Client64::new("echo").unwrap();
+    let name = client.segment_name().to_owned();
+    let out = run_server(&name, true);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("belongs to process {}", std::process::id()))
+            && err.contains("not to this server's parent"),
+        "{err}"
+    );
+    assert_eq!(
+        client.request32::<String>("echo", ("still mine",)).unwrap(),
+        "still mine"
+    );
+}
+
+#[test]
+fn a_server_refuses_a_segment_with_a_wrong_mode_or_owner() {
+    // Started by this process (the segment's creator), so only the owner and mode checks
+    // stand between it and the live client's rings.
+    let client = loadlib::Client64::new("echo").unwrap();
+    let name = client.segment_name().to_owned();
+    let path = shm_path(&name);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = run_server(&name, false);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("mode 640; refusing it"),
+        "{}",
+        stderr(&out)
+    );
+
+    if is_root() {
+        std::os::unix::fs::chown(&path, Some(NOBODY), None).unwrap();
+        let out = run_server(&name, false);
+        std::os::unix::fs::chown(&path, Some(0), None).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("owner {NOBODY}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(client.request32::<i32>("echo", (5i32,)).unwrap(), 5);
+}
