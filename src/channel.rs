@@ -180,16 +180,19 @@ impl Channel {
         &self.transport
     }
 
-    fn file_path(&self, kind: u16) -> PathBuf {
+    /// The file of the request or reply with sequence number `seq`: one file per message,
+    /// so a late reply never overwrites the next one.
+    fn file_path(&self, kind: u16, seq: u64) -> PathBuf {
         let dir = self
             .file_dir
             .as_ref()
             .expect("file transport has a directory");
-        dir.join(if kind == KIND_FILE_REQUEST {
-            "request.bin"
+        let what = if kind == KIND_FILE_REQUEST {
+            "request"
         } else {
-            "reply.bin"
-        })
+            "reply"
+        };
+        dir.join(format!("{what}-{seq}.bin"))
     }
 
     /// Sends a record of `kind` with a name and an argument block, waiting for ring space
@@ -235,12 +238,7 @@ impl Channel {
         header.block_len = plan.block_len as u32;
         let tx = &self.tx;
         if via_file {
-            // One request file and one reply file: the previous one must be consumed.
-            if !self.wait_until(
-                || tx.is_drained() && tx.has_space(RECORD_ALIGN),
-                wait,
-                alive,
-            )? {
+            if !self.wait_until(|| tx.has_space(RECORD_ALIGN), wait, alive)? {
                 return Ok(false);
             }
             let mut buf = vec![0u64; len.div_ceil(8)];
@@ -250,7 +248,11 @@ impl Channel {
                 Side::Client => KIND_FILE_REQUEST,
                 Side::Server => KIND_FILE_REPLY,
             };
-            std::fs::write(self.file_path(door), bytes)?;
+            // Written under a temporary name and renamed, so the reader never sees half a file.
+            let path = self.file_path(door, seq);
+            let tmp = path.with_extension("tmp");
+            crate::sys::write_private_file(&tmp, bytes)?;
+            std::fs::rename(&tmp, &path)?;
             let bell = RecordHeader::new(door, RECORD_ALIGN as u32, seq);
             self.publish(&bell, &[], 0, &[], usize::MAX, None)?;
             return Ok(true);
@@ -351,7 +353,9 @@ impl Channel {
         let h = RecordHeader::read(rx.record(p));
         if matches!(h.kind, KIND_FILE_REQUEST | KIND_FILE_REPLY) && self.file_dir.is_some() {
             rx.release(p);
-            let data = std::fs::read(self.file_path(h.kind))?;
+            let path = self.file_path(h.kind, h.seq);
+            let data = std::fs::read(&path)?;
+            let _ = std::fs::remove_file(&path);
             self.file_buf.clear();
             self.file_buf.resize(data.len().div_ceil(8), 0);
             self.file_buf.as_mut_bytes()[..data.len()].copy_from_slice(&data);

@@ -131,7 +131,7 @@ fn gone_within_5_s(o: &Orphaned) -> bool {
 fn a_client_killed_mid_call_takes_its_server_and_segment_with_it() {
     // The library call blocks the server's main thread: its watchdog thread notices the
     // client is gone and removes the segment (and file directory). The server exits at
-    // the latest when the call returns (see the ignored test below for why not sooner).
+    // the latest when the call returns; the next test checks that it does not wait that long.
     for mode in ["shm-busy", "file-busy"] {
         let limit = Duration::from_millis(BUSY_MS as u64) + Duration::from_secs(5);
         let o = kill_client_only(mode, limit);
@@ -144,9 +144,6 @@ fn a_client_killed_mid_call_takes_its_server_and_segment_with_it() {
 }
 
 #[test]
-#[ignore = "core bug: the watchdog's eprintln! panics on the closed stderr pipe \
-            (EPIPE) before its process::exit, so a server blocked in a library call \
-            outlives its dead client until the call returns"]
 fn a_client_killed_mid_call_ends_its_server_while_the_call_still_blocks() {
     for mode in ["shm-busy", "file-busy"] {
         kill_client_only(mode, Duration::from_secs(2));
@@ -154,25 +151,6 @@ fn a_client_killed_mid_call_ends_its_server_while_the_call_still_blocks() {
 }
 
 #[test]
-fn an_idle_killed_client_takes_its_server_with_it_and_the_next_start_sweeps_the_rest() {
-    for mode in ["shm", "file"] {
-        let o = kill_client_only(mode, Duration::from_secs(5));
-        // Known gap (see `an_idle_killed_clients_segment_is_removed_by_its_server`): the
-        // server may exit from its main loop without removing the segment. The next
-        // start's sweep must then remove it.
-        if !gone_within_5_s(&o) {
-            eprintln!("[{mode}] segment left by the exited server; sweeping");
-            let c = loadlib::Client64::new("echo").unwrap();
-            assert_eq!(c.request32::<i32>("echo", (1i32,)).unwrap(), 1);
-        }
-        assert!(common::shm_entries(&o.segment).is_empty(), "[{mode}]");
-        assert!(!file_dir(&o.segment).exists(), "[{mode}]");
-    }
-}
-
-#[test]
-#[ignore = "core bug: an idle server whose client died exits from serve_loop (50 ms \
-            liveness check) before its watchdog (200 ms) unlinks the segment"]
 fn an_idle_killed_clients_segment_is_removed_by_its_server() {
     for mode in ["shm", "file"] {
         let o = kill_client_only(mode, Duration::from_secs(5));

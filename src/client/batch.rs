@@ -5,7 +5,7 @@ use std::sync::MutexGuard;
 use std::time::Instant;
 
 use super::{Client64, Inner};
-use crate::channel::{Transport, Wait};
+use crate::channel::Wait;
 use crate::error::{Error, Result};
 use crate::value::Value;
 use crate::value_ref::IntoArgs;
@@ -30,22 +30,15 @@ pub struct Batch<'c> {
     inner: MutexGuard<'c, Inner>,
     pending: VecDeque<(u64, Instant)>,
     results: Vec<Result<Value>>,
-    max_in_flight: usize,
 }
 
 impl<'c> Batch<'c> {
     pub(super) fn new(client: &'c Client64, inner: MutexGuard<'c, Inner>) -> Self {
-        // The file transport has one request file: one call in flight at a time.
-        let max_in_flight = match inner.chan.transport() {
-            Transport::File => 1,
-            Transport::SharedMemory => usize::MAX,
-        };
         Batch {
             client,
             inner,
             pending: VecDeque::new(),
             results: Vec::new(),
-            max_in_flight,
         }
     }
 
@@ -61,10 +54,6 @@ impl<'c> Batch<'c> {
         }
         let mut freed = self.client.take_freed();
         loop {
-            if self.pending.len() >= self.max_in_flight {
-                self.collect_one()?;
-                continue;
-            }
             let deadline = Instant::now() + self.client.request_timeout;
             let wait = if self.pending.is_empty() {
                 Wait::Until(deadline)

@@ -49,6 +49,7 @@ const MAX_PAYLOAD_32: u64 = 1 << 31;
 pub struct Client64 {
     inner: Mutex<Inner>,
     base: String,
+    server_pid: u32,
     pointer_width: u32,
     request_timeout: Duration,
     next_array_id: AtomicU32,
@@ -82,6 +83,7 @@ impl Client64 {
         let started = startup::start(&b)?;
         Ok(Client64 {
             base: started.base.clone(),
+            server_pid: started.process.pid(),
             pointer_width: started.pointer_width,
             request_timeout: b.request_timeout,
             next_array_id: AtomicU32::new(1),
@@ -107,7 +109,7 @@ impl Client64 {
 
     /// The server's process id.
     pub fn server_pid(&self) -> u32 {
-        self.lock().process.pid()
+        self.server_pid
     }
 
     /// The prefix of every shared-memory name this client uses (`/dev/shm/<name>…`).

@@ -57,7 +57,7 @@ pub fn host(entries: &[Entry]) -> ExitCode {
     let cfg = match Config::from_args(std::env::args().skip(1)) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("server32: {e}");
+            say(format_args!("server32: {e}"));
             return ExitCode::from(exit_code::STARTUP);
         }
     };
@@ -65,11 +65,11 @@ pub fn host(entries: &[Entry]) -> ExitCode {
         Some(e) => (e.run)(cfg),
         None => {
             let names: Vec<_> = entries.iter().map(|e| e.name).collect();
-            eprintln!(
+            say(format_args!(
                 "server32: unknown module32 `{}`; this server hosts: {}",
                 cfg.module,
                 names.join(", ")
-            );
+            ));
             ExitCode::from(exit_code::STARTUP)
         }
     }
@@ -160,9 +160,24 @@ fn validate(seg: &Segment) -> Result<(), (String, String, String)> {
     Ok(())
 }
 
+/// Writes a line to stderr, ignoring errors: the client that reads it may be gone, and a
+/// closed pipe must not turn a clean exit into a panic.
+fn say(msg: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("server32: {msg}");
+    say(format_args!("server32: {msg}"));
     ExitCode::from(code)
+}
+
+/// Removes the client's segments and file directory once the client is gone.
+fn clean_up_after_client(base: &str, file_dir: Option<&std::path::Path>) {
+    shm::unlink_all(base);
+    if let Some(d) = file_dir {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }
 
 fn run<W: Server32>(cfg: Config) -> ExitCode {
@@ -171,7 +186,9 @@ fn run<W: Server32>(cfg: Config) -> ExitCode {
         Err(e) => return fail(exit_code::STARTUP, e),
     };
     if let Err((field, client, server)) = validate(&seg) {
-        eprintln!("loadlib-layout-mismatch field={field} client={client} server={server}");
+        say(format_args!(
+            "loadlib-layout-mismatch field={field} client={client} server={server}"
+        ));
         return ExitCode::from(exit_code::LAYOUT);
     }
     // SAFETY: validated above.
@@ -235,9 +252,20 @@ fn run<W: Server32>(cfg: Config) -> ExitCode {
 
     let base = cfg.segment.clone();
     let chan = Channel::new(seg, Side::Server, transport, cfg.file_dir.clone());
-    let code = serve_loop(&mut wrapper, chan, &base, client_pid);
+    let code = serve_loop(
+        &mut wrapper,
+        chan,
+        &base,
+        client_pid,
+        cfg.file_dir.as_deref(),
+    );
     drop(wrapper);
     code
+}
+
+fn client_gone(base: &str, file_dir: Option<&std::path::Path>) -> ExitCode {
+    clean_up_after_client(base, file_dir);
+    fail(exit_code::CLIENT_GONE, "the client is gone; exiting")
 }
 
 fn serve_loop<W: Dispatch>(
@@ -245,6 +273,7 @@ fn serve_loop<W: Dispatch>(
     mut chan: Channel,
     base: &str,
     client_pid: u32,
+    file_dir: Option<&std::path::Path>,
 ) -> ExitCode {
     let mut bulk = BulkWriter::new(base, location::SERVER_BULK);
     let mut cache = SegmentCache::new(base);
@@ -259,9 +288,7 @@ fn serve_loop<W: Dispatch>(
         let inc = match chan.recv(None, &mut alive) {
             Ok(Some(inc)) => inc,
             Ok(None) => continue,
-            Err(Error::Closed) => {
-                return fail(exit_code::CLIENT_GONE, "the client is gone; exiting")
-            }
+            Err(Error::Closed) => return client_gone(base, file_dir),
             Err(e) => return fail(exit_code::PROTOCOL, e),
         };
         let bytes = chan.bytes(&inc);
@@ -318,9 +345,7 @@ fn serve_loop<W: Dispatch>(
         chan.release(inc);
         match sent {
             Ok(()) => {}
-            Err(Error::Closed) => {
-                return fail(exit_code::CLIENT_GONE, "the client is gone; exiting")
-            }
+            Err(Error::Closed) => return client_gone(base, file_dir),
             Err(e) => return fail(exit_code::PROTOCOL, e),
         }
     }
@@ -389,11 +414,10 @@ fn spawn_watchdog(client_pid: u32, base: String, file_dir: Option<PathBuf>) {
         .spawn(move || loop {
             std::thread::sleep(Duration::from_millis(200));
             if sys::parent_pid() != client_pid {
-                shm::unlink_all(&base);
-                if let Some(d) = &file_dir {
-                    let _ = std::fs::remove_dir_all(d);
-                }
-                eprintln!("server32: the client (pid {client_pid}) is gone; exiting");
+                clean_up_after_client(&base, file_dir.as_deref());
+                say(format_args!(
+                    "server32: the client (pid {client_pid}) is gone; exiting"
+                ));
                 std::process::exit(exit_code::CLIENT_GONE as i32);
             }
         })

@@ -128,3 +128,16 @@ pub fn random_u64() -> u64 {
         }
     }
 }
+
+/// Writes `bytes` to a new file at `path` that only this user can read or write.
+pub fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
+}

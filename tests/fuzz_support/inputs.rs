@@ -75,7 +75,11 @@ pub fn record_input() -> impl Strategy<Value = RecordInput> {
 /// The record the client would write for `input`, and its bulk segment.
 pub fn record_for(input: &RecordInput) -> (Aligned, Segs) {
     let args: Vec<ValueRef<'_>> = input.values.iter().map(ValueRef::from).collect();
-    let plan = codec::plan(&args, input.inline_limit).expect("plan");
+    // As the channel lays a record out: the block at the next 8-byte boundary after the
+    // name, arrays aligned relative to the (64-aligned) record.
+    let block_offset = align_up(RECORD_HEADER_SIZE + input.name.len(), 8);
+    let base = block_offset % RECORD_ALIGN;
+    let plan = codec::plan(&args, input.inline_limit, base).expect("plan");
     let mut segs = Segs::new(plan.bulk_len);
     let target = BulkTarget {
         ptr: segs.bulk.as_mut_ptr(),
@@ -83,8 +87,7 @@ pub fn record_for(input: &RecordInput) -> (Aligned, Segs) {
         location: location::CLIENT_BULK,
         generation: BULK_GEN,
     };
-    let block_offset = align_up(RECORD_HEADER_SIZE + input.name.len(), RECORD_ALIGN);
-    let len = block_offset + plan.block_len;
+    let len = align_up(block_offset + plan.block_len, RECORD_ALIGN);
     let mut header = RecordHeader::new(KIND_REQUEST, len as u32, 1);
     header.name_len = input.name.len() as u32;
     header.block_offset = block_offset as u32;
@@ -95,8 +98,9 @@ pub fn record_for(input: &RecordInput) -> (Aligned, Segs) {
         .copy_from_slice(input.name.as_bytes());
     codec::write(
         &args,
-        &mut rec[block_offset..],
+        &mut rec[block_offset..block_offset + plan.block_len],
         input.inline_limit,
+        base,
         Some(&target),
     )
     .expect("write");

@@ -1,0 +1,36 @@
+//! A steady stream of calls for a profiler: small calls (`add`) and 1 MiB array calls
+//! (`scalar_multiply`), through the 32-bit server.
+//!
+//! ```text
+//! cargo build --release --example profile_calls
+//! valgrind --tool=callgrind target/release/examples/profile_calls small 100000
+//! ```
+
+use loadlib::Client64;
+
+fn main() -> Result<(), loadlib::Error> {
+    let mut args = std::env::args().skip(1);
+    let what = args.next().unwrap_or_else(|| "small".into());
+    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let client = Client64::new("testlib")?;
+    let t0 = std::time::Instant::now();
+    match what.as_str() {
+        "small" => {
+            for i in 0..n as i32 {
+                let r: i32 = client.request32("add", (i, 1))?;
+                assert_eq!(r, i + 1);
+            }
+        }
+        "array" => {
+            let x: Vec<f64> = (0..131_072).map(|i| i as f64).collect();
+            for _ in 0..n {
+                let y: Vec<f64> = client.request32("scalar_multiply", (2.0, &x))?;
+                assert_eq!(y.len(), x.len());
+            }
+        }
+        other => panic!("unknown workload {other}: use small or array"),
+    }
+    let per = t0.elapsed() / n as u32;
+    println!("{n} {what} calls, {per:?} per call");
+    Ok(())
+}
