@@ -111,8 +111,8 @@ pub trait Element:
     fn vec_of(d: crate::value::ArrayData) -> Result<Vec<Self>, crate::value::ArrayData>;
 }
 
-/// An integer scalar's value widened to `i128`, or `None` for floats.
-pub(crate) fn int_value(dtype: DType, bits: u64) -> Option<i128> {
+/// An integer scalar's value (its dtype and bits) widened to `i128`, or `None` for floats.
+pub fn int_value(dtype: DType, bits: u64) -> Option<i128> {
     Some(match dtype {
         DType::I8 => bits as u8 as i8 as i128,
         DType::I16 => bits as u16 as i16 as i128,

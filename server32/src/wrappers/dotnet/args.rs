@@ -1,6 +1,7 @@
 //! Arguments: loadlib values converted to the .NET types of the target method's
 //! parameters.
 
+use loadlib::dtype::int_value as as_int;
 use std::ffi::{c_int, c_void};
 
 use loadlib::server::ServerError;
@@ -94,20 +95,6 @@ fn writable_bytes(a: ArrayMut<'_>) -> Result<*mut u8, ServerError> {
     by_dtype!(I8 => i8, I16 => i16, I32 => i32, I64 => i64, U8 => u8, U16 => u16,
         U32 => u32, U64 => u64, F32 => f32, F64 => f64)
     .ok_or_else(|| ServerError::new("MonoError", "a writable array is misaligned"))
-}
-
-fn as_int(d: DType, bits: u64) -> Option<i128> {
-    Some(match d {
-        DType::I8 => bits as u8 as i8 as i128,
-        DType::I16 => bits as u16 as i16 as i128,
-        DType::I32 => bits as u32 as i32 as i128,
-        DType::I64 => bits as i64 as i128,
-        DType::U8 => bits as u8 as i128,
-        DType::U16 => bits as u16 as i128,
-        DType::U32 => bits as u32 as i128,
-        DType::U64 => bits as i128,
-        DType::F32 | DType::F64 => return None,
-    })
 }
 
 fn as_f64(d: DType, bits: u64) -> Option<f64> {
