@@ -1,4 +1,4 @@
-//! A steady stream of calls for a profiler: small calls (`add`) and 1 MiB array calls
+//! A steady stream of calls for a profiler: small calls (`add`) and 10^6-element array calls
 //! (`scalar_multiply`), through the 32-bit server.
 //!
 //! ```text
@@ -22,7 +22,7 @@ fn main() -> Result<(), loadlib::Error> {
             }
         }
         "array" => {
-            let x: Vec<f64> = (0..131_072).map(|i| i as f64).collect();
+            let x: Vec<f64> = (0..1_000_000).map(|i| i as f64).collect();
             for _ in 0..n {
                 let y: Vec<f64> = client.request32("scalar_multiply", (2.0, &x))?;
                 assert_eq!(y.len(), x.len());
@@ -32,5 +32,16 @@ fn main() -> Result<(), loadlib::Error> {
     }
     let per = t0.elapsed() / n as u32;
     println!("{n} {what} calls, {per:?} per call");
+    // Minor page faults of each process (field 10 of /proc/PID/stat).
+    for (who, pid) in [
+        ("client", "self".to_string()),
+        ("server", client.server_pid().to_string()),
+    ] {
+        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            let after = stat.rsplit(')').next().unwrap_or("");
+            let minflt = after.split_whitespace().nth(7).unwrap_or("?");
+            println!("{who}: {minflt} minor page faults");
+        }
+    }
     Ok(())
 }

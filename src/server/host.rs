@@ -180,7 +180,11 @@ fn clean_up_after_client(base: &str, file_dir: Option<&std::path::Path>) {
     }
 }
 
+/// Freed memory the server keeps for reuse rather than returning it to the system.
+const KEEP_FREED: usize = 64 << 20;
+
 fn run<W: Server32>(cfg: Config) -> ExitCode {
+    sys::keep_freed_memory(KEEP_FREED);
     let seg = match Segment::open(&cfg.segment) {
         Ok(s) => s,
         Err(e) => return fail(exit_code::STARTUP, e),

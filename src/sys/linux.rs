@@ -141,3 +141,20 @@ pub fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> io::Result<()
         .open(path)?;
     f.write_all(bytes)
 }
+
+/// Tunes the C allocator for a long-running server: large blocks come from the heap and
+/// stay there when freed (up to `keep` bytes at its top), instead of being mapped and
+/// unmapped on every call. A wrapper that allocates an 8 MB result per call otherwise pays
+/// about 2,000 page faults per call (glibc caps the mmap threshold at 512 KiB in a 32-bit
+/// process). Memory that cannot come from the heap is still mapped as before.
+pub fn keep_freed_memory(keep: usize) {
+    // SAFETY: mallopt only changes allocator parameters; called once at start-up, before
+    // the server's threads and the wrapper's library are created.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_MAX, 0);
+        libc::mallopt(
+            libc::M_TRIM_THRESHOLD,
+            keep.min(i32::MAX as usize) as libc::c_int,
+        );
+    }
+}
