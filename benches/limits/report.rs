@@ -120,6 +120,12 @@ pub fn summary() {
     }
 }
 
+/// An axis label for 10^e nanoseconds, e.g. `100 µs`.
+fn power_of_ten(e: i32) -> String {
+    let unit = ["ns", "µs", "ms", "s"][(e / 3).clamp(0, 3) as usize];
+    format!("{} {unit}", 10u64.pow((e - 3 * (e / 3).clamp(0, 3)) as u32))
+}
+
 /// A log-log SVG of scalar_multiply time against size, one line per variant.
 fn plot() -> Option<String> {
     let series = [
@@ -140,7 +146,7 @@ fn plot() -> Option<String> {
         ),
         ("scalar_multiply/file", "file transport", "#b2182b"),
     ];
-    let (w, h, m) = (640.0, 420.0, 60.0);
+    let (w, h, m) = (680.0, 420.0, 70.0);
     let (x0, x1) = (3.0f64, 7.0f64);
     let mut pts = Vec::new();
     for (id, _, _) in series {
@@ -164,7 +170,7 @@ fn plot() -> Option<String> {
     }
     for e in (y0 as i32)..=(y1 as i32) {
         let y = sy(e as f64);
-        let _ = writeln!(s, "<line x1='{m}' y1='{y}' x2='{}' y2='{y}' stroke='#ddd'/><text x='{}' y='{}' text-anchor='end'>{}</text>", w - m, m - 6.0, y + 4.0, time(10f64.powi(e)));
+        let _ = writeln!(s, "<line x1='{m}' y1='{y}' x2='{}' y2='{y}' stroke='#ddd'/><text x='{}' y='{}' text-anchor='end'>{}</text>", w - m, m - 6.0, y + 4.0, power_of_ten(e));
     }
     let _ = writeln!(
         s,
