@@ -11,6 +11,7 @@ pub use batch::Batch;
 pub use builder::{Builder, ServerExe};
 pub use from_value::FromValue;
 pub use process::ServerOutput;
+use shared_array::FreedIds;
 pub use shared_array::SharedArray;
 
 use std::path::PathBuf;
@@ -53,7 +54,7 @@ pub struct Client64 {
     pointer_width: u32,
     request_timeout: Duration,
     next_array_id: AtomicU32,
-    freed: Arc<Mutex<Vec<u32>>>,
+    freed: Arc<FreedIds>,
 }
 
 struct Inner {
@@ -165,7 +166,7 @@ impl Client64 {
 
     /// Ids of shared arrays dropped since the last call.
     fn take_freed(&self) -> Vec<u32> {
-        std::mem::take(&mut *self.freed.lock().unwrap_or_else(|p| p.into_inner()))
+        self.freed.take()
     }
 
     /// Closes the connection after an error that leaves it unusable.

@@ -1,5 +1,6 @@
 //! Arrays allocated in shared memory by the client: passed to the server with no copy.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::bulk::segment_name;
@@ -27,7 +28,7 @@ pub struct SharedArray {
     dtype: DType,
     shape: Shape,
     len: usize,
-    freed: Arc<Mutex<Vec<u32>>>,
+    freed: Arc<FreedIds>,
 }
 
 impl SharedArray {
@@ -36,7 +37,7 @@ impl SharedArray {
         id: u32,
         shape: &[usize],
         limit: Option<u64>,
-        freed: Arc<Mutex<Vec<u32>>>,
+        freed: Arc<FreedIds>,
     ) -> Result<SharedArray> {
         let shape =
             Shape::new(shape).ok_or_else(|| Error::InvalidArgument("rank above 32".into()))?;
@@ -118,10 +119,34 @@ impl SharedArray {
 impl Drop for SharedArray {
     fn drop(&mut self) {
         // The segment unlinks itself; tell the server to unmap it with the next call.
-        self.freed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(self.id);
+        self.freed.push(self.id);
+    }
+}
+
+/// Ids of shared arrays dropped since the last call, and a flag that lets every call
+/// check for them without taking the lock.
+#[derive(Default)]
+pub(crate) struct FreedIds {
+    any: AtomicBool,
+    ids: Mutex<Vec<u32>>,
+}
+
+impl FreedIds {
+    fn push(&self, id: u32) {
+        self.ids.lock().unwrap_or_else(|p| p.into_inner()).push(id);
+        // Release: pairs with the Acquire load in `take`, after the push.
+        self.any.store(true, Ordering::Release);
+    }
+
+    /// The ids pushed since the last call (no allocation or lock when there are none).
+    pub(crate) fn take(&self) -> Vec<u32> {
+        // Acquire: pairs with the Release store in `push`.
+        if !self.any.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        self.any.store(false, Ordering::Relaxed); // under the lock, before taking
+        std::mem::take(&mut *ids)
     }
 }
 
