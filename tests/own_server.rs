@@ -1,0 +1,42 @@
+//! A user's own server binary, built with `loadlib::server::serve` (server32/src/bin/my_server.rs).
+
+use std::path::PathBuf;
+
+use loadlib::{Client64, Error, ServerExe};
+
+fn my_server() -> ServerExe {
+    let dir = PathBuf::from(env!("LOADLIB_BUNDLED_SERVER32"));
+    ServerExe::Path(dir.with_file_name("my_server"))
+}
+
+#[test]
+fn a_single_wrapper_server_serves_its_methods() {
+    let client = Client64::builder("my_server")
+        .server(my_server())
+        .start()
+        .unwrap();
+    assert_eq!(client.server_pointer_width(), 32);
+    assert_eq!(client.request32::<i32>("add", (3, 14)).unwrap(), 17);
+    let x = [0.5f64, 1.5, 2.0];
+    assert_eq!(client.request32::<f64>("total", (&x[..],)).unwrap(), 4.0);
+    match client.call("echo", ()).unwrap_err() {
+        Error::Server32 { name, message } => {
+            assert_eq!(name, "UnknownMethod");
+            assert!(message.contains("add, total"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn it_refuses_another_module_name() {
+    let err = Client64::builder("echo")
+        .server(my_server())
+        .start()
+        .err()
+        .expect("must fail");
+    match err {
+        Error::StartupFailed { stderr, .. } => assert!(stderr.contains("my_server"), "{stderr}"),
+        other => panic!("{other}"),
+    }
+}
