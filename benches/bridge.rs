@@ -11,6 +11,10 @@ use std::time::Duration;
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use loadlib::{Array, Client64, Transport};
 
+#[path = "common/estimates.rs"]
+mod estimates;
+use estimates::{median, time};
+
 const SIZES: [usize; 6] = [8, 1 << 10, 64 << 10, 1 << 20, 4 << 20, 8 << 20];
 const TRANSPORTS: [(Transport, &str); 2] =
     [(Transport::SharedMemory, "shm"), (Transport::File, "file")];
@@ -23,7 +27,7 @@ fn client(module: &str, t: &Transport) -> Client64 {
 }
 
 fn small_call(c: &mut Criterion) {
-    let mut g = c.benchmark_group("small_call");
+    let mut g = c.benchmark_group("bridge_small_call");
     for (t, name) in &TRANSPORTS {
         let client = client("testlib", t);
         let mut i = 0i32;
@@ -60,31 +64,13 @@ fn echo_f64(c: &mut Criterion) {
     g.finish();
 }
 
-/// The median (ns) criterion recorded for a benchmark id, from its estimates file.
-fn median_ns(id: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let text = std::fs::read_to_string(format!("{dir}/criterion/{id}/new/estimates.json")).ok()?;
-    let at = text.find("\"median\"")?;
-    let rest = &text[at..];
-    let p = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();
-    rest[p..].split([',', '}']).next()?.trim().parse().ok()
-}
-
-fn fmt_time(ns: f64) -> String {
-    match ns {
-        n if n < 1e3 => format!("{n:.0} ns"),
-        n if n < 1e6 => format!("{:.2} µs", n / 1e3),
-        n => format!("{:.2} ms", n / 1e6),
-    }
-}
-
 fn summary() {
     println!("\n| case | shared memory | file | file / shm | shm payload rate |");
     println!("|---|---|---|---|---|");
     let mut rows = vec![(
         "small call `add(i32, i32)`".to_string(),
-        "small_call/shm".to_string(),
-        "small_call/file".to_string(),
+        "bridge_small_call/shm".to_string(),
+        "bridge_small_call/file".to_string(),
         0,
     )];
     for b in SIZES {
@@ -96,7 +82,7 @@ fn summary() {
         ));
     }
     for (label, shm, file, bytes) in rows {
-        let (Some(s), Some(f)) = (median_ns(&shm), median_ns(&file)) else {
+        let (Some(s), Some(f)) = (median(&shm), median(&file)) else {
             continue;
         };
         let rate = if bytes > 0 {
@@ -106,8 +92,8 @@ fn summary() {
         };
         println!(
             "| {label} | {} | {} | {:.1}× | {rate} |",
-            fmt_time(s),
-            fmt_time(f),
+            time(s),
+            time(f),
             f / s
         );
     }

@@ -12,6 +12,8 @@
 //! cargo bench --bench limits
 //! ```
 
+#[path = "../common/estimates.rs"]
+mod estimates;
 mod floors;
 mod report;
 

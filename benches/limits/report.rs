@@ -3,31 +3,8 @@
 
 use std::fmt::Write;
 
+use crate::estimates::{median, target_dir, time};
 use crate::{BATCH, SCALAR_SIZES, SOLVE_SIZES};
-
-fn target_dir() -> String {
-    std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into())
-}
-
-/// The median (ns) criterion recorded for a benchmark id.
-fn median(id: &str) -> Option<f64> {
-    let text = std::fs::read_to_string(format!(
-        "{}/criterion/{id}/new/estimates.json",
-        target_dir()
-    ))
-    .ok()?;
-    let rest = &text[text.find("\"median\"")?..];
-    let p = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();
-    rest[p..].split([',', '}']).next()?.trim().parse().ok()
-}
-
-fn time(ns: f64) -> String {
-    match ns {
-        n if n < 1e3 => format!("{n:.0} ns"),
-        n if n < 1e6 => format!("{:.2} µs", n / 1e3),
-        n => format!("{:.2} ms", n / 1e6),
-    }
-}
 
 fn row(case: &str, id: &str, floor_name: &str, floor: Option<f64>) {
     let Some(m) = median(id) else { return };
