@@ -1,16 +1,19 @@
 //! Compiles the example and test libraries in `csrc/` as real shared libraries of the
-//! target's width (`-m32` for i686, `-m64` for x86_64) and tells the wrappers where
-//! (an environment variable per library, read with `env!`).
+//! target's width and tells the wrappers where (an environment variable per library,
+//! read with `env!`). Linux targets use the system compilers with `-m32`/`-m64`;
+//! Windows targets build DLLs with the mingw-w64 cross compilers
+//! (`i686-w64-mingw32-gcc`, …), linked statically against their runtimes so a DLL needs
+//! nothing but the system's own DLLs.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// One library: its source in `csrc/`, the file to produce, the variable that carries
-/// its path to the wrappers, and how to build it.
+/// One library: its source in `csrc/`, its name (`libNAME.so` or `NAME.dll`), the
+/// variable that carries its path to the wrappers, and how to build it.
 struct Lib {
     src: &'static str,
-    out: &'static str,
+    name: &'static str,
     var: &'static str,
     how: How,
 }
@@ -25,7 +28,7 @@ enum How {
 const LIBS: &[Lib] = &[
     Lib {
         src: "loadlib_test.c",
-        out: "libloadlib_test.so",
+        name: "loadlib_test",
         var: "LOADLIB_TEST_LIB",
         // SSE2 arithmetic in the 32-bit build too (gcc -m32 defaults to x87), so the
         // benchmarks compare the bridge, not two instruction sets.
@@ -33,25 +36,25 @@ const LIBS: &[Lib] = &[
     },
     Lib {
         src: "cpp_lib32.cpp",
-        out: "libcpp_lib32.so",
+        name: "cpp_lib32",
         var: "LOADLIB_CPP_LIB",
         how: How::Native("g++", &[]),
     },
     Lib {
         src: "fortran_lib32.f90",
-        out: "libfortran_lib32.so",
+        name: "fortran_lib32",
         var: "LOADLIB_FORTRAN_LIB",
         how: How::Native("gfortran", &[]),
     },
     Lib {
         src: "labview_lib32.c",
-        out: "liblabview_lib32.so",
+        name: "labview_lib32",
         var: "LOADLIB_LABVIEW_LIB",
         how: How::Native("cc", &["-Wl,--no-as-needed", "-lm"]),
     },
     Lib {
         src: "dotnet_lib32.cs",
-        out: "dotnet_lib32.dll",
+        name: "dotnet_lib32",
         var: "LOADLIB_DOTNET_LIB",
         how: How::CSharp,
     },
@@ -67,37 +70,140 @@ fn run(cmd: &mut Command, what: &str) {
     );
 }
 
+/// The target's compilers and file names.
+struct Toolchain {
+    windows: bool,
+    arch: &'static str,
+}
+
+impl Toolchain {
+    fn compiler(&self, generic: &str) -> String {
+        if self.windows {
+            format!(
+                "{}-w64-mingw32-{}",
+                self.arch,
+                if generic == "cc" { "gcc" } else { generic }
+            )
+        } else {
+            generic.to_owned()
+        }
+    }
+
+    /// Flags every native library gets.
+    fn flags(&self) -> Vec<&'static str> {
+        let mut f = vec!["-shared", "-O2", "-Wall"];
+        if self.windows {
+            f.push("-static");
+        } else {
+            f.push("-fPIC");
+            f.push(if self.arch == "i686" { "-m32" } else { "-m64" });
+        }
+        f
+    }
+
+    fn file(&self, name: &str) -> String {
+        if self.windows {
+            format!("{name}.dll")
+        } else {
+            format!("lib{name}.so")
+        }
+    }
+
+    /// A path as the built program will see it. A Windows program built on a Unix host
+    /// runs under Wine, where the host's root is drive `Z:`.
+    fn runtime_path(&self, p: &Path) -> String {
+        let s = p.display().to_string();
+        if self.windows && cfg!(unix) {
+            format!("Z:{}", s.replace('/', "\\"))
+        } else {
+            s
+        }
+    }
+}
+
+/// Two libraries in two folders, the first needing the second: the test that a library
+/// loads once the folder of its dependency is given as a library path.
+fn build_dependency_pair(tc: &Toolchain, out: &Path) {
+    let base_dir = out.join("dep_base");
+    let user_dir = out.join("dep_user");
+    for d in [&base_dir, &user_dir] {
+        std::fs::create_dir_all(d).expect("create a library folder");
+    }
+    let base = base_dir.join(tc.file("loadlib_dep_base"));
+    let user = user_dir.join(tc.file("loadlib_dep_user"));
+    for src in ["dep_base.c", "dep_user.c"] {
+        println!("cargo:rerun-if-changed=csrc/{src}");
+    }
+    run(
+        Command::new(tc.compiler("cc"))
+            .args(tc.flags())
+            .arg("-o")
+            .arg(&base)
+            .arg("csrc/dep_base.c"),
+        "dep_base.c",
+    );
+    run(
+        Command::new(tc.compiler("cc"))
+            .args(tc.flags())
+            .arg("-o")
+            .arg(&user)
+            .arg("csrc/dep_user.c")
+            .arg("-L")
+            .arg(&base_dir)
+            .arg("-lloadlib_dep_base"),
+        "dep_user.c",
+    );
+    println!(
+        "cargo:rustc-env=LOADLIB_DEP_BASE_DIR={}",
+        tc.runtime_path(&base_dir)
+    );
+    println!(
+        "cargo:rustc-env=LOADLIB_DEP_USER_LIB={}",
+        tc.runtime_path(&user)
+    );
+}
+
 fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
     let target = env::var("TARGET").expect("set by cargo");
-    let width = if target.starts_with("i686") {
-        "-m32"
-    } else {
-        "-m64"
+    let tc = Toolchain {
+        windows: target.contains("windows"),
+        arch: if target.starts_with("i686") {
+            "i686"
+        } else {
+            "x86_64"
+        },
     };
     for lib in LIBS {
         let src = Path::new("csrc").join(lib.src);
         println!("cargo:rerun-if-changed={}", src.display());
-        let dst = out.join(lib.out);
+        let dst = out.join(tc.file(lib.name));
         match lib.how {
             How::Native(compiler, flags) => run(
-                Command::new(compiler)
-                    .args([width, "-shared", "-fPIC", "-O2", "-Wall"])
+                Command::new(tc.compiler(compiler))
+                    .args(tc.flags())
                     .args(flags)
                     .arg("-o")
                     .arg(&dst)
                     .arg(&src),
                 lib.src,
             ),
-            How::CSharp => run(
-                Command::new("mcs")
-                    .arg("-target:library")
-                    .arg("-nologo")
-                    .arg(format!("-out:{}", dst.display()))
-                    .arg(&src),
-                lib.src,
-            ),
+            // A .NET assembly is the same file on every platform.
+            How::CSharp => {
+                let dst = out.join(format!("{}.dll", lib.name));
+                run(
+                    Command::new("mcs")
+                        .arg("-target:library")
+                        .arg("-nologo")
+                        .arg(format!("-out:{}", dst.display()))
+                        .arg(&src),
+                    lib.src,
+                );
+                println!("cargo:rustc-env={}={}", lib.var, tc.runtime_path(&dst));
+                continue;
+            }
         }
-        println!("cargo:rustc-env={}={}", lib.var, dst.display());
+        println!("cargo:rustc-env={}={}", lib.var, tc.runtime_path(&dst));
     }
+    build_dependency_pair(&tc, &out);
 }

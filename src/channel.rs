@@ -13,7 +13,7 @@ use crate::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFS
 use crate::ring::{Peeked, Ring};
 use crate::shm::Segment;
 use crate::value_ref::ValueRef;
-use crate::wake::{WaitError, PARK_SLICE};
+use crate::wake::{Doorbells, WaitError, PARK_SLICE};
 use crate::wire::{
     align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
     MAX_NAME_LEN, RECORD_ALIGN, RECORD_HEADER_SIZE,
@@ -114,12 +114,14 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// A channel over a segment whose header has been validated.
+    /// A channel over a segment whose header has been validated, with the ring bells of
+    /// `bells` (the start-up bell is not kept).
     pub fn new(
         segment: Segment,
         side: Side,
         transport: Transport,
         file_dir: Option<PathBuf>,
+        bells: Doorbells,
     ) -> Self {
         let base = segment.as_ptr();
         // SAFETY: the segment starts with a SegmentHeader (validated by the caller).
@@ -138,11 +140,15 @@ impl Channel {
                     base.add(REQUEST_CONTROL_OFFSET as usize).cast(),
                     base.add(req_off),
                     cap,
+                    bells.request_data,
+                    bells.request_space,
                 ),
                 Ring::new(
                     base.add(RESPONSE_CONTROL_OFFSET as usize).cast(),
                     base.add(resp_off),
                     cap,
+                    bells.response_data,
+                    bells.response_space,
                 ),
             )
         };

@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::layout::RingControl;
+use crate::sys::Bell;
 use crate::wake::Signal;
 use crate::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
@@ -20,6 +21,10 @@ pub struct Ring {
     /// The producer's last view of `tail` (process-local): re-read from the shared line
     /// only when it shows too little space, so most sends cause no cache miss on it.
     seen_tail: AtomicU64,
+    /// The consumer parks here, waiting for data.
+    data_bell: Bell,
+    /// The producer parks here, waiting for space.
+    space_bell: Bell,
 }
 
 // SAFETY: the ring only holds pointers into a shared mapping that outlives it (the
@@ -52,7 +57,13 @@ impl Ring {
     /// both in a mapping that outlives the `Ring`; `data` must be aligned to
     /// [`RECORD_ALIGN`] and `capacity` a multiple of it. At most one producer and one
     /// consumer may use the ring at a time across all processes.
-    pub unsafe fn new(ctrl: *const RingControl, data: *mut u8, capacity: u64) -> Self {
+    pub unsafe fn new(
+        ctrl: *const RingControl,
+        data: *mut u8,
+        capacity: u64,
+        data_bell: Bell,
+        space_bell: Bell,
+    ) -> Self {
         debug_assert!(data as usize % RECORD_ALIGN == 0);
         debug_assert!(capacity % RECORD_ALIGN as u64 == 0);
         Ring {
@@ -61,6 +72,8 @@ impl Ring {
             capacity,
             // SAFETY: `ctrl` is valid (see above).
             seen_tail: AtomicU64::new(unsafe { &*ctrl }.tail.load(Ordering::Acquire)),
+            data_bell,
+            space_bell,
         }
     }
 
@@ -80,6 +93,7 @@ impl Ring {
         Signal {
             word: &c.data_signal,
             parked: &c.consumer_parked,
+            bell: &self.data_bell,
         }
     }
 
@@ -89,6 +103,7 @@ impl Ring {
         Signal {
             word: &c.space_signal,
             parked: &c.producer_parked,
+            bell: &self.space_bell,
         }
     }
 

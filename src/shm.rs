@@ -1,7 +1,6 @@
-//! Shared-memory segments: create (owner-only, unique name), open, unlink, and the
-//! sweep of segments left behind by crashed clients.
-
-use shared_memory::{Shmem, ShmemConf};
+//! Shared-memory segments: create (this user only, unique name, memory reserved), open
+//! (refusing what another user could touch), and the sweep of names left behind by
+//! crashed clients.
 
 use crate::error::{Error, Result};
 use crate::sys;
@@ -9,43 +8,48 @@ use crate::sys;
 /// Every segment name starts with this, then the creating client's pid.
 pub const NAME_PREFIX: &str = "/loadlib-";
 
-/// A mapped segment. Unmapped on drop; unlinked on drop only if this side created it
-/// and still owns the name.
+/// A mapped segment. Unmapped on drop; its name is removed on drop if this side created
+/// it.
 pub struct Segment {
-    shmem: Shmem,
+    map: sys::Mapping,
     name: String,
+    owner: bool,
 }
 
-// SAFETY: `Shmem` is !Send only because it holds a raw pointer to the mapping; the
-// mapping is process-wide and valid from any thread until it is dropped.
+// SAFETY: the mapping is process-wide and valid from any thread until it is dropped;
+// `Segment` holds only its address, length and name.
 unsafe impl Send for Segment {}
 // SAFETY: `&Segment` only exposes the pointer, length and name; callers synchronise
 // access to the bytes through the ring protocol.
 unsafe impl Sync for Segment {}
 
 impl Segment {
-    /// Creates a new segment of `size` bytes, mode 0600, failing if the name exists.
+    /// Creates a new segment of `size` bytes that only this user can open, failing if
+    /// the name exists or the memory cannot be reserved.
     pub fn create(name: &str, size: usize) -> Result<Segment> {
-        let shmem = ShmemConf::new()
-            .os_id(name)
-            .size(size)
-            .create()
+        let map = sys::Mapping::create(name, size)
             .map_err(|e| Error::SharedMemory(format!("create {name} ({size} bytes): {e}")))?;
         Ok(Segment {
-            shmem,
+            map,
             name: name.to_owned(),
+            owner: true,
         })
     }
 
-    /// Opens and maps an existing segment (its whole length).
+    /// Opens and maps an existing segment (its whole length), refusing one that anyone
+    /// but this user could open: another user may have planted it.
     pub fn open(name: &str) -> Result<Segment> {
-        let shmem = ShmemConf::new()
-            .os_id(name)
-            .open()
+        let map = sys::Mapping::open(name)
             .map_err(|e| Error::SharedMemory(format!("open {name}: {e}")))?;
+        if let Some(why) = map.foreign_access() {
+            return Err(Error::SharedMemory(format!(
+                "segment {name} has {why}; refusing it"
+            )));
+        }
         Ok(Segment {
-            shmem,
+            map,
             name: name.to_owned(),
+            owner: false,
         })
     }
 
@@ -56,55 +60,57 @@ impl Segment {
 
     /// Start of the mapping (page-aligned).
     pub fn as_ptr(&self) -> *mut u8 {
-        self.shmem.as_ptr()
+        self.map.as_ptr()
     }
 
     /// Bytes mapped.
     pub fn len(&self) -> usize {
-        self.shmem.len()
+        self.map.len()
     }
 
     /// Whether the mapping is empty (never, for segments made here).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    /// Whether dropping this handle unlinks the name.
-    pub fn set_owner(&mut self, owner: bool) {
-        self.shmem.set_owner(owner);
+impl Drop for Segment {
+    fn drop(&mut self) {
+        if self.owner {
+            sys::unlink(&self.name);
+        }
     }
 }
 
 /// A fresh, unguessable base name for a client's segments: `/loadlib-<pid>-<random>`.
-pub fn new_base_name() -> String {
-    format!(
+pub fn new_base_name() -> Result<String> {
+    let random = |e: getrandom::Error| Error::SharedMemory(format!("no random name: {e}"));
+    Ok(format!(
         "{NAME_PREFIX}{}-{:016x}{:08x}",
-        sys::current_pid(),
-        sys::random_u64(),
-        sys::random_u64() as u32
-    )
+        std::process::id(),
+        getrandom::u64().map_err(random)?,
+        getrandom::u32().map_err(random)?
+    ))
 }
 
 /// Removes every segment whose name starts with `base` (the client's own names).
 pub fn unlink_all(base: &str) {
-    for name in sys::shm_names_with_prefix(base) {
-        sys::shm_unlink(&name);
+    for name in sys::leftover_names(base) {
+        sys::unlink(&name);
     }
 }
 
-/// Removes segments left by loadlib clients that no longer exist. A name is removed only
-/// when the pid it carries is provably dead and the segment belongs to this user.
+/// Removes this user's segments left by loadlib clients that no longer exist. A name is
+/// removed only when the pid it carries is provably dead.
 pub fn sweep_stale() -> usize {
-    let me = sys::current_uid();
     let mut removed = 0;
-    for name in sys::shm_names_with_prefix(NAME_PREFIX) {
+    for name in sys::leftover_names(NAME_PREFIX) {
         let rest = &name[NAME_PREFIX.len()..];
         let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };
-        let owned_by_me = sys::shm_owner_and_mode(&name).is_ok_and(|(uid, _)| uid == me);
-        if owned_by_me && !sys::process_alive(pid) {
-            sys::shm_unlink(&name);
+        if !sys::process_alive(pid) {
+            sys::unlink(&name);
             removed += 1;
         }
     }

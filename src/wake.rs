@@ -1,34 +1,79 @@
-//! Cross-process waiting: spin a bounded while, then park on a shared futex.
+//! Cross-process waiting: spin a bounded while, then park on the platform's [`Bell`].
 //!
-//! Protocol for one direction (a waiter and a waker sharing a `signal` futex word and a
-//! `parked` flag, both in the segment):
+//! Protocol for one direction (a waiter and a waker sharing a `signal` word and a
+//! `parked` flag, both in the segment, and a bell):
 //!
 //! * waiter: load `signal`, store `parked = 1`, SeqCst fence, re-check the condition, then
-//!   `FUTEX_WAIT(signal, seen)`;
+//!   park on the bell (`FUTEX_WAIT(signal, seen)` on Linux, a wait on a named auto-reset
+//!   event on Windows);
 //! * waker: publish its data (Release), SeqCst fence, and only if `parked != 0` bump
-//!   `signal` and `FUTEX_WAKE`.
+//!   `signal` and ring the bell (`FUTEX_WAKE`, or `SetEvent`).
 //!
 //! The two SeqCst fences make the store-then-load pairs a Dekker handshake: either the
-//! waiter's re-check sees the data, or the waker sees `parked` and wakes it; and a bump
-//! that lands between the waiter's load of `signal` and its `FUTEX_WAIT` makes the wait
-//! return at once. Every park is a bounded slice, after which the caller's liveness check
-//! runs, so a dead peer is always noticed.
+//! waiter's re-check sees the data, or the waker sees `parked` and wakes it. A ring that
+//! lands between the waiter's re-check and its park is not lost: the futex sees the bumped
+//! word, and the event stays set until the wait. Every park is a bounded slice, after
+//! which the caller's liveness check runs, so a dead peer is always noticed.
 
 use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::sys;
+use crate::error::{Error, Result};
+use crate::sys::Bell;
 
 /// How long one futex wait lasts before the liveness check runs again.
 pub const PARK_SLICE: Duration = Duration::from_millis(50);
 
-/// A futex word and the flag saying someone is parked on it.
+/// A wake-up word, the flag saying someone is parked on it, and the bell they park on.
 #[derive(Clone, Copy)]
 pub struct Signal<'a> {
-    /// The futex word (bumped by the waker).
+    /// The word the waker bumps (the futex word on Linux).
     pub word: &'a AtomicU32,
     /// Non-zero while the waiter is parked.
     pub parked: &'a AtomicU32,
+    /// What the waiter parks on.
+    pub bell: &'a Bell,
+}
+
+/// The bells of one client–server pair: one per ring direction and one for the server's
+/// start-up state. The client creates them; the server opens them by name.
+pub struct Doorbells {
+    /// The request ring's consumer (the server) parks here.
+    pub request_data: Bell,
+    /// The request ring's producer (the client) parks here.
+    pub request_space: Bell,
+    /// The response ring's consumer (the client) parks here.
+    pub response_data: Bell,
+    /// The response ring's producer (the server) parks here.
+    pub response_space: Bell,
+    /// The client waits here for the server to become ready.
+    pub state: Bell,
+}
+
+impl Doorbells {
+    /// Creates the bells for the segment `base` (client side).
+    pub fn create(base: &str) -> Result<Doorbells> {
+        Self::make(base, Bell::create)
+    }
+
+    /// Opens the bells the client created for `base` (server side).
+    pub fn open(base: &str) -> Result<Doorbells> {
+        Self::make(base, Bell::open)
+    }
+
+    fn make(base: &str, f: impl Fn(&str) -> std::io::Result<Bell>) -> Result<Doorbells> {
+        let bell = |i: u32| {
+            let name = format!("{base}-w{i}");
+            f(&name).map_err(|e| Error::SharedMemory(format!("wake-up {name}: {e}")))
+        };
+        Ok(Doorbells {
+            request_data: bell(0)?,
+            request_space: bell(1)?,
+            response_data: bell(2)?,
+            response_space: bell(3)?,
+            state: bell(4)?,
+        })
+    }
 }
 
 /// Why a wait ended without the condition becoming true.
@@ -51,7 +96,7 @@ impl Signal<'_> {
             // Release: pairs with the waiter's Acquire load of `word` (not needed for
             // correctness of the data, which has its own Release/Acquire pair).
             self.word.fetch_add(1, Ordering::Release);
-            sys::futex_wake(self.word);
+            self.bell.ring(self.word);
         }
     }
 
@@ -101,7 +146,7 @@ impl Signal<'_> {
                 }
                 this_slice = this_slice.min(d - now);
             }
-            sys::futex_wait(self.word, seen, this_slice);
+            self.bell.wait(self.word, seen, this_slice);
             self.parked.store(0, Ordering::Relaxed);
             if ready() {
                 return Ok(());

@@ -10,7 +10,7 @@ use crate::{system, SCALAR_SIZES, SOLVE_SIZES};
 
 /// A raw atomic ping-pong with a 32-bit process: one round trip per iteration.
 pub fn pingpong(c: &mut Criterion) {
-    let name = format!("{}-pp", shm::new_base_name());
+    let name = format!("{}-pp", shm::new_base_name().expect("a random name"));
     let seg = Segment::create(&name, 4096).expect("create the ping-pong segment");
     // SAFETY: the mapping is a zeroed page; these two words are used only as atomics,
     // by this process and the 32-bit peer.

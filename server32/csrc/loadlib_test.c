@@ -2,9 +2,12 @@
  * work, and ways to misbehave (crash, abort, exit, block). */
 #include <stdint.h>
 #include <stdlib.h>
-#include <signal.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <time.h>
 #include <errno.h>
+#endif
 
 int32_t add(int32_t a, int32_t b) { return a + b; }
 
@@ -21,8 +24,12 @@ double sum_f64(const double *x, int32_t n) {
 int32_t pointer_size(void) { return (int32_t)sizeof(void *); }
 
 void sleep_ms(int32_t ms) {
+#ifdef _WIN32
+    Sleep((DWORD)ms);
+#else
     struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {}
+#endif
 }
 
 int32_t segfault(void) {

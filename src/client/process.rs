@@ -143,15 +143,11 @@ impl ServerProcess {
 
     /// The error for a server that ended unexpectedly with `status`.
     pub fn crash_error(&mut self, status: ExitStatus) -> Error {
-        let signal = sys::exit_signal(&status);
-        let how = match signal {
-            Some(s) => format!("killed by signal {s} ({})", sys::signal_name(s)),
-            None => status.to_string(),
-        };
+        let exit = sys::describe_exit(&status);
         Error::ServerCrashed {
-            signal,
+            signal: exit.signal,
             code: status.code(),
-            how,
+            how: exit.how,
             stderr: self.stderr_tail(40),
         }
     }

@@ -13,6 +13,7 @@ use crate::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, 
 use crate::server::exit_code;
 use crate::shm::{self, Segment};
 use crate::sys;
+use crate::wake::Doorbells;
 
 pub(super) struct Started {
     pub base: String,
@@ -44,7 +45,7 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
     let exe = b.exe_path()?;
     shm::sweep_stale();
     sweep_stale_dirs();
-    let base = shm::new_base_name();
+    let base = shm::new_base_name()?;
     let mut cleanup = Cleanup {
         base: base.clone(),
         dir: None,
@@ -53,6 +54,7 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
     let cap = layout::round_ring_capacity(b.ring_size);
     let size = layout::segment_size(cap);
     let segment = Segment::create(&base, size as usize)?;
+    let bells = Doorbells::create(&base)?;
     // SAFETY: the new mapping is page-aligned, zero-filled and at least one page long;
     // SegmentHeader is made of atomics and bytes.
     let h = unsafe { &*(segment.as_ptr() as *const SegmentHeader) };
@@ -63,14 +65,13 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
     h.ring_capacity.store(cap, r);
     h.request_ring_offset.store(layout::RINGS_OFFSET, r);
     h.response_ring_offset.store(layout::RINGS_OFFSET + cap, r);
-    h.client_pid.store(sys::current_pid(), r);
+    h.client_pid.store(std::process::id(), r);
     h.spin_ns.store(b.spin.as_nanos() as u64, r);
     let file_dir = match b.transport {
         Transport::File => {
             h.transport.store(transport_kind::FILE, r);
             let dir = std::env::temp_dir().join(base.trim_start_matches('/'));
-            std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
-                .create(&dir)?;
+            sys::create_private_dir(&dir)?;
             cleanup.dir = Some(dir.clone());
             Some(dir)
         }
@@ -93,10 +94,12 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
     for (k, v) in &b.kwargs {
         cmd.arg("--kw").arg(format!("{k}={v}"));
     }
-    for (var, dirs) in [
-        ("LD_LIBRARY_PATH", &b.library_paths),
-        ("PATH", &b.library_paths),
-    ] {
+    // The loader's search path, and `PATH` for programs the library starts.
+    let mut vars = vec![sys::LIBRARY_PATH_VAR];
+    if sys::LIBRARY_PATH_VAR != "PATH" {
+        vars.push("PATH");
+    }
+    for (var, dirs) in vars.into_iter().map(|v| (v, &b.library_paths)) {
         if !dirs.is_empty() {
             let mut all: Vec<PathBuf> = dirs.clone();
             all.extend(
@@ -141,7 +144,7 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
                 stderr: process.stderr_tail(200),
             });
         }
-        sys::futex_wait(
+        bells.state.wait(
             &h.server_state,
             state::STARTING,
             (end - now).min(Duration::from_millis(20)),
@@ -159,7 +162,13 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
     }
     let pointer_width = h.server_pointer_width.load(r);
     cleanup.armed = false;
-    let chan = Channel::new(segment, Side::Client, b.transport.clone(), file_dir.clone());
+    let chan = Channel::new(
+        segment,
+        Side::Client,
+        b.transport.clone(),
+        file_dir.clone(),
+        bells,
+    );
     Ok(Started {
         base,
         chan,

@@ -5,6 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Args, Dispatch, Kwargs, Server32, ServerError};
@@ -15,6 +16,7 @@ use crate::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, 
 use crate::shm::{self, Segment};
 use crate::sys;
 use crate::value_ref::ValueRef;
+use crate::wake::Doorbells;
 use crate::wire::{location, KIND_ERROR, KIND_FREE, KIND_REPLY, KIND_REQUEST, KIND_SHUTDOWN};
 
 /// Exit codes of the server process, read by the client.
@@ -184,7 +186,7 @@ fn clean_up_after_client(base: &str, file_dir: Option<&std::path::Path>) {
 const KEEP_FREED: usize = 64 << 20;
 
 fn run<W: Server32>(cfg: Config) -> ExitCode {
-    sys::keep_freed_memory(KEEP_FREED);
+    sys::prepare_server_process(KEEP_FREED);
     let seg = match Segment::open(&cfg.segment) {
         Ok(s) => s,
         Err(e) => return fail(exit_code::STARTUP, e),
@@ -198,26 +200,22 @@ fn run<W: Server32>(cfg: Config) -> ExitCode {
     // SAFETY: validated above.
     let header = unsafe { &*(seg.as_ptr() as *const SegmentHeader) };
     let client_pid = header.client_pid.load(Ordering::Relaxed);
-    if client_pid != sys::parent_pid() {
-        return fail(
-            exit_code::STARTUP,
-            format!(
-                "segment {} belongs to process {client_pid}, not to this server's parent {}",
-                cfg.segment,
-                sys::parent_pid()
-            ),
-        );
-    }
-    match sys::shm_owner_and_mode(&cfg.segment) {
-        Ok((uid, mode)) if uid == sys::current_uid() && mode & 0o077 == 0 => {}
-        Ok((uid, mode)) => {
+    let client = match sys::Parent::attach(client_pid) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
             return fail(
                 exit_code::STARTUP,
-                format!("segment has owner {uid} and mode {mode:o}; refusing it"),
+                format!(
+                    "segment {} belongs to process {client_pid}, not to this server's parent: {e}",
+                    cfg.segment
+                ),
             )
         }
+    };
+    let bells = match Doorbells::open(&cfg.segment) {
+        Ok(b) => b,
         Err(e) => return fail(exit_code::STARTUP, e),
-    }
+    };
     let transport = match header.transport.load(Ordering::Relaxed) {
         transport_kind::FILE if cfg.file_dir.is_some() => Transport::File,
         transport_kind::SHM => Transport::SharedMemory,
@@ -228,7 +226,7 @@ fn run<W: Server32>(cfg: Config) -> ExitCode {
             )
         }
     };
-    spawn_watchdog(client_pid, cfg.segment.clone(), cfg.file_dir.clone());
+    spawn_watchdog(client.clone(), cfg.segment.clone(), cfg.file_dir.clone());
 
     let mut wrapper = match W::new(&cfg.kwargs) {
         Ok(w) => w,
@@ -242,7 +240,7 @@ fn run<W: Server32>(cfg: Config) -> ExitCode {
 
     header
         .server_pid
-        .store(sys::current_pid(), Ordering::Relaxed);
+        .store(std::process::id(), Ordering::Relaxed);
     header
         .server_layout_version
         .store(LAYOUT_VERSION, Ordering::Relaxed);
@@ -252,17 +250,11 @@ fn run<W: Server32>(cfg: Config) -> ExitCode {
     // Release: pairs with the client's Acquire load of `server_state`, publishing the
     // fields above.
     header.server_state.store(state::READY, Ordering::Release);
-    sys::futex_wake(&header.server_state);
+    bells.state.ring(&header.server_state);
 
     let base = cfg.segment.clone();
-    let chan = Channel::new(seg, Side::Server, transport, cfg.file_dir.clone());
-    let code = serve_loop(
-        &mut wrapper,
-        chan,
-        &base,
-        client_pid,
-        cfg.file_dir.as_deref(),
-    );
+    let chan = Channel::new(seg, Side::Server, transport, cfg.file_dir.clone(), bells);
+    let code = serve_loop(&mut wrapper, chan, &base, &client, cfg.file_dir.as_deref());
     drop(wrapper);
     code
 }
@@ -276,13 +268,13 @@ fn serve_loop<W: Dispatch>(
     wrapper: &mut W,
     mut chan: Channel,
     base: &str,
-    client_pid: u32,
+    client: &sys::Parent,
     file_dir: Option<&std::path::Path>,
 ) -> ExitCode {
     let mut bulk = BulkWriter::new(base, location::SERVER_BULK);
     let mut cache = SegmentCache::new(base);
     let mut alive = || {
-        if sys::parent_pid() == client_pid {
+        if client.is_alive() {
             Ok(())
         } else {
             Err(Error::Closed)
@@ -412,16 +404,13 @@ fn call<'a, W: Dispatch>(
 
 /// Exits the server, removing the client's segments, once the client is gone, even
 /// while a library call is blocking the main thread.
-fn spawn_watchdog(client_pid: u32, base: String, file_dir: Option<PathBuf>) {
+fn spawn_watchdog(client: Arc<sys::Parent>, base: String, file_dir: Option<PathBuf>) {
     std::thread::Builder::new()
         .name("loadlib-watchdog".into())
         .spawn(move || loop {
-            std::thread::sleep(Duration::from_millis(200));
-            if sys::parent_pid() != client_pid {
+            if client.wait_for_exit(Duration::from_secs(1)) {
                 clean_up_after_client(&base, file_dir.as_deref());
-                say(format_args!(
-                    "server32: the client (pid {client_pid}) is gone; exiting"
-                ));
+                say("server32: the client is gone; exiting");
                 std::process::exit(exit_code::CLIENT_GONE as i32);
             }
         })

@@ -1,24 +1,51 @@
-//! Loading the wrapped library (`cdll` semantics: `dlopen` with `RTLD_NOW`).
+//! Loading the wrapped library: `cdll` (C calling convention) and `windll` (the Windows
+//! `stdcall` convention), as in ctypes.
 
 use super::ServerError;
+use crate::sys;
 
 /// A loaded shared library; symbols stay valid while it lives.
 pub struct Library {
     lib: libloading::Library,
     path: String,
+    stdcall: bool,
 }
 
 impl Library {
-    /// Loads the library at `path` (C calling convention, like ctypes' `CDLL`).
+    /// Loads the library at `path` whose functions use the C calling convention (like
+    /// ctypes' `CDLL`): declare them `unsafe extern "C" fn`.
     ///
+    /// `path` is a file path or a bare name (`libm.so.6`, `kernel32.dll`) found by the
+    /// platform's search. On Windows a DLL loaded by path has its own folder searched for
+    /// the DLLs it needs; add other folders with the client builder's `library_path`.
     /// A library of the wrong width or a missing file gives a `LibraryError` naming it.
     pub fn cdll(path: impl AsRef<str>) -> Result<Library, ServerError> {
-        let path = path.as_ref().to_owned();
+        Self::load(path.as_ref(), false)
+    }
+
+    /// Loads a DLL whose functions use the Windows `stdcall` convention (like ctypes'
+    /// `WinDLL`), as the Windows API and many vendor DLLs do: declare them
+    /// `unsafe extern "system" fn`. A function exported under its decorated name
+    /// (`_GetValue@8` or `GetValue@8`) is found by its plain name too. On Linux and on
+    /// 64-bit Windows, where there is one C convention, this is [`Library::cdll`].
+    pub fn windll(path: impl AsRef<str>) -> Result<Library, ServerError> {
+        Self::load(path.as_ref(), true)
+    }
+
+    fn load(path: &str, stdcall: bool) -> Result<Library, ServerError> {
+        let path = path.to_owned();
         // SAFETY: loading runs the library's initialisers; loading a library is the
         // purpose of this server and the user chose the path.
-        let lib = unsafe { libloading::Library::new(&path) }
-            .map_err(|e| ServerError::new("LibraryError", format!("cannot load `{path}`: {e}")))?;
-        Ok(Library { lib, path })
+        let lib = unsafe { sys::load_library(&path) }.map_err(|e| {
+            let mut msg = format!("cannot load `{path}`: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                msg.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            ServerError::new("LibraryError", msg)
+        })?;
+        Ok(Library { lib, path, stdcall })
     }
 
     /// The path it was loaded from.
@@ -34,17 +61,28 @@ impl Library {
     /// dropped.
     pub unsafe fn function<F: Copy>(&self, name: &[u8]) -> Result<F, ServerError> {
         // SAFETY: the caller guarantees `F` matches the symbol.
-        let sym: libloading::Symbol<'_, F> = unsafe { self.lib.get(name) }.map_err(|e| {
-            ServerError::new(
-                "LibraryError",
-                format!(
-                    "`{}` has no symbol `{}`: {e}",
-                    self.path,
-                    String::from_utf8_lossy(name).trim_end_matches('\0')
-                ),
-            )
-        })?;
-        Ok(*sym)
+        let err = match unsafe { self.lib.get::<F>(name) } {
+            Ok(sym) => return Ok(*sym),
+            Err(e) => e,
+        };
+        let plain = String::from_utf8_lossy(name.strip_suffix(b"\0").unwrap_or(name));
+        if self.stdcall {
+            // The decorations of a stdcall export: `_name@N` (MSVC) or `name@N` (mingw),
+            // N the bytes of arguments, a multiple of 4.
+            for n in (0..=256).step_by(4) {
+                for lead in ["_", ""] {
+                    let decorated = format!("{lead}{plain}@{n}");
+                    // SAFETY: as above; the decorated name is the same function.
+                    if let Ok(sym) = unsafe { self.lib.get::<F>(decorated.as_bytes()) } {
+                        return Ok(*sym);
+                    }
+                }
+            }
+        }
+        Err(ServerError::new(
+            "LibraryError",
+            format!("`{}` has no symbol `{plain}`: {err}", self.path),
+        ))
     }
 
     /// The underlying `libloading` library.

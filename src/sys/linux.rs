@@ -1,37 +1,220 @@
-//! Linux: shared futexes, process liveness, and the `/dev/shm` directory.
+//! Linux: POSIX shared memory in `/dev/shm`, shared futexes, and the parent process.
 
 use std::io;
-use std::path::PathBuf;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::process::ExitStatus;
 use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
+use rustix::fs::Mode;
+use rustix::mm::{MapFlags, ProtFlags};
 use rustix::process::{getppid, test_kill_process, Pid};
 use rustix::thread::futex;
 
-/// Where POSIX shared-memory objects appear as files.
-pub const SHM_DIR: &str = "/dev/shm";
+use super::ExitDescription;
 
-/// Waits until `word` differs from `expected`, a wake-up arrives, or `timeout` passes.
-///
-/// The futex is shared (no private flag), so it works across processes that map the
-/// same page, whatever their width. Spurious returns are allowed: callers re-check.
-pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
-    let ts = rustix::time::Timespec {
-        tv_sec: timeout.as_secs() as _,
-        tv_nsec: timeout.subsec_nanos() as _,
-    };
-    // EAGAIN (value changed), ETIMEDOUT and EINTR all mean "re-check": ignore them.
-    let _ = futex::wait(word, futex::Flags::empty(), expected, Some(&ts));
+/// Where POSIX shared-memory objects appear as files.
+const SHM_DIR: &str = "/dev/shm";
+
+/// A shared-memory object mapped into this process.
+pub struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+    /// Who else may open it, when that is anyone but this user (see `foreign_access`).
+    foreign: Option<String>,
 }
 
-/// Wakes every waiter parked on `word`, in any process.
-pub fn futex_wake(word: &AtomicU32) {
-    let _ = futex::wake(word, futex::Flags::empty(), u32::MAX);
+impl Mapping {
+    /// Creates the object `name` (`/…`) of `len` bytes, readable and writable by this user
+    /// only, failing if the name exists. Its memory is reserved now (`posix_fallocate`):
+    /// a full `/dev/shm` is an error here, never a `SIGBUS` later.
+    pub fn create(name: &str, len: usize) -> io::Result<Mapping> {
+        let fd = rustix::shm::open(
+            name,
+            rustix::shm::OFlags::CREATE | rustix::shm::OFlags::EXCL | rustix::shm::OFlags::RDWR,
+            Mode::RUSR | Mode::WUSR,
+        )?;
+        let reserved =
+            rustix::fs::fallocate(&fd, rustix::fs::FallocateFlags::empty(), 0, len as u64);
+        if let Err(e) = reserved {
+            let _ = rustix::shm::unlink(name);
+            return Err(io::Error::new(
+                io::Error::from(e).kind(),
+                format!("cannot reserve {len} bytes in {SHM_DIR}: {e}"),
+            ));
+        }
+        match Self::map(&fd, len) {
+            Ok(ptr) => Ok(Mapping {
+                ptr,
+                len,
+                foreign: None,
+            }),
+            Err(e) => {
+                let _ = rustix::shm::unlink(name);
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens and maps the whole of an existing object.
+    pub fn open(name: &str) -> io::Result<Mapping> {
+        let fd = rustix::shm::open(name, rustix::shm::OFlags::RDWR, Mode::empty())?;
+        let st = rustix::fs::fstat(&fd)?;
+        let len = usize::try_from(st.st_size)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "segment size"))?;
+        if len == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "empty segment"));
+        }
+        let mode = st.st_mode & 0o7777;
+        let me = rustix::process::geteuid().as_raw();
+        let foreign = (st.st_uid != me || mode & 0o077 != 0)
+            .then(|| format!("owner {} and mode {mode:o}", st.st_uid));
+        Ok(Mapping {
+            ptr: Self::map(&fd, len)?,
+            len,
+            foreign,
+        })
+    }
+
+    fn map(fd: &OwnedFd, len: usize) -> io::Result<*mut u8> {
+        // SAFETY: a fresh shared mapping of `len` bytes of `fd`, at an address the kernel
+        // picks; nothing else in this process refers to it yet.
+        let ptr = unsafe {
+            rustix::mm::mmap(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::SHARED,
+                fd,
+                0,
+            )
+        }?;
+        Ok(ptr.cast())
+    }
+
+    /// Start of the mapping (page-aligned).
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.ptr
+    }
+
+    /// Bytes mapped.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `None` when only this user can open the object; otherwise who else can.
+    pub fn foreign_access(&self) -> Option<&str> {
+        self.foreign.as_deref()
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: `ptr`/`len` are exactly the mapping made in `map`, unmapped only here;
+        // every view handed out borrows the owner of this mapping.
+        let _ = unsafe { rustix::mm::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+/// Removes the name of a shared-memory object; a missing one is not an error.
+pub fn unlink(name: &str) {
+    let _ = rustix::shm::unlink(name);
+}
+
+/// Names (with leading `/`) of shared-memory objects starting with `prefix` that belong to
+/// this user: the ones a crashed process can leave behind.
+pub fn leftover_names(prefix: &str) -> Vec<String> {
+    let me = rustix::process::geteuid().as_raw();
+    let bare = prefix.trim_start_matches('/');
+    let Ok(dir) = std::fs::read_dir(SHM_DIR) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok())
+        .filter(|e| {
+            use std::os::unix::fs::MetadataExt;
+            e.metadata().is_ok_and(|m| m.uid() == me)
+        })
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with(bare))
+        .map(|n| format!("/{n}"))
+        .collect()
+}
+
+/// What a side parks on and is woken through: on Linux the shared futex word itself, so
+/// a `Bell` holds nothing.
+pub struct Bell;
+
+impl Bell {
+    /// A bell the peer will open by `name` (nothing to create on Linux).
+    pub fn create(_name: &str) -> io::Result<Bell> {
+        Ok(Bell)
+    }
+
+    /// The bell the peer created under `name`.
+    pub fn open(_name: &str) -> io::Result<Bell> {
+        Ok(Bell)
+    }
+
+    /// Sleeps until `word` differs from `seen`, a ring arrives, or `timeout` passes.
+    /// Spurious returns are allowed: callers re-check their condition.
+    pub fn wait(&self, word: &AtomicU32, seen: u32, timeout: Duration) {
+        let ts = rustix::time::Timespec {
+            tv_sec: timeout.as_secs() as _,
+            tv_nsec: timeout.subsec_nanos() as _,
+        };
+        // A shared futex (no private flag): it works across processes that map the same
+        // page, whatever their width. EAGAIN (value changed), ETIMEDOUT and EINTR all mean
+        // "re-check": ignore them.
+        let _ = futex::wait(word, futex::Flags::empty(), seen, Some(&ts));
+    }
+
+    /// Wakes the side waiting on `word`, in any process.
+    pub fn ring(&self, word: &AtomicU32) {
+        let _ = futex::wake(word, futex::Flags::empty(), u32::MAX);
+    }
+}
+
+/// The server's view of the client that started it.
+pub struct Parent {
+    pid: u32,
+}
+
+impl Parent {
+    /// The parent of this process, which must be `pid`.
+    pub fn attach(pid: u32) -> Result<Parent, String> {
+        let actual = parent_pid();
+        if actual == pid {
+            Ok(Parent { pid })
+        } else {
+            Err(format!(
+                "this server's parent is process {actual}, not {pid}"
+            ))
+        }
+    }
+
+    /// Whether it still runs. An orphan is re-parented, so a changed parent id means the
+    /// client is gone.
+    pub fn is_alive(&self) -> bool {
+        parent_pid() == self.pid
+    }
+
+    /// Waits up to `timeout` for it to end; true once it has.
+    pub fn wait_for_exit(&self, timeout: Duration) -> bool {
+        std::thread::sleep(timeout.min(Duration::from_millis(200)));
+        !self.is_alive()
+    }
+}
+
+fn parent_pid() -> u32 {
+    getppid()
+        .map(|p| p.as_raw_nonzero().get() as u32)
+        .unwrap_or(0)
 }
 
 /// Whether a process with this id exists (EPERM counts as alive: it exists).
 pub fn process_alive(pid: u32) -> bool {
-    let Some(pid) = Pid::from_raw(pid as i32) else {
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
         return false;
     };
     match test_kill_process(pid) {
@@ -40,61 +223,23 @@ pub fn process_alive(pid: u32) -> bool {
     }
 }
 
-/// This process's id.
-pub fn current_pid() -> u32 {
-    std::process::id()
-}
-
-/// The parent's process id (0 when there is none).
-pub fn parent_pid() -> u32 {
-    getppid()
-        .map(|p| p.as_raw_nonzero().get() as u32)
-        .unwrap_or(0)
-}
-
-/// This process's effective user id.
-pub fn current_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
-
-/// The path of a shared-memory object with POSIX name `name` (which starts with `/`).
-pub fn shm_path(name: &str) -> PathBuf {
-    PathBuf::from(SHM_DIR).join(name.trim_start_matches('/'))
-}
-
-/// Owner uid and permission bits of a shared-memory object.
-pub fn shm_owner_and_mode(name: &str) -> io::Result<(u32, u32)> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(shm_path(name))?;
-    Ok((meta.uid(), meta.mode() & 0o7777))
-}
-
-/// Removes a shared-memory object by POSIX name; a missing one is not an error.
-pub fn shm_unlink(name: &str) {
-    let _ = rustix::shm::unlink(name);
-}
-
-/// Names (with leading `/`) of the shared-memory objects whose name starts with `prefix`.
-pub fn shm_names_with_prefix(prefix: &str) -> Vec<String> {
-    let prefix = prefix.trim_start_matches('/');
-    let Ok(dir) = std::fs::read_dir(SHM_DIR) else {
-        return Vec::new();
-    };
-    dir.filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.starts_with(prefix))
-        .map(|n| format!("/{n}"))
-        .collect()
-}
-
-/// Signal number and name of an exit status, if a signal ended the process.
-pub fn exit_signal(status: &std::process::ExitStatus) -> Option<i32> {
+/// How a process ended: the signal that killed it, if any, in words.
+pub fn describe_exit(status: &ExitStatus) -> ExitDescription {
     use std::os::unix::process::ExitStatusExt;
-    status.signal()
+    match status.signal() {
+        Some(s) => ExitDescription {
+            signal: Some(s),
+            how: format!("killed by signal {s} ({})", signal_name(s)),
+        },
+        None => ExitDescription {
+            signal: None,
+            how: status.to_string(),
+        },
+    }
 }
 
 /// A short name for a signal number, e.g. `SIGSEGV`.
-pub fn signal_name(sig: i32) -> &'static str {
+fn signal_name(sig: i32) -> &'static str {
     match sig {
         1 => "SIGHUP",
         2 => "SIGINT",
@@ -112,25 +257,14 @@ pub fn signal_name(sig: i32) -> &'static str {
     }
 }
 
-/// A fresh random 64-bit value from the kernel.
-pub fn random_u64() -> u64 {
-    let mut buf = [0u8; 8];
-    // getrandom never fails for 8 bytes once the pool is initialised; fall back to time
-    // and pid only if it does.
-    match rustix::rand::getrandom(&mut buf, rustix::rand::GetRandomFlags::empty()) {
-        Ok(8) => u64::from_le_bytes(buf),
-        _ => {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0);
-            t ^ ((current_pid() as u64) << 32)
-        }
-    }
+/// Creates a directory that only this user can enter.
+pub fn create_private_dir(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().mode(0o700).create(path)
 }
 
 /// Writes `bytes` to a new file at `path` that only this user can read or write.
-pub fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -142,12 +276,24 @@ pub fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> io::Result<()
     f.write_all(bytes)
 }
 
-/// Tunes the C allocator for a long-running server: large blocks come from the heap and
-/// stay there when freed (up to `keep` bytes at its top), instead of being mapped and
-/// unmapped on every call. A wrapper that allocates an 8 MB result per call otherwise pays
-/// about 2,000 page faults per call (glibc caps the mmap threshold at 512 KiB in a 32-bit
-/// process). Memory that cannot come from the heap is still mapped as before.
-pub fn keep_freed_memory(keep: usize) {
+/// Loads a shared library (`dlopen`); its dependencies are found through
+/// `LD_LIBRARY_PATH`, which the client sets from the builder's library paths.
+///
+/// # Safety
+/// Loading runs the library's initialisers, which may do anything.
+pub unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading::Error> {
+    // SAFETY: the caller accepts that the library's initialisers run.
+    unsafe { libloading::Library::new(path) }
+}
+
+/// The variable through which the server's dynamic loader finds libraries.
+pub const LIBRARY_PATH_VAR: &str = "LD_LIBRARY_PATH";
+
+/// Readies the server process: large freed blocks stay in the heap (up to `keep` bytes at
+/// its top) instead of being mapped and unmapped on every call. A wrapper that allocates
+/// an 8 MB result per call otherwise pays about 2,000 page faults per call (glibc caps the
+/// mmap threshold at 512 KiB in a 32-bit process).
+pub fn prepare_server_process(keep: usize) {
     // SAFETY: mallopt only changes allocator parameters; called once at start-up, before
     // the server's threads and the wrapper's library are created.
     unsafe {

@@ -51,7 +51,7 @@ pub struct Kernel32 {
 impl Server32 for Kernel32 {
     const NAME: &'static str = "kernel32";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        let lib = Library::cdll(kwargs.get("lib").unwrap_or("kernel32.dll"))?;
+        let lib = Library::windll(kwargs.get("lib").unwrap_or("kernel32.dll"))?;
         // SAFETY: `void WINAPI GetLocalTime(LPSYSTEMTIME)`; WINAPI is stdcall, which is
         // `extern "system"` on 32-bit Windows.
         let get_local_time = unsafe { lib.function(b"GetLocalTime")? };

@@ -92,7 +92,8 @@ loadlib::methods! {
             unsafe { (self.sleep_ms)(ms) }
         }
 
-        /// Dereferences NULL in the library (the server dies with SIGSEGV).
+        /// Dereferences NULL in the library (the server dies with SIGSEGV, or
+        /// `STATUS_ACCESS_VIOLATION` on Windows).
         fn segfault(&mut self) -> i32 {
             // SAFETY: not safe at all: this crashes the server on purpose.
             unsafe { (self.segfault)() }
@@ -108,6 +109,23 @@ loadlib::methods! {
         fn exit(&mut self, code: i32) {
             // SAFETY: ends the process on purpose.
             unsafe { (self.exit_now)(code) }
+        }
+
+        /// The folder holding the library that `dep_user_value` needs: what a client adds
+        /// with `Builder::library_path`.
+        fn dep_base_dir(&mut self) -> String {
+            env!("LOADLIB_DEP_BASE_DIR").to_owned()
+        }
+
+        /// Loads a library whose dependency sits in another folder (`dep_base_dir`) and
+        /// returns its `dep_user_value()` (43); a `LibraryError` when the loader cannot
+        /// find the dependency.
+        fn dep_user_value(&mut self) -> Result<i32, ServerError> {
+            let lib = Library::cdll(env!("LOADLIB_DEP_USER_LIB"))?;
+            // SAFETY: `int32_t dep_user_value(void)` in csrc/dep_user.c.
+            let f: unsafe extern "C" fn() -> i32 = unsafe { lib.function(b"dep_user_value")? };
+            // SAFETY: no arguments; `lib` stays loaded during the call.
+            Ok(unsafe { f() })
         }
     }
 }
