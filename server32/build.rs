@@ -134,23 +134,23 @@ fn build_dependency_pair(tc: &Toolchain, out: &Path) {
     for src in ["dep_base.c", "dep_user.c"] {
         println!("cargo:rerun-if-changed=csrc/{src}");
     }
-    run(
-        Command::new(tc.compiler("cc"))
-            .args(tc.flags())
-            .arg("-o")
-            .arg(&base)
-            .arg("csrc/dep_base.c"),
-        "dep_base.c",
-    );
+    let mut cmd = Command::new(tc.compiler("cc"));
+    cmd.args(tc.flags())
+        .arg("-o")
+        .arg(&base)
+        .arg("csrc/dep_base.c");
+    if !tc.windows {
+        // The name the dependent library records (not the path it was linked with).
+        cmd.arg(format!("-Wl,-soname,{}", tc.file("loadlib_dep_base")));
+    }
+    run(&mut cmd, "dep_base.c");
     run(
         Command::new(tc.compiler("cc"))
             .args(tc.flags())
             .arg("-o")
             .arg(&user)
             .arg("csrc/dep_user.c")
-            .arg("-L")
-            .arg(&base_dir)
-            .arg("-lloadlib_dep_base"),
+            .arg(&base),
         "dep_user.c",
     );
     println!(

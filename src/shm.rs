@@ -65,7 +65,7 @@ impl Segment {
 
     /// Bytes mapped.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.map.size()
     }
 
     /// Whether the mapping is empty (never, for segments made here).

@@ -7,14 +7,7 @@ use loadlib::{Array, Transport};
 
 fn shm_bytes(prefix: &str) -> (usize, u64) {
     let names = common::shm_entries(prefix);
-    let bytes = names
-        .iter()
-        .map(|n| {
-            std::fs::metadata(format!("/dev/shm/{n}"))
-                .map(|m| m.len())
-                .unwrap_or(0)
-        })
-        .sum();
+    let bytes = names.iter().map(|n| common::shm_size(n)).sum();
     (names.len(), bytes)
 }
 

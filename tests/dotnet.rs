@@ -1,6 +1,7 @@
 //! The `dotnet` wrapper through the real 32-bit server: the bundled C# library via the
 //! typed client of `examples/dotnet.rs`, another assembly compiled here with `mcs`, and
 //! the errors (.NET exceptions, lookups, arguments, start-up).
+#![cfg(target_os = "linux")] // Windows: see tests/platform_skips.rs
 
 #[allow(dead_code)]
 #[path = "../examples/dotnet.rs"]

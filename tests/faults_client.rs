@@ -1,4 +1,5 @@
-//! The client dies under its server, and segments of crashed runs lie in /dev/shm.
+//! The client dies under its server, and (on Linux) segments of crashed runs lie in
+//! /dev/shm.
 //!
 //! A killed client is a child process: this test binary re-run with `CHILD_ENV` set, so
 //! that `child_client` starts a client, prints its server's pid and segment name, and
@@ -7,7 +8,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -97,11 +97,6 @@ fn start_child_client(transport: &str) -> Orphaned {
     }
 }
 
-fn kill(pid: u32) {
-    // SAFETY: sending a signal has no memory-safety requirements.
-    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-}
-
 fn file_dir(segment: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(segment.trim_start_matches('/'))
 }
@@ -167,7 +162,7 @@ fn segments_of_a_client_killed_with_its_server_are_swept_by_the_next_start() {
     for transport in ["shm", "file"] {
         let mut o = start_child_client(transport);
         // Both die at once: nobody is left to remove the segment or the directory.
-        kill(o.server_pid);
+        common::kill(o.server_pid);
         o.child.kill().unwrap();
         o.child.wait().unwrap();
         assert!(common::eventually(Duration::from_secs(5), || {
@@ -193,13 +188,16 @@ fn segments_of_a_client_killed_with_its_server_are_swept_by_the_next_start() {
 }
 
 /// A pid that is not in use: a child that has been reaped.
+#[cfg(target_os = "linux")]
 fn dead_pid() -> u32 {
     let mut c = Command::new("true").spawn().unwrap();
     c.wait().unwrap();
     c.id()
 }
 
+#[cfg(target_os = "linux")]
 fn make_stale(name: &str, uid: Option<u32>) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
     let path = std::path::Path::new("/dev/shm").join(name);
     std::fs::write(&path, vec![0xA5u8; 4096]).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -209,8 +207,11 @@ fn make_stale(name: &str, uid: Option<u32>) -> std::path::PathBuf {
     path
 }
 
+// Windows: see tests/platform_skips.rs.
+#[cfg(target_os = "linux")]
 #[test]
 fn stale_segments_never_stop_a_start_and_only_dead_ones_of_this_user_are_swept() {
+    use std::os::unix::fs::MetadataExt;
     let (dead, me) = (dead_pid(), std::process::id());
     let mut live = Command::new("sleep").arg("60").spawn().unwrap();
     // SAFETY: geteuid has no preconditions.
@@ -246,6 +247,7 @@ fn stale_segments_never_stop_a_start_and_only_dead_ones_of_this_user_are_swept()
     let _ = live.wait();
 }
 
+#[cfg(target_os = "linux")]
 fn rand_tag() -> u64 {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

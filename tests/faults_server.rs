@@ -1,5 +1,6 @@
-//! The server dies or freezes under the client: SIGKILL while idle and in the middle of a
-//! 100 MiB call, SIGSTOP in the middle of a call. The client always gets a typed error
+//! The server dies or freezes under the client: killed (SIGKILL, `TerminateProcess`) while
+//! idle and in the middle of a 100 MiB call, frozen (SIGSTOP, `NtSuspendProcess`) in the
+//! middle of a call. The client always gets a typed error
 //! within its timeout (never a hang, never another call's reply), and after drop no
 //! process and no shared-memory entry is left; a new client works at once.
 
@@ -15,31 +16,11 @@ use loadlib::{Array, Client64, Error};
 /// A watchdog on waits in these tests, far above what they take; not a deadline.
 const HANG: Duration = Duration::from_secs(60);
 
-fn signal(pid: u32, sig: i32) {
-    // SAFETY: sending a signal to a process id has no memory-safety requirements.
-    assert_eq!(
-        unsafe { libc::kill(pid as i32, sig) },
-        0,
-        "kill({pid}, {sig})"
-    );
-}
-
 fn shm_and_file() -> Vec<Config> {
     common::configs()
         .into_iter()
         .filter(|c| c.width == 32)
         .collect()
-}
-
-/// Asserts `err` is a crash by SIGKILL.
-fn assert_killed(err: &Error, label: &str) {
-    match err {
-        Error::ServerCrashed { signal, how, .. } => {
-            assert_eq!(*signal, Some(9), "[{label}] {how}");
-            assert!(how.contains("SIGKILL"), "[{label}] {how}");
-        }
-        other => panic!("[{label}] expected a crash by SIGKILL, got {other}"),
-    }
 }
 
 /// Drops the client and checks that nothing of it is left.
@@ -76,11 +57,11 @@ fn sigkill_while_idle_is_a_crash_error_carrying_the_servers_stderr() {
         // The wrapper's panic is caught, but its message is on the server's stderr.
         let e = client.call("panic", ("last words before the kill",));
         assert!(matches!(e, Err(Error::Server32 { .. })), "[{}]", cfg.label);
-        signal(client.server_pid(), libc::SIGKILL);
+        common::kill(client.server_pid());
         let t0 = Instant::now();
         let err = client.call("echo", (1i32,)).unwrap_err();
         assert!(t0.elapsed() < Duration::from_secs(20), "[{}]", cfg.label);
-        assert_killed(&err, cfg.label);
+        common::assert_killed(&err, cfg.label);
         let Error::ServerCrashed { stderr, .. } = &err else {
             unreachable!()
         };
@@ -136,13 +117,13 @@ fn sigkill_during_a_100_mib_call_is_a_crash_error_and_no_hang() {
             });
             s.spawn(|| {
                 assert!(common::eventually(HANG, &started), "[{}]", cfg.label);
-                signal(pid, libc::SIGKILL);
+                common::kill(pid);
             });
             let (result, took) = rx
                 .recv_timeout(HANG)
                 .unwrap_or_else(|_| panic!("[{}] the call hung", cfg.label));
             assert!(took < Duration::from_secs(30), "[{}] {took:?}", cfg.label);
-            assert_killed(&result.unwrap_err(), cfg.label);
+            common::assert_killed(&result.unwrap_err(), cfg.label);
         });
         assert_cleaned_up(client, cfg.label);
         assert_fresh_client_works(&cfg);
@@ -163,10 +144,10 @@ fn sigkill_while_the_server_writes_a_100_mib_reply_is_an_error_or_the_right_repl
         assert!(common::eventually(HANG, || {
             common::shm_entries(&reply_segment).len() == 1 || call.is_finished()
         }));
-        signal(pid, libc::SIGKILL);
+        common::kill(pid);
         match call.join().unwrap() {
             Ok(back) => assert!(back.as_slice::<f64>() == Some(&data[..]), "a wrong reply"),
-            Err(e) => assert_killed(&e, cfg.label),
+            Err(e) => common::assert_killed(&e, cfg.label),
         }
     });
     assert_cleaned_up(client, cfg.label);
@@ -189,7 +170,7 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply() {
         std::thread::scope(|s| {
             s.spawn(|| {
                 std::thread::sleep(Duration::from_millis(100));
-                signal(pid, libc::SIGSTOP);
+                common::suspend(pid);
             });
             let err = client.call("sleep_ms", (300i32,)).unwrap_err();
             assert!(
@@ -211,7 +192,7 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply() {
 
         // Resumed: the two late replies (None, then 1001) are never taken for later calls,
         // on either transport (one file per message, so nothing is overwritten).
-        signal(pid, libc::SIGCONT);
+        common::resume(pid);
         for i in 0..20i32 {
             let got = client.request32::<i32>("add", (20i32, i));
             assert_eq!(

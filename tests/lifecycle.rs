@@ -5,25 +5,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use loadlib::{Client64, Error, ServerExe};
+use loadlib::{Client64, Error};
 
 #[test]
-fn the_bundled_server_is_a_32_bit_elf() {
-    let exe = env!("LOADLIB_BUNDLED_SERVER32");
-    let bytes = std::fs::read(exe).unwrap();
-    assert_eq!(&bytes[..4], b"\x7fELF");
-    assert_eq!(bytes[4], 1, "EI_CLASS must be ELFCLASS32");
-    assert_eq!(
-        u16::from_le_bytes([bytes[18], bytes[19]]),
-        3,
-        "e_machine must be EM_386"
-    );
-    let exe64 = env!("LOADLIB_BUNDLED_SERVER64");
-    assert_eq!(
-        std::fs::read(exe64).unwrap()[4],
-        2,
-        "the twin is ELFCLASS64"
-    );
+fn the_bundled_server_is_a_32_bit_executable_and_its_twin_64_bit() {
+    assert_eq!(common::exe_bits(env!("LOADLIB_BUNDLED_SERVER32")), 32);
+    assert_eq!(common::exe_bits(env!("LOADLIB_BUNDLED_SERVER64")), 64);
 }
 
 #[test]
@@ -70,7 +57,7 @@ fn a_missing_library_fails_start_up_naming_it() {
 #[test]
 fn a_64_bit_library_cannot_be_loaded_by_the_32_bit_server() {
     // The 64-bit twin's test library, next to the 64-bit server build.
-    let lib64 = glob_lib("x86_64-unknown-linux-gnu");
+    let lib64 = glob_lib(common::TRIPLE64);
     let err = Client64::builder("testlib")
         .kwarg("lib", lib64.display())
         .start()
@@ -78,7 +65,7 @@ fn a_64_bit_library_cannot_be_loaded_by_the_32_bit_server() {
         .expect("must fail");
     match err {
         Error::StartupFailed { stderr, .. } => {
-            assert!(stderr.contains("wrong ELF class"), "{stderr}")
+            assert!(stderr.contains(common::WRONG_WIDTH), "{stderr}")
         }
         other => panic!("{other}"),
     }
@@ -88,7 +75,7 @@ fn glob_lib(triple: &str) -> std::path::PathBuf {
     let exe = std::path::PathBuf::from(env!("LOADLIB_BUNDLED_SERVER64"));
     let build = exe.parent().unwrap().join("build");
     for e in std::fs::read_dir(&build).unwrap().flatten() {
-        let p = e.path().join("out/libloadlib_test.so");
+        let p = e.path().join("out").join(common::TEST_LIB_FILE);
         if e.file_name().to_string_lossy().starts_with("server32-") && p.exists() {
             assert!(p.to_string_lossy().contains(triple));
             return p;
@@ -99,19 +86,11 @@ fn glob_lib(triple: &str) -> std::path::PathBuf {
 
 #[test]
 fn a_server_that_never_becomes_ready_times_out_and_is_killed() {
-    // A stand-in executable that prints and then never sets the ready flag.
-    let dir = std::env::temp_dir().join(format!("loadlib-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("silent-server");
-    std::fs::write(
-        &script,
-        "#!/bin/sh\necho 'warming up forever' >&2\nexec sleep 60\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // A library whose initialisation never ends: the server prints, then never
+    // becomes ready.
     let t0 = Instant::now();
-    let err = Client64::builder("echo")
-        .server(ServerExe::Path(script))
+    let err = Client64::builder("testlib")
+        .kwarg("stall_ms", 60_000)
         .startup_timeout(Duration::from_millis(700))
         .start()
         .err()
@@ -125,7 +104,6 @@ fn a_server_that_never_becomes_ready_times_out_and_is_killed() {
         }
         other => panic!("{other}"),
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -156,18 +134,12 @@ fn a_request_past_its_timeout_gives_a_response_timeout_and_the_late_reply_is_dro
 }
 
 #[test]
-fn a_segfault_mid_call_is_a_crash_error_naming_the_signal() {
+fn a_segfault_mid_call_is_a_crash_error_naming_the_signal_or_ntstatus() {
     for cfg in common::configs() {
         let client = cfg.start("testlib");
         let name = client.segment_name().to_owned();
         let err = client.call("segfault", ()).unwrap_err();
-        match &err {
-            Error::ServerCrashed { signal, how, .. } => {
-                assert_eq!(*signal, Some(11), "[{}] {how}", cfg.label);
-                assert!(how.contains("SIGSEGV"), "[{}] {how}", cfg.label);
-            }
-            other => panic!("[{}] {other}", cfg.label),
-        }
+        common::assert_access_violation(&err, cfg.label);
         assert!(matches!(
             client.call("add", (1i32, 1i32)),
             Err(Error::Closed)
@@ -184,10 +156,7 @@ fn a_segfault_mid_call_is_a_crash_error_naming_the_signal() {
 fn abort_and_exit_in_the_library_are_crash_errors() {
     let cfg = common::configs().remove(0);
     let client = cfg.start("testlib");
-    match client.call("abort", ()).unwrap_err() {
-        Error::ServerCrashed { signal, .. } => assert_eq!(signal, Some(6)),
-        other => panic!("{other}"),
-    }
+    common::assert_aborted(&client.call("abort", ()).unwrap_err());
     let client = cfg.start("testlib");
     match client.call("exit", (7i32,)).unwrap_err() {
         Error::ServerCrashed { code, signal, .. } => {
@@ -208,7 +177,12 @@ fn shutdown_returns_output_and_leaves_nothing_behind() {
         assert!(!common::shm_entries(&name).is_empty());
         let _: String = client.request32("echo", ("x",)).unwrap();
         let out = client.shutdown_server32().unwrap();
-        assert_eq!(out.status, "exit status: 0", "[{}] {out:?}", cfg.label);
+        assert_eq!(
+            out.status,
+            common::SUCCESS_STATUS,
+            "[{}] {out:?}",
+            cfg.label
+        );
         assert!(!common::process_running(pid), "[{}]", cfg.label);
         assert!(common::shm_entries(&name).is_empty(), "[{}]", cfg.label);
     }

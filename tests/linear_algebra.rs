@@ -1,5 +1,6 @@
 //! The `linear_algebra` wrapper through a real 32-bit server over Debian's 32-bit LAPACK
 //! and BLAS, checked against independent 64-bit computations done here in plain Rust.
+#![cfg(target_os = "linux")] // Windows: see tests/platform_skips.rs
 
 use loadlib::{Array, ArrayRef, Client64, Error};
 

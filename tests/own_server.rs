@@ -6,7 +6,7 @@ use loadlib::{Client64, Error, ServerExe};
 
 fn my_server() -> ServerExe {
     let dir = PathBuf::from(env!("LOADLIB_BUNDLED_SERVER32"));
-    ServerExe::Path(dir.with_file_name("my_server"))
+    ServerExe::Path(dir.with_file_name(format!("my_server{}", std::env::consts::EXE_SUFFIX)))
 }
 
 #[test]

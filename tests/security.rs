@@ -1,6 +1,7 @@
 //! Another local user can neither read nor drive a bridge: every segment is 0600 and the
 //! file-transport directory 0700, owned by the client's user; a server refuses a segment
 //! that is not its parent's, or whose owner or mode is wrong.
+#![cfg(target_os = "linux")] // Windows: see tests/platform_skips.rs
 
 mod common;
 

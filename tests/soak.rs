@@ -3,6 +3,7 @@
 //! as it goes. They must stay flat after warm-up. Run by hand:
 //! `cargo test --release --test soak -- --ignored --nocapture`
 //! (`LOADLIB_SOAK_CALLS=N` shortens it; arrays stay 1 per 1,000 calls).
+#![cfg(target_os = "linux")] // Windows: see tests/platform_skips.rs
 
 mod common;
 

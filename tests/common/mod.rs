@@ -52,33 +52,15 @@ impl Config {
     }
 }
 
-/// Names in /dev/shm that start with `prefix` (without the leading slash).
-pub fn shm_entries(prefix: &str) -> Vec<String> {
-    let prefix = prefix.trim_start_matches('/');
-    std::fs::read_dir("/dev/shm")
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(prefix))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Whether a process exists and is not a zombie.
-pub fn process_running(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(s) => {
-            // The state is the field after the parenthesised command name.
-            let state = s
-                .rsplit(')')
-                .next()
-                .and_then(|r| r.split_whitespace().next());
-            !matches!(state, Some("Z") | Some("X") | None)
-        }
-        Err(_) => false,
-    }
-}
+// The tests' own platform seam: everything that differs between Linux and Windows.
+#[cfg(target_os = "linux")]
+#[path = "os_linux.rs"]
+mod os;
+#[cfg(windows)]
+#[path = "os_windows.rs"]
+mod os;
+#[allow(unused_imports)]
+pub use os::*;
 
 /// Waits up to `limit` for `cond`, polling; a watchdog, not a deadline under test.
 pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {

@@ -19,6 +19,14 @@ pub struct TestLib {
 impl Server32 for TestLib {
     const NAME: &'static str = "testlib";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
+        if let Some(ms) = kwargs.get("stall_ms") {
+            // A library whose initialisation hangs: the server never becomes ready.
+            eprintln!("testlib: warming up forever");
+            let ms = ms
+                .parse()
+                .map_err(|e| ServerError::value_error(format!("stall_ms: {e}")))?;
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
         let lib = Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_TEST_LIB")))?;
         // SAFETY: each type below is the C signature in csrc/loadlib_test.c.
         unsafe {
