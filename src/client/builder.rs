@@ -81,8 +81,17 @@ impl Builder {
         self
     }
 
-    /// A directory prepended to the server's `LD_LIBRARY_PATH` (and `PATH`), where the
-    /// library's own dependencies are found.
+    /// A directory where the library's own dependencies are found: prepended to the
+    /// server's `LD_LIBRARY_PATH` (and `PATH`) on Linux, and to its `PATH` on Windows,
+    /// where the DLL search reads it. A DLL loaded by path also has its own folder
+    /// searched, so only folders other than the library's need adding.
+    ///
+    /// ```no_run
+    /// let client = loadlib::Client64::builder("my_wrapper")
+    ///     .library_path(r"C:\Program Files (x86)\Vendorin")
+    ///     .start()?;
+    /// # Ok::<(), loadlib::Error>(())
+    /// ```
     pub fn library_path(mut self, dir: impl Into<PathBuf>) -> Self {
         self.library_paths.push(dir.into());
         self
