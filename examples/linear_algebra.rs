@@ -1,5 +1,7 @@
-//! LAPACK and BLAS from Debian's 32-bit packages (`liblapack3:i386`, `libblas3:i386`),
-//! called from this 64-bit program through a 32-bit server over shared memory.
+//! LAPACK and BLAS from Debian's 32-bit packages (`liblapack3:i386`, `libblas3:i386`), or
+//! on Windows SciPy's 32-bit OpenBLAS DLL (`libscipy_openblas.dll`, from PyPI's
+//! `scipy-openblas32`), called from this 64-bit program through a 32-bit server over
+//! shared memory.
 //!
 //! It solves a random 1000×1000 system twice (the matrix copied into the call, then
 //! allocated in shared memory and passed with no copy), checks the residual here on the
@@ -7,6 +9,7 @@
 //!
 //! ```text
 //! cargo run --release --example linear_algebra
+//! cargo run --release --example linear_algebra --target x86_64-pc-windows-gnu
 //! ```
 
 use std::time::Instant;
@@ -23,7 +26,8 @@ pub struct LinearAlgebra {
 }
 
 impl LinearAlgebra {
-    /// Starts a 32-bit server hosting the wrapper over `liblapack.so.3`.
+    /// Starts a 32-bit server hosting the wrapper over `liblapack.so.3` (Linux) or
+    /// `libscipy_openblas.dll` (Windows).
     pub fn new() -> loadlib::Result<Self> {
         let client = Client64::builder("linear_algebra").start()?;
         Ok(LinearAlgebra { client })

@@ -1,13 +1,13 @@
-//! The `linear_algebra` wrapper through a real 32-bit server over Debian's 32-bit LAPACK
-//! and BLAS, checked against independent 64-bit computations done here in plain Rust.
-#![cfg(target_os = "linux")] // Windows: see tests/platform_skips.rs
+//! The `linear_algebra` wrapper through a real 32-bit server over a 32-bit LAPACK and BLAS
+//! (Debian's on Linux; SciPy's OpenBLAS DLL on Windows, installed by `.ci/install-wine`),
+//! checked against independent 64-bit computations done here in plain Rust.
 
 use loadlib::{Array, ArrayRef, Client64, Error};
 
 fn client() -> Client64 {
     let c = Client64::builder("linear_algebra")
         .start()
-        .expect("start the linear_algebra server (needs liblapack3:i386)");
+        .expect("start the linear_algebra server (needs the 32-bit LAPACK: bash .ci/install)");
     assert_eq!(c.server_pointer_width(), 32);
     c
 }
@@ -360,12 +360,24 @@ fn a_missing_lapack_fails_at_startup_with_its_path() {
     assert!(text.contains("/nonexistent/liblapack.so.3"), "{text}");
 }
 
+/// Full paths of the 32-bit LAPACK and BLAS that the wrapper loads by name by default.
+#[cfg(target_os = "linux")]
+const LAPACK_AND_BLAS: [&str; 2] = [
+    "/usr/lib/i386-linux-gnu/liblapack.so.3",
+    "/usr/lib/i386-linux-gnu/libblas.so.3",
+];
+#[cfg(windows)]
+const LAPACK_AND_BLAS: [&str; 2] = [
+    r"C:\windows\syswow64\libscipy_openblas.dll",
+    r"C:\windows\syswow64\libscipy_openblas.dll",
+];
+
 #[test]
 fn explicit_lapack_and_blas_paths() {
-    let dir = "/usr/lib/i386-linux-gnu";
+    let [lapack, blas] = LAPACK_AND_BLAS;
     let c = Client64::builder("linear_algebra")
-        .kwarg("lapack", format!("{dir}/liblapack.so.3"))
-        .kwarg("blas", format!("{dir}/libblas.so.3"))
+        .kwarg("lapack", lapack)
+        .kwarg("blas", blas)
         .start()
         .unwrap();
     let p: Array = c

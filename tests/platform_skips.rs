@@ -23,11 +23,5 @@ fn dotnet_through_mono() {}
 
 #[test]
 #[cfg(windows)]
-#[ignore = "linear_algebra.rs calls Debian's 32-bit LAPACK; no 32-bit Windows LAPACK DLL is \
-              built or fetched by this project (see the README)"]
-fn linear_algebra_lapack() {}
-
-#[test]
-#[cfg(windows)]
 #[ignore = "soak.rs samples memory from /proc; run by hand on Linux"]
 fn soak_memory_from_proc() {}

@@ -1,5 +1,6 @@
 //! `linear_algebra`: Debian's reference LAPACK and BLAS (`liblapack.so.3`, which links
-//! `libblas.so.3`) called from the 32-bit server: solve, eigenvalues, determinant,
+//! `libblas.so.3`), or on Windows SciPy's OpenBLAS build (`libscipy_openblas.dll`),
+//! called from the 32-bit server: solve, eigenvalues, determinant,
 //! inverse and matrix product, plus a standard deviation (BLAS `dnrm2`) and a cross
 //! product.
 //!
@@ -43,9 +44,11 @@ type Dgemm = unsafe extern "C" fn(
 /// `DNRM2(N, X, INCX)`: the Euclidean norm.
 type Dnrm2 = unsafe extern "C" fn(Int, Dbl, Int) -> f64;
 
-/// Wraps LAPACK (kwarg `lapack=PATH`, default `liblapack.so.3`) and BLAS (kwarg
-/// `blas=PATH`; by default found through LAPACK's own dependency on it, else
-/// `libblas.so.3`).
+/// Wraps LAPACK (kwarg `lapack=PATH`, default `liblapack.so.3`, or
+/// `libscipy_openblas.dll` on Windows) and BLAS (kwarg `blas=PATH`; by default found in
+/// LAPACK's library or its own dependency on it, else `libblas.so.3`). Kwarg
+/// `symbol_prefix` is put before every routine's name (`scipy_` for SciPy's OpenBLAS,
+/// the default on Windows).
 pub struct LinearAlgebra {
     dgesv: Dgesv,
     dgetrf: Dgetrf,
@@ -57,16 +60,31 @@ pub struct LinearAlgebra {
     _lapack: Library,
 }
 
+/// The default LAPACK, its separate BLAS, and the prefix of their symbols.
+#[cfg(not(windows))]
+const DEFAULTS: (&str, &str, &str) = ("liblapack.so.3", "libblas.so.3", "");
+/// On Windows: OpenBLAS as SciPy ships it for 32-bit Windows (PyPI `scipy-openblas32`,
+/// one DLL holding LAPACK and BLAS, every routine exported as `scipy_NAME_`).
+#[cfg(windows)]
+const DEFAULTS: (&str, &str, &str) = ("libscipy_openblas.dll", "libscipy_openblas.dll", "scipy_");
+
 impl Server32 for LinearAlgebra {
     const NAME: &'static str = "linear_algebra";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        let lapack = Library::cdll(kwargs.get("lapack").unwrap_or("liblapack.so.3"))?;
+        let (default_lapack, default_blas, default_prefix) = DEFAULTS;
+        let prefix = kwargs.get("symbol_prefix").unwrap_or(default_prefix);
+        let name = |routine: &str| format!("{prefix}{routine}_").into_bytes();
+        let lapack = Library::cdll(kwargs.get("lapack").unwrap_or(default_lapack))?;
         let blas = match kwargs.get("blas") {
             Some(path) => Some(Library::cdll(path)?),
             // SAFETY: only probes whether the symbol exists; the pointer is never called.
             // (dlsym on liblapack's handle also searches its dependency libblas.)
-            None if unsafe { lapack.function::<unsafe extern "C" fn()>(b"dgemm_") }.is_ok() => None,
-            None => Some(Library::cdll("libblas.so.3")?),
+            None if unsafe { lapack.function::<unsafe extern "C" fn()>(&name("dgemm")) }
+                .is_ok() =>
+            {
+                None
+            }
+            None => Some(Library::cdll(default_blas)?),
         };
         let blas_lib = blas.as_ref().unwrap_or(&lapack);
         // SAFETY: each type above is the routine's reference (gfortran) signature on
@@ -74,12 +92,12 @@ impl Server32 for LinearAlgebra {
         // CHARACTER lengths are size_t. The libraries are kept in the struct.
         unsafe {
             Ok(LinearAlgebra {
-                dgesv: lapack.function(b"dgesv_")?,
-                dgetrf: lapack.function(b"dgetrf_")?,
-                dgetri: lapack.function(b"dgetri_")?,
-                dgeev: lapack.function(b"dgeev_")?,
-                dgemm: blas_lib.function(b"dgemm_")?,
-                dnrm2: blas_lib.function(b"dnrm2_")?,
+                dgesv: lapack.function(&name("dgesv"))?,
+                dgetrf: lapack.function(&name("dgetrf"))?,
+                dgetri: lapack.function(&name("dgetri"))?,
+                dgeev: lapack.function(&name("dgeev"))?,
+                dgemm: blas_lib.function(&name("dgemm"))?,
+                dnrm2: blas_lib.function(&name("dnrm2"))?,
                 _blas: blas,
                 _lapack: lapack,
             })
