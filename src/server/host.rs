@@ -411,7 +411,7 @@ fn spawn_watchdog(client: Arc<sys::Parent>, base: String, file_dir: Option<PathB
             if client.wait_for_exit(Duration::from_secs(1)) {
                 clean_up_after_client(&base, file_dir.as_deref());
                 say("server32: the client is gone; exiting");
-                std::process::exit(exit_code::CLIENT_GONE as i32);
+                sys::exit_immediately(exit_code::CLIENT_GONE.into());
             }
         })
         .expect("spawn the watchdog thread");

@@ -26,7 +26,10 @@ impl Library {
     /// Loads a DLL whose functions use the Windows `stdcall` convention (like ctypes'
     /// `WinDLL`), as the Windows API and many vendor DLLs do: declare them
     /// `unsafe extern "system" fn`. A function exported under its decorated name
-    /// (`_GetValue@8` or `GetValue@8`) is found by its plain name too. On Linux and on
+    /// (`_GetValue@8` or `GetValue@8`, the number being the bytes of its arguments) is
+    /// found by its plain name too. As with every symbol, the type you give must be the
+    /// function's true signature: a `stdcall` function pops its own arguments, so a wrong
+    /// argument list corrupts the stack. On Linux and on
     /// 64-bit Windows, where there is one C convention, this is [`Library::cdll`].
     pub fn windll(path: impl AsRef<str>) -> Result<Library, ServerError> {
         Self::load(path.as_ref(), true)

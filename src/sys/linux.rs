@@ -35,8 +35,13 @@ impl Mapping {
             rustix::shm::OFlags::CREATE | rustix::shm::OFlags::EXCL | rustix::shm::OFlags::RDWR,
             Mode::RUSR | Mode::WUSR,
         )?;
-        let reserved =
-            rustix::fs::fallocate(&fd, rustix::fs::FallocateFlags::empty(), 0, len as u64);
+        // A signal can interrupt a large reservation: retry.
+        let reserved = loop {
+            match rustix::fs::fallocate(&fd, rustix::fs::FallocateFlags::empty(), 0, len as u64) {
+                Err(rustix::io::Errno::INTR) => continue,
+                other => break other,
+            }
+        };
         if let Err(e) = reserved {
             let _ = rustix::shm::unlink(name);
             return Err(io::Error::new(
@@ -284,6 +289,13 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading::Error> {
     // SAFETY: the caller accepts that the library's initialisers run.
     unsafe { libloading::Library::new(path) }
+}
+
+/// Ends this process at once with `code` (`_exit`): no exit handlers, which could block on
+/// a lock that a thread stuck inside the library holds.
+pub fn exit_immediately(code: u32) -> ! {
+    // SAFETY: `_exit` ends the process; nothing runs after it.
+    unsafe { libc::_exit(code as libc::c_int) }
 }
 
 /// The variable through which the server's dynamic loader finds libraries.

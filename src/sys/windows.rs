@@ -17,7 +17,7 @@ use std::time::Duration;
 use windows_sys::Wdk::System::Threading::{NtQueryInformationProcess, ProcessBasicInformation};
 use windows_sys::Win32::Foundation::{
     CloseHandle, GetLastError, LocalFree, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, FILETIME,
-    HANDLE, INVALID_HANDLE_VALUE, STILL_ACTIVE, WAIT_OBJECT_0, WAIT_TIMEOUT,
+    HANDLE, INVALID_HANDLE_VALUE, WAIT_FAILED, WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, GetSecurityInfo,
@@ -37,10 +37,14 @@ use windows_sys::Win32::System::Memory::{
     FILE_MAP_ALL_ACCESS, MEMORY_BASIC_INFORMATION, MEMORY_MAPPED_VIEW_ADDRESS, PAGE_READWRITE,
     SEC_COMMIT,
 };
-use windows_sys::Win32::System::SystemServices::ACCESS_ALLOWED_ACE_TYPE;
+use windows_sys::Win32::System::SystemServices::{
+    ACCESS_ALLOWED_ACE_TYPE, ACCESS_ALLOWED_CALLBACK_ACE_TYPE, ACCESS_DENIED_ACE_TYPE,
+    ACCESS_DENIED_CALLBACK_ACE_TYPE, ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE,
+    ACCESS_DENIED_OBJECT_ACE_TYPE,
+};
 use windows_sys::Win32::System::Threading::{
-    CreateEventW, GetCurrentProcess, GetExitCodeProcess, GetProcessTimes, OpenEventW, OpenProcess,
-    OpenProcessToken, SetEvent, WaitForSingleObject, EVENT_MODIFY_STATE, INFINITE,
+    CreateEventW, GetCurrentProcess, GetProcessTimes, OpenEventW, OpenProcess, OpenProcessToken,
+    SetEvent, TerminateProcess, WaitForSingleObject, EVENT_MODIFY_STATE, INFINITE,
     PROCESS_BASIC_INFORMATION, PROCESS_QUERY_LIMITED_INFORMATION,
 };
 
@@ -160,6 +164,7 @@ impl Drop for PrivateDescriptor {
 /// Who besides this user can use the object behind `handle`, if anyone: its owner must
 /// be this user and its DACL must allow only this user.
 fn foreign_access(handle: HANDLE) -> io::Result<Option<String>> {
+    let me = my_sid_binary()?;
     let mut owner: PSID = std::ptr::null_mut();
     let mut dacl: *mut ACL = std::ptr::null_mut();
     let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
@@ -180,7 +185,6 @@ fn foreign_access(handle: HANDLE) -> io::Result<Option<String>> {
     if err != 0 {
         return Err(io::Error::from_raw_os_error(err as i32));
     }
-    let me = my_sid_binary()?;
     let mut problem = None;
     // SAFETY: `owner` and `me` are valid SIDs.
     if owner.is_null() || unsafe { EqualSid(owner, me.as_ptr() as PSID) } == 0 {
@@ -199,8 +203,20 @@ fn foreign_access(handle: HANDLE) -> io::Result<Option<String>> {
             }
             // SAFETY: every ACE starts with an ACE_HEADER.
             let header = unsafe { &*ace.cast::<ACE_HEADER>() };
-            if header.AceType as u32 != ACCESS_ALLOWED_ACE_TYPE {
-                continue; // a deny entry or an audit entry grants nothing
+            match u32::from(header.AceType) {
+                // Allow entries whose SID sits at `SidStart`: checked below.
+                ACCESS_ALLOWED_ACE_TYPE | ACCESS_ALLOWED_CALLBACK_ACE_TYPE => {}
+                // Deny entries grant nothing.
+                ACCESS_DENIED_ACE_TYPE
+                | ACCESS_DENIED_OBJECT_ACE_TYPE
+                | ACCESS_DENIED_CALLBACK_ACE_TYPE
+                | ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE => continue,
+                // Anything else (object or compound entries…) might grant access to
+                // someone: fail closed.
+                other => {
+                    problem = Some(format!("an access entry of unsupported type {other}"));
+                    break;
+                }
             }
             // SAFETY: an ACCESS_ALLOWED_ACE; its SID starts at `SidStart`.
             let sid = unsafe { &raw const (*ace.cast::<ACCESS_ALLOWED_ACE>()).SidStart };
@@ -276,8 +292,8 @@ impl Mapping {
             ));
         }
         let handle = Handle(h);
-        // SAFETY: trivially safe; the last error of this thread.
-        if unsafe { GetLastError() } == ERROR_ALREADY_EXISTS {
+        // On success the last error says whether the name already existed.
+        if err.raw_os_error() == Some(ERROR_ALREADY_EXISTS as i32) {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
                 format!("shared mapping {name} already exists; refusing it"),
@@ -303,19 +319,16 @@ impl Mapping {
         let handle = Handle(h);
         let foreign = foreign_access(handle.0)?;
         let ptr = map_view(&handle)?;
-        let mut info: MEMORY_BASIC_INFORMATION = unsafe_zeroed();
-        // SAFETY: `ptr` is the start of a view of this process; `info` is writable.
-        let got =
-            unsafe { VirtualQuery(ptr.cast(), &mut info, size_of::<MEMORY_BASIC_INFORMATION>()) };
-        if got == 0 {
-            let err = io::Error::last_os_error();
-            unmap(ptr);
-            return Err(err);
-        }
+        let len = match view_size(ptr) {
+            Ok(len) => len,
+            Err(e) => {
+                unmap(ptr);
+                return Err(e);
+            }
+        };
         Ok(Mapping {
             ptr,
-            // Whole pages: the view covers them all.
-            len: info.RegionSize,
+            len,
             _handle: handle,
             foreign,
         })
@@ -334,6 +347,33 @@ impl Mapping {
     /// `None` when only this user can open the mapping; otherwise why not.
     pub fn foreign_access(&self) -> Option<&str> {
         self.foreign.as_deref()
+    }
+}
+
+/// Bytes of the view starting at `ptr` (whole pages): the regions that share its
+/// allocation base.
+fn view_size(ptr: *mut u8) -> io::Result<usize> {
+    let mut len = 0usize;
+    loop {
+        let mut info: MEMORY_BASIC_INFORMATION = unsafe_zeroed();
+        // SAFETY: any address may be queried; `info` is writable for its size.
+        let got = unsafe {
+            VirtualQuery(
+                ptr.wrapping_add(len).cast(),
+                &mut info,
+                size_of::<MEMORY_BASIC_INFORMATION>(),
+            )
+        };
+        if got == 0 {
+            if len > 0 {
+                return Ok(len);
+            }
+            return Err(io::Error::last_os_error());
+        }
+        if info.AllocationBase != ptr.cast() || info.RegionSize == 0 {
+            return Ok(len);
+        }
+        len += info.RegionSize;
     }
 }
 
@@ -384,12 +424,14 @@ impl Bell {
         let wname = object_name(name);
         // SAFETY: valid attributes and name; auto-reset, initially not signalled.
         let h = unsafe { CreateEventW(&sa, 0, 0, wname.as_ptr()) };
+        // Read before any other call can change it.
+        let err = io::Error::last_os_error();
         if h.is_null() {
-            return Err(io::Error::last_os_error());
+            return Err(err);
         }
         let handle = Handle(h);
-        // SAFETY: the last error of this thread, set by CreateEventW.
-        if unsafe { GetLastError() } == ERROR_ALREADY_EXISTS {
+        // On success the last error says whether the name already existed.
+        if err.raw_os_error() == Some(ERROR_ALREADY_EXISTS as i32) {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
                 format!("event {name} already exists; refusing it"),
@@ -435,7 +477,10 @@ impl Bell {
             .div_ceil(1_000_000)
             .min(INFINITE as u128 - 1) as u32;
         // SAFETY: an open event handle.
-        unsafe { WaitForSingleObject(self.0 .0, ms) };
+        if unsafe { WaitForSingleObject(self.0 .0, ms) } == WAIT_FAILED {
+            // Never turn a broken handle into a busy loop: the caller's slice still passes.
+            std::thread::sleep(timeout);
+        }
     }
 
     /// Wakes the side waiting on this bell.
@@ -496,12 +541,15 @@ impl Parent {
         // A process id can be reused once its process is gone: the parent must have
         // started before this process.
         // SAFETY: both handles are open with query rights.
-        let (theirs, mine) =
-            unsafe { (creation_time(parent.0), creation_time(GetCurrentProcess())) };
-        if theirs > mine {
-            return Err(format!(
-                "process {pid} started after this server: not its parent"
-            ));
+        let times = unsafe { (creation_time(parent.0), creation_time(GetCurrentProcess())) };
+        match times {
+            (Some(theirs), Some(mine)) if theirs <= mine => {}
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "process {pid} started after this server: not its parent"
+                ))
+            }
+            _ => return Err(format!("cannot read the start time of process {pid}")),
         }
         Ok(Parent(parent))
     }
@@ -520,33 +568,29 @@ impl Parent {
     }
 }
 
-/// The creation time of a process, in 100 ns units; 0 if unknown.
+/// The creation time of a process, in 100 ns units.
 ///
 /// # Safety
 /// `process` must be an open handle with query rights.
-unsafe fn creation_time(process: HANDLE) -> u64 {
+unsafe fn creation_time(process: HANDLE) -> Option<u64> {
     let mut t: [FILETIME; 4] = unsafe_zeroed();
     // SAFETY: the caller's handle; four writable FILETIMEs.
     let ok = unsafe { GetProcessTimes(process, &mut t[0], &mut t[1], &mut t[2], &mut t[3]) };
-    if ok == 0 {
-        return 0;
-    }
-    (u64::from(t[0].dwHighDateTime) << 32) | u64::from(t[0].dwLowDateTime)
+    (ok != 0).then(|| (u64::from(t[0].dwHighDateTime) << 32) | u64::from(t[0].dwLowDateTime))
 }
 
 /// Whether a process with this id exists (access denied counts as alive: it exists).
 pub fn process_alive(pid: u32) -> bool {
     // SAFETY: plain call; a null return is handled.
-    let h = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+    let h = unsafe { OpenProcess(SYNCHRONIZE, 0, pid) };
     if h.is_null() {
         // SAFETY: the last error of this thread, set by OpenProcess.
         return unsafe { GetLastError() } == ERROR_ACCESS_DENIED;
     }
     let h = Handle(h);
-    let mut code = 0u32;
-    // SAFETY: an open handle with query rights; `code` is writable.
-    let ok = unsafe { GetExitCodeProcess(h.0, &mut code) };
-    ok != 0 && code == STILL_ACTIVE as u32
+    // A process handle is signalled once the process has ended.
+    // SAFETY: an open handle with SYNCHRONIZE.
+    unsafe { WaitForSingleObject(h.0, 0) == WAIT_TIMEOUT }
 }
 
 /// How a process ended: an NTSTATUS exception code by name, or its exit status.
@@ -580,7 +624,8 @@ fn ntstatus_name(code: u32) -> Option<&'static str> {
         0xC000_013A => "STATUS_CONTROL_C_EXIT",
         0xC000_0142 => "STATUS_DLL_INIT_FAILED",
         0xC000_0374 => "STATUS_HEAP_CORRUPTION",
-        0xC000_0409 => "STATUS_STACK_BUFFER_OVERRUN",
+        // Also how `__fastfail`, and so Rust's `abort`, ends a process.
+        0xC000_0409 => "STATUS_STACK_BUFFER_OVERRUN (fail-fast)",
         0xC000_0417 => "STATUS_INVALID_CRUNTIME_PARAMETER",
         0x8000_0003 => "STATUS_BREAKPOINT",
         _ => return None,
@@ -622,6 +667,14 @@ pub unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading
         // SAFETY: as above.
         unsafe { Library::new(path) }.map(Into::into)
     }
+}
+
+/// Ends this process at once with `code`, running no DLL detach routines: another thread
+/// may be stuck inside the library holding the loader or heap lock.
+pub fn exit_immediately(code: u32) -> ! {
+    // SAFETY: terminates this process; nothing runs after it.
+    unsafe { TerminateProcess(GetCurrentProcess(), code) };
+    unreachable!("TerminateProcess of the current process returned")
 }
 
 /// The variable through which the server's loader finds DLLs.
