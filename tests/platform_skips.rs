@@ -25,3 +25,10 @@ fn dotnet_through_mono() {}
 #[cfg(windows)]
 #[ignore = "soak.rs samples memory from /proc; run by hand on Linux"]
 fn soak_memory_from_proc() {}
+
+#[test]
+#[cfg(windows)]
+#[ignore = "shm_full.rs mounts a small tmpfs on /dev/shm in a Linux mount namespace; on \
+            Windows a mapping is created with SEC_COMMIT, which charges its pages to the \
+            commit limit at creation, so no room is an error from CreateFileMappingW"]
+fn shm_full_dev_shm() {}

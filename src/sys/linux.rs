@@ -46,7 +46,10 @@ impl Mapping {
             let _ = rustix::shm::unlink(name);
             return Err(io::Error::new(
                 io::Error::from(e).kind(),
-                format!("cannot reserve {len} bytes in {SHM_DIR}: {e}"),
+                format!(
+                    "cannot reserve {len} bytes in {SHM_DIR} ({}): {e}",
+                    room_left()
+                ),
             ));
         }
         match Self::map(&fd, len) {
@@ -119,6 +122,14 @@ impl Drop for Mapping {
         // SAFETY: `ptr`/`len` are exactly the mapping made in `map`, unmapped only here;
         // every view handed out borrows the owner of this mapping.
         let _ = unsafe { rustix::mm::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+/// The room left in `/dev/shm`, in words.
+fn room_left() -> String {
+    match rustix::fs::statvfs(SHM_DIR) {
+        Ok(st) => format!("{} bytes free", st.f_bavail.saturating_mul(st.f_frsize)),
+        Err(e) => format!("free space unknown: {e}"),
     }
 }
 
