@@ -59,11 +59,6 @@ impl BulkWriter {
             generation: self.generation,
         })
     }
-
-    /// Bytes currently held.
-    pub fn size(&self) -> usize {
-        self.segment.as_ref().map_or(0, |s| s.len())
-    }
 }
 
 /// The reader's mapped segments: the peer's latest bulk generation, and shared arrays.
@@ -120,11 +115,6 @@ impl SegmentCache {
     /// Forgets a shared array the client released.
     pub fn release_shared(&mut self, id: u32) {
         self.shared.remove(&id);
-    }
-
-    /// Number of segments mapped.
-    pub fn mapped(&self) -> usize {
-        self.bulk.len() + self.shared.len()
     }
 }
 

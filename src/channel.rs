@@ -176,16 +176,6 @@ impl Channel {
         unsafe { &*(self.segment.as_ptr() as *const SegmentHeader) }
     }
 
-    /// The mapped segment.
-    pub fn segment(&self) -> &Segment {
-        &self.segment
-    }
-
-    /// The transport in use.
-    pub fn transport(&self) -> &Transport {
-        &self.transport
-    }
-
     /// The file of the request or reply with sequence number `seq`: one file per message,
     /// so a late reply never overwrites the next one.
     fn file_path(&self, kind: u16, seq: u64) -> PathBuf {

@@ -3,8 +3,8 @@
 //! A [`Client64`] in the 64-bit program starts a 32-bit server process (the bundled
 //! `server32`, or your own built with [`server::serve`]) that loads the library and runs
 //! wrapper methods by name. Requests and replies are fixed-layout records in two rings in
-//! one shared segment ([`layout`], [`wire`]); numeric arrays are read in place; each side
-//! spins briefly and then sleeps on a shared futex ([`wake`]).
+//! one shared segment; numeric arrays are read in place; each side spins briefly and then
+//! sleeps (on a shared futex on Linux, a named event on Windows).
 //!
 //! ```no_run
 //! use loadlib::Client64;
@@ -17,20 +17,20 @@
 //! # Ok::<(), loadlib::Error>(())
 //! ```
 pub mod array_view;
-pub mod bulk;
-pub mod channel;
-pub mod codec;
+mod bulk;
+mod channel;
+mod codec;
 pub mod dtype;
 pub mod error;
-pub mod layout;
-pub mod ring;
+mod layout;
+mod ring;
 pub mod server;
-pub mod shm;
-pub mod sys;
+mod shm;
+mod sys;
 pub mod value;
 pub mod value_ref;
-pub mod wake;
-pub mod wire;
+mod wake;
+mod wire;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
@@ -39,3 +39,22 @@ pub use value_ref::{ArrayMut, ArrayRef, IntoArgs, Shape, SharedRef, ValueRef};
 pub mod client;
 pub use channel::Transport;
 pub use client::{Batch, Builder, Client64, FromValue, ServerExe, ServerOutput, SharedArray};
+
+/// Internals for this crate's own fuzz tests, benchmarks and bundled programs. Not API:
+/// no stability, and no safety promise (`codec::SegmentMap` hands out raw pointers).
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::channel::RecordView;
+    /// Encoding and decoding of argument blocks.
+    pub mod codec {
+        pub use crate::codec::*;
+    }
+    /// Shared-memory segments.
+    pub mod shm {
+        pub use crate::shm::*;
+    }
+    /// The record format.
+    pub mod wire {
+        pub use crate::wire::*;
+    }
+}

@@ -6,11 +6,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use loadlib::channel::RecordView;
-use loadlib::codec::{self, decode_value, Block, SegmentMap};
-use loadlib::wire::{
+use loadlib::__private::codec::{self, decode_value, Block, SegmentMap};
+use loadlib::__private::wire::{
     align_up, RecordHeader, KIND_REQUEST, MAX_NAME_LEN, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
+use loadlib::__private::RecordView;
 use loadlib::{Array, ArrayRef, Error, Value, ValueRef};
 use zerocopy::IntoBytes;
 

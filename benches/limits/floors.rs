@@ -4,7 +4,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use criterion::{black_box, BenchmarkId, Criterion, Throughput};
-use loadlib::shm::{self, Segment};
+use loadlib::__private::shm::{self, Segment};
 
 use crate::{system, SCALAR_SIZES, SOLVE_SIZES};
 

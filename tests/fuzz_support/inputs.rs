@@ -5,8 +5,8 @@ use proptest::prelude::*;
 use zerocopy::IntoBytes;
 
 use super::{Aligned, Segs, BULK_GEN};
-use loadlib::codec::{self, BulkTarget};
-use loadlib::wire::{
+use loadlib::__private::codec::{self, BulkTarget};
+use loadlib::__private::wire::{
     align_up, location, ArgDesc, RecordHeader, ARG_DESC_SIZE, BLOCK_PREFIX, KIND_REQUEST,
     RECORD_ALIGN, RECORD_HEADER_SIZE,
 };

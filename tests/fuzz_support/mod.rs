@@ -10,10 +10,10 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use loadlib::channel::RecordView;
-use loadlib::codec::{decode_value, Block, SegmentMap};
+use loadlib::__private::codec::{decode_value, Block, SegmentMap};
+use loadlib::__private::wire::location;
+use loadlib::__private::RecordView;
 use loadlib::server::{Args, Rest};
-use loadlib::wire::location;
 use loadlib::{Array, ArrayMut, ArrayRef, Value, ValueRef};
 use zerocopy::IntoBytes;
 

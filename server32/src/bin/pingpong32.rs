@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use loadlib::shm::Segment;
+use loadlib::__private::shm::Segment;
 
 fn main() {
     let Some(name) = std::env::args().nth(1) else {
