@@ -198,6 +198,14 @@ impl<'a> ArrayMut<'a> {
         ArrayRef::from_raw(self.dtype, self.shape, bytes)
     }
 
+    /// A read-only view for the whole of `'a`, consuming the writable one.
+    pub fn into_ref(self) -> ArrayRef<'a> {
+        // SAFETY: valid for 'a (see `from_raw`); `self` is consumed, so no writable view
+        // of these bytes remains.
+        let bytes = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
+        ArrayRef::from_raw(self.dtype, self.shape, bytes)
+    }
+
     /// The elements, writable, if they are of type `T`.
     pub fn into_slice<T: Element>(self) -> Option<&'a mut [T]> {
         if T::DTYPE != self.dtype {

@@ -12,7 +12,7 @@ use crate::wire::{location, tag};
 const BULK_STEP: usize = 1 << 20;
 
 /// Name of a segment of `kind` (`q` client bulk, `p` server bulk, `a` shared array).
-pub fn segment_name(base: &str, location: u8, id: u32) -> String {
+pub(crate) fn segment_name(base: &str, location: u8, id: u32) -> String {
     let kind = match location {
         location::CLIENT_BULK => 'q',
         location::SERVER_BULK => 'p',
@@ -22,7 +22,7 @@ pub fn segment_name(base: &str, location: u8, id: u32) -> String {
 }
 
 /// The writer's bulk segment: one at a time, replaced by a larger one when too small.
-pub struct BulkWriter {
+pub(crate) struct BulkWriter {
     base: String,
     location: u8,
     generation: u32,
@@ -31,7 +31,7 @@ pub struct BulkWriter {
 
 impl BulkWriter {
     /// A writer that has not created a segment yet.
-    pub fn new(base: &str, location: u8) -> Self {
+    pub(crate) fn new(base: &str, location: u8) -> Self {
         BulkWriter {
             base: base.to_owned(),
             location,
@@ -41,7 +41,7 @@ impl BulkWriter {
     }
 
     /// A target of at least `need` bytes, growing (a new generation) if needed.
-    pub fn target(&mut self, need: usize) -> Result<BulkTarget> {
+    pub(crate) fn target(&mut self, need: usize) -> Result<BulkTarget> {
         if self.segment.as_ref().is_none_or(|s| s.len() < need) {
             let size = need.div_ceil(BULK_STEP).max(1) * BULK_STEP;
             let size = size.max(self.segment.as_ref().map_or(0, |s| s.len() + s.len() / 2));
@@ -62,7 +62,7 @@ impl BulkWriter {
 }
 
 /// The reader's mapped segments: the peer's latest bulk generation, and shared arrays.
-pub struct SegmentCache {
+pub(crate) struct SegmentCache {
     base: String,
     bulk: HashMap<u8, (u32, Segment)>,
     shared: HashMap<u32, Segment>,
@@ -70,7 +70,7 @@ pub struct SegmentCache {
 
 impl SegmentCache {
     /// An empty cache for segments named after `base`.
-    pub fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str) -> Self {
         SegmentCache {
             base: base.to_owned(),
             bulk: HashMap::new(),
@@ -79,7 +79,7 @@ impl SegmentCache {
     }
 
     /// Maps every segment that `block`'s top-level descriptors name.
-    pub fn prepare(&mut self, block: &Block<'_>) -> Result<()> {
+    pub(crate) fn prepare(&mut self, block: &Block<'_>) -> Result<()> {
         for i in 0..block.len() {
             let d = block.desc(i);
             if !matches!(d.tag, tag::STR | tag::BYTES | tag::ARRAY) {
@@ -113,7 +113,7 @@ impl SegmentCache {
     }
 
     /// Forgets a shared array the client released.
-    pub fn release_shared(&mut self, id: u32) {
+    pub(crate) fn release_shared(&mut self, id: u32) {
         self.shared.remove(&id);
     }
 }

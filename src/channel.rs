@@ -31,7 +31,7 @@ pub enum Transport {
 
 /// How long [`Channel::send`] may wait for room in the ring.
 #[derive(Clone, Copy, Debug)]
-pub enum Wait {
+pub(crate) enum Wait {
     /// Not at all.
     No,
     /// Until this instant.
@@ -42,7 +42,7 @@ pub enum Wait {
 
 /// Which side of the bridge a channel is.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Side {
+pub(crate) enum Side {
     /// Sends requests, receives replies.
     Client,
     /// Receives requests, sends replies.
@@ -50,7 +50,7 @@ pub enum Side {
 }
 
 /// A received record: where its bytes are.
-pub enum Incoming {
+pub(crate) enum Incoming {
     /// In the receive ring, in place.
     Ring(Peeked),
     /// In the channel's file buffer (`len` bytes).
@@ -101,7 +101,7 @@ impl<'a> RecordView<'a> {
 }
 
 /// One end of the bridge.
-pub struct Channel {
+pub(crate) struct Channel {
     segment: Segment,
     tx: Ring,
     rx: Ring,
@@ -116,7 +116,7 @@ pub struct Channel {
 impl Channel {
     /// A channel over a segment whose header has been validated, with the ring bells of
     /// `bells` (the start-up bell is not kept).
-    pub fn new(
+    pub(crate) fn new(
         segment: Segment,
         side: Side,
         transport: Transport,
@@ -171,7 +171,7 @@ impl Channel {
     }
 
     /// The segment header.
-    pub fn header(&self) -> &SegmentHeader {
+    pub(crate) fn header(&self) -> &SegmentHeader {
         // SAFETY: see `new`.
         unsafe { &*(self.segment.as_ptr() as *const SegmentHeader) }
     }
@@ -199,7 +199,7 @@ impl Channel {
     /// payloads go to the bulk segment waits until the peer has released every earlier
     /// record, so a bulk payload is never overwritten while it is still being read.
     #[allow(clippy::too_many_arguments)]
-    pub fn send(
+    pub(crate) fn send(
         &self,
         kind: u16,
         seq: u64,
@@ -326,7 +326,7 @@ impl Channel {
     }
 
     /// Waits for the next record. `deadline = None` waits until `alive` fails.
-    pub fn recv(
+    pub(crate) fn recv(
         &mut self,
         deadline: Option<Instant>,
         alive: &mut dyn FnMut() -> Result<()>,
@@ -368,7 +368,7 @@ impl Channel {
     }
 
     /// The bytes of a received record.
-    pub fn bytes(&self, inc: &Incoming) -> &[u8] {
+    pub(crate) fn bytes(&self, inc: &Incoming) -> &[u8] {
         match *inc {
             Incoming::Ring(p) => self.rx.record(p),
             Incoming::File(len) => &self.file_buf.as_bytes()[..len],
@@ -376,14 +376,14 @@ impl Channel {
     }
 
     /// Gives a received record's space back to the sender.
-    pub fn release(&self, inc: Incoming) {
+    pub(crate) fn release(&self, inc: Incoming) {
         if let Incoming::Ring(p) = inc {
             self.rx.release(p);
         }
     }
 
     /// Parses a received record's block.
-    pub fn block<'a>(view: &RecordView<'a>) -> Result<Block<'a>> {
+    pub(crate) fn block<'a>(view: &RecordView<'a>) -> Result<Block<'a>> {
         Block::parse(view.block).map_err(|e| Error::Protocol(e.0))
     }
 }

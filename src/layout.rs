@@ -16,39 +16,39 @@ use std::mem::{align_of, offset_of, size_of};
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
 /// `b"LOADLIB1"` read as a little-endian `u64`.
-pub const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
+pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
 /// Bumped on every change to any struct in this file or in `wire`.
-pub const LAYOUT_VERSION: u32 = 3;
+pub(crate) const LAYOUT_VERSION: u32 = 3;
 /// Offset of the request ring's control block.
-pub const REQUEST_CONTROL_OFFSET: u64 = 128;
+pub(crate) const REQUEST_CONTROL_OFFSET: u64 = 128;
 /// Offset of the response ring's control block.
-pub const RESPONSE_CONTROL_OFFSET: u64 = 384;
+pub(crate) const RESPONSE_CONTROL_OFFSET: u64 = 384;
 /// Offset of the first ring's data; a page boundary.
-pub const RINGS_OFFSET: u64 = 4096;
+pub(crate) const RINGS_OFFSET: u64 = 4096;
 /// Ring capacities are a multiple of this.
-pub const RING_GRANULE: u64 = 4096;
+pub(crate) const RING_GRANULE: u64 = 4096;
 
 /// Server states published in [`SegmentHeader::server_state`] (a futex word).
-pub mod state {
+pub(crate) mod state {
     /// The server has not yet attached.
-    pub const STARTING: u32 = 0;
+    pub(crate) const STARTING: u32 = 0;
     /// The server has attached, built its wrapper, and serves requests.
-    pub const READY: u32 = 1;
+    pub(crate) const READY: u32 = 1;
     /// The server has stopped serving (shutdown or failure).
-    pub const STOPPED: u32 = 2;
+    pub(crate) const STOPPED: u32 = 2;
 }
 
 /// Which transport carries the message bodies.
-pub mod transport_kind {
+pub(crate) mod transport_kind {
     /// Records are read and written in place in the rings.
-    pub const SHM: u32 = 0;
+    pub(crate) const SHM: u32 = 0;
     /// Records travel through files; the rings carry only doorbells.
-    pub const FILE: u32 = 1;
+    pub(crate) const FILE: u32 = 1;
 }
 
 /// The first 128 bytes of the segment.
 #[repr(C, align(64))]
-pub struct SegmentHeader {
+pub(crate) struct SegmentHeader {
     /// [`MAGIC`], stored last by the creator with Release; loaded first with Acquire.
     pub magic: AtomicU64,
     /// [`LAYOUT_VERSION`] of the creator.
@@ -87,7 +87,7 @@ pub struct SegmentHeader {
 ///
 /// Indices are monotonic byte counts; `head - tail` bytes are in the ring.
 #[repr(C, align(64))]
-pub struct RingControl {
+pub(crate) struct RingControl {
     /// Bytes ever published by the producer (Release store; pairs with the consumer's
     /// Acquire load).
     pub head: AtomicU64,
@@ -147,12 +147,12 @@ const _: () = {
 };
 
 /// Total segment size for a ring capacity (already rounded to [`RING_GRANULE`]).
-pub const fn segment_size(ring_capacity: u64) -> u64 {
+pub(crate) const fn segment_size(ring_capacity: u64) -> u64 {
     RINGS_OFFSET + 2 * ring_capacity
 }
 
 /// Rounds a requested ring size up to the granule, with a floor of 64 KiB.
-pub fn round_ring_capacity(requested: u64) -> u64 {
+pub(crate) fn round_ring_capacity(requested: u64) -> u64 {
     let floor = 64 * 1024;
     requested.max(floor).div_ceil(RING_GRANULE) * RING_GRANULE
 }

@@ -16,6 +16,8 @@
 //! assert_eq!(y, [2.0, 4.0, 6.0]);
 //! # Ok::<(), loadlib::Error>(())
 //! ```
+#![deny(missing_docs, unreachable_pub)]
+
 pub mod array_view;
 mod bulk;
 mod channel;

@@ -14,7 +14,7 @@ use crate::wake::Signal;
 use crate::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
 /// A ring mapped in this process.
-pub struct Ring {
+pub(crate) struct Ring {
     ctrl: *const RingControl,
     data: *mut u8,
     capacity: u64,
@@ -38,7 +38,7 @@ unsafe impl Sync for Ring {}
 
 /// A record read from a ring, still owned by the ring until released.
 #[derive(Clone, Copy, Debug)]
-pub struct Peeked {
+pub(crate) struct Peeked {
     /// Offset of the record in the data area.
     pub offset: usize,
     /// Length of the record in bytes.
@@ -47,7 +47,7 @@ pub struct Peeked {
 
 /// The ring's contents break the protocol.
 #[derive(Debug)]
-pub struct Corrupt(pub String);
+pub(crate) struct Corrupt(pub String);
 
 impl Ring {
     /// Wraps a ring whose control block and data area are mapped.
@@ -57,7 +57,7 @@ impl Ring {
     /// both in a mapping that outlives the `Ring`; `data` must be aligned to
     /// [`RECORD_ALIGN`] and `capacity` a multiple of it. At most one producer and one
     /// consumer may use the ring at a time across all processes.
-    pub unsafe fn new(
+    pub(crate) unsafe fn new(
         ctrl: *const RingControl,
         data: *mut u8,
         capacity: u64,
@@ -83,12 +83,12 @@ impl Ring {
     }
 
     /// Bytes of the data area.
-    pub fn capacity(&self) -> u64 {
+    pub(crate) fn capacity(&self) -> u64 {
         self.capacity
     }
 
     /// The signal the consumer parks on, for waiting on data or waking the consumer.
-    pub fn data_signal(&self) -> Signal<'_> {
+    pub(crate) fn data_signal(&self) -> Signal<'_> {
         let c = self.ctrl();
         Signal {
             word: &c.data_signal,
@@ -98,7 +98,7 @@ impl Ring {
     }
 
     /// The signal the producer parks on, for waiting on space or waking the producer.
-    pub fn space_signal(&self) -> Signal<'_> {
+    pub(crate) fn space_signal(&self) -> Signal<'_> {
         let c = self.ctrl();
         Signal {
             word: &c.space_signal,
@@ -123,7 +123,7 @@ impl Ring {
     }
 
     /// Whether a record of `len` bytes can be reserved now.
-    pub fn has_space(&self, len: usize) -> bool {
+    pub(crate) fn has_space(&self, len: usize) -> bool {
         let (_, need) = self.needed(len as u64);
         let c = self.ctrl();
         let head = c.head.load(Ordering::Relaxed);
@@ -140,7 +140,7 @@ impl Ring {
 
     /// Whether every published record has been released by the consumer (so payloads in
     /// a bulk segment that earlier records named are no longer being read).
-    pub fn is_drained(&self) -> bool {
+    pub(crate) fn is_drained(&self) -> bool {
         let c = self.ctrl();
         // Acquire: pairs with the consumer's Release store of `tail` in `release`.
         let tail = c.tail.load(Ordering::Acquire);
@@ -155,7 +155,7 @@ impl Ring {
     /// Only the producer may call this, after `has_space(len)` returned true, and it must
     /// [`publish`](Self::publish) `len` before reserving again.
     #[allow(clippy::mut_from_ref)]
-    pub unsafe fn reserve(&self, len: usize) -> &mut [u8] {
+    pub(crate) unsafe fn reserve(&self, len: usize) -> &mut [u8] {
         let (pad, _) = self.needed(len as u64);
         let c = self.ctrl();
         let mut head = c.head.load(Ordering::Relaxed);
@@ -177,7 +177,7 @@ impl Ring {
     }
 
     /// Publishes the record reserved last and wakes the consumer if it is parked.
-    pub fn publish(&self, len: usize) {
+    pub(crate) fn publish(&self, len: usize) {
         let c = self.ctrl();
         let head = c.head.load(Ordering::Relaxed);
         // Release: pairs with the consumer's Acquire load of `head` in `peek`, making the
@@ -189,14 +189,14 @@ impl Ring {
     // ---- consumer side ----
 
     /// Whether a record (or padding) is waiting.
-    pub fn has_data(&self) -> bool {
+    pub(crate) fn has_data(&self) -> bool {
         let c = self.ctrl();
         // Acquire: pairs with the producer's Release store in `publish`.
         c.head.load(Ordering::Acquire) != c.tail.load(Ordering::Relaxed)
     }
 
     /// The next record, skipping padding, or `None` when the ring is empty.
-    pub fn peek(&self) -> Result<Option<Peeked>, Corrupt> {
+    pub(crate) fn peek(&self) -> Result<Option<Peeked>, Corrupt> {
         let c = self.ctrl();
         loop {
             // Acquire: pairs with the producer's Release store of `head`.
@@ -244,14 +244,14 @@ impl Ring {
     }
 
     /// The bytes of a peeked record.
-    pub fn record(&self, p: Peeked) -> &[u8] {
+    pub(crate) fn record(&self, p: Peeked) -> &[u8] {
         // SAFETY: `peek` checked `offset + len <= capacity`; the record stays published
         // and untouched by the producer until `release`.
         unsafe { std::slice::from_raw_parts(self.data.add(p.offset), p.len) }
     }
 
     /// Releases a peeked record back to the producer and wakes it if it is parked.
-    pub fn release(&self, p: Peeked) {
+    pub(crate) fn release(&self, p: Peeked) {
         let c = self.ctrl();
         let tail = c.tail.load(Ordering::Relaxed);
         // Release: pairs with the producer's Acquire load of `tail` in `has_space`; our

@@ -22,11 +22,11 @@ use crate::error::{Error, Result};
 use crate::sys::Bell;
 
 /// How long one futex wait lasts before the liveness check runs again.
-pub const PARK_SLICE: Duration = Duration::from_millis(50);
+pub(crate) const PARK_SLICE: Duration = Duration::from_millis(50);
 
 /// A wake-up word, the flag saying someone is parked on it, and the bell they park on.
 #[derive(Clone, Copy)]
-pub struct Signal<'a> {
+pub(crate) struct Signal<'a> {
     /// The word the waker bumps (the futex word on Linux).
     pub word: &'a AtomicU32,
     /// Non-zero while the waiter is parked.
@@ -37,7 +37,7 @@ pub struct Signal<'a> {
 
 /// The bells of one client–server pair: one per ring direction and one for the server's
 /// start-up state. The client creates them; the server opens them by name.
-pub struct Doorbells {
+pub(crate) struct Doorbells {
     /// The request ring's consumer (the server) parks here.
     pub request_data: Bell,
     /// The request ring's producer (the client) parks here.
@@ -52,12 +52,12 @@ pub struct Doorbells {
 
 impl Doorbells {
     /// Creates the bells for the segment `base` (client side).
-    pub fn create(base: &str) -> Result<Doorbells> {
+    pub(crate) fn create(base: &str) -> Result<Doorbells> {
         Self::make(base, Bell::create)
     }
 
     /// Opens the bells the client created for `base` (server side).
-    pub fn open(base: &str) -> Result<Doorbells> {
+    pub(crate) fn open(base: &str) -> Result<Doorbells> {
         Self::make(base, Bell::open)
     }
 
@@ -78,7 +78,7 @@ impl Doorbells {
 
 /// Why a wait ended without the condition becoming true.
 #[derive(Debug)]
-pub enum WaitError<E> {
+pub(crate) enum WaitError<E> {
     /// The deadline passed.
     TimedOut,
     /// The liveness check failed.
@@ -88,7 +88,7 @@ pub enum WaitError<E> {
 impl Signal<'_> {
     /// Wakes the waiter if it is parked. Call after publishing with a Release store.
     #[inline]
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         // Pairs with the SeqCst fence in `wait`: orders our published data before the
         // load of `parked`.
         fence(Ordering::SeqCst);
@@ -102,7 +102,7 @@ impl Signal<'_> {
 
     /// Waits until `ready()` is true: spins for `spin`, then parks in slices of at most
     /// `slice`, calling `alive()` after each slice. `deadline = None` waits forever.
-    pub fn wait<E>(
+    pub(crate) fn wait<E>(
         &self,
         mut ready: impl FnMut() -> bool,
         spin: Duration,

@@ -57,10 +57,8 @@ fn local_time_here() -> SystemTime {
         tv_nsec: 0,
     };
     // SAFETY: `ts` is a writable timespec.
-    assert_eq!(
-        unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) },
-        0
-    );
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+    assert_eq!(r, 0);
     // SAFETY: `tm` is plain data: all zeros is a valid value.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     // SAFETY: both pointers are to live locals.

@@ -24,7 +24,7 @@ pub struct ServerOutput {
 }
 
 /// A running server process with its output collected in the background.
-pub struct ServerProcess {
+pub(super) struct ServerProcess {
     child: Child,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
@@ -51,7 +51,7 @@ fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> J
 
 impl ServerProcess {
     /// Spawns `cmd` with stdin closed and stdout/stderr collected.
-    pub fn spawn(mut cmd: Command, path: &str) -> Result<ServerProcess> {
+    pub(super) fn spawn(mut cmd: Command, path: &str) -> Result<ServerProcess> {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -74,12 +74,12 @@ impl ServerProcess {
     }
 
     /// The server's process id.
-    pub fn pid(&self) -> u32 {
+    pub(super) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// How it ended, if it has.
-    pub fn try_status(&mut self) -> Option<ExitStatus> {
+    pub(super) fn try_status(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
             self.status = self.child.try_wait().ok().flatten();
         }
@@ -87,7 +87,7 @@ impl ServerProcess {
     }
 
     /// Waits up to `timeout` for it to end.
-    pub fn wait_for(&mut self, timeout: Duration) -> Option<ExitStatus> {
+    pub(super) fn wait_for(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let end = Instant::now() + timeout;
         loop {
             if let Some(s) = self.try_status() {
@@ -101,7 +101,7 @@ impl ServerProcess {
     }
 
     /// Kills it (if still running) and reaps it.
-    pub fn kill(&mut self) -> Option<ExitStatus> {
+    pub(super) fn kill(&mut self) -> Option<ExitStatus> {
         if self.try_status().is_none() {
             let _ = self.child.kill();
             self.status = self.child.wait().ok();
@@ -110,7 +110,7 @@ impl ServerProcess {
     }
 
     /// Joins the output readers (the process must have ended) and returns its output.
-    pub fn output(&mut self) -> ServerOutput {
+    pub(super) fn output(&mut self) -> ServerOutput {
         for r in self.readers.drain(..) {
             let _ = r.join();
         }
@@ -129,7 +129,7 @@ impl ServerProcess {
     }
 
     /// The last `lines` lines of stderr so far.
-    pub fn stderr_tail(&mut self, lines: usize) -> String {
+    pub(super) fn stderr_tail(&mut self, lines: usize) -> String {
         if self.status.is_some() {
             // Let the reader drain what the dead process left in the pipe.
             for r in self.readers.drain(..) {
@@ -142,7 +142,7 @@ impl ServerProcess {
     }
 
     /// The error for a server that ended unexpectedly with `status`.
-    pub fn crash_error(&mut self, status: ExitStatus) -> Error {
+    pub(super) fn crash_error(&mut self, status: ExitStatus) -> Error {
         let exit = sys::describe_exit(&status);
         Error::ServerCrashed {
             signal: exit.signal,

@@ -30,7 +30,7 @@ pub trait SegmentMap {
 }
 
 /// A map with no segments: every out-of-record payload is an error.
-pub struct NoSegments;
+pub(super) struct NoSegments;
 impl SegmentMap for NoSegments {
     fn segment(&self, _: u8, _: u32) -> Option<(*mut u8, usize)> {
         None

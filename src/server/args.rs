@@ -143,25 +143,10 @@ impl<'a> FromArg<'a> for ArrayRef<'a> {
     fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
         match args.get(index)? {
             ValueRef::Array(a) => Ok(a),
-            ValueRef::ArrayMut(a) => {
-                let r = a.as_ref();
-                // SAFETY-free widening: rebuild the view with the argument's lifetime.
-                Ok(ArrayRef::from_raw(
-                    r.dtype(),
-                    *r.shape(),
-                    unsafe_extend(r.as_bytes()),
-                ))
-            }
+            ValueRef::ArrayMut(a) => Ok(a.into_ref()),
             other => Err(mismatch("an array", &other)),
         }
     }
-}
-
-/// Extends a borrow of segment memory to the arguments' lifetime.
-fn unsafe_extend<'a>(b: &[u8]) -> &'a [u8] {
-    // SAFETY: the bytes are segment memory that stays mapped for the whole call ('a);
-    // the writable view they came from has been consumed by this read-only use.
-    unsafe { std::slice::from_raw_parts(b.as_ptr(), b.len()) }
 }
 
 impl<'a> FromArg<'a> for ArrayMut<'a> {
@@ -214,9 +199,7 @@ fn array_slice<'a, T: Element>(args: &Args<'a>, index: usize) -> Result<&'a [T],
     let v = args.get(index)?;
     let a = match v {
         ValueRef::Array(a) => a,
-        ValueRef::ArrayMut(ref m) => {
-            ArrayRef::from_raw(m.dtype(), *m.shape(), unsafe_extend(m.as_ref().as_bytes()))
-        }
+        ValueRef::ArrayMut(m) => m.into_ref(),
         ValueRef::Bytes(b) if T::DTYPE == crate::DType::U8 => {
             return Ok(<[T] as zerocopy::FromBytes>::ref_from_bytes(b).expect("u8 has no alignment"))
         }

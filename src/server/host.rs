@@ -78,7 +78,7 @@ pub fn host(entries: &[Entry]) -> ExitCode {
 }
 
 /// The command line: `--segment NAME --module NAME [--file-dir DIR] [--kw KEY=VALUE]…`.
-pub struct Config {
+pub(super) struct Config {
     segment: String,
     module: String,
     file_dir: Option<PathBuf>,

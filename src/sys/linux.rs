@@ -18,7 +18,7 @@ use super::ExitDescription;
 const SHM_DIR: &str = "/dev/shm";
 
 /// A shared-memory object mapped into this process.
-pub struct Mapping {
+pub(crate) struct Mapping {
     ptr: *mut u8,
     len: usize,
     /// Who else may open it, when that is anyone but this user (see `foreign_access`).
@@ -29,7 +29,7 @@ impl Mapping {
     /// Creates the object `name` (`/…`) of `len` bytes, readable and writable by this user
     /// only, failing if the name exists. Its memory is reserved now (`posix_fallocate`):
     /// a full `/dev/shm` is an error here, never a `SIGBUS` later.
-    pub fn create(name: &str, len: usize) -> io::Result<Mapping> {
+    pub(crate) fn create(name: &str, len: usize) -> io::Result<Mapping> {
         let fd = rustix::shm::open(
             name,
             rustix::shm::OFlags::CREATE | rustix::shm::OFlags::EXCL | rustix::shm::OFlags::RDWR,
@@ -66,7 +66,7 @@ impl Mapping {
     }
 
     /// Opens and maps the whole of an existing object.
-    pub fn open(name: &str) -> io::Result<Mapping> {
+    pub(crate) fn open(name: &str) -> io::Result<Mapping> {
         let fd = rustix::shm::open(name, rustix::shm::OFlags::RDWR, Mode::empty())?;
         let st = rustix::fs::fstat(&fd)?;
         let len = usize::try_from(st.st_size)
@@ -102,17 +102,17 @@ impl Mapping {
     }
 
     /// Start of the mapping (page-aligned).
-    pub fn as_ptr(&self) -> *mut u8 {
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
         self.ptr
     }
 
     /// Bytes mapped.
-    pub fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         self.len
     }
 
     /// `None` when only this user can open the object; otherwise who else can.
-    pub fn foreign_access(&self) -> Option<&str> {
+    pub(crate) fn foreign_access(&self) -> Option<&str> {
         self.foreign.as_deref()
     }
 }
@@ -134,13 +134,13 @@ fn room_left() -> String {
 }
 
 /// Removes the name of a shared-memory object; a missing one is not an error.
-pub fn unlink(name: &str) {
+pub(crate) fn unlink(name: &str) {
     let _ = rustix::shm::unlink(name);
 }
 
 /// Names (with leading `/`) of shared-memory objects starting with `prefix` that belong to
 /// this user: the ones a crashed process can leave behind.
-pub fn leftover_names(prefix: &str) -> Vec<String> {
+pub(crate) fn leftover_names(prefix: &str) -> Vec<String> {
     let me = rustix::process::geteuid().as_raw();
     let bare = prefix.trim_start_matches('/');
     let Ok(dir) = std::fs::read_dir(SHM_DIR) else {
@@ -159,22 +159,22 @@ pub fn leftover_names(prefix: &str) -> Vec<String> {
 
 /// What a side parks on and is woken through: on Linux the shared futex word itself, so
 /// a `Bell` holds nothing.
-pub struct Bell;
+pub(crate) struct Bell;
 
 impl Bell {
     /// A bell the peer will open by `name` (nothing to create on Linux).
-    pub fn create(_name: &str) -> io::Result<Bell> {
+    pub(crate) fn create(_name: &str) -> io::Result<Bell> {
         Ok(Bell)
     }
 
     /// The bell the peer created under `name`.
-    pub fn open(_name: &str) -> io::Result<Bell> {
+    pub(crate) fn open(_name: &str) -> io::Result<Bell> {
         Ok(Bell)
     }
 
     /// Sleeps until `word` differs from `seen`, a ring arrives, or `timeout` passes.
     /// Spurious returns are allowed: callers re-check their condition.
-    pub fn wait(&self, word: &AtomicU32, seen: u32, timeout: Duration) {
+    pub(crate) fn wait(&self, word: &AtomicU32, seen: u32, timeout: Duration) {
         let ts = rustix::time::Timespec {
             tv_sec: timeout.as_secs() as _,
             tv_nsec: timeout.subsec_nanos() as _,
@@ -186,19 +186,19 @@ impl Bell {
     }
 
     /// Wakes the side waiting on `word`, in any process.
-    pub fn ring(&self, word: &AtomicU32) {
+    pub(crate) fn ring(&self, word: &AtomicU32) {
         let _ = futex::wake(word, futex::Flags::empty(), u32::MAX);
     }
 }
 
 /// The server's view of the client that started it.
-pub struct Parent {
+pub(crate) struct Parent {
     pid: u32,
 }
 
 impl Parent {
     /// The parent of this process, which must be `pid`.
-    pub fn attach(pid: u32) -> Result<Parent, String> {
+    pub(crate) fn attach(pid: u32) -> Result<Parent, String> {
         let actual = parent_pid();
         if actual == pid {
             Ok(Parent { pid })
@@ -211,12 +211,12 @@ impl Parent {
 
     /// Whether it still runs. An orphan is re-parented, so a changed parent id means the
     /// client is gone.
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         parent_pid() == self.pid
     }
 
     /// Waits up to `timeout` for it to end; true once it has.
-    pub fn wait_for_exit(&self, timeout: Duration) -> bool {
+    pub(crate) fn wait_for_exit(&self, timeout: Duration) -> bool {
         std::thread::sleep(timeout.min(Duration::from_millis(200)));
         !self.is_alive()
     }
@@ -229,7 +229,7 @@ fn parent_pid() -> u32 {
 }
 
 /// Whether a process with this id exists (EPERM counts as alive: it exists).
-pub fn process_alive(pid: u32) -> bool {
+pub(crate) fn process_alive(pid: u32) -> bool {
     let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
         return false;
     };
@@ -240,7 +240,7 @@ pub fn process_alive(pid: u32) -> bool {
 }
 
 /// How a process ended: the signal that killed it, if any, in words.
-pub fn describe_exit(status: &ExitStatus) -> ExitDescription {
+pub(crate) fn describe_exit(status: &ExitStatus) -> ExitDescription {
     use std::os::unix::process::ExitStatusExt;
     match status.signal() {
         Some(s) => ExitDescription {
@@ -274,13 +274,13 @@ fn signal_name(sig: i32) -> &'static str {
 }
 
 /// Creates a directory that only this user can enter.
-pub fn create_private_dir(path: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir(path: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new().mode(0o700).create(path)
 }
 
 /// Writes `bytes` to a new file at `path` that only this user can read or write.
-pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -297,26 +297,26 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
 ///
 /// # Safety
 /// Loading runs the library's initialisers, which may do anything.
-pub unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading::Error> {
+pub(crate) unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading::Error> {
     // SAFETY: the caller accepts that the library's initialisers run.
     unsafe { libloading::Library::new(path) }
 }
 
 /// Ends this process at once with `code` (`_exit`): no exit handlers, which could block on
 /// a lock that a thread stuck inside the library holds.
-pub fn exit_immediately(code: u32) -> ! {
+pub(crate) fn exit_immediately(code: u32) -> ! {
     // SAFETY: `_exit` ends the process; nothing runs after it.
     unsafe { libc::_exit(code as libc::c_int) }
 }
 
 /// The variable through which the server's dynamic loader finds libraries.
-pub const LIBRARY_PATH_VAR: &str = "LD_LIBRARY_PATH";
+pub(crate) const LIBRARY_PATH_VAR: &str = "LD_LIBRARY_PATH";
 
 /// Readies the server process: large freed blocks stay in the heap (up to `keep` bytes at
 /// its top) instead of being mapped and unmapped on every call. A wrapper that allocates
 /// an 8 MB result per call otherwise pays about 2,000 page faults per call (glibc caps the
 /// mmap threshold at 512 KiB in a 32-bit process).
-pub fn prepare_server_process(keep: usize) {
+pub(crate) fn prepare_server_process(keep: usize) {
     // SAFETY: mallopt only changes allocator parameters; called once at start-up, before
     // the server's threads and the wrapper's library are created.
     unsafe {

@@ -12,19 +12,19 @@
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
-pub use linux::*;
+pub(crate) use linux::*;
 
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
-pub use windows::*;
+pub(crate) use windows::*;
 
 #[cfg(not(any(target_os = "linux", windows)))]
 compile_error!("loadlib supports Linux and Windows hosts");
 
 /// How a process ended, in the terms of its platform.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExitDescription {
+pub(crate) struct ExitDescription {
     /// The signal that killed it (Unix only).
     pub signal: Option<i32>,
     /// In words: `killed by signal 11 (SIGSEGV)`, `STATUS_ACCESS_VIOLATION (0xC0000005)`,

@@ -255,7 +255,7 @@ fn my_sid_binary() -> io::Result<Vec<u64>> {
 }
 
 /// A file mapping (backed by the paging file) mapped into this process.
-pub struct Mapping {
+pub(crate) struct Mapping {
     ptr: *mut u8,
     len: usize,
     _handle: Handle,
@@ -266,7 +266,7 @@ impl Mapping {
     /// Creates the mapping `name` of `len` bytes, usable by this user only, failing if
     /// the name exists. `SEC_COMMIT` charges its pages to the commit limit now: no room
     /// is an error here, not a fault later.
-    pub fn create(name: &str, len: usize) -> io::Result<Mapping> {
+    pub(crate) fn create(name: &str, len: usize) -> io::Result<Mapping> {
         let sd = PrivateDescriptor::new(false)?;
         let sa = sd.attributes();
         let wname = object_name(name);
@@ -309,7 +309,7 @@ impl Mapping {
     }
 
     /// Opens and maps the whole of an existing mapping.
-    pub fn open(name: &str) -> io::Result<Mapping> {
+    pub(crate) fn open(name: &str) -> io::Result<Mapping> {
         let wname = object_name(name);
         // SAFETY: a valid NUL-terminated name.
         let h = unsafe { OpenFileMappingW(FILE_MAP_ALL_ACCESS | READ_CONTROL, 0, wname.as_ptr()) };
@@ -335,17 +335,17 @@ impl Mapping {
     }
 
     /// Start of the mapping (page-aligned).
-    pub fn as_ptr(&self) -> *mut u8 {
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
         self.ptr
     }
 
     /// Bytes mapped.
-    pub fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         self.len
     }
 
     /// `None` when only this user can open the mapping; otherwise why not.
-    pub fn foreign_access(&self) -> Option<&str> {
+    pub(crate) fn foreign_access(&self) -> Option<&str> {
         self.foreign.as_deref()
     }
 }
@@ -405,20 +405,20 @@ impl Drop for Mapping {
 }
 
 /// Nothing to do: a mapping ends with its last handle.
-pub fn unlink(_name: &str) {}
+pub(crate) fn unlink(_name: &str) {}
 
 /// None: named objects cannot outlive their processes on Windows.
-pub fn leftover_names(_prefix: &str) -> Vec<String> {
+pub(crate) fn leftover_names(_prefix: &str) -> Vec<String> {
     Vec::new()
 }
 
 /// What a side parks on and is woken through: a named auto-reset event. Windows has no
 /// futex across processes (`WaitOnAddress` wakes threads of one process only).
-pub struct Bell(Handle);
+pub(crate) struct Bell(Handle);
 
 impl Bell {
     /// Creates the event `name`, usable by this user only; an existing name is refused.
-    pub fn create(name: &str) -> io::Result<Bell> {
+    pub(crate) fn create(name: &str) -> io::Result<Bell> {
         let sd = PrivateDescriptor::new(false)?;
         let sa = sd.attributes();
         let wname = object_name(name);
@@ -441,7 +441,7 @@ impl Bell {
     }
 
     /// The event the peer created under `name`.
-    pub fn open(name: &str) -> io::Result<Bell> {
+    pub(crate) fn open(name: &str) -> io::Result<Bell> {
         let wname = object_name(name);
         // SAFETY: a valid NUL-terminated name.
         let h = unsafe {
@@ -467,7 +467,7 @@ impl Bell {
     /// Sleeps until a ring arrives or `timeout` passes, unless `word` already differs
     /// from `seen`. A ring that came while no one waited is kept by the event, so a wait
     /// after it returns at once. Spurious returns are allowed.
-    pub fn wait(&self, word: &AtomicU32, seen: u32, timeout: Duration) {
+    pub(crate) fn wait(&self, word: &AtomicU32, seen: u32, timeout: Duration) {
         // Relaxed: only a shortcut; the caller re-checks its condition with Acquire.
         if word.load(Ordering::Relaxed) != seen {
             return;
@@ -484,7 +484,7 @@ impl Bell {
     }
 
     /// Wakes the side waiting on this bell.
-    pub fn ring(&self, _word: &AtomicU32) {
+    pub(crate) fn ring(&self, _word: &AtomicU32) {
         // SAFETY: an open event handle with EVENT_MODIFY_STATE.
         unsafe { SetEvent(self.0 .0) };
     }
@@ -496,7 +496,7 @@ unsafe impl Send for Bell {}
 unsafe impl Sync for Bell {}
 
 /// The server's handle on the client that started it.
-pub struct Parent(Handle);
+pub(crate) struct Parent(Handle);
 
 // SAFETY: a process handle may be used from any thread.
 unsafe impl Send for Parent {}
@@ -505,7 +505,7 @@ unsafe impl Sync for Parent {}
 
 impl Parent {
     /// The process that started this one, which must be `pid`.
-    pub fn attach(pid: u32) -> Result<Parent, String> {
+    pub(crate) fn attach(pid: u32) -> Result<Parent, String> {
         let mut info: PROCESS_BASIC_INFORMATION = unsafe_zeroed();
         let mut len = 0u32;
         // SAFETY: this process's pseudo-handle; `info` is writable for its size.
@@ -555,13 +555,13 @@ impl Parent {
     }
 
     /// Whether it still runs.
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         // SAFETY: an open process handle with SYNCHRONIZE.
         unsafe { WaitForSingleObject(self.0 .0, 0) == WAIT_TIMEOUT }
     }
 
     /// Waits up to `timeout` for it to end; true once it has.
-    pub fn wait_for_exit(&self, timeout: Duration) -> bool {
+    pub(crate) fn wait_for_exit(&self, timeout: Duration) -> bool {
         let ms = timeout.as_millis().min(INFINITE as u128 - 1) as u32;
         // SAFETY: an open process handle with SYNCHRONIZE.
         unsafe { WaitForSingleObject(self.0 .0, ms) == WAIT_OBJECT_0 }
@@ -580,7 +580,7 @@ unsafe fn creation_time(process: HANDLE) -> Option<u64> {
 }
 
 /// Whether a process with this id exists (access denied counts as alive: it exists).
-pub fn process_alive(pid: u32) -> bool {
+pub(crate) fn process_alive(pid: u32) -> bool {
     // SAFETY: plain call; a null return is handled.
     let h = unsafe { OpenProcess(SYNCHRONIZE, 0, pid) };
     if h.is_null() {
@@ -594,7 +594,7 @@ pub fn process_alive(pid: u32) -> bool {
 }
 
 /// How a process ended: an NTSTATUS exception code by name, or its exit status.
-pub fn describe_exit(status: &ExitStatus) -> ExitDescription {
+pub(crate) fn describe_exit(status: &ExitStatus) -> ExitDescription {
     let how = match status.code() {
         Some(c) => match ntstatus_name(c as u32) {
             Some(name) => format!("{name} (0x{:08X})", c as u32),
@@ -633,7 +633,7 @@ fn ntstatus_name(code: u32) -> Option<&'static str> {
 }
 
 /// Creates a directory that only this user can enter (and the files made in it).
-pub fn create_private_dir(path: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir(path: &Path) -> io::Result<()> {
     let sd = PrivateDescriptor::new(true)?;
     let sa = sd.attributes();
     let wpath = wide(path.as_os_str());
@@ -646,7 +646,7 @@ pub fn create_private_dir(path: &Path) -> io::Result<()> {
 
 /// Writes `bytes` to a new file at `path`, which inherits its directory's owner-only
 /// access list.
-pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     std::fs::write(path, bytes)
 }
 
@@ -657,7 +657,7 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
 ///
 /// # Safety
 /// Loading runs the DLL's initialisers (`DllMain`), which may do anything.
-pub unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading::Error> {
+pub(crate) unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading::Error> {
     use libloading::os::windows::{Library, LOAD_WITH_ALTERED_SEARCH_PATH};
     if path.contains(['\\', '/']) {
         let full = std::path::absolute(path).unwrap_or_else(|_| path.into());
@@ -671,18 +671,18 @@ pub unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading
 
 /// Ends this process at once with `code`, running no DLL detach routines: another thread
 /// may be stuck inside the library holding the loader or heap lock.
-pub fn exit_immediately(code: u32) -> ! {
+pub(crate) fn exit_immediately(code: u32) -> ! {
     // SAFETY: terminates this process; nothing runs after it.
     unsafe { TerminateProcess(GetCurrentProcess(), code) };
     unreachable!("TerminateProcess of the current process returned")
 }
 
 /// The variable through which the server's loader finds DLLs.
-pub const LIBRARY_PATH_VAR: &str = "PATH";
+pub(crate) const LIBRARY_PATH_VAR: &str = "PATH";
 
 /// Readies the server process: a crash in the library ends the process with its
 /// exception code instead of showing an error box or waiting for a debugger.
-pub fn prepare_server_process(_keep: usize) {
+pub(crate) fn prepare_server_process(_keep: usize) {
     // SAFETY: changes only this process's error mode.
     unsafe {
         SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX)

@@ -41,11 +41,8 @@ pub fn process_running(pid: u32) -> bool {
 
 fn signal(pid: u32, sig: i32) {
     // SAFETY: sending a signal to a process id has no memory-safety requirements.
-    assert_eq!(
-        unsafe { libc::kill(pid as i32, sig) },
-        0,
-        "kill({pid}, {sig})"
-    );
+    let r = unsafe { libc::kill(pid as i32, sig) };
+    assert_eq!(r, 0, "kill({pid}, {sig})");
 }
 
 /// Ends a process at once, as `kill -9` does.
