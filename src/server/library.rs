@@ -19,8 +19,13 @@ impl Library {
     /// platform's search. On Windows a DLL loaded by path has its own folder searched for
     /// the DLLs it needs; add other folders with the client builder's `library_path`.
     /// A library of the wrong width or a missing file gives a `LibraryError` naming it.
-    pub fn cdll(path: impl AsRef<str>) -> Result<Library, ServerError> {
-        Self::load(path.as_ref(), false)
+    ///
+    /// # Safety
+    /// Loading runs the library's initialisers (`DllMain`, constructors), which may do
+    /// anything; as with `libloading::Library::new`, the caller vouches for the library.
+    pub unsafe fn cdll(path: impl AsRef<str>) -> Result<Library, ServerError> {
+        // SAFETY: the caller vouches for the library (see above).
+        unsafe { Self::load(path.as_ref(), false) }
     }
 
     /// Loads a DLL whose functions use the Windows `stdcall` convention (like ctypes'
@@ -31,14 +36,19 @@ impl Library {
     /// function's true signature: a `stdcall` function pops its own arguments, so a wrong
     /// argument list corrupts the stack. On Linux and on
     /// 64-bit Windows, where there is one C convention, this is [`Library::cdll`].
-    pub fn windll(path: impl AsRef<str>) -> Result<Library, ServerError> {
-        Self::load(path.as_ref(), true)
+    ///
+    /// # Safety
+    /// As for [`Library::cdll`]: loading runs the DLL's initialisers.
+    pub unsafe fn windll(path: impl AsRef<str>) -> Result<Library, ServerError> {
+        // SAFETY: the caller vouches for the library (see above).
+        unsafe { Self::load(path.as_ref(), true) }
     }
 
-    fn load(path: &str, stdcall: bool) -> Result<Library, ServerError> {
+    /// # Safety
+    /// Runs the library's initialisers; see [`Library::cdll`].
+    unsafe fn load(path: &str, stdcall: bool) -> Result<Library, ServerError> {
         let path = path.to_owned();
-        // SAFETY: loading runs the library's initialisers; loading a library is the
-        // purpose of this server and the user chose the path.
+        // SAFETY: the caller vouches for the library's initialisers.
         let lib = unsafe { sys::load_library(&path) }.map_err(|e| {
             let mut msg = format!("cannot load `{path}`: {e}");
             let mut source = std::error::Error::source(&e);

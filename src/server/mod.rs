@@ -13,7 +13,9 @@
 //! impl Server32 for MyServer {
 //!     const NAME: &'static str = "my_server";
 //!     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-//!         let lib = Library::cdll(kwargs.get("lib").unwrap_or("libmy_lib.so"))?;
+//!         // SAFETY: loading runs the library's initialisers; this is the library the
+//!         // wrapper exists for.
+//!         let lib = unsafe { Library::cdll(kwargs.get("lib").unwrap_or("libmy_lib.so")) }?;
 //!         // SAFETY: `add` in my_lib has this signature.
 //!         let add = unsafe { lib.function(b"add\0")? };
 //!         Ok(MyServer { add, _lib: lib })

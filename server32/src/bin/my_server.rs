@@ -16,7 +16,9 @@ struct MyServer {
 impl Server32 for MyServer {
     const NAME: &'static str = "my_server";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        let lib = Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_TEST_LIB")))?;
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lib = unsafe { Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_TEST_LIB"))) }?;
         // SAFETY: `add` has this C signature.
         let add = unsafe { lib.function(b"add")? };
         Ok(MyServer { add, _lib: lib })

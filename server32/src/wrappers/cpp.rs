@@ -46,7 +46,9 @@ pub struct Cpp {
 impl Server32 for Cpp {
     const NAME: &'static str = "cpp";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        let lib = Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_CPP_LIB")))?;
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lib = unsafe { Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_CPP_LIB"))) }?;
         // SAFETY: each type below is the `extern "C"` signature in csrc/cpp_lib32.cpp,
         // and the structs are `#[repr(C)]` copies of the library's.
         unsafe {

@@ -42,7 +42,10 @@ pub struct Fortran {
 impl Server32 for Fortran {
     const NAME: &'static str = "fortran";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        let lib = Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_FORTRAN_LIB")))?;
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lib =
+            unsafe { Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_FORTRAN_LIB"))) }?;
         // SAFETY: each type below is the bind(c) interface in csrc/fortran_lib32.f90,
         // every dummy argument being a pointer (Fortran passes by reference).
         unsafe {

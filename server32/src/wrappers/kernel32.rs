@@ -51,7 +51,9 @@ pub struct Kernel32 {
 impl Server32 for Kernel32 {
     const NAME: &'static str = "kernel32";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        let lib = Library::windll(kwargs.get("lib").unwrap_or("kernel32.dll"))?;
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lib = unsafe { Library::windll(kwargs.get("lib").unwrap_or("kernel32.dll")) }?;
         // SAFETY: `void WINAPI GetLocalTime(LPSYSTEMTIME)`; WINAPI is stdcall, which is
         // `extern "system"` on 32-bit Windows.
         let get_local_time = unsafe { lib.function(b"GetLocalTime")? };
@@ -76,7 +78,9 @@ impl Kernel32 {
 impl Server32 for Kernel32 {
     const NAME: &'static str = "kernel32";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        let lib = Library::cdll(kwargs.get("lib").unwrap_or("libc.so.6"))?;
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lib = unsafe { Library::cdll(kwargs.get("lib").unwrap_or("libc.so.6")) }?;
         // SAFETY: the C library's `int clock_gettime(clockid_t, struct timespec*)` and
         // `struct tm* localtime_r(const time_t*, struct tm*)`; the `libc` crate's types
         // are laid out for the server's width (32-bit `time_t` and `long` in i686 glibc's

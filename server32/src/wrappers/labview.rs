@@ -15,7 +15,10 @@ pub struct Labview {
 impl Server32 for Labview {
     const NAME: &'static str = "labview";
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        let lib = Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_LABVIEW_LIB")))?;
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lib =
+            unsafe { Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_LABVIEW_LIB"))) }?;
         // SAFETY: the type is the signature in csrc/labview_lib32.c: `void stdev(double
         // X[], int32_t lenX, uint16_t Weighting, double* mean, double* variance, double*
         // standardDeviation)`.

@@ -74,9 +74,12 @@ impl Server32 for LinearAlgebra {
         let (default_lapack, default_blas, default_prefix) = DEFAULTS;
         let prefix = kwargs.get("symbol_prefix").unwrap_or(default_prefix);
         let name = |routine: &str| format!("{prefix}{routine}_").into_bytes();
-        let lapack = Library::cdll(kwargs.get("lapack").unwrap_or(default_lapack))?;
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lapack = unsafe { Library::cdll(kwargs.get("lapack").unwrap_or(default_lapack)) }?;
         let blas = match kwargs.get("blas") {
-            Some(path) => Some(Library::cdll(path)?),
+            // SAFETY: the BLAS the user named; its initialisers run.
+            Some(path) => Some(unsafe { Library::cdll(path) }?),
             // SAFETY: only probes whether the symbol exists; the pointer is never called.
             // (dlsym on liblapack's handle also searches its dependency libblas.)
             None if unsafe { lapack.function::<unsafe extern "C" fn()>(&name("dgemm")) }
@@ -84,7 +87,8 @@ impl Server32 for LinearAlgebra {
             {
                 None
             }
-            None => Some(Library::cdll(default_blas)?),
+            // SAFETY: the system BLAS; its initialisers run.
+            None => Some(unsafe { Library::cdll(default_blas) }?),
         };
         let blas_lib = blas.as_ref().unwrap_or(&lapack);
         // SAFETY: each type above is the routine's reference (gfortran) signature on

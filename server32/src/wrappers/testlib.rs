@@ -27,7 +27,9 @@ impl Server32 for TestLib {
                 .map_err(|e| ServerError::value_error(format!("stall_ms: {e}")))?;
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
-        let lib = Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_TEST_LIB")))?;
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lib = unsafe { Library::cdll(kwargs.get("lib").unwrap_or(env!("LOADLIB_TEST_LIB"))) }?;
         // SAFETY: each type below is the C signature in csrc/loadlib_test.c.
         unsafe {
             Ok(TestLib {
@@ -129,7 +131,9 @@ loadlib::methods! {
         /// returns its `dep_user_value()` (43); a `LibraryError` when the loader cannot
         /// find the dependency.
         fn dep_user_value(&mut self) -> Result<i32, ServerError> {
-            let lib = Library::cdll(env!("LOADLIB_DEP_USER_LIB"))?;
+            // SAFETY: loading runs the library's initialisers; this is the library the
+            // wrapper exists for.
+            let lib = unsafe { Library::cdll(env!("LOADLIB_DEP_USER_LIB")) }?;
             // SAFETY: `int32_t dep_user_value(void)` in csrc/dep_user.c.
             let f: unsafe extern "C" fn() -> i32 = unsafe { lib.function(b"dep_user_value")? };
             // SAFETY: no arguments; `lib` stays loaded during the call.

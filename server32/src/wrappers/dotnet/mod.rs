@@ -75,7 +75,9 @@ impl Server32 for DotNet {
             )));
         }
         let mono_path = kwargs.get("mono").unwrap_or("libmonosgen-2.0.so.1");
-        let lib = Library::cdll(mono_path).map_err(|e| {
+        // SAFETY: loading runs the library's initialisers; this is the library the
+        // wrapper exists for.
+        let lib = unsafe { Library::cdll(mono_path) }.map_err(|e| {
             if usize::BITS == 64 {
                 e.context(
                     "no 64-bit Mono runtime: the dotnet wrapper is meant for the 32-bit server \
