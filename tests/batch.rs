@@ -47,13 +47,14 @@ fn bulk_arrays_in_a_batch_are_never_overwritten_while_in_use() {
     for cfg in common::configs() {
         // A 256 KiB ring: arrays of 96 KiB and more go through the bulk segments.
         let client = cfg.builder("echo").ring_size(256 << 10).start().unwrap();
-        let mut batch = client.batch();
         let arrays: Vec<Vec<f64>> = (0..60)
             .map(|i| {
                 let n = if i % 3 == 0 { 16_000 + i * 100 } else { 10 + i };
                 (0..n).map(|k| (i * 1_000_000 + k) as f64).collect()
             })
             .collect();
+        // The batch borrows what it sends until it ends, so it opens after the data.
+        let mut batch = client.batch();
         for a in &arrays {
             batch.submit("echo", (a,)).unwrap();
             batch.submit("echo", ("between",)).unwrap();
@@ -74,6 +75,32 @@ fn bulk_arrays_in_a_batch_are_never_overwritten_while_in_use() {
                 replies[2 * i + 1].as_ref().unwrap(),
                 &Value::Str("between".into())
             );
+        }
+    }
+}
+
+#[test]
+fn shared_arrays_in_a_batch_are_written_before_the_batch_ends() {
+    for cfg in common::configs() {
+        let client = cfg.start("testlib");
+        let mut x = client.alloc_array::<f64>(&[100]).unwrap();
+        for (i, v) in x.iter_mut().enumerate() {
+            *v = i as f64;
+        }
+        let mut outs: Vec<_> = (0..4)
+            .map(|_| client.alloc_array::<f64>(&[100]).unwrap())
+            .collect();
+        let mut batch = client.batch();
+        for (k, out) in outs.iter_mut().enumerate() {
+            batch
+                .submit("scalar_multiply_into", (k as f64, &x, out))
+                .unwrap();
+        }
+        // `outs` cannot be touched here: the batch holds it (tests/compile_fail).
+        let replies = batch.finish().unwrap();
+        assert!(replies.iter().all(|r| r.is_ok()), "[{}]", cfg.label);
+        for (k, out) in outs.iter().enumerate() {
+            assert_eq!(out[99], 99.0 * k as f64, "[{}] out {k}", cfg.label);
         }
     }
 }

@@ -77,13 +77,11 @@ fn payloads_too_large_for_a_32_bit_server_are_refused_before_sending() {
     let client = loadlib::Client64::new("echo").unwrap();
     let err = client
         .alloc_array::<f64>(&[1 << 29])
-        .err()
-        .expect("4 GiB must be refused");
+        .expect_err("4 GiB must be refused");
     assert!(err.to_string().contains("32-bit server"), "{err}");
     let err = client
         .alloc_array::<f64>(&[1 << 62, 16])
-        .err()
-        .expect("overflow");
+        .expect_err("overflow");
     assert!(err.to_string().contains("overflows"), "{err}");
     assert_eq!(
         client.request32::<String>("echo", ("alive",)).unwrap(),

@@ -219,3 +219,38 @@ fn several_clients_run_at_once_in_one_process() {
         }
     });
 }
+
+#[test]
+fn a_timed_out_call_with_a_shared_array_ends_the_server_before_the_array_is_free() {
+    for cfg in common::configs() {
+        let client = cfg
+            .builder("testlib")
+            .request_timeout(Duration::from_millis(300))
+            .start()
+            .unwrap();
+        let pid = client.server_pid();
+        let mut out = client.alloc_array::<f64>(&[64]).unwrap();
+        let err = client
+            .call("sleep_then_fill", (1500i32, &mut out, 7.0f64))
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::ResponseTimeout { .. }),
+            "[{}] {err}",
+            cfg.label
+        );
+        // The borrow has ended: the server that could still write the array is gone, and
+        // the array stays as it was, also after the library's sleep would have ended.
+        assert!(!common::process_running(pid), "[{}]", cfg.label);
+        std::thread::sleep(Duration::from_millis(1800));
+        assert!(
+            out.iter().all(|&v| v == 0.0),
+            "[{}] written late",
+            cfg.label
+        );
+        assert!(
+            matches!(client.call("add", (1i32, 2i32)), Err(Error::Closed)),
+            "[{}]",
+            cfg.label
+        );
+    }
+}

@@ -223,7 +223,7 @@ fn random_500_against_64_bit_results() {
 
     // The same system through a shared array, passed with no copy: the same answer.
     let mut shared = c.alloc_array::<f64>(&[N, N]).unwrap();
-    shared.as_mut_slice::<f64>().unwrap().copy_from_slice(&a);
+    shared.copy_from_slice(&a);
     let x2: Vec<f64> = c.request32("solve", (&shared, &b)).unwrap();
     assert_eq!(x, x2);
 

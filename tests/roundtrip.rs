@@ -171,7 +171,7 @@ fn shared_arrays_pass_with_no_copy_and_are_written_in_place() {
     for cfg in common::configs() {
         let client = cfg.start("testlib");
         let mut x = client.alloc_array::<f64>(&[4, 250]).unwrap();
-        for (i, v) in x.as_mut_slice::<f64>().unwrap().iter_mut().enumerate() {
+        for (i, v) in x.iter_mut().enumerate() {
             *v = i as f64;
         }
         let mut out = client.alloc_array::<f64>(&[1000]).unwrap();
@@ -179,12 +179,7 @@ fn shared_arrays_pass_with_no_copy_and_are_written_in_place() {
             .request32("scalar_multiply_into", (3.0f64, &x, &mut out))
             .unwrap();
         let expected: Vec<f64> = (0..1000).map(|i| 3.0 * i as f64).collect();
-        assert_eq!(
-            out.as_slice::<f64>().unwrap(),
-            &expected[..],
-            "[{}]",
-            cfg.label
-        );
+        assert_eq!(&out[..], &expected[..], "[{}]", cfg.label);
         let s: f64 = client.request32("sum", (&x,)).unwrap();
         assert_eq!(s, 499_500.0, "[{}]", cfg.label);
         // A read-only shared array cannot be written.

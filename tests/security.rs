@@ -37,7 +37,7 @@ fn main_bulk_and_shared_array_segments_are_owner_only() {
     let scaled: Vec<f64> = client.request32("scalar_multiply", (2.0f64, &big)).unwrap();
     assert_eq!(scaled[(4 << 20) - 1], 1.0);
     let mut x = client.alloc_array::<f64>(&[1000]).unwrap();
-    x.as_mut_slice::<f64>().unwrap().fill(2.0);
+    x.fill(2.0);
     assert_eq!(client.request32::<f64>("sum", (&x,)).unwrap(), 2000.0);
 
     let names = common::shm_entries(&base);

@@ -81,12 +81,12 @@ fn scalar_multiply(c: &mut Criterion) {
             });
         }
         let mut xs = shm.alloc_array::<f64>(&[n]).unwrap();
-        xs.as_mut_slice::<f64>().unwrap().copy_from_slice(&x);
+        xs.copy_from_slice(&x);
         let mut out = shm.alloc_array::<f64>(&[n]).unwrap();
         let () = shm
             .request32("scalar_multiply_into", (2.0f64, &xs, &mut out))
             .unwrap();
-        assert_eq!(out.as_slice::<f64>().unwrap()[n - 1], 2.0 * (n - 1) as f64);
+        assert_eq!(out[n - 1], 2.0 * (n - 1) as f64);
         g.bench_function(BenchmarkId::new("shm_shared", n), |b| {
             b.iter(|| {
                 let () = shm
@@ -132,7 +132,7 @@ fn solve(c: &mut Criterion) {
             });
         }
         let mut shared = shm.alloc_array::<f64>(&[n, n]).unwrap();
-        shared.as_mut_slice::<f64>().unwrap().copy_from_slice(&a);
+        shared.copy_from_slice(&a);
         g.bench_function(BenchmarkId::new("shm_shared", n), |b| {
             b.iter(|| {
                 let x: Vec<f64> = shm.request32("solve", (&shared, &rhs)).unwrap();

@@ -1,6 +1,7 @@
 //! Pipelined calls: submit many requests before waiting for any reply.
 
 use std::collections::VecDeque;
+use std::marker::PhantomData;
 use std::sync::MutexGuard;
 use std::time::Instant;
 
@@ -8,12 +9,16 @@ use super::{Client64, Inner};
 use crate::channel::Wait;
 use crate::error::{Error, Result};
 use crate::value::Value;
-use crate::value_ref::IntoArgs;
+use crate::value_ref::{IntoArgs, ValueRef};
 
 /// A batch of pipelined calls on one client, replies matched to requests by sequence
 /// number and returned in submission order.
 ///
-/// While a batch is open it holds the client, so calls from other threads wait.
+/// While a batch is open it holds the client, so calls from other threads wait. Arguments
+/// stay borrowed until the batch is finished or dropped (`'a`): a shared array passed to
+/// a batched call cannot be read or written before the server is done with it. Dropping
+/// a batch waits for its outstanding replies; if one does not come in time and shared
+/// arrays were passed, the server is ended, as for a single call.
 ///
 /// ```no_run
 /// let client = loadlib::Client64::new("echo")?;
@@ -25,29 +30,36 @@ use crate::value_ref::IntoArgs;
 /// assert_eq!(replies[999].as_ref().unwrap(), &loadlib::Value::I32(999));
 /// # Ok::<(), loadlib::Error>(())
 /// ```
-pub struct Batch<'c> {
+pub struct Batch<'c, 'a> {
     client: &'c Client64,
     inner: MutexGuard<'c, Inner>,
     pending: VecDeque<(u64, Instant)>,
     results: Vec<Result<Value>>,
+    /// Whether a submitted call passed a shared array.
+    shared: bool,
+    /// The arguments' borrows last as long as the batch.
+    _args: PhantomData<ValueRef<'a>>,
 }
 
-impl<'c> Batch<'c> {
+impl<'c, 'a> Batch<'c, 'a> {
     pub(super) fn new(client: &'c Client64, inner: MutexGuard<'c, Inner>) -> Self {
         Batch {
             client,
             inner,
             pending: VecDeque::new(),
             results: Vec::new(),
+            shared: false,
+            _args: PhantomData,
         }
     }
 
     /// Sends a call without waiting for its reply (replies of earlier calls are collected
     /// when the rings are full). Errors here are fatal or a time-out; the server's errors
     /// for this call come back from [`finish`](Self::finish).
-    pub fn submit<'a>(&mut self, method: &str, args: impl IntoArgs<'a>) -> Result<()> {
+    pub fn submit(&mut self, method: &str, args: impl IntoArgs<'a>) -> Result<()> {
         let list = args.into_args();
         let args = list.as_ref();
+        self.shared |= super::passes_shared(args);
         self.client.check_payload(args)?;
         if self.inner.closed {
             return Err(Error::Closed);
@@ -90,7 +102,12 @@ impl<'c> Batch<'c> {
                 self.results.push(r);
                 Ok(())
             }
-            None => Err(self.timed_out()),
+            None => {
+                if self.shared {
+                    self.inner.end_server_holding_shared_arrays();
+                }
+                Err(self.timed_out())
+            }
         }
     }
 
@@ -105,5 +122,21 @@ impl<'c> Batch<'c> {
             self.collect_one()?;
         }
         Ok(std::mem::take(&mut self.results))
+    }
+}
+
+impl Drop for Batch<'_, '_> {
+    fn drop(&mut self) {
+        // The borrows end with the batch: the server must be done with every call first.
+        while !self.pending.is_empty() {
+            if self.collect_one().is_err() {
+                // Unanswered calls may still use the arrays: the server must not outlive
+                // the borrows.
+                if self.shared {
+                    self.inner.end_server_holding_shared_arrays();
+                }
+                break;
+            }
+        }
     }
 }

@@ -143,11 +143,18 @@ impl Client64 {
             return Err(Error::Closed);
         }
         let result = inner.round_trip(method, args, &freed, self.request_timeout);
+        if matches!(
+            result,
+            Err(Error::ResponseTimeout { .. } | Error::Protocol(_))
+        ) && passes_shared(args)
+        {
+            inner.end_server_holding_shared_arrays();
+        }
         self.note_fatal(&mut inner, result)
     }
 
     /// Opens a batch of pipelined calls (see [`Batch`]).
-    pub fn batch(&self) -> Batch<'_> {
+    pub fn batch<'a>(&self) -> Batch<'_, 'a> {
         Batch::new(self, self.lock())
     }
 
@@ -179,10 +186,10 @@ impl Client64 {
 
     /// Allocates a zeroed array of `T` with `shape` in shared memory. Fill it in place and
     /// pass `&array` (read-only) or `&mut array` (the server writes into it) with no copy.
-    pub fn alloc_array<T: crate::Element>(&self, shape: &[usize]) -> Result<SharedArray> {
+    pub fn alloc_array<T: crate::Element>(&self, shape: &[usize]) -> Result<SharedArray<T>> {
         let id = self.next_array_id.fetch_add(1, Ordering::Relaxed);
         let limit = (self.pointer_width == 32).then_some(MAX_PAYLOAD_32);
-        SharedArray::create::<T>(&self.base, id, shape, limit, Arc::clone(&self.freed))
+        SharedArray::create(&self.base, id, shape, limit, Arc::clone(&self.freed))
     }
 
     /// Stops the server gracefully (killing it after the shutdown timeout) and returns
@@ -191,6 +198,11 @@ impl Client64 {
         let out = self.lock().shutdown(&self.base);
         Ok(out)
     }
+}
+
+/// Whether any argument is a shared array (which the server reads or writes in place).
+fn passes_shared(args: &[ValueRef<'_>]) -> bool {
+    args.iter().any(|v| matches!(v, ValueRef::Shared(_)))
 }
 
 /// Bytes a value puts into shared memory.
@@ -321,6 +333,13 @@ impl Inner {
             .send_request(method, args, freed, Wait::Until(deadline))?
             .ok_or_else(timed_out)?;
         self.recv_reply(want, deadline)?.ok_or_else(timed_out)?
+    }
+
+    /// Kills the server and closes the connection: a call that passed shared arrays went
+    /// unanswered, and once the caller's borrow ends nothing may still write them.
+    fn end_server_holding_shared_arrays(&mut self) {
+        self.process.kill();
+        self.closed = true;
     }
 
     fn shutdown(&mut self, base: &str) -> ServerOutput {

@@ -1,5 +1,7 @@
 //! Arrays allocated in shared memory by the client: passed to the server with no copy.
 
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -10,35 +12,40 @@ use crate::shm::Segment;
 use crate::value_ref::{Shape, SharedRef, ValueRef};
 use crate::wire::location;
 
-/// A numeric array in its own shared-memory segment, zero-initialised.
+/// A numeric array of `T` in its own shared-memory segment, zero-initialised. It derefs
+/// to `[T]`.
 ///
 /// Pass `&array` for a read-only argument or `&mut array` for one the server writes in
-/// place; either way no byte of it is copied.
+/// place; either way no byte of it is copied. The borrow lasts as long as the server may
+/// use the array: the call, or the whole [`Batch`](crate::Batch) it was submitted in. A
+/// call that passed shared arrays and timed out ends the server, so nothing can write an
+/// array after its borrow has ended.
 ///
 /// ```no_run
-/// let client = loadlib::Client64::new("echo")?;
+/// let client = loadlib::Client64::new("testlib")?;
 /// let mut x = client.alloc_array::<f64>(&[1000])?;
-/// x.as_mut_slice::<f64>().unwrap().fill(1.5);
+/// x.fill(1.5);
 /// let sum: f64 = client.request32("sum", (&x,))?;
+/// assert_eq!(sum, 1500.0);
 /// # Ok::<(), loadlib::Error>(())
 /// ```
-pub struct SharedArray {
+pub struct SharedArray<T: Element> {
     segment: Segment,
     id: u32,
-    dtype: DType,
     shape: Shape,
     len: usize,
     freed: Arc<FreedIds>,
+    _element: PhantomData<T>,
 }
 
-impl SharedArray {
-    pub(crate) fn create<T: Element>(
+impl<T: Element> SharedArray<T> {
+    pub(crate) fn create(
         base: &str,
         id: u32,
         shape: &[usize],
         limit: Option<u64>,
         freed: Arc<FreedIds>,
-    ) -> Result<SharedArray> {
+    ) -> Result<SharedArray<T>> {
         let shape =
             Shape::new(shape).ok_or_else(|| Error::InvalidArgument("rank above 32".into()))?;
         let len = shape
@@ -55,16 +62,16 @@ impl SharedArray {
         Ok(SharedArray {
             segment,
             id,
-            dtype: T::DTYPE,
             shape,
             len: len as usize,
             freed,
+            _element: PhantomData,
         })
     }
 
     /// The element type.
     pub fn dtype(&self) -> DType {
-        self.dtype
+        T::DTYPE
     }
 
     /// The shape.
@@ -72,43 +79,10 @@ impl SharedArray {
         &self.shape
     }
 
-    /// Number of elements.
-    pub fn len(&self) -> usize {
-        self.len / self.dtype.size()
-    }
-
-    /// Whether there are no elements.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    fn bytes(&self) -> &[u8] {
-        // SAFETY: the mapping holds at least `len` bytes; between calls only this process
-        // touches it (the server writes only while a call that passed it is in flight,
-        // and that call borrows the array).
-        unsafe { std::slice::from_raw_parts(self.segment.as_ptr(), self.len) }
-    }
-
-    /// The elements, if they are of type `T`.
-    pub fn as_slice<T: Element>(&self) -> Option<&[T]> {
-        (T::DTYPE == self.dtype)
-            .then(|| <[T] as zerocopy::FromBytes>::ref_from_bytes(self.bytes()).ok())?
-    }
-
-    /// The elements, writable, if they are of type `T`.
-    pub fn as_mut_slice<T: Element>(&mut self) -> Option<&mut [T]> {
-        if T::DTYPE != self.dtype {
-            return None;
-        }
-        // SAFETY: as in `bytes`; `&mut self` makes this the only view in this process.
-        let b = unsafe { std::slice::from_raw_parts_mut(self.segment.as_ptr(), self.len) };
-        <[T] as zerocopy::FromBytes>::mut_from_bytes(b).ok()
-    }
-
     fn reference(&self, writable: bool) -> SharedRef {
         SharedRef {
             id: self.id,
-            dtype: self.dtype,
+            dtype: T::DTYPE,
             shape: self.shape,
             len: self.len as u64,
             writable,
@@ -116,7 +90,37 @@ impl SharedArray {
     }
 }
 
-impl Drop for SharedArray {
+impl<T: Element> Deref for SharedArray<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        // SAFETY: the mapping holds at least `len` bytes. The server touches them only
+        // while a call or batch that passed this array is in flight, and that call holds
+        // a borrow of it; a timed-out one ends the server first (see the type's docs).
+        let bytes = unsafe { std::slice::from_raw_parts(self.segment.as_ptr(), self.len) };
+        // The mapping is page-aligned and `len` a whole number of elements.
+        <[T] as zerocopy::FromBytes>::ref_from_bytes(bytes).expect("aligned whole elements")
+    }
+}
+
+impl<T: Element> DerefMut for SharedArray<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as in `deref`; `&mut self` makes this the only view in this process.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(self.segment.as_ptr(), self.len) };
+        <[T] as zerocopy::FromBytes>::mut_from_bytes(bytes).expect("aligned whole elements")
+    }
+}
+
+impl<T: Element> std::fmt::Debug for SharedArray<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedArray")
+            .field("dtype", &T::DTYPE)
+            .field("shape", &self.shape)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Element> Drop for SharedArray<T> {
     fn drop(&mut self) {
         // The segment unlinks itself; tell the server to unmap it with the next call.
         self.freed.push(self.id);
@@ -150,14 +154,14 @@ impl FreedIds {
     }
 }
 
-impl<'a> From<&'a SharedArray> for ValueRef<'a> {
-    fn from(a: &'a SharedArray) -> Self {
+impl<'a, T: Element> From<&'a SharedArray<T>> for ValueRef<'a> {
+    fn from(a: &'a SharedArray<T>) -> Self {
         ValueRef::Shared(a.reference(false))
     }
 }
 
-impl<'a> From<&'a mut SharedArray> for ValueRef<'a> {
-    fn from(a: &'a mut SharedArray) -> Self {
+impl<'a, T: Element> From<&'a mut SharedArray<T>> for ValueRef<'a> {
+    fn from(a: &'a mut SharedArray<T>) -> Self {
         ValueRef::Shared(a.reference(true))
     }
 }

@@ -121,6 +121,14 @@ loadlib::methods! {
             unsafe { (self.exit_now)(code) }
         }
 
+        /// Blocks in the library for `ms` milliseconds, then fills `out` (a writable shared
+        /// array) with `value`: a late writer, for the tests of shared arrays and time-outs.
+        fn sleep_then_fill(&mut self, ms: i32, out: &mut [f64], value: f64) {
+            // SAFETY: plain integer.
+            unsafe { (self.sleep_ms)(ms) };
+            out.fill(value);
+        }
+
         /// The folder holding the library that `dep_user_value` needs: what a client adds
         /// with `Builder::library_path`.
         fn dep_base_dir(&mut self) -> String {

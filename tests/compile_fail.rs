@@ -1,0 +1,11 @@
+//! What the API must refuse at compile time (trybuild): reading or dropping a shared array
+//! while a batched call holds it, and loading a library outside `unsafe`.
+//! The expected compiler messages are in `tests/compile_fail/*.stderr`
+//! (`TRYBUILD=overwrite cargo test --test compile_fail` rewrites them).
+#![cfg(target_os = "linux")] // trybuild runs cargo, which a Windows test under Wine has not
+
+#[test]
+fn what_the_api_refuses() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/compile_fail/*.rs");
+}
