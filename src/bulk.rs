@@ -10,6 +10,9 @@ use crate::wire::{location, tag};
 
 /// Bulk segments grow in steps of this.
 const BULK_STEP: usize = 1 << 20;
+/// A bulk segment larger than this is replaced by a smaller one when a payload needs less
+/// than a quarter of it.
+const SHRINK_ABOVE: usize = 64 << 20;
 
 /// Name of a segment of `kind` (`q` client bulk, `p` server bulk, `a` shared array).
 pub(crate) fn segment_name(base: &str, location: u8, id: u32) -> String {
@@ -40,11 +43,22 @@ impl BulkWriter {
         }
     }
 
-    /// A target of at least `need` bytes, growing (a new generation) if needed.
+    /// A target of at least `need` bytes: a new generation when the current segment is
+    /// too small, or far too large. A 32-bit peer maps the segment whole, so one huge
+    /// payload must not keep its address space taken for every later call.
     pub(crate) fn target(&mut self, need: usize) -> Result<BulkTarget> {
-        if self.segment.as_ref().is_none_or(|s| s.len() < need) {
+        let held = self.segment.as_ref().map_or(0, |s| s.len());
+        let grow = held < need;
+        let shrink = held > SHRINK_ABOVE && need < held / 4;
+        if self.segment.is_none() || grow || shrink {
             let size = need.div_ceil(BULK_STEP).max(1) * BULK_STEP;
-            let size = size.max(self.segment.as_ref().map_or(0, |s| s.len() + s.len() / 2));
+            // Growing steps up by half again, so a slowly rising size does not make a
+            // new segment each call.
+            let size = if grow {
+                size.max(held + held / 2)
+            } else {
+                size
+            };
             // Drop (and unlink) the old one first, so both never hold memory at once.
             self.segment = None;
             self.generation += 1;

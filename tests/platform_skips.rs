@@ -38,3 +38,9 @@ fn shm_full_dev_shm() {}
 #[ignore = "compile_fail.rs runs cargo through trybuild, which a Windows test under Wine has \
             not; what it checks (borrows and `unsafe`) is the same on every platform"]
 fn compile_fail_trybuild() {}
+
+#[test]
+#[cfg(windows)]
+#[ignore = "address_space.rs limits the server with prlimit --as (Linux); Windows has no \
+            per-process address-space limit to set from outside"]
+fn address_space_limit() {}

@@ -1,0 +1,65 @@
+//! A 32-bit server short of address space (as a `ulimit -v` or a container would set, or
+//! a fragmented 32-bit heap) answers a payload it cannot map with an error naming the
+//! size, lives on, and serves the next calls, large ones included: one huge payload must
+//! not keep the address space taken.
+#![cfg(target_os = "linux")] // Windows: see tests/platform_skips.rs
+
+use std::time::Duration;
+
+use loadlib::{Array, Client64, Error, ServerExe};
+
+/// The server's address-space limit.
+const LIMIT: u64 = 256 << 20;
+
+/// A stand-in server executable: the bundled 32-bit server under `prlimit --as`.
+fn limited_server(dir: &std::path::Path) -> ServerExe {
+    let script = dir.join("server32-limited");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nexec prlimit --as={LIMIT} -- {} \"$@\"\n",
+            env!("LOADLIB_BUNDLED_SERVER32")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    ServerExe::Path(script)
+}
+
+fn f64s(mib: usize) -> Vec<f64> {
+    (0..(mib << 20) / 8).map(|i| i as f64).collect()
+}
+
+#[test]
+fn a_payload_beyond_the_servers_address_space_is_an_error_and_later_calls_work() {
+    let dir = std::env::temp_dir().join(format!("loadlib-as-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let client = Client64::builder("echo")
+        .server(limited_server(&dir))
+        .request_timeout(Duration::from_secs(60))
+        .start()
+        .unwrap();
+    assert_eq!(client.server_pointer_width(), 32);
+
+    // 230 MiB there and 230 MiB back cannot both fit in 256 MiB.
+    let big = f64s(230);
+    match client.request32::<Array>("echo", (&big,)).unwrap_err() {
+        Error::Server32 { message, .. } => {
+            assert!(
+                message.contains(&(230usize << 20).to_string())
+                    && message.contains("Cannot allocate memory"),
+                "{message}"
+            );
+        }
+        other => panic!("expected the server's error naming the size, got {other}"),
+    }
+    drop(big);
+    // The server lives on, and the address space the large payload took is free again.
+    assert_eq!(client.request32::<i32>("echo", (7i32,)).unwrap(), 7);
+    let data = f64s(40);
+    let back: Array = client.request32("echo", (&data,)).unwrap();
+    assert_eq!(back.as_slice::<f64>().unwrap(), &data[..]);
+
+    drop(client);
+    let _ = std::fs::remove_dir_all(dir);
+}
