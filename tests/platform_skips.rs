@@ -44,3 +44,8 @@ fn compile_fail_trybuild() {}
 #[ignore = "address_space.rs limits the server with prlimit --as (Linux); Windows has no \
             per-process address-space limit to set from outside"]
 fn address_space_limit() {}
+
+#[test]
+#[cfg(windows)]
+#[ignore = "fd_limit.rs sets RLIMIT_NOFILE with prlimit; Windows has no such limit on handles"]
+fn file_descriptor_limit() {}
