@@ -116,6 +116,8 @@ fn run(o: Orderings) {
                         r.head.load(Relaxed) - r.tail.load(o.space_tail) < 1
                     });
                     // reserve + write the record's bytes.
+                    // SAFETY: loom checks this access against every other one: that is the
+                    // point of the model.
                     r.slot.with_mut(|p| unsafe { *p = value });
                     // publish.
                     r.head.store(value, o.publish_head);
@@ -129,6 +131,7 @@ fn run(o: Orderings) {
             wait(o, &r.data_word, &r.data_parked, || {
                 r.head.load(o.peek_head) != r.tail.load(Relaxed)
             });
+            // SAFETY: as for the write: loom reports any race.
             let got = r.slot.with(|p| unsafe { *p });
             assert_eq!(got, want, "a record arrived changed or out of order");
             // release.
