@@ -63,3 +63,33 @@ fn a_payload_beyond_the_servers_address_space_is_an_error_and_later_calls_work()
     drop(client);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_result_the_server_cannot_allocate_is_a_memory_error_and_the_server_lives_on() {
+    let dir = std::env::temp_dir().join(format!("loadlib-as2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let client = Client64::builder("testlib")
+        .server(limited_server(&dir))
+        .start()
+        .unwrap();
+    // 120 MiB in fits; the wrapper's 120 MiB result beside it does not.
+    let x = f64s(120);
+    match client
+        .request32::<Vec<f64>>("scalar_multiply", (2.0f64, &x))
+        .unwrap_err()
+    {
+        Error::Server32 { name, message } => {
+            assert_eq!(name, "MemoryError", "{message}");
+            assert!(message.contains(&(120usize << 20).to_string()), "{message}");
+        }
+        other => panic!("expected a MemoryError, got {other}"),
+    }
+    drop(x);
+    assert_eq!(client.request32::<i32>("add", (2i32, 3i32)).unwrap(), 5);
+    let y: Vec<f64> = client
+        .request32("scalar_multiply", (2.0f64, &f64s(8)))
+        .unwrap();
+    assert_eq!(y[5], 10.0);
+    drop(client);
+    let _ = std::fs::remove_dir_all(dir);
+}

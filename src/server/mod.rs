@@ -80,6 +80,14 @@ impl ServerError {
         Self::new("ValueError", message)
     }
 
+    /// A `MemoryError`: the 32-bit server could not allocate `bytes`.
+    pub fn memory_error(bytes: usize) -> Self {
+        Self::new(
+            "MemoryError",
+            format!("cannot allocate {bytes} bytes in the server's address space"),
+        )
+    }
+
     /// The same error with a context prefix on its message.
     pub fn context(self, ctx: impl fmt::Display) -> Self {
         ServerError {
@@ -96,6 +104,24 @@ impl fmt::Display for ServerError {
 }
 
 impl std::error::Error for ServerError {}
+
+/// A vector of `len` zeroed elements, or a `MemoryError` naming the size when the server's
+/// address space cannot hold it. A wrapper that allocates its result with this stays up
+/// where `vec![0.0; len]` would abort the server (Rust aborts on a failed allocation).
+///
+/// ```
+/// # use loadlib::server::{zeroed_vec, ServerError};
+/// let out: Vec<f64> = zeroed_vec(1000)?;
+/// assert_eq!(out.len(), 1000);
+/// # Ok::<(), ServerError>(())
+/// ```
+pub fn zeroed_vec<T: crate::Element + Default>(len: usize) -> Result<Vec<T>, ServerError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| ServerError::memory_error(len.saturating_mul(size_of::<T>())))?;
+    v.resize(len, T::default());
+    Ok(v)
+}
 
 impl From<String> for ServerError {
     fn from(message: String) -> Self {

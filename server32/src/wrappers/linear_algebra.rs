@@ -118,15 +118,7 @@ fn fint(n: usize) -> Result<i32, ServerError> {
 /// A zeroed buffer of `len` doubles, or a `MemoryError` (not an abort) when the 32-bit
 /// address space cannot hold it.
 fn buffer(len: usize) -> Result<Vec<f64>, ServerError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        ServerError::new(
-            "MemoryError",
-            format!("cannot allocate {len} doubles in the 32-bit server"),
-        )
-    })?;
-    v.resize(len, 0.0);
-    Ok(v)
+    loadlib::server::zeroed_vec(len)
 }
 
 /// A 2-D `f64` matrix: (rows, columns, row-major elements), non-empty and finite.

@@ -62,7 +62,7 @@ loadlib::methods! {
 
         /// `a * x`, element-wise, computed by the C library into a new array.
         fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<Vec<f64>, ServerError> {
-            let mut out = vec![0.0; x.len()];
+            let mut out = loadlib::server::zeroed_vec(x.len())?;
             // SAFETY: both buffers hold `x.len()` doubles.
             unsafe { (self.scalar_multiply)(a, x.as_ptr(), len_i32(x.len())?, out.as_mut_ptr()) };
             Ok(out)
