@@ -1,15 +1,13 @@
 //! `server32`: the 32-bit host process of loadlib. The client starts it with the name
 //! of a bundled wrapper (`--module NAME`); see `loadlib::server` for writing your own.
 
-mod alloc_count;
-mod wrappers;
-
 #[global_allocator]
-static GLOBAL: alloc_count::Counting = alloc_count::Counting;
+static GLOBAL: server32::alloc_count::Counting = server32::alloc_count::Counting;
 
 use std::process::ExitCode;
 
 use loadlib::server::{entry, host};
+use server32::wrappers;
 
 fn main() -> ExitCode {
     host(&[
