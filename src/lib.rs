@@ -19,6 +19,7 @@
 #![deny(missing_docs, unreachable_pub)]
 
 pub mod array_view;
+pub mod build;
 mod bulk;
 mod channel;
 mod codec;

@@ -5,19 +5,55 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::Client64;
+use super::{locate, Client64};
 use crate::channel::Transport;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Which server executable to start.
+///
+/// A server given by name is found without a path written anywhere: the variable
+/// `LOADLIB_SERVER_<NAME>` if it is set (see [`Named`](ServerExe::Named)), else
+/// `<name>` (`<name>.exe` on Windows) next to the program's own executable, else, for
+/// tests, benchmarks and examples that cargo runs from `target/<profile>/deps` or
+/// `.../examples`, in the profile folder above. A deployed program therefore finds a
+/// server shipped next to it; [`loadlib::build`](crate::build) puts a server there at
+/// build time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerExe {
-    /// The bundled 32-bit `server32` (the default).
+    /// The bundled 32-bit server, `server32` (the default): `LOADLIB_SERVER32` if set,
+    /// else found by name as above.
     Bundled32,
-    /// The bundled `server32` built for 64-bit (for testing both widths).
+    /// The bundled server built for 64 bits (for testing both widths), `server64`:
+    /// `LOADLIB_SERVER64` if set, else found by name as above.
     Bundled64,
-    /// An executable of your own (e.g. built with [`serve`](crate::server::serve)).
+    /// A server of your own by its executable's name without `.exe` (e.g. built with
+    /// [`serve`](crate::server::serve) and [`loadlib::build`](crate::build)). The
+    /// variable that overrides its path is `LOADLIB_SERVER_` and the name in capitals,
+    /// other characters than letters and digits as `_`: `my-server` is
+    /// `LOADLIB_SERVER_MY_SERVER`.
+    Named(String),
+    /// An executable of your own, by path.
     Path(PathBuf),
+}
+
+impl ServerExe {
+    /// The executable this names, found as described on [`ServerExe`]. A server that
+    /// is not found is [`Error::Spawn`](crate::Error::Spawn) with [`NotFound`](std::io::ErrorKind::NotFound)
+    /// and a message listing the places searched. A [`Path`](ServerExe::Path) is
+    /// returned as it is.
+    ///
+    /// ```no_run
+    /// let exe = loadlib::ServerExe::Named("my_server".into()).path()?;
+    /// # Ok::<(), loadlib::Error>(())
+    /// ```
+    pub fn path(&self) -> Result<PathBuf> {
+        match self {
+            ServerExe::Path(p) => Ok(p.clone()),
+            ServerExe::Bundled32 => locate::find("server32", "LOADLIB_SERVER32"),
+            ServerExe::Bundled64 => locate::find("server64", "LOADLIB_SERVER64"),
+            ServerExe::Named(name) => locate::find(name, &locate::override_var(name)),
+        }
+    }
 }
 
 /// Builds a [`Client64`]: which wrapper to run, how, and with which limits.
@@ -67,6 +103,19 @@ impl Builder {
     pub fn server(mut self, exe: ServerExe) -> Self {
         self.exe = exe;
         self
+    }
+
+    /// A server of your own by its executable's name, found next to the program:
+    /// [`ServerExe::Named`].
+    ///
+    /// ```no_run
+    /// let client = loadlib::Client64::builder("my_server")
+    ///     .server_named("my_server")
+    ///     .start()?;
+    /// # Ok::<(), loadlib::Error>(())
+    /// ```
+    pub fn server_named(self, name: &str) -> Self {
+        self.server(ServerExe::Named(name.to_owned()))
     }
 
     /// A keyword argument for the wrapper's constructor; it arrives as a string.
@@ -140,23 +189,6 @@ impl Builder {
     }
 
     pub(crate) fn exe_path(&self) -> Result<PathBuf> {
-        let (var, baked) = match &self.exe {
-            ServerExe::Path(p) => return Ok(p.clone()),
-            ServerExe::Bundled32 => ("LOADLIB_SERVER32", option_env!("LOADLIB_BUNDLED_SERVER32")),
-            ServerExe::Bundled64 => ("LOADLIB_SERVER64", option_env!("LOADLIB_BUNDLED_SERVER64")),
-        };
-        if let Some(p) = std::env::var_os(var) {
-            return Ok(PathBuf::from(p));
-        }
-        if let Some(p) = baked.map(PathBuf::from).filter(|p| p.exists()) {
-            return Ok(p);
-        }
-        Err(Error::Spawn {
-            path: baked.unwrap_or("server32").to_owned(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("the bundled server executable was not found; build it (cargo build) or set {var}"),
-            ),
-        })
+        self.exe.path()
     }
 }

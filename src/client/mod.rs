@@ -3,6 +3,7 @@
 mod batch;
 mod builder;
 mod from_value;
+mod locate;
 mod process;
 mod shared_array;
 mod startup;

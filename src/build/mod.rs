@@ -1,0 +1,330 @@
+//! Building your own 32-bit server from your 64-bit crate's `build.rs`.
+//!
+//! A program that calls a 32-bit library needs a 32-bit server binary (a package with a
+//! `fn main` that calls [`serve`](crate::server::serve)). [`Server32`] builds it with a
+//! nested `cargo build --target <32-bit target>` and copies it next to your program's
+//! executables (`target/<profile>/`), where
+//! [`ServerExe::Named`](crate::ServerExe::Named) finds it at run time:
+//!
+//! ```no_run
+//! // build.rs of the 64-bit crate, with `[build-dependencies] loadlib = "…"`
+//! fn main() {
+//!     loadlib::build::Server32::new("my_server")        // the server's [[bin]] name
+//!         .manifest_path("../my-server/Cargo.toml")      // or .package("my-server")
+//!         .build_or_panic();
+//! }
+//! ```
+//!
+//! ```no_run
+//! // the 64-bit program
+//! let client = loadlib::Client64::builder("my_server").server_named("my_server").start()?;
+//! # Ok::<(), loadlib::Error>(())
+//! ```
+//!
+//! The target defaults to the 32-bit twin of the program's target ([`twin_target`]):
+//! `i686-unknown-linux-gnu` for `x86_64-unknown-linux-gnu`, `i686-pc-windows-gnu` and
+//! `i686-pc-windows-msvc` for the Windows ones. A missing Rust target or 32-bit C
+//! toolchain is a [`BuildError`] that says what to install.
+//!
+//! The nested build uses its own target directory (`target/<profile>/loadlib-server32`
+//! by default), so it never waits on the outer build's lock, and it runs without the
+//! outer cargo's `CARGO_*` settings and compiler wrappers (clippy's, for example), which
+//! are meant for the outer build. It prints `cargo:rerun-if-changed` lines for the
+//! server's sources (from cargo's dep-info file) and manifests: the build script then
+//! re-runs when those change, and no longer on any change in its own package (add
+//! lines for your own inputs if it has others).
+
+mod depinfo;
+mod error;
+mod target;
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub use error::BuildError;
+pub use target::twin_target;
+
+/// A nested build of a 32-bit server binary. See the [module documentation](self).
+#[derive(Clone, Debug)]
+pub struct Server32 {
+    bins: Vec<(String, String)>,
+    package: Option<String>,
+    manifest_path: Option<PathBuf>,
+    target: Option<String>,
+    target_dir: Option<PathBuf>,
+    dest_dir: Option<PathBuf>,
+    release: Option<bool>,
+    features: Vec<String>,
+    env: Vec<(OsString, OsString)>,
+}
+
+/// What [`Server32::build`] made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Built {
+    /// The target the binaries were built for.
+    pub target: String,
+    /// Where each binary was copied, in the order the binaries were named.
+    pub binaries: Vec<PathBuf>,
+}
+
+impl Server32 {
+    /// A build of the binary `bin` (a `[[bin]]` name, or the package name of a package
+    /// whose `src/main.rs` is the server). Name its package with [`package`](Self::package)
+    /// or [`manifest_path`](Self::manifest_path).
+    pub fn new(bin: &str) -> Self {
+        Server32 {
+            bins: vec![(bin.to_owned(), bin.to_owned())],
+            package: None,
+            manifest_path: None,
+            target: None,
+            target_dir: None,
+            dest_dir: None,
+            release: None,
+            features: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    /// Another binary of the same package to build and copy.
+    pub fn bin(mut self, bin: &str) -> Self {
+        self.bins.push((bin.to_owned(), bin.to_owned()));
+        self
+    }
+
+    /// Copies the binary `bin` under another name (without the `.exe`), e.g. to keep a
+    /// 64-bit build of a server apart from the 32-bit one.
+    pub fn bin_as(mut self, bin: &str, name: &str) -> Self {
+        self.bins.push((bin.to_owned(), name.to_owned()));
+        self
+    }
+
+    /// The server's package in the current workspace (`cargo build -p NAME`).
+    pub fn package(mut self, name: &str) -> Self {
+        self.package = Some(name.to_owned());
+        self
+    }
+
+    /// The server's `Cargo.toml` (`cargo build --manifest-path PATH`); relative to the
+    /// build script's package directory.
+    pub fn manifest_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.manifest_path = Some(path.into());
+        self
+    }
+
+    /// The target to build for (default: [`twin_target`] of the program's target).
+    pub fn target(mut self, triple: &str) -> Self {
+        self.target = Some(triple.to_owned());
+        self
+    }
+
+    /// The nested build's target directory (default: `loadlib-server32` in the profile
+    /// directory, `target/<profile>/loadlib-server32`).
+    pub fn target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.target_dir = Some(dir.into());
+        self
+    }
+
+    /// Where the binaries are copied (default: the profile directory the program's
+    /// executables go to, `target/<profile>/` or `target/<triple>/<profile>/`, found
+    /// from `OUT_DIR`).
+    pub fn dest_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dest_dir = Some(dir.into());
+        self
+    }
+
+    /// A release build, or not (default: as the outer build, from `PROFILE`).
+    pub fn release(mut self, release: bool) -> Self {
+        self.release = Some(release);
+        self
+    }
+
+    /// A feature of the server's package to enable.
+    pub fn feature(mut self, feature: &str) -> Self {
+        self.features.push(feature.to_owned());
+        self
+    }
+
+    /// An environment variable for the nested cargo (and so for the server's build
+    /// script).
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Builds the binaries, copies them, and prints the `cargo:rerun-if-changed` lines.
+    pub fn build(&self) -> Result<Built, BuildError> {
+        let target = match &self.target {
+            Some(t) => t.clone(),
+            None => {
+                let outer = build_var("TARGET")?;
+                twin_target(&outer)
+                    .ok_or(BuildError::NoTwinTarget { target: outer })?
+                    .to_owned()
+            }
+        };
+        if self.package.is_none() && self.manifest_path.is_none() {
+            return Err(BuildError::Config(
+                "name the server's package with `Server32::package(..)` or \
+                 `Server32::manifest_path(..)` (without one, cargo would build the build \
+                 script's own package)"
+                    .to_owned(),
+            ));
+        }
+        let dest = match &self.dest_dir {
+            Some(d) => d.clone(),
+            None => profile_dir()?,
+        };
+        let target_dir = match &self.target_dir {
+            Some(d) => d.clone(),
+            None => dest.join("loadlib-server32"),
+        };
+        let release = self
+            .release
+            .unwrap_or_else(|| std::env::var("PROFILE").as_deref() == Ok("release"));
+        let rustc = PathBuf::from(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
+        target::check_installed(&rustc, &target)?;
+
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.args(["build", "--target", &target, "--target-dir"])
+            .arg(&target_dir);
+        if release {
+            cmd.arg("--release");
+        }
+        if let Some(m) = &self.manifest_path {
+            cmd.arg("--manifest-path").arg(m);
+        }
+        if let Some(p) = &self.package {
+            cmd.args(["-p", p]);
+        }
+        for (bin, _) in &self.bins {
+            cmd.args(["--bin", bin]);
+        }
+        if !self.features.is_empty() {
+            cmd.arg("--features").arg(self.features.join(","));
+        }
+        clean_env(&mut cmd, &target);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let command = format!("{cmd:?}");
+        let out = cmd.output().map_err(|source| BuildError::Io {
+            what: format!("run {command}"),
+            source,
+        })?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(error::diagnose(&target, &stderr).unwrap_or_else(|| {
+                BuildError::Cargo {
+                    command,
+                    status: out.status.to_string(),
+                    stderr: error::tail(&stderr),
+                }
+            }));
+        }
+
+        let built_dir = target_dir
+            .join(&target)
+            .join(if release { "release" } else { "debug" });
+        let exe = if target.contains("windows") { ".exe" } else { "" };
+        let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from);
+        let mut skip: Vec<&Path> = vec![&target_dir];
+        if let Some(h) = &cargo_home {
+            skip.push(h);
+        }
+        let mut binaries = Vec::new();
+        for (bin, name) in &self.bins {
+            let from = built_dir.join(format!("{bin}{exe}"));
+            if !from.is_file() {
+                return Err(BuildError::MissingBinary {
+                    name: bin.clone(),
+                    path: from,
+                });
+            }
+            let to = dest.join(format!("{name}{exe}"));
+            install(&from, &to)?;
+            binaries.push(to);
+            if let Ok(d) = std::fs::read_to_string(built_dir.join(format!("{bin}.d"))) {
+                for f in depinfo::watched(&depinfo::parse(&d), &skip) {
+                    println!("cargo:rerun-if-changed={}", f.display());
+                }
+            }
+        }
+        if let Some(m) = &self.manifest_path {
+            println!("cargo:rerun-if-changed={}", m.display());
+        }
+        Ok(Built { target, binaries })
+    }
+
+    /// [`build`](Self::build), panicking with the error's message: for a `build.rs`,
+    /// where a panic fails the build and shows the message.
+    pub fn build_or_panic(&self) -> Built {
+        self.build().unwrap_or_else(|e| panic!("loadlib::build: {e}"))
+    }
+}
+
+/// A variable cargo sets for build scripts.
+fn build_var(name: &str) -> Result<String, BuildError> {
+    std::env::var(name).map_err(|_| {
+        BuildError::Config(format!(
+            "{name} is not set: loadlib::build runs in a build script (or give the \
+             target, target directory and destination explicitly)"
+        ))
+    })
+}
+
+/// The profile directory the program's executables go to: `OUT_DIR` is
+/// `<profile dir>/build/<package>-<hash>/out`.
+fn profile_dir() -> Result<PathBuf, BuildError> {
+    let out = PathBuf::from(build_var("OUT_DIR")?);
+    out.ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .ok_or_else(|| BuildError::Config(format!("unexpected OUT_DIR {}", out.display())))
+}
+
+/// Removes the outer cargo's settings for this build script: they are meant for the
+/// outer build (flags for another target, clippy's compiler wrapper, the jobserver).
+/// Kept: `CARGO_HOME`, network and registry settings, and the nested target's own
+/// `CARGO_TARGET_<TRIPLE>_*` settings (a linker, say).
+fn clean_env(cmd: &mut Command, target: &str) {
+    let own = format!("CARGO_TARGET_{}_", target.to_uppercase().replace(['-', '.'], "_"));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        let keep = k == "CARGO_HOME"
+            || k.starts_with("CARGO_NET_")
+            || k.starts_with("CARGO_HTTP_")
+            || k.starts_with("CARGO_REGISTRY_")
+            || k.starts_with("CARGO_REGISTRIES_")
+            || k.starts_with(&own);
+        let outer = (k.starts_with("CARGO_") && !keep)
+            || k.starts_with("__CARGO")
+            || k == "RUSTC_WRAPPER"
+            || k == "RUSTC_WORKSPACE_WRAPPER"
+            || k == "RUSTC_LINKER";
+        if outer {
+            cmd.env_remove(OsStr::new(&k));
+        }
+    }
+}
+
+/// Copies `from` to `to` through a temporary file and a rename, so a server that is
+/// running from `to` keeps its file (overwriting a running executable fails on Linux).
+fn install(from: &Path, to: &Path) -> Result<(), BuildError> {
+    let io = |what: String| move |source| BuildError::Io { what, source };
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+    }
+    let tmp = to.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::copy(from, &tmp).map_err(io(format!(
+        "copy {} to {}",
+        from.display(),
+        tmp.display()
+    )))?;
+    std::fs::rename(&tmp, to).map_err(io(format!(
+        "rename {} to {}",
+        tmp.display(),
+        to.display()
+    )))
+}
