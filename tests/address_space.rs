@@ -18,7 +18,7 @@ fn limited_server(dir: &std::path::Path) -> ServerExe {
         &script,
         format!(
             "#!/bin/sh\nexec prlimit --as={LIMIT} -- {} \"$@\"\n",
-            env!("LOADLIB_BUNDLED_SERVER32")
+            ServerExe::Bundled32.path().unwrap().display()
         ),
     )
     .unwrap();

@@ -5,12 +5,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use loadlib::{Client64, Error};
+use loadlib::{Client64, Error, ServerExe};
 
 #[test]
 fn the_bundled_server_is_a_32_bit_executable_and_its_twin_64_bit() {
-    assert_eq!(common::exe_bits(env!("LOADLIB_BUNDLED_SERVER32")), 32);
-    assert_eq!(common::exe_bits(env!("LOADLIB_BUNDLED_SERVER64")), 64);
+    let (exe32, exe64) = (ServerExe::Bundled32.path(), ServerExe::Bundled64.path());
+    assert_eq!(common::exe_bits(&exe32.unwrap()), 32);
+    assert_eq!(common::exe_bits(&exe64.unwrap()), 64);
 }
 
 #[test]
@@ -56,8 +57,9 @@ fn a_missing_library_fails_start_up_naming_it() {
 
 #[test]
 fn a_64_bit_library_cannot_be_loaded_by_the_32_bit_server() {
-    // The 64-bit twin's test library, next to the 64-bit server build.
-    let lib64 = glob_lib(common::TRIPLE64);
+    // The test library server32 was built with for these (64-bit) tests.
+    let lib64 = std::path::Path::new(server32::paths::TEST_LIB);
+    assert!(lib64.is_file(), "{}", lib64.display());
     let err = Client64::builder("testlib")
         .kwarg("lib", lib64.display())
         .start()
@@ -69,19 +71,6 @@ fn a_64_bit_library_cannot_be_loaded_by_the_32_bit_server() {
         }
         other => panic!("{other}"),
     }
-}
-
-fn glob_lib(triple: &str) -> std::path::PathBuf {
-    let exe = std::path::PathBuf::from(env!("LOADLIB_BUNDLED_SERVER64"));
-    let build = exe.parent().unwrap().join("build");
-    for e in std::fs::read_dir(&build).unwrap().flatten() {
-        let p = e.path().join("out").join(common::TEST_LIB_FILE);
-        if e.file_name().to_string_lossy().starts_with("server32-") && p.exists() {
-            assert!(p.to_string_lossy().contains(triple));
-            return p;
-        }
-    }
-    panic!("no 64-bit test library under {}", build.display());
 }
 
 #[test]

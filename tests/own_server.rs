@@ -1,12 +1,10 @@
 //! A user's own server binary, built with `loadlib::server::serve` (server32/src/bin/my_server.rs).
 
-use std::path::PathBuf;
-
 use loadlib::{Client64, Error, ServerExe};
 
+/// Found by name next to the test's executable, where server32's build script put it.
 fn my_server() -> ServerExe {
-    let dir = PathBuf::from(env!("LOADLIB_BUNDLED_SERVER32"));
-    ServerExe::Path(dir.with_file_name(format!("my_server{}", std::env::consts::EXE_SUFFIX)))
+    ServerExe::Named("my_server".into())
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use loadlib::{Array, Transport};
+use loadlib::{Array, ServerExe, Transport};
 
 /// An unprivileged user to try things as (when the tests run as root).
 const NOBODY: u32 = 65534;
@@ -112,7 +112,7 @@ fn another_user_can_open_neither_the_segment_nor_the_directory() {
             stderr(&read)
         );
         // A server run as that user cannot attach either.
-        let server = Command::new(env!("LOADLIB_BUNDLED_SERVER32"))
+        let server = Command::new(ServerExe::Bundled32.path().unwrap())
             .args(["--segment", &name, "--module", "echo"])
             .uid(NOBODY)
             .gid(NOBODY)
@@ -134,11 +134,11 @@ fn stderr(o: &Output) -> String {
 /// Runs `server32` on `segment` with this process as its parent, or through `sh` so
 /// that its parent is another process.
 fn run_server(segment: &str, via_shell: bool) -> Output {
-    let exe = env!("LOADLIB_BUNDLED_SERVER32");
+    let exe = ServerExe::Bundled32.path().unwrap().display().to_string();
     let mut cmd = if via_shell {
         // Not `exec`: sh stays the server's parent.
         let mut c = Command::new("sh");
-        c.args(["-c", "\"$0\" \"$@\"; exit $?", exe]);
+        c.args(["-c", "\"$0\" \"$@\"; exit $?", &exe]);
         c
     } else {
         Command::new(exe)

@@ -50,7 +50,7 @@ fn serve_planted(sddl: &str) -> (Option<i32>, String) {
         )
     };
     assert!(!h.is_null(), "CreateFileMappingW");
-    let out = Command::new(env!("LOADLIB_BUNDLED_SERVER32"))
+    let out = Command::new(loadlib::ServerExe::Bundled32.path().unwrap())
         .args(["--segment", &name, "--module", "echo"])
         .output()
         .unwrap();

@@ -20,7 +20,11 @@ pub fn pingpong(c: &mut Criterion) {
             &*(seg.as_ptr().add(64) as *const AtomicU32),
         )
     };
-    let mut peer = Command::new(env!("LOADLIB_BUNDLED_PINGPONG32"))
+    let mut peer = Command::new(
+        loadlib::ServerExe::Named("pingpong32".into())
+            .path()
+            .expect("pingpong32 next to the benchmark"),
+    )
         .arg(&name)
         .spawn()
         .expect("start pingpong32");
@@ -73,7 +77,7 @@ pub fn in_process(c: &mut Criterion) {
     // initialisers; the symbol types below are their C/Fortran signatures.
     let (test, lapack) = unsafe {
         (
-            libloading::Library::new(env!("LOADLIB_TEST_LIB64")).expect("64-bit test library"),
+            libloading::Library::new(server32::paths::TEST_LIB).expect("64-bit test library"),
             libloading::Library::new("liblapack.so.3").expect("64-bit LAPACK (Debian liblapack3)"),
         )
     };

@@ -5,4 +5,5 @@
 //! wrapper in-process over the 64-bit build of its library.
 
 pub mod alloc_count;
+pub mod paths;
 pub mod wrappers;

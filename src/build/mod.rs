@@ -94,9 +94,13 @@ impl Server32 {
     }
 
     /// Copies the binary `bin` under another name (without the `.exe`), e.g. to keep a
-    /// 64-bit build of a server apart from the 32-bit one.
+    /// 64-bit build of a server apart from the 32-bit one. `bin` is added if it is not
+    /// named yet.
     pub fn bin_as(mut self, bin: &str, name: &str) -> Self {
-        self.bins.push((bin.to_owned(), name.to_owned()));
+        match self.bins.iter_mut().find(|(b, _)| b == bin) {
+            Some(entry) => entry.1 = name.to_owned(),
+            None => self.bins.push((bin.to_owned(), name.to_owned())),
+        }
         self
     }
 

@@ -107,18 +107,15 @@ pub fn cpu_time(pid: Option<u32>) -> Duration {
     Duration::from_micros(ticks * 1_000_000 / hz)
 }
 
-/// The 64-bit twin's target.
-pub const TRIPLE64: &str = "x86_64-unknown-linux-gnu";
-/// The test library's file name.
-pub const TEST_LIB_FILE: &str = "libloadlib_test.so";
 /// What the loader says of a library of the other width.
 pub const WRONG_WIDTH: &str = "wrong ELF class";
 /// A clean exit as `ExitStatus` shows it.
 pub const SUCCESS_STATUS: &str = "exit status: 0";
 
 /// The pointer width of an ELF executable (checked to be x86 or x86-64).
-pub fn exe_bits(path: &str) -> u32 {
+pub fn exe_bits(path: &std::path::Path) -> u32 {
     let bytes = std::fs::read(path).unwrap();
+    let path = path.display();
     assert_eq!(&bytes[..4], b"\x7fELF", "{path}");
     let machine = u16::from_le_bytes([bytes[18], bytes[19]]);
     match (bytes[4], machine) {

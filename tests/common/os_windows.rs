@@ -183,18 +183,15 @@ pub fn cpu_time(pid: Option<u32>) -> Duration {
     }
 }
 
-/// The 64-bit twin's target.
-pub const TRIPLE64: &str = "x86_64-pc-windows-gnu";
-/// The test library's file name.
-pub const TEST_LIB_FILE: &str = "loadlib_test.dll";
 /// What the loader says of a DLL of the other width (`ERROR_BAD_EXE_FORMAT`).
 pub const WRONG_WIDTH: &str = "193";
 /// A clean exit as `ExitStatus` shows it.
 pub const SUCCESS_STATUS: &str = "exit code: 0";
 
 /// The pointer width of a PE executable (checked to be x86 or x64).
-pub fn exe_bits(path: &str) -> u32 {
+pub fn exe_bits(path: &std::path::Path) -> u32 {
     let bytes = std::fs::read(path).unwrap();
+    let path = path.display();
     assert_eq!(&bytes[..2], b"MZ", "{path}");
     let pe = u32::from_le_bytes(bytes[0x3c..0x40].try_into().unwrap()) as usize;
     assert_eq!(&bytes[pe..pe + 4], b"PE\0\0", "{path}");

@@ -1,8 +1,9 @@
 //! A server of your own in a few lines: one wrapper, built for i686, started by a client
-//! with `ServerExe::Path`. (The bundled `server32` hosts many wrappers the same way.)
+//! with `ServerExe::Named("my_server")`. (The bundled `server32` hosts many wrappers the
+//! same way.)
 //!
 //! ```text
-//! cargo build -p server32 --bin my_server --target i686-unknown-linux-gnu
+//! cargo build -p server32 --features bins --bin my_server --target i686-unknown-linux-gnu
 //! ```
 
 use loadlib::server::{Kwargs, Library, Server32, ServerError};

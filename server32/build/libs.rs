@@ -1,12 +1,11 @@
-//! Compiles the example and test libraries in `csrc/` as real shared libraries of the
+//! The example and test libraries: compiles those in `csrc/` as real shared libraries of the
 //! target's width and tells the wrappers where (an environment variable per library,
 //! read with `env!`). Linux targets use the system compilers with `-m32`/`-m64`;
 //! Windows targets build DLLs with the mingw-w64 cross compilers
 //! (`i686-w64-mingw32-gcc`, …), linked statically against their runtimes so a DLL needs
 //! nothing but the system's own DLLs.
 
-use std::env;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// One library: its source in `csrc/`, its name (`libNAME.so` or `NAME.dll`), the
@@ -163,9 +162,8 @@ fn build_dependency_pair(tc: &Toolchain, out: &Path) {
     );
 }
 
-fn main() {
-    let out = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
-    let target = env::var("TARGET").expect("set by cargo");
+/// Builds every library for `target` into `out`.
+pub(crate) fn build_all(target: &str, out: &Path) {
     let tc = Toolchain {
         windows: target.contains("windows"),
         arch: if target.starts_with("i686") {
@@ -205,5 +203,5 @@ fn main() {
         }
         println!("cargo:rustc-env={}={}", lib.var, tc.runtime_path(&dst));
     }
-    build_dependency_pair(&tc, &out);
+    build_dependency_pair(&tc, out);
 }
