@@ -86,7 +86,12 @@ mod outside {
         // The server sits next to the program, where a deployed program finds it too.
         let server = root.join("target/debug/outside_server");
         let head = std::fs::read(&server).unwrap();
-        assert_eq!(&head[..5], b"\x7fELF\x01", "{} is a 32-bit ELF", server.display());
+        assert_eq!(
+            &head[..5],
+            b"\x7fELF\x01",
+            "{} is a 32-bit ELF",
+            server.display()
+        );
 
         let loadlib = package_loadlib(&root);
         // The packaged crate has no build script: depending on it builds loadlib alone.
@@ -111,7 +116,11 @@ mod outside {
         let unpacked = root.join("unpacked");
         let _ = std::fs::remove_dir_all(&unpacked);
         std::fs::create_dir_all(&unpacked).unwrap();
-        run(Command::new("tar").arg("xzf").arg(&krate).arg("-C").arg(&unpacked));
+        run(Command::new("tar")
+            .arg("xzf")
+            .arg(&krate)
+            .arg("-C")
+            .arg(&unpacked));
         unpacked.join(format!("loadlib-{version}"))
     }
 }

@@ -25,9 +25,9 @@ pub fn pingpong(c: &mut Criterion) {
             .path()
             .expect("pingpong32 next to the benchmark"),
     )
-        .arg(&name)
-        .spawn()
-        .expect("start pingpong32");
+    .arg(&name)
+    .spawn()
+    .expect("start pingpong32");
     let mut v = 0u32;
     c.bench_function("floor_pingpong_32bit", |b| {
         b.iter(|| {

@@ -46,7 +46,11 @@ pub(super) fn watched(sources: &[PathBuf], skip: &[&Path]) -> BTreeSet<PathBuf> 
             continue;
         }
         out.insert(src.clone());
-        if let Some(pkg) = src.ancestors().skip(1).find(|d| d.join("Cargo.toml").is_file()) {
+        if let Some(pkg) = src
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join("Cargo.toml").is_file())
+        {
             out.insert(pkg.join("Cargo.toml"));
             let build = pkg.join("build.rs");
             if build.is_file() {

@@ -8,17 +8,13 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum BuildError {
     /// No target was given and the program's target has no known 32-bit twin.
-    #[error(
-        "no 32-bit target is known for `{target}`; give one with `Server32::target(..)`"
-    )]
+    #[error("no 32-bit target is known for `{target}`; give one with `Server32::target(..)`")]
     NoTwinTarget {
         /// The program's target (`TARGET`).
         target: String,
     },
     /// Rust's standard library for the server's target is not installed.
-    #[error(
-        "the Rust target `{target}` is not installed: run `rustup target add {target}`"
-    )]
+    #[error("the Rust target `{target}` is not installed: run `rustup target add {target}`")]
     MissingRustTarget {
         /// The server's target.
         target: String,
@@ -177,12 +173,19 @@ mod tests {
     fn a_missing_mingw_linker_says_which_package() {
         let stderr = "error: linker `i686-w64-mingw32-gcc` not found\n  |\n  = note: No such file or directory (os error 2)\n";
         let e = diagnose("i686-pc-windows-gnu", stderr).unwrap();
-        assert!(e.to_string().contains("apt install gcc-mingw-w64-i686"), "{e}");
+        assert!(
+            e.to_string().contains("apt install gcc-mingw-w64-i686"),
+            "{e}"
+        );
     }
 
     #[test]
     fn a_compile_error_is_not_diagnosed_as_a_missing_tool() {
-        assert!(diagnose("i686-unknown-linux-gnu", "error[E0425]: cannot find value `x`").is_none());
+        assert!(diagnose(
+            "i686-unknown-linux-gnu",
+            "error[E0425]: cannot find value `x`"
+        )
+        .is_none());
     }
 
     #[test]

@@ -7,12 +7,11 @@
 //! [`ServerExe::Named`](crate::ServerExe::Named) finds it at run time:
 //!
 //! ```no_run
-//! // build.rs of the 64-bit crate, with `[build-dependencies] loadlib = "…"`
-//! fn main() {
-//!     loadlib::build::Server32::new("my_server")        // the server's [[bin]] name
-//!         .manifest_path("../my-server/Cargo.toml")      // or .package("my-server")
-//!         .build_or_panic();
-//! }
+//! // In the `main` of the 64-bit crate's build.rs, with
+//! // `[build-dependencies] loadlib = "…"`:
+//! loadlib::build::Server32::new("my_server") // the server's [[bin]] name
+//!     .manifest_path("../my-server/Cargo.toml") // or .package("my-server")
+//!     .build_or_panic();
 //! ```
 //!
 //! ```no_run
@@ -219,19 +218,23 @@ impl Server32 {
         })?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
-            return Err(error::diagnose(&target, &stderr).unwrap_or_else(|| {
-                BuildError::Cargo {
+            return Err(
+                error::diagnose(&target, &stderr).unwrap_or_else(|| BuildError::Cargo {
                     command,
                     status: out.status.to_string(),
                     stderr: error::tail(&stderr),
-                }
-            }));
+                }),
+            );
         }
 
         let built_dir = target_dir
             .join(&target)
             .join(if release { "release" } else { "debug" });
-        let exe = if target.contains("windows") { ".exe" } else { "" };
+        let exe = if target.contains("windows") {
+            ".exe"
+        } else {
+            ""
+        };
         let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from);
         let mut skip: Vec<&Path> = vec![&target_dir];
         if let Some(h) = &cargo_home {
@@ -264,7 +267,8 @@ impl Server32 {
     /// [`build`](Self::build), panicking with the error's message: for a `build.rs`,
     /// where a panic fails the build and shows the message.
     pub fn build_or_panic(&self) -> Built {
-        self.build().unwrap_or_else(|e| panic!("loadlib::build: {e}"))
+        self.build()
+            .unwrap_or_else(|e| panic!("loadlib::build: {e}"))
     }
 }
 
@@ -293,7 +297,10 @@ fn profile_dir() -> Result<PathBuf, BuildError> {
 /// Kept: `CARGO_HOME`, network and registry settings, and the nested target's own
 /// `CARGO_TARGET_<TRIPLE>_*` settings (a linker, say).
 fn clean_env(cmd: &mut Command, target: &str) {
-    let own = format!("CARGO_TARGET_{}_", target.to_uppercase().replace(['-', '.'], "_"));
+    let own = format!(
+        "CARGO_TARGET_{}_",
+        target.to_uppercase().replace(['-', '.'], "_")
+    );
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
         let keep = k == "CARGO_HOME"
@@ -326,9 +333,5 @@ fn install(from: &Path, to: &Path) -> Result<(), BuildError> {
         from.display(),
         tmp.display()
     )))?;
-    std::fs::rename(&tmp, to).map_err(io(format!(
-        "rename {} to {}",
-        tmp.display(),
-        to.display()
-    )))
+    std::fs::rename(&tmp, to).map_err(io(format!("rename {} to {}", tmp.display(), to.display())))
 }

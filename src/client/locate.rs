@@ -97,8 +97,14 @@ mod tests {
     #[test]
     fn tests_and_examples_also_search_the_profile_folder() {
         let t = Path::new("/t/debug");
-        assert_eq!(search_dirs(&t.join("deps/cpp-1234")), [t.join("deps"), t.to_path_buf()]);
-        assert_eq!(search_dirs(&t.join("examples/cpp")), [t.join("examples"), t.to_path_buf()]);
+        assert_eq!(
+            search_dirs(&t.join("deps/cpp-1234")),
+            [t.join("deps"), t.to_path_buf()]
+        );
+        assert_eq!(
+            search_dirs(&t.join("examples/cpp")),
+            [t.join("examples"), t.to_path_buf()]
+        );
         assert_eq!(search_dirs(&t.join("app")), [t.to_path_buf()]);
     }
 
@@ -111,7 +117,11 @@ mod tests {
         let file = format!("s{}", std::env::consts::EXE_SUFFIX);
         let deps = Path::new("/nowhere/deps").join(&file);
         let top = Path::new("/nowhere").join(&file);
-        for place in ["V (not set)".to_owned(), deps.display().to_string(), top.display().to_string()] {
+        for place in [
+            "V (not set)".to_owned(),
+            deps.display().to_string(),
+            top.display().to_string(),
+        ] {
             assert!(msg.contains(&place), "{place}: {msg}");
         }
     }
