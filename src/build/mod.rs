@@ -241,6 +241,7 @@ impl Server32 {
             skip.push(h);
         }
         let mut binaries = Vec::new();
+        let mut watched = std::collections::BTreeSet::new();
         for (bin, name) in &self.bins {
             let from = built_dir.join(format!("{bin}{exe}"));
             if !from.is_file() {
@@ -253,10 +254,11 @@ impl Server32 {
             install(&from, &to)?;
             binaries.push(to);
             if let Ok(d) = std::fs::read_to_string(built_dir.join(format!("{bin}.d"))) {
-                for f in depinfo::watched(&depinfo::parse(&d), &skip) {
-                    println!("cargo:rerun-if-changed={}", f.display());
-                }
+                watched.extend(depinfo::watched(&depinfo::parse(&d), &skip));
             }
+        }
+        for f in &watched {
+            println!("cargo:rerun-if-changed={}", f.display());
         }
         if let Some(m) = &self.manifest_path {
             println!("cargo:rerun-if-changed={}", m.display());
