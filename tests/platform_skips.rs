@@ -55,3 +55,11 @@ fn file_descriptor_limit() {}
 #[ignore = "model_check.rs checks the memory orderings of the ring and the handshake, which \
             are the same code on every platform; it runs once, on Linux, not again under Wine"]
 fn model_check_loom() {}
+
+#[test]
+#[cfg(windows)]
+#[ignore = "outside_crate.rs builds and runs a crate outside this repository with cargo, \
+            which a Windows test under Wine has not; loadlib::build and the lookup next to \
+            the program are the same code for Windows targets, and the Wine run uses both \
+            for the bundled servers"]
+fn outside_crate_with_cargo() {}
