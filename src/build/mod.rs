@@ -211,7 +211,12 @@ impl Server32 {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let command = format!("{cmd:?}");
+        // The command as one would type it (Command's Debug lists the removed variables).
+        let command = std::iter::once(cmd.get_program())
+            .chain(cmd.get_args())
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ");
         let out = cmd.output().map_err(|source| BuildError::Io {
             what: format!("run {command}"),
             source,
