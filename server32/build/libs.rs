@@ -1,5 +1,5 @@
-//! The example and test libraries: compiles those in `csrc/` as real shared libraries of the
-//! target's width and tells the wrappers where (an environment variable per library,
+//! The example and test libraries in `csrc/`, compiled as real shared libraries of the
+//! target's width; the wrappers are told where (an environment variable per library,
 //! read with `env!`). Linux targets use the system compilers with `-m32`/`-m64`;
 //! Windows targets build DLLs with the mingw-w64 cross compilers
 //! (`i686-w64-mingw32-gcc`, …), linked statically against their runtimes so a DLL needs
