@@ -38,15 +38,20 @@
 //! ```
 
 mod args;
+mod error_kind;
 mod host;
 mod library;
-mod methods;
+mod library_macro;
 mod reply;
+mod served;
 
 pub use args::{Args, FromArg, Rest};
-pub use host::{entry, exit_code, host, serve, Entry};
+pub use error_kind::ErrorKind;
+pub(crate) use host::call_block;
+pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};
 pub use library::Library;
 pub use reply::{IntoReply, Reply};
+pub use served::{DispatchFn, Served};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -86,6 +91,26 @@ impl ServerError {
             "MemoryError",
             format!("cannot allocate {bytes} bytes in the server's address space"),
         )
+    }
+
+    /// An `OverflowError`: a number that does not fit the parameter's type.
+    pub fn overflow(message: impl Into<String>) -> Self {
+        Self::new("OverflowError", message)
+    }
+
+    /// A `LibraryError`: the library could not be loaded, lacks a symbol, or failed.
+    pub fn library_error(message: impl Into<String>) -> Self {
+        Self::new("LibraryError", message)
+    }
+
+    /// What kind of error this is, from its name.
+    ///
+    /// ```
+    /// # use loadlib::server::{ErrorKind, ServerError};
+    /// assert_eq!(ServerError::value_error("n < 0").kind(), ErrorKind::ValueError);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::from_name(&self.name)
     }
 
     /// The same error with a context prefix on its message.
@@ -157,11 +182,15 @@ impl Kwargs {
     }
 }
 
-/// A wrapper around a 32-bit library, hosted in the server process.
+/// The result of a wrapper method: a value, or a [`ServerError`] the client receives.
+pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+/// A wrapper around a 32-bit library, hosted in the server process: its name and how it
+/// is built.
 ///
-/// Its constructor loads the library; its methods are listed with
-/// [`methods!`](crate::methods), which implements [`Dispatch`].
-pub trait Server32: Dispatch + Sized {
+/// Its methods come from an [`interface!`](crate::interface) trait it implements (the
+/// usual way), or from a hand-written [`Dispatch`].
+pub trait Server32: Sized + 'static {
     /// The name a client gives as `module32` to start this wrapper.
     const NAME: &'static str;
 
@@ -169,8 +198,8 @@ pub trait Server32: Dispatch + Sized {
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError>;
 }
 
-/// Calls a method by name. Implemented by [`methods!`](crate::methods); implement it by
-/// hand for full control.
+/// Calls a method by name. The [`interface!`](crate::interface) macro implements it for
+/// you; implement it by hand for a wrapper whose methods are only known at run time.
 pub trait Dispatch {
     /// Calls `method` with `args`. An unknown name gives an `UnknownMethod` error.
     fn dispatch<'a>(&mut self, method: &str, args: &Args<'a>) -> Result<Reply<'a>, ServerError>;
