@@ -236,7 +236,7 @@ fn main() -> loadlib::Result<()> {
     );
     let singular = [1.0, 2.0, 2.0, 4.0];
     match la.solve(ArrayRef::new(&singular, &[2, 2]).expect("2x2"), &[1.0, 2.0]) {
-        Err(loadlib::Error::Server32 { name, message }) => {
+        Err(loadlib::Error::Server32 { name, message, .. }) => {
             println!("  solving with [[1,2],[2,4]] -> {name}: {message}")
         }
         other => println!("  unexpected: {other:?}"),

@@ -43,7 +43,7 @@
 /// assert_eq!(client.total(&[1.0, 2.5])?, 3.5);
 /// let mut out = client.alloc_array::<f64>(&[2])?;
 /// client.scale(2.0, &[1.0, 2.5], &mut out)?;
-/// assert_eq!(out.as_slice(), [2.0, 5.0]);
+/// assert_eq!(out[..], [2.0, 5.0]);
 /// # Ok::<(), loadlib::Error>(())
 /// ```
 ///

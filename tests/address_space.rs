@@ -78,7 +78,7 @@ fn a_result_the_server_cannot_allocate_is_a_memory_error_and_the_server_lives_on
         .request32::<Vec<f64>>("scalar_multiply", (2.0f64, &x))
         .unwrap_err()
     {
-        Error::Server32 { name, message } => {
+        Error::Server32 { name, message, .. } => {
             assert_eq!(name, "MemoryError", "{message}");
             assert!(message.contains(&(120usize << 20).to_string()), "{message}");
         }

@@ -18,7 +18,7 @@ fn both_widths(check: impl Fn(&Cpp, u32)) {
 
 fn assert_value_error(r: loadlib::Result<impl std::fmt::Debug>, needle: &str) {
     match r {
-        Err(Error::Server32 { name, message }) => {
+        Err(Error::Server32 { name, message, .. }) => {
             assert_eq!(name, "ValueError", "{message}");
             assert!(message.contains(needle), "{message:?} lacks {needle:?}");
         }

@@ -20,7 +20,7 @@ fn net() -> DotNet {
 /// The name and message of a `Server32` error, or a panic naming what came instead.
 fn server_error<T: std::fmt::Debug>(r: loadlib::Result<T>) -> (String, String) {
     match r {
-        Err(Error::Server32 { name, message }) => (name, message),
+        Err(Error::Server32 { name, message, .. }) => (name, message),
         other => panic!("expected Error::Server32, got {other:?}"),
     }
 }

@@ -18,7 +18,7 @@ fn both_widths(check: impl Fn(&Fortran)) {
 
 fn assert_error<T: std::fmt::Debug>(r: loadlib::Result<T>, kind: &str, needle: &str) {
     match r {
-        Err(Error::Server32 { name, message }) => {
+        Err(Error::Server32 { name, message, .. }) => {
             assert_eq!(name, kind, "{message}");
             assert!(message.contains(needle), "{message:?} lacks {needle:?}");
         }

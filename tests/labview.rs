@@ -45,7 +45,7 @@ fn stdev_of_one_to_nine() {
 fn bad_input_is_an_error() {
     let lv = Labview::new().unwrap();
     let value_error = |r: loadlib::Result<_>, needle: &str| match r {
-        Err(Error::Server32 { name, message }) => {
+        Err(Error::Server32 { name, message, .. }) => {
             assert_eq!(name, "ValueError", "{message}");
             assert!(message.contains(needle), "{message:?} lacks {needle:?}");
         }

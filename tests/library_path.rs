@@ -12,7 +12,7 @@ fn a_dependency_in_another_folder_is_found_through_library_path() {
         // Without the folder, the loader cannot find the dependency: a library error.
         let client = cfg.start("testlib");
         match client.call("dep_user_value", ()).unwrap_err() {
-            Error::Server32 { name, message } => {
+            Error::Server32 { name, message, .. } => {
                 assert_eq!(name, "LibraryError", "[{}] {message}", cfg.label);
                 assert!(
                     message.contains("loadlib_dep_user"),

@@ -29,7 +29,7 @@ fn assert_close(got: &[f64], want: &[f64], tol: f64) {
 /// The `Server32` error's name and message, or a panic if the call did not fail so.
 fn server_error<T: std::fmt::Debug>(r: loadlib::Result<T>) -> (String, String) {
     match r {
-        Err(Error::Server32 { name, message }) => (name, message),
+        Err(Error::Server32 { name, message, .. }) => (name, message),
         other => panic!("expected a Server32 error, got {other:?}"),
     }
 }

@@ -20,7 +20,7 @@ fn a_single_wrapper_server_serves_its_methods() {
     let x = [0.5f64, 1.5, 2.0];
     assert_eq!(client.request32::<f64>("total", (&x[..],)).unwrap(), 4.0);
     match client.call("echo", ()).unwrap_err() {
-        Error::Server32 { name, message } => {
+        Error::Server32 { name, message, .. } => {
             assert_eq!(name, "UnknownMethod");
             assert!(message.contains("add, total"), "{message}");
         }

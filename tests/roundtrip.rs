@@ -125,7 +125,7 @@ fn typed_requests_convert_without_loss_and_refuse_lossy_conversions() {
             .request32::<i32>("add", (1i32, 1i64 << 40))
             .unwrap_err();
         match err {
-            loadlib::Error::Server32 { name, message } => {
+            loadlib::Error::Server32 { name, message, .. } => {
                 assert_eq!(name, "TypeError", "[{}]", cfg.label);
                 assert!(
                     message.contains("argument `b` of `add`"),

@@ -58,9 +58,10 @@ fn shm_full_child() {
 
     // Receiving: 12 MiB fit going there; the reply's 12 MiB do not fit beside them.
     match client.request32::<Array>("echo", (&f64s(12),)).unwrap_err() {
-        Error::Server32 { name, message } => {
+        Error::Server32 { name, message, .. } => {
             assert_eq!(name, "ReplyError", "{message}");
             no_room(&Error::Server32 {
+                kind: loadlib::server::ErrorKind::from_name(&name),
                 name: name.clone(),
                 message: message.clone(),
             });

@@ -39,6 +39,9 @@ pub enum ErrorKind {
     ProtocolError,
     /// A shared array or bulk segment could not be mapped (`SharedMemoryError`).
     SharedMemory,
+    /// The result could not be sent back, e.g. no room for it in shared memory
+    /// (`ReplyError`).
+    ReplyError,
     /// An operating-system error (`OSError`).
     OsError,
     /// A .NET exception (`DotNetException`).
@@ -59,6 +62,7 @@ const NAMES: &[(ErrorKind, &str)] = &[
     (ErrorKind::InterfaceMismatch, "InterfaceMismatch"),
     (ErrorKind::ProtocolError, "ProtocolError"),
     (ErrorKind::SharedMemory, "SharedMemoryError"),
+    (ErrorKind::ReplyError, "ReplyError"),
     (ErrorKind::OsError, "OSError"),
     (ErrorKind::DotNet, "DotNetException"),
 ];
