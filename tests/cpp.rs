@@ -1,19 +1,32 @@
-//! The C++ example through real servers of both widths.
+//! The C++ example library through real servers of both widths, with its typed client.
 
-#[allow(dead_code)]
-#[path = "../examples/cpp.rs"]
-mod cpp;
+use loadlib::{Array, ArrayRef, Client64, Error, ServerExe};
+use server32::wrappers::cpp::CppClient;
 
-use cpp::Cpp;
-use loadlib::{Error, ServerExe};
+fn start(exe: ServerExe) -> CppClient {
+    CppClient::start(Client64::builder("cpp").server(exe)).expect("start the cpp server")
+}
+
+fn width(cpp: &CppClient) -> u32 {
+    cpp.client64().expect("a server").server_pointer_width()
+}
 
 /// Runs `check` against a 32-bit and a 64-bit server.
-fn both_widths(check: impl Fn(&Cpp, u32)) {
-    for (exe, width) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
-        let cpp = Cpp::with_server(exe).expect("start the cpp server");
-        assert_eq!(cpp.client().server_pointer_width(), width);
-        check(&cpp, width);
+fn both_widths(check: impl Fn(&CppClient, u32)) {
+    for (exe, w) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
+        let cpp = start(exe);
+        assert_eq!(width(&cpp), w);
+        check(&cpp, w);
     }
+}
+
+/// `method` (`distance_4_points` or `distance_n_points`) of `(x, y)` points, sent as the
+/// `(n, 2)` array it takes. By name: the typed client cannot take an `ArrayRef<'_>`
+/// parameter (`CppClient::distance_4_points` does not accept one).
+fn distance(cpp: &CppClient, method: &str, p: &[(f64, f64)]) -> loadlib::Result<f64> {
+    let xy: Vec<f64> = p.iter().flat_map(|&(x, y)| [x, y]).collect();
+    let xy = Array::new(vec![p.len(), 2], xy).expect("two values per point");
+    cpp.request(method, (&xy,))
 }
 
 fn assert_value_error(r: loadlib::Result<impl std::fmt::Debug>, needle: &str) {
@@ -28,8 +41,8 @@ fn assert_value_error(r: loadlib::Result<impl std::fmt::Debug>, needle: &str) {
 
 #[test]
 fn default_server_is_32_bit() {
-    let cpp = Cpp::new().unwrap();
-    assert_eq!(cpp.client().server_pointer_width(), 32);
+    let cpp = CppClient::start(Client64::builder("cpp")).unwrap();
+    assert_eq!(width(&cpp), 32);
     assert_eq!(cpp.add(3, 14).unwrap(), 17);
 }
 
@@ -76,16 +89,19 @@ fn strings() {
 fn structs() {
     both_widths(|cpp, _| {
         let square = [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0)];
-        assert_eq!(cpp.distance_4_points(square).unwrap(), 4.0);
+        assert_eq!(distance(cpp, "distance_4_points", &square).unwrap(), 4.0);
         let rect = [(0.0, 0.0), (3.0, 0.0), (3.0, 4.0), (0.0, 4.0)];
-        assert_eq!(cpp.distance_4_points(rect).unwrap(), 14.0);
-        assert_eq!(cpp.distance_n_points(&square).unwrap(), 4.0);
+        assert_eq!(distance(cpp, "distance_4_points", &rect).unwrap(), 14.0);
+        assert_eq!(distance(cpp, "distance_n_points", &square).unwrap(), 4.0);
         assert_eq!(
-            cpp.distance_n_points(&[(0.0, 0.0), (3.0, 4.0)]).unwrap(),
+            distance(cpp, "distance_n_points", &[(0.0, 0.0), (3.0, 4.0)]).unwrap(),
             10.0
         );
-        assert_eq!(cpp.distance_n_points(&[(1.0, 1.0)]).unwrap(), 0.0);
-        assert_eq!(cpp.distance_n_points(&[]).unwrap(), 0.0);
+        assert_eq!(
+            distance(cpp, "distance_n_points", &[(1.0, 1.0)]).unwrap(),
+            0.0
+        );
+        assert_eq!(distance(cpp, "distance_n_points", &[]).unwrap(), 0.0);
     });
 }
 
@@ -108,17 +124,16 @@ fn circumference_approaches_pi() {
 
 #[test]
 fn bad_input_is_an_error() {
-    let cpp = Cpp::new().unwrap();
-    assert_value_error(cpp.circumference(1.0, u32::MAX), "n must be");
-    let c = cpp.client();
-    let three = loadlib::ArrayRef::new(&[0.0f64; 6], &[3, 2]).unwrap();
+    let cpp = CppClient::start(Client64::builder("cpp")).unwrap();
+    assert_value_error(cpp.circumference(1.0, i64::from(u32::MAX)), "n must be");
+    let three = ArrayRef::new(&[0.0f64; 6], &[3, 2]).unwrap();
     assert_value_error(
-        c.request32::<f64>("distance_4_points", (three,)),
+        cpp.request::<f64>("distance_4_points", (three,)),
         "4 points",
     );
     let flat = [0.0f64; 8];
-    assert_value_error(c.request32::<f64>("distance_n_points", (&flat,)), "(n, 2)");
-    match c.request32::<f64>("distance_n_points", (&[0i32; 8],)) {
+    assert_value_error(cpp.request::<f64>("distance_n_points", (&flat,)), "(n, 2)");
+    match cpp.request::<f64>("distance_n_points", (&[0i32; 8],)) {
         Err(Error::Server32 { name, .. }) => assert_eq!(name, "TypeError"),
         other => panic!("{other:?}"),
     }
