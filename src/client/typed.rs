@@ -35,6 +35,11 @@ use crate::value_ref::{ArrayMut, ArrayRef, ValueRef};
 /// assert_eq!(takes_slice(&vec![1.0, 2.0]), 1);
 /// assert_eq!(takes_slice(&[1.0, 2.0, 3.0]), 1);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot stand for an interface parameter declared as `{P}`",
+    label = "not an argument for `{P}`",
+    note = "see the table in `loadlib::client::Arg`'s module for what each parameter type takes"
+)]
 pub trait Arg<'c, P> {
     /// Appends the argument(s) this value sends.
     fn push_to(self, args: &mut Vec<ValueRef<'c>>);

@@ -1,39 +1,48 @@
-//! The server side: a wrapper type implements [`Server32`] (its constructor loads the
-//! library) and lists its methods with [`methods!`](crate::methods); [`serve`] or
+//! The server side: a wrapper declares the library's functions with
+//! [`library!`](crate::library), implements an [`interface!`](crate::interface) trait
+//! with them, and implements [`Server32`] (its name and constructor); [`serve`] or
 //! [`host`] runs it in the 32-bit process.
 //!
 //! ```no_run
-//! use loadlib::server::{Kwargs, Library, Server32, ServerError};
+//! use loadlib::server::{Kwargs, Result, Server32};
 //!
-//! pub struct MyServer {
-//!     add: unsafe extern "C" fn(i32, i32) -> i32,
-//!     _lib: Library,
+//! loadlib::interface! {
+//!     /// What my library can do (declared once; the client is generated).
+//!     pub trait MyLib => MyLibClient {
+//!         /// Adds two integers in the 32-bit library.
+//!         fn add(a: i32, b: i32) -> i32;
+//!     }
+//! }
+//!
+//! loadlib::library! {
+//!     struct MyLibC: extern "C" {
+//!         fn add(a: i32, b: i32) -> i32;
+//!     }
+//! }
+//!
+//! struct MyServer {
+//!     c: MyLibC,
 //! }
 //!
 //! impl Server32 for MyServer {
 //!     const NAME: &'static str = "my_server";
-//!     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-//!         // SAFETY: loading runs the library's initialisers; this is the library the
-//!         // wrapper exists for.
-//!         let lib = unsafe { Library::cdll(kwargs.get("lib").unwrap_or("libmy_lib.so")) }?;
-//!         // SAFETY: `add` in my_lib has this signature.
-//!         let add = unsafe { lib.function(b"add\0")? };
-//!         Ok(MyServer { add, _lib: lib })
+//!     fn new(kwargs: &Kwargs) -> Result<Self> {
+//!         let path = kwargs.get("lib").unwrap_or("libmy_lib.so");
+//!         // SAFETY: loading runs the library's initialisers (the library this server is
+//!         // for); `add` has the declared signature.
+//!         Ok(MyServer { c: unsafe { MyLibC::load(path) }? })
 //!     }
 //! }
 //!
-//! loadlib::methods! {
-//!     impl MyServer {
-//!         /// Adds two integers in the 32-bit library.
-//!         fn add(&mut self, a: i32, b: i32) -> i32 {
-//!             // SAFETY: plain integer arguments.
-//!             unsafe { (self.add)(a, b) }
-//!         }
+//! impl MyLib for MyServer {
+//!     fn add(&mut self, a: i32, b: i32) -> Result<i32> {
+//!         // SAFETY: plain integer arguments.
+//!         Ok(unsafe { self.c.add(a, b) })
 //!     }
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
-//!     loadlib::server::serve::<MyServer>()
+//!     loadlib::server::serve(MyServer::entry())
 //! }
 //! ```
 

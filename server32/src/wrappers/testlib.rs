@@ -54,6 +54,9 @@ loadlib::interface! {
     }
 }
 
+/// Where `build.rs` put the test library of this build's width.
+pub const LIBRARY_PATH: &str = env!("LOADLIB_TEST_LIB");
+
 /// Serves [`TestLib`] from `libloadlib_test.so`, built by `build.rs` for the server's width.
 pub struct TestLibServer {
     c: TestLibC,
@@ -70,7 +73,7 @@ impl Server32 for TestLibServer {
                 .map_err(|e| ServerError::value_error(format!("stall_ms: {e}")))?;
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
-        let path = kwargs.get("lib").unwrap_or(env!("LOADLIB_TEST_LIB"));
+        let path = kwargs.get("lib").unwrap_or(LIBRARY_PATH);
         // SAFETY: loading runs the library's initialisers (this is the library the wrapper
         // exists for); the declarations are the signatures in csrc/loadlib_test.c.
         let c = unsafe { TestLibC::load(path) }?;
