@@ -1,19 +1,31 @@
-//! The Fortran example through real servers of both widths.
+//! The Fortran example library through real servers of both widths, with its typed
+//! client.
 
-#[allow(dead_code)]
-#[path = "../examples/fortran.rs"]
-mod fortran;
+use loadlib::{Array, ArrayRef, Client64, Error, ServerExe};
+use server32::wrappers::fortran::FortranClient;
 
-use fortran::Fortran;
-use loadlib::{Array, ArrayRef, Error, ServerExe};
+fn start(exe: ServerExe) -> FortranClient {
+    FortranClient::start(Client64::builder("fortran").server(exe))
+        .expect("start the fortran server")
+}
+
+fn width(f: &FortranClient) -> u32 {
+    f.client64().expect("a server").server_pointer_width()
+}
 
 /// Runs `check` against a 32-bit and a 64-bit server.
-fn both_widths(check: impl Fn(&Fortran)) {
-    for (exe, width) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
-        let f = Fortran::with_server(exe).expect("start the fortran server");
-        assert_eq!(f.client().server_pointer_width(), width);
+fn both_widths(check: impl Fn(&FortranClient)) {
+    for (exe, w) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
+        let f = start(exe);
+        assert_eq!(width(&f), w);
         check(&f);
     }
+}
+
+/// The product `a × b` (`matrix_multiply`), by name: the typed client cannot take an
+/// `ArrayRef<'_>` parameter (`FortranClient::matrix_multiply` accepts no argument).
+fn multiply(f: &FortranClient, a: ArrayRef<'_>, b: ArrayRef<'_>) -> loadlib::Result<Array> {
+    f.request("matrix_multiply", (a, b))
 }
 
 fn assert_error<T: std::fmt::Debug>(r: loadlib::Result<T>, kind: &str, needle: &str) {
@@ -32,8 +44,8 @@ fn close(got: f64, want: f64, rel: f64) {
 
 #[test]
 fn default_server_is_32_bit() {
-    let f = Fortran::new().unwrap();
-    assert_eq!(f.client().server_pointer_width(), 32);
+    let f = FortranClient::start(Client64::builder("fortran")).unwrap();
+    assert_eq!(width(&f), 32);
     assert_eq!(f.sum_32bit(1, 2).unwrap(), 3);
 }
 
@@ -98,24 +110,24 @@ fn matrix_multiply() {
     both_widths(|f| {
         let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let b = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        let p = f
-            .matrix_multiply(
-                ArrayRef::new(&a, &[2, 3]).unwrap(),
-                ArrayRef::new(&b, &[3, 2]).unwrap(),
-            )
-            .unwrap();
+        let p = multiply(
+            f,
+            ArrayRef::new(&a, &[2, 3]).unwrap(),
+            ArrayRef::new(&b, &[3, 2]).unwrap(),
+        )
+        .unwrap();
         assert_eq!(p.shape(), &[2, 2]);
         assert_eq!(
             p.to_rows::<f64>().unwrap(),
             vec![vec![22.0, 28.0], vec![49.0, 64.0]]
         );
         // (3x2)(2x3) = 3x3, not square inputs the other way round.
-        let q = f
-            .matrix_multiply(
-                ArrayRef::new(&b, &[3, 2]).unwrap(),
-                ArrayRef::new(&a, &[2, 3]).unwrap(),
-            )
-            .unwrap();
+        let q = multiply(
+            f,
+            ArrayRef::new(&b, &[3, 2]).unwrap(),
+            ArrayRef::new(&a, &[2, 3]).unwrap(),
+        )
+        .unwrap();
         let want = Array::from_rows(&[
             vec![9.0, 12.0, 15.0],
             vec![19.0, 26.0, 33.0],
@@ -124,19 +136,19 @@ fn matrix_multiply() {
         .unwrap();
         assert_eq!(q, want);
         // A row vector times a column vector.
-        let dot = f
-            .matrix_multiply(
-                ArrayRef::new(&a[..3], &[1, 3]).unwrap(),
-                ArrayRef::new(&b[..3], &[3, 1]).unwrap(),
-            )
-            .unwrap();
+        let dot = multiply(
+            f,
+            ArrayRef::new(&a[..3], &[1, 3]).unwrap(),
+            ArrayRef::new(&b[..3], &[3, 1]).unwrap(),
+        )
+        .unwrap();
         assert_eq!(dot.to_rows::<f64>().unwrap(), vec![vec![14.0]]);
     });
 }
 
 #[test]
 fn bad_input_is_an_error() {
-    let f = Fortran::new().unwrap();
+    let f = FortranClient::start(Client64::builder("fortran")).unwrap();
     assert_error(f.standard_deviation(&[1.0]), "ValueError", "at least 2");
     assert_error(
         f.add_1d_arrays(&[1.0, 2.0], &[1.0]),
@@ -149,25 +161,23 @@ fn bad_input_is_an_error() {
         ArrayRef::new(&m, &[2, 3]).unwrap(),
         ArrayRef::new(&m, &[2, 3]).unwrap(),
     );
-    assert_error(f.matrix_multiply(a, b), "ValueError", "2x3 matrix by a 2x3");
+    assert_error(multiply(&f, a, b), "ValueError", "2x3 matrix by a 2x3");
     let v = ArrayRef::new(&m, &[6]).unwrap();
-    assert_error(f.matrix_multiply(v, a), "ValueError", "2-D");
+    assert_error(multiply(&f, v, a), "ValueError", "2-D");
     let empty = [0.0f64; 0];
     let (tall, wide) = (
         ArrayRef::new(&empty, &[100_000, 0]).unwrap(),
         ArrayRef::new(&empty, &[0, 100_000]).unwrap(),
     );
-    assert_error(f.matrix_multiply(tall, wide), "ValueError", "too large");
-    let zeros = f
-        .matrix_multiply(ArrayRef::new(&empty, &[2, 0]).unwrap(), wide)
-        .unwrap();
+    assert_error(multiply(&f, tall, wide), "ValueError", "too large");
+    let zeros = multiply(&f, ArrayRef::new(&empty, &[2, 0]).unwrap(), wide).unwrap();
     assert_eq!(zeros.shape(), &[2, 100_000]);
     assert!(zeros.as_slice::<f64>().unwrap().iter().all(|&v| v == 0.0));
     let ints = [0i32; 6];
     let ints = ArrayRef::new(&ints, &[3, 2]).unwrap();
-    assert_error(f.matrix_multiply(a, ints), "TypeError", "f64");
+    assert_error(multiply(&f, a, ints), "TypeError", "f64");
     assert_error(
-        f.client().request32::<i8>("sum_8bit", (100i32, 200i32)),
+        f.request::<i8>("sum_8bit", (100i32, 200i32)),
         "TypeError",
         "i8",
     );
