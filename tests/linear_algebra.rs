@@ -1,14 +1,18 @@
 //! The `linear_algebra` wrapper through a real 32-bit server over a 32-bit LAPACK and BLAS
 //! (Debian's on Linux; SciPy's OpenBLAS DLL on Windows, installed by `.ci/install-wine`),
 //! checked against independent 64-bit computations done here in plain Rust.
+//!
+//! The matrix functions (`solve`, `determinant`, `inverse`, `eigenvalues`,
+//! `matrix_multiply`) are called by name: the typed client cannot take their `ArrayRef<'_>`
+//! parameters.
 
 use loadlib::{Array, ArrayRef, Client64, Error};
+use server32::wrappers::linear_algebra::LinearAlgebraClient;
 
-fn client() -> Client64 {
-    let c = Client64::builder("linear_algebra")
-        .start()
+fn client() -> LinearAlgebraClient {
+    let c = LinearAlgebraClient::start(Client64::builder("linear_algebra"))
         .expect("start the linear_algebra server (needs the 32-bit LAPACK: bash .ci/install)");
-    assert_eq!(c.server_pointer_width(), 32);
+    assert_eq!(c.client64().unwrap().server_pointer_width(), 32);
     c
 }
 
@@ -102,14 +106,14 @@ fn solves_small_exact_systems() {
     let c = client();
     // 2x + y = 5, x + 3y = 10  →  x = 1, y = 3
     let x: Vec<f64> = c
-        .request32("solve", (mat(&[2.0, 1.0, 1.0, 3.0], 2, 2), &[5.0, 10.0]))
+        .request("solve", (mat(&[2.0, 1.0, 1.0, 3.0], 2, 2), &[5.0, 10.0]))
         .unwrap();
     assert_close(&x, &[1.0, 3.0], 1e-12);
     // A non-symmetric 3x3: a transpose mistake would give another answer.
     let a = [1.0, 2.0, 3.0, 0.0, 1.0, 4.0, 5.0, 6.0, 0.0];
     let want = [1.0, -2.0, 0.5];
     let b = naive_product(&a, &want, 3, 3, 1);
-    let x: Vec<f64> = c.request32("solve", (mat(&a, 3, 3), &b)).unwrap();
+    let x: Vec<f64> = c.request("solve", (mat(&a, 3, 3), &b)).unwrap();
     assert_close(&x, &want, 1e-12);
 }
 
@@ -117,13 +121,13 @@ fn solves_small_exact_systems() {
 fn determinant_inverse_and_product() {
     let c = client();
     let a = [1.0, 2.0, 3.0, 0.0, 1.0, 4.0, 5.0, 6.0, 0.0];
-    let det: f64 = c.request32("determinant", (mat(&a, 3, 3),)).unwrap();
+    let det: f64 = c.request("determinant", (mat(&a, 3, 3),)).unwrap();
     assert!((det - 1.0).abs() < 1e-12, "det = {det}");
     let det: f64 = c
-        .request32("determinant", (mat(&[0.0, 1.0, 1.0, 0.0], 2, 2),))
+        .request("determinant", (mat(&[0.0, 1.0, 1.0, 0.0], 2, 2),))
         .unwrap();
     assert!((det + 1.0).abs() < 1e-15, "a row swap negates: det = {det}");
-    let inv: Array = c.request32("inverse", (mat(&a, 3, 3),)).unwrap();
+    let inv: Array = c.request("inverse", (mat(&a, 3, 3),)).unwrap();
     assert_eq!(inv.shape(), &[3, 3]);
     let inv = inv.as_slice::<f64>().unwrap();
     // The known inverse, and A·A⁻¹ = I computed here.
@@ -139,7 +143,7 @@ fn determinant_inverse_and_product() {
     );
 
     let p: Array = c
-        .request32(
+        .request(
             "matrix_multiply",
             (
                 mat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3),
@@ -152,7 +156,7 @@ fn determinant_inverse_and_product() {
         vec![vec![58.0, 64.0], vec![139.0, 154.0]]
     );
     let p: Array = c
-        .request32(
+        .request(
             "matrix_multiply",
             (
                 mat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3),
@@ -170,7 +174,7 @@ fn determinant_inverse_and_product() {
 fn eigenvalues_real_and_complex() {
     let c = client();
     let e: Array = c
-        .request32("eigenvalues", (mat(&[2.0, 0.0, 0.0, 3.0], 2, 2),))
+        .request("eigenvalues", (mat(&[2.0, 0.0, 0.0, 3.0], 2, 2),))
         .unwrap();
     assert_eq!(e.shape(), &[2, 2]);
     let mut rows = e.to_rows::<f64>().unwrap();
@@ -180,12 +184,12 @@ fn eigenvalues_real_and_complex() {
     // A rotation by θ has eigenvalues cos θ ± i sin θ, the positive imaginary part first.
     let t = 0.7f64;
     let rot = [t.cos(), -t.sin(), t.sin(), t.cos()];
-    let e: Vec<f64> = c.request32("eigenvalues", (mat(&rot, 2, 2),)).unwrap();
+    let e: Vec<f64> = c.request("eigenvalues", (mat(&rot, 2, 2),)).unwrap();
     assert_close(&e, &[t.cos(), t.sin(), t.cos(), -t.sin()], 1e-14);
 
     // Non-symmetric, real eigenvalues 1, 2, 3 (upper triangular); a transpose changes nothing.
     let u = [1.0, 5.0, -7.0, 0.0, 2.0, 4.0, 0.0, 0.0, 3.0];
-    let e: Array = c.request32("eigenvalues", (mat(&u, 3, 3),)).unwrap();
+    let e: Array = c.request("eigenvalues", (mat(&u, 3, 3),)).unwrap();
     let mut re: Vec<f64> = e.to_rows::<f64>().unwrap().iter().map(|r| r[0]).collect();
     re.sort_by(f64::total_cmp);
     assert_close(&re, &[1.0, 2.0, 3.0], 1e-12);
@@ -195,17 +199,13 @@ fn eigenvalues_real_and_complex() {
 fn stdev_and_cross_product() {
     let c = client();
     let data: Vec<f64> = (1..=9).map(f64::from).collect();
-    let s: f64 = c.request32("stdev", (&data, false)).unwrap();
+    let s: f64 = c.stdev(&data, false).unwrap();
     assert!((s - 2.7386127875).abs() < 1e-10, "sample stdev {s}");
-    let p: f64 = c.request32("stdev", (&data, true)).unwrap();
+    let p: f64 = c.stdev(&data, true).unwrap();
     assert!((p - 2.5819888974).abs() < 1e-10, "population stdev {p}");
-    let v: Vec<f64> = c
-        .request32("cross_product", (&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]))
-        .unwrap();
+    let v: Vec<f64> = c.cross_product(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]).unwrap();
     assert_eq!(v, [-3.0, 6.0, -3.0]);
-    let v: Vec<f64> = c
-        .request32("cross_product", (&[1.0, 0.0, 0.0], &[0.0, 1.0, 0.0]))
-        .unwrap();
+    let v: Vec<f64> = c.cross_product(&[1.0, 0.0, 0.0], &[0.0, 1.0, 0.0]).unwrap();
     assert_eq!(v, [0.0, 0.0, 1.0]);
 }
 
@@ -217,19 +217,19 @@ fn random_500_against_64_bit_results() {
     let a = rng.vec(N * N);
     let b = rng.vec(N);
 
-    let x: Vec<f64> = c.request32("solve", (mat(&a, N, N), &b)).unwrap();
+    let x: Vec<f64> = c.request("solve", (mat(&a, N, N), &b)).unwrap();
     let res = relative_residual(&a, &x, &b);
     assert!(res < 1e-8, "relative residual {res}");
 
     // The same system through a shared array, passed with no copy: the same answer.
     let mut shared = c.alloc_array::<f64>(&[N, N]).unwrap();
     shared.copy_from_slice(&a);
-    let x2: Vec<f64> = c.request32("solve", (&shared, &b)).unwrap();
+    let x2: Vec<f64> = c.request("solve", (&shared, &b)).unwrap();
     assert_eq!(x, x2);
 
     let b2 = rng.vec(N * N);
     let p: Array = c
-        .request32("matrix_multiply", (mat(&a, N, N), mat(&b2, N, N)))
+        .request("matrix_multiply", (mat(&a, N, N), mat(&b2, N, N)))
         .unwrap();
     assert_eq!(p.shape(), &[N, N]);
     let want = naive_product(&a, &b2, N, N, N);
@@ -245,7 +245,7 @@ fn random_500_against_64_bit_results() {
     // A non-square product: 7x500 · 500x3.
     let (l, r) = (rng.vec(7 * N), rng.vec(N * 3));
     let p: Array = c
-        .request32("matrix_multiply", (mat(&l, 7, N), mat(&r, N, 3)))
+        .request("matrix_multiply", (mat(&l, 7, N), mat(&r, N, 3)))
         .unwrap();
     assert_eq!(p.shape(), &[7, 3]);
     assert_close(
@@ -254,7 +254,7 @@ fn random_500_against_64_bit_results() {
         1e-11,
     );
 
-    let inv: Array = c.request32("inverse", (&shared,)).unwrap();
+    let inv: Array = c.request("inverse", (&shared,)).unwrap();
     let id = naive_product(&a, inv.as_slice::<f64>().unwrap(), N, N, N);
     let err = (0..N * N)
         .map(|i| (id[i] - f64::from(u8::from(i % (N + 1) == 0))).abs())
@@ -262,7 +262,7 @@ fn random_500_against_64_bit_results() {
     assert!(err < 1e-9, "A·inv(A) differs from I by {err}");
 
     let small = rng.vec(36);
-    let det: f64 = c.request32("determinant", (mat(&small, 6, 6),)).unwrap();
+    let det: f64 = c.request("determinant", (mat(&small, 6, 6),)).unwrap();
     let want = determinant_64(&small, 6);
     assert!(
         (det - want).abs() <= 1e-12 * want.abs().max(1.0),
@@ -315,7 +315,7 @@ fn bad_input_is_a_clear_error_and_the_server_lives_on() {
         assert_eq!(name, "ValueError", "{method}");
         assert!(message.contains("singular"), "{method}: {message}");
     }
-    let det: f64 = c.request32("determinant", (mat(&singular, 2, 2),)).unwrap();
+    let det: f64 = c.request("determinant", (mat(&singular, 2, 2),)).unwrap();
     assert_eq!(det, 0.0);
 
     // Wrong rank or dtype, non-finite values, wrong lengths.
@@ -333,17 +333,17 @@ fn bad_input_is_a_clear_error_and_the_server_lives_on() {
     assert!(message.contains("non-finite"), "{message}");
     let (name, _) = server_error(c.call("determinant", (mat(&[], 0, 0),)));
     assert_eq!(name, "ValueError");
-    let (name, message) = server_error(c.call("cross_product", (&[1.0, 2.0], &[3.0, 4.0, 5.0])));
+    let (name, message) = server_error(c.cross_product(&[1.0, 2.0], &[3.0, 4.0, 5.0]));
     assert_eq!(name, "ValueError");
     assert!(message.contains("3-vectors"), "{message}");
-    let (name, _) = server_error(c.call("stdev", (&[1.0], false)));
+    let (name, _) = server_error(c.stdev(&[1.0], false));
     assert_eq!(name, "ValueError");
-    let s: f64 = c.request32("stdev", (&[1.0], true)).unwrap();
+    let s: f64 = c.stdev(&[1.0], true).unwrap();
     assert_eq!(s, 0.0);
 
     // Still serving.
     let x: Vec<f64> = c
-        .request32("solve", (mat(&i3, 3, 3), &[1.0, 2.0, 3.0]))
+        .request("solve", (mat(&i3, 3, 3), &[1.0, 2.0, 3.0]))
         .unwrap();
     assert_eq!(x, [1.0, 2.0, 3.0]);
 }
@@ -375,13 +375,14 @@ const LAPACK_AND_BLAS: [&str; 2] = [
 #[test]
 fn explicit_lapack_and_blas_paths() {
     let [lapack, blas] = LAPACK_AND_BLAS;
-    let c = Client64::builder("linear_algebra")
-        .kwarg("lapack", lapack)
-        .kwarg("blas", blas)
-        .start()
-        .unwrap();
+    let c = LinearAlgebraClient::start(
+        Client64::builder("linear_algebra")
+            .kwarg("lapack", lapack)
+            .kwarg("blas", blas),
+    )
+    .unwrap();
     let p: Array = c
-        .request32(
+        .request(
             "matrix_multiply",
             (mat(&[1.0, 2.0], 1, 2), mat(&[3.0, 4.0], 2, 1)),
         )
