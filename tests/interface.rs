@@ -41,7 +41,11 @@ fn typed_calls_give_the_same_results_through_a_server_and_in_process() {
     assert!(!server.is_in_process());
     assert!(local.is_in_process());
     assert_eq!(server.pointer_size().unwrap(), 4, "a real 32-bit library");
-    assert_eq!(local.pointer_size().unwrap(), 8, "the 64-bit build, in process");
+    assert_eq!(
+        local.pointer_size().unwrap(),
+        8,
+        "the 64-bit build, in process"
+    );
     let x: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5).collect();
     for c in [&server, &local] {
         assert_eq!(c.add(3, 14).unwrap(), 17);
@@ -112,7 +116,10 @@ fn a_panic_in_the_wrapper_is_the_same_error_on_both_sides() {
     );
     let errors = clients.map(|c| {
         let e = server_error(c.panic("on purpose"));
-        assert_eq!(c.pointer_width().unwrap() as usize, if c.is_in_process() { 64 } else { 32 });
+        assert_eq!(
+            c.pointer_width().unwrap() as usize,
+            if c.is_in_process() { 64 } else { 32 }
+        );
         e
     });
     assert_eq!(errors[0], errors[1]);
@@ -130,7 +137,9 @@ loadlib::interface! {
 #[test]
 fn a_server_of_another_interface_is_refused_naming_both() {
     let client = Client64::builder("testlib").start().unwrap();
-    let err = NotTestLibClient::new(client).err().expect("must be refused");
+    let err = NotTestLibClient::new(client)
+        .err()
+        .expect("must be refused");
     match err {
         Error::InterfaceMismatch { client, server } => {
             assert!(client.starts_with("NotTestLib#"), "{client}");
@@ -147,4 +156,33 @@ fn a_server_of_another_interface_is_refused_naming_both() {
         Err(Error::InterfaceMismatch { .. })
     ));
     assert_ne!(NotTestLibClient::INTERFACE, TestLibClient::INTERFACE);
+}
+
+#[test]
+fn n_d_and_value_parameters_take_their_client_forms() {
+    let clients = both(
+        || FortranClient::start(Client64::builder("fortran")),
+        || FortranClient::in_process(FortranServer::new(&Kwargs::default()).unwrap()),
+    );
+    let a = loadlib::Array::new(vec![2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    let b = loadlib::Array::new(vec![3, 1], vec![1.0, 0.0, -1.0]).unwrap();
+    for c in &clients {
+        // `ArrayRef<'_>` parameters: an `&Array`, an `ArrayRef`, or a shared array.
+        let p = c.matrix_multiply(&a, loadlib::ArrayRef::from(&b)).unwrap();
+        assert_eq!(p.shape(), [2, 1]);
+        assert_eq!(p.as_slice::<f64>().unwrap(), [-2.0, -2.0]);
+        let mut shared = c.alloc_array::<f64>(&[3, 1]).unwrap();
+        shared.copy_from_slice(&[1.0, 0.0, -1.0]);
+        let p = c.matrix_multiply(&a, &shared).unwrap();
+        assert_eq!(p.as_slice::<f64>().unwrap(), [-2.0, -2.0]);
+    }
+    let echo = both(
+        || EchoClient::start(Client64::builder("echo")),
+        || EchoClient::in_process(EchoServer::new(&Kwargs::default()).unwrap()),
+    );
+    for c in &echo {
+        // `Rest<'a>`: the remaining arguments, as a list of values.
+        let back = c.echo(vec![1i32.into(), "two".into()]).unwrap();
+        assert_eq!(back, loadlib::Value::List(vec![1i32.into(), "two".into()]));
+    }
 }

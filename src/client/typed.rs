@@ -134,16 +134,19 @@ string_args!(fn(&str), fn(String));
 
 macro_rules! nd_args {
     ($($p:ty),*) => {$(
+        #[allow(coherence_leak_check)]
         impl<'c, 'a> Arg<'c, $p> for ArrayRef<'c> {
             fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
                 args.push(ValueRef::Array(self));
             }
         }
+        #[allow(coherence_leak_check)]
         impl<'c, 'a> Arg<'c, $p> for &'c Array {
             fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
                 args.push(self.into());
             }
         }
+        #[allow(coherence_leak_check)]
         impl<'c, 'a, T: Element> Arg<'c, $p> for &'c SharedArray<T> {
             fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
                 args.push(self.into());
@@ -151,15 +154,33 @@ macro_rules! nd_args {
         }
     )*};
 }
-nd_args!(fn(ArrayRef<'a>), fn(Array));
+// A named lifetime (`ArrayRef<'a>`) and an elided one (`ArrayRef<'_>`, which makes
+// `fn(ArrayRef<'_>)` higher-ranked) are different parameter types: both are covered.
+nd_args!(fn(ArrayRef<'a>), for<'x> fn(ArrayRef<'x>), fn(Array));
 
+#[allow(coherence_leak_check)]
 impl<'c, 'a, T: Element> Arg<'c, fn(ArrayMut<'a>)> for &'c mut SharedArray<T> {
     fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
         args.push(self.into());
     }
 }
 
+#[allow(coherence_leak_check)]
+impl<'c, T: Element> Arg<'c, for<'x> fn(ArrayMut<'x>)> for &'c mut SharedArray<T> {
+    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+        args.push(self.into());
+    }
+}
+
+#[allow(coherence_leak_check)]
 impl<'c, 'a, T: Into<ValueRef<'c>>> Arg<'c, fn(ValueRef<'a>)> for T {
+    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+        args.push(self.into());
+    }
+}
+
+#[allow(coherence_leak_check)]
+impl<'c, T: Into<ValueRef<'c>>> Arg<'c, for<'x> fn(ValueRef<'x>)> for T {
     fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
         args.push(self.into());
     }
@@ -180,7 +201,15 @@ impl<'c, P, T: Arg<'c, fn(P)>> Arg<'c, fn(Option<P>)> for Option<T> {
     }
 }
 
+#[allow(coherence_leak_check)]
 impl<'c, 'a> Arg<'c, fn(Rest<'a>)> for Vec<ValueRef<'c>> {
+    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+        args.extend(self);
+    }
+}
+
+#[allow(coherence_leak_check)]
+impl<'c> Arg<'c, for<'x> fn(Rest<'x>)> for Vec<ValueRef<'c>> {
     fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
         args.extend(self);
     }
