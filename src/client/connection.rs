@@ -81,14 +81,14 @@ pub struct Connection {
 }
 
 enum Backend {
-    Server(Client64),
+    Server(Box<Client64>),
     InProcess(InProcess),
 }
 
 impl From<Client64> for Connection {
     fn from(client: Client64) -> Self {
         Connection {
-            backend: Backend::Server(client),
+            backend: Backend::Server(Box::new(client)),
         }
     }
 }
@@ -148,7 +148,7 @@ impl Connection {
     /// The server's client (to shut it down and read its output), or `None` in process.
     pub fn into_client64(self) -> Option<Client64> {
         match self.backend {
-            Backend::Server(c) => Some(c),
+            Backend::Server(c) => Some(*c),
             Backend::InProcess(_) => None,
         }
     }
