@@ -20,13 +20,10 @@ fn both_widths(check: impl Fn(&CppClient, u32)) {
     }
 }
 
-/// `method` (`distance_4_points` or `distance_n_points`) of `(x, y)` points, sent as the
-/// `(n, 2)` array it takes. By name: the typed client cannot take an `ArrayRef<'_>`
-/// parameter (`CppClient::distance_4_points` does not accept one).
-fn distance(cpp: &CppClient, method: &str, p: &[(f64, f64)]) -> loadlib::Result<f64> {
+/// `(x, y)` points as the `(n, 2)` array the library's point functions take.
+fn points(p: &[(f64, f64)]) -> Array {
     let xy: Vec<f64> = p.iter().flat_map(|&(x, y)| [x, y]).collect();
-    let xy = Array::new(vec![p.len(), 2], xy).expect("two values per point");
-    cpp.request(method, (&xy,))
+    Array::new(vec![p.len(), 2], xy).expect("two values per point")
 }
 
 fn assert_value_error(r: loadlib::Result<impl std::fmt::Debug>, needle: &str) {
@@ -89,19 +86,17 @@ fn strings() {
 fn structs() {
     both_widths(|cpp, _| {
         let square = [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0)];
-        assert_eq!(distance(cpp, "distance_4_points", &square).unwrap(), 4.0);
+        assert_eq!(cpp.distance_4_points(&points(&square)).unwrap(), 4.0);
         let rect = [(0.0, 0.0), (3.0, 0.0), (3.0, 4.0), (0.0, 4.0)];
-        assert_eq!(distance(cpp, "distance_4_points", &rect).unwrap(), 14.0);
-        assert_eq!(distance(cpp, "distance_n_points", &square).unwrap(), 4.0);
+        assert_eq!(cpp.distance_4_points(&points(&rect)).unwrap(), 14.0);
+        assert_eq!(cpp.distance_n_points(&points(&square)).unwrap(), 4.0);
         assert_eq!(
-            distance(cpp, "distance_n_points", &[(0.0, 0.0), (3.0, 4.0)]).unwrap(),
+            cpp.distance_n_points(&points(&[(0.0, 0.0), (3.0, 4.0)]))
+                .unwrap(),
             10.0
         );
-        assert_eq!(
-            distance(cpp, "distance_n_points", &[(1.0, 1.0)]).unwrap(),
-            0.0
-        );
-        assert_eq!(distance(cpp, "distance_n_points", &[]).unwrap(), 0.0);
+        assert_eq!(cpp.distance_n_points(&points(&[(1.0, 1.0)])).unwrap(), 0.0);
+        assert_eq!(cpp.distance_n_points(&points(&[])).unwrap(), 0.0);
     });
 }
 
@@ -127,13 +122,10 @@ fn bad_input_is_an_error() {
     let cpp = CppClient::start(Client64::builder("cpp")).unwrap();
     assert_value_error(cpp.circumference(1.0, i64::from(u32::MAX)), "n must be");
     let three = ArrayRef::new(&[0.0f64; 6], &[3, 2]).unwrap();
-    assert_value_error(
-        cpp.request::<f64>("distance_4_points", (three,)),
-        "4 points",
-    );
+    assert_value_error(cpp.distance_4_points(three), "4 points");
     let flat = [0.0f64; 8];
-    assert_value_error(cpp.request::<f64>("distance_n_points", (&flat,)), "(n, 2)");
-    match cpp.request::<f64>("distance_n_points", (&[0i32; 8],)) {
+    assert_value_error(cpp.distance_n_points(ArrayRef::from_slice(&flat)), "(n, 2)");
+    match cpp.distance_n_points(ArrayRef::from_slice(&[0i32; 8])) {
         Err(Error::Server32 { name, .. }) => assert_eq!(name, "TypeError"),
         other => panic!("{other:?}"),
     }
