@@ -22,12 +22,6 @@ fn both_widths(check: impl Fn(&FortranClient)) {
     }
 }
 
-/// The product `a × b` (`matrix_multiply`), by name: the typed client cannot take an
-/// `ArrayRef<'_>` parameter (`FortranClient::matrix_multiply` accepts no argument).
-fn multiply(f: &FortranClient, a: ArrayRef<'_>, b: ArrayRef<'_>) -> loadlib::Result<Array> {
-    f.request("matrix_multiply", (a, b))
-}
-
 fn assert_error<T: std::fmt::Debug>(r: loadlib::Result<T>, kind: &str, needle: &str) {
     match r {
         Err(Error::Server32 { name, message, .. }) => {
@@ -110,24 +104,24 @@ fn matrix_multiply() {
     both_widths(|f| {
         let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let b = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        let p = multiply(
-            f,
-            ArrayRef::new(&a, &[2, 3]).unwrap(),
-            ArrayRef::new(&b, &[3, 2]).unwrap(),
-        )
-        .unwrap();
+        let p = f
+            .matrix_multiply(
+                ArrayRef::new(&a, &[2, 3]).unwrap(),
+                ArrayRef::new(&b, &[3, 2]).unwrap(),
+            )
+            .unwrap();
         assert_eq!(p.shape(), &[2, 2]);
         assert_eq!(
             p.to_rows::<f64>().unwrap(),
             vec![vec![22.0, 28.0], vec![49.0, 64.0]]
         );
         // (3x2)(2x3) = 3x3, not square inputs the other way round.
-        let q = multiply(
-            f,
-            ArrayRef::new(&b, &[3, 2]).unwrap(),
-            ArrayRef::new(&a, &[2, 3]).unwrap(),
-        )
-        .unwrap();
+        let q = f
+            .matrix_multiply(
+                ArrayRef::new(&b, &[3, 2]).unwrap(),
+                ArrayRef::new(&a, &[2, 3]).unwrap(),
+            )
+            .unwrap();
         let want = Array::from_rows(&[
             vec![9.0, 12.0, 15.0],
             vec![19.0, 26.0, 33.0],
@@ -136,12 +130,12 @@ fn matrix_multiply() {
         .unwrap();
         assert_eq!(q, want);
         // A row vector times a column vector.
-        let dot = multiply(
-            f,
-            ArrayRef::new(&a[..3], &[1, 3]).unwrap(),
-            ArrayRef::new(&b[..3], &[3, 1]).unwrap(),
-        )
-        .unwrap();
+        let dot = f
+            .matrix_multiply(
+                ArrayRef::new(&a[..3], &[1, 3]).unwrap(),
+                ArrayRef::new(&b[..3], &[3, 1]).unwrap(),
+            )
+            .unwrap();
         assert_eq!(dot.to_rows::<f64>().unwrap(), vec![vec![14.0]]);
     });
 }
@@ -161,21 +155,23 @@ fn bad_input_is_an_error() {
         ArrayRef::new(&m, &[2, 3]).unwrap(),
         ArrayRef::new(&m, &[2, 3]).unwrap(),
     );
-    assert_error(multiply(&f, a, b), "ValueError", "2x3 matrix by a 2x3");
+    assert_error(f.matrix_multiply(a, b), "ValueError", "2x3 matrix by a 2x3");
     let v = ArrayRef::new(&m, &[6]).unwrap();
-    assert_error(multiply(&f, v, a), "ValueError", "2-D");
+    assert_error(f.matrix_multiply(v, a), "ValueError", "2-D");
     let empty = [0.0f64; 0];
     let (tall, wide) = (
         ArrayRef::new(&empty, &[100_000, 0]).unwrap(),
         ArrayRef::new(&empty, &[0, 100_000]).unwrap(),
     );
-    assert_error(multiply(&f, tall, wide), "ValueError", "too large");
-    let zeros = multiply(&f, ArrayRef::new(&empty, &[2, 0]).unwrap(), wide).unwrap();
+    assert_error(f.matrix_multiply(tall, wide), "ValueError", "too large");
+    let zeros = f
+        .matrix_multiply(ArrayRef::new(&empty, &[2, 0]).unwrap(), wide)
+        .unwrap();
     assert_eq!(zeros.shape(), &[2, 100_000]);
     assert!(zeros.as_slice::<f64>().unwrap().iter().all(|&v| v == 0.0));
     let ints = [0i32; 6];
     let ints = ArrayRef::new(&ints, &[3, 2]).unwrap();
-    assert_error(multiply(&f, a, ints), "TypeError", "f64");
+    assert_error(f.matrix_multiply(a, ints), "TypeError", "f64");
     assert_error(
         f.request::<i8>("sum_8bit", (100i32, 200i32)),
         "TypeError",
