@@ -1,9 +1,6 @@
 //! The `dotnet` wrapper through the real 32-bit server with its typed client: the bundled
 //! C# library, another assembly compiled here with `mcs`, and the errors (.NET exceptions,
 //! lookups, arguments, start-up).
-//!
-//! .NET methods are called with `invoke` by name: the typed client cannot take its
-//! `Rest<'_>` parameter (`DotNetClient::invoke` accepts no argument list).
 #![cfg(target_os = "linux")] // Windows: see tests/platform_skips.rs
 
 use std::path::{Path, PathBuf};
@@ -25,7 +22,8 @@ fn with_assembly(path: &Path) -> loadlib::Result<DotNetClient> {
     DotNetClient::start(Client64::builder("dotnet").kwarg("assembly", path.display()))
 }
 
-/// `class.method(args…)` in the assembly, its result converted to `R`.
+/// `class.method(args…)` in the assembly (the typed client's `invoke`), its result
+/// converted to `R`.
 fn invoke<'a, R: FromValue>(
     net: &DotNetClient,
     class: &str,
@@ -33,9 +31,8 @@ fn invoke<'a, R: FromValue>(
     args: impl IntoArgs<'a>,
 ) -> loadlib::Result<R> {
     let args = args.into_args();
-    let mut all: Vec<ValueRef<'_>> = vec![class.into(), method.into()];
-    all.extend(args.as_ref().iter().map(ValueRef::reborrow));
-    net.request("invoke", all)
+    let rest: Vec<ValueRef<'_>> = args.as_ref().iter().map(ValueRef::reborrow).collect();
+    R::from_value(net.invoke(class, method, rest)?)
 }
 
 /// The class names, each checked to be a string.
