@@ -172,10 +172,11 @@ fn bad_input_is_an_error() {
     let ints = [0i32; 6];
     let ints = ArrayRef::new(&ints, &[3, 2]).unwrap();
     assert_error(f.matrix_multiply(a, ints), "TypeError", "f64");
+    // 200 does not fit an i8: an OverflowError saying so, not a type error.
     assert_error(
         f.request::<i8>("sum_8bit", (100i32, 200i32)),
-        "TypeError",
-        "i8",
+        "OverflowError",
+        "200 (i32) does not fit in i8 (range -128..=127)",
     );
     // The server is still there.
     assert_eq!(f.sum_8bit(1, 2).unwrap(), 3);

@@ -125,15 +125,16 @@ fn typed_requests_convert_without_loss_and_refuse_lossy_conversions() {
         // parameters.
         let sum: i64 = client.request("add", (200u8, -5i64)).unwrap();
         assert_eq!(sum, 195, "[{}]", cfg.label);
-        // An i64 that does not fit is a TypeError naming the parameter.
+        // An i64 that does not fit is an OverflowError naming the parameter and the range.
         let err = client
             .request::<i32>("add", (1i32, 1i64 << 40))
             .unwrap_err();
         match err {
             loadlib::Error::Server32 { name, message, .. } => {
-                assert_eq!(name, "TypeError", "[{}]", cfg.label);
+                assert_eq!(name, "OverflowError", "[{}]", cfg.label);
                 assert!(
-                    message.contains("argument `b` of `add`"),
+                    message.contains("argument `b` of `add`")
+                        && message.contains("does not fit in i32"),
                     "[{}] {message}",
                     cfg.label
                 );

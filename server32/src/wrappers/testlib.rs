@@ -129,7 +129,8 @@ impl TestLib for TestLibServer {
 
     fn sleep_ms(&mut self, ms: i32) -> Result<()> {
         // SAFETY: plain integer.
-        Ok(unsafe { self.c.sleep_ms(ms) })
+        unsafe { self.c.sleep_ms(ms) };
+        Ok(())
     }
 
     fn segfault(&mut self) -> Result<i32> {
@@ -139,12 +140,14 @@ impl TestLib for TestLibServer {
 
     fn abort(&mut self) -> Result<()> {
         // SAFETY: ends the process on purpose.
-        Ok(unsafe { self.c.abort_now() })
+        unsafe { self.c.abort_now() };
+        Ok(())
     }
 
     fn exit(&mut self, code: i32) -> Result<()> {
         // SAFETY: ends the process on purpose.
-        Ok(unsafe { self.c.exit_now(code) })
+        unsafe { self.c.exit_now(code) };
+        Ok(())
     }
 
     fn sleep_then_fill(&mut self, ms: i32, out: &mut [f64], value: f64) -> Result<()> {
