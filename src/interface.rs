@@ -207,9 +207,9 @@ macro_rules! interface {
                     $(, $arg: impl $crate::client::Arg<'__c, fn($argty)>)*
                 ) -> $crate::Result<<$crate::__interface_ret!($($ret)?) as $crate::client::Returns>::Output> {
                     #[allow(unused_mut)]
-                    let mut __list = ::std::vec::Vec::new();
+                    let mut __list = $crate::client::ArgList::new();
                     $($crate::client::Arg::push_to($arg, &mut __list);)*
-                    self.conn.request(stringify!($method), __list)
+                    self.conn.request(stringify!($method), __list.as_slice())
                 }
             )*
         }
@@ -227,6 +227,10 @@ macro_rules! interface {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __interface_ret {
-    () => { () };
-    ($ret:ty) => { $ret };
+    () => {
+        ()
+    };
+    ($ret:ty) => {
+        $ret
+    };
 }

@@ -39,10 +39,14 @@ fn declared_functions_are_called_through_typed_functions() {
 #[test]
 fn every_missing_function_is_named() {
     // SAFETY: as above; loading fails before any call.
-    let err = unsafe { Partly::load(LIBRARY_PATH) }.err().expect("two are missing");
+    let err = unsafe { Partly::load(LIBRARY_PATH) }
+        .err()
+        .expect("two are missing");
     assert_eq!(err.kind(), ErrorKind::LibraryError);
     assert!(
-        err.message.ends_with("lacks 2 of the functions `Partly` declares: no_such_function, nor_this_one"),
+        err.message.ends_with(
+            "lacks 2 of the functions `Partly` declares: no_such_function, nor_this_one"
+        ),
         "{}",
         err.message
     );
@@ -51,16 +55,24 @@ fn every_missing_function_is_named() {
 #[test]
 fn a_missing_file_is_a_library_error_naming_it() {
     // SAFETY: nothing is loaded.
-    let err = unsafe { Present::load("/nonexistent/libvendor.so") }.err().unwrap();
+    let err = unsafe { Present::load("/nonexistent/libvendor.so") }
+        .err()
+        .unwrap();
     assert_eq!(err.kind(), ErrorKind::LibraryError);
-    assert!(err.message.contains("/nonexistent/libvendor.so"), "{}", err.message);
+    assert!(
+        err.message.contains("/nonexistent/libvendor.so"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
 fn a_wrapper_pointed_at_the_wrong_library_names_what_it_lacks() {
     let mut kwargs = Kwargs::default();
     kwargs.0.insert("lib".into(), LIBRARY_PATH.into());
-    let err = CppServer::new(&kwargs).err().expect("the test library is not cpp_lib32");
+    let err = CppServer::new(&kwargs)
+        .err()
+        .expect("the test library is not cpp_lib32");
     assert_eq!(err.kind(), ErrorKind::LibraryError);
     for f in ["subtract", "reverse_string_v1", "distance_n_points"] {
         assert!(err.message.contains(f), "{}", err.message);

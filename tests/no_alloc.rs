@@ -32,16 +32,14 @@ fn warm_small_calls_allocate_nothing_on_either_side() {
     for exe in [ServerExe::Bundled32, ServerExe::Bundled64] {
         let client =
             TestLibClient::start(Client64::builder("testlib").server(exe.clone())).unwrap();
-        // `add` by name: the typed `client.add(i, 2)` collects its arguments into a `Vec`,
-        // one allocation per call on the client; the call path itself makes none.
         for i in 0..1000 {
-            assert_eq!(client.request::<i32>("add", (i, 2)).unwrap(), i + 2);
+            assert_eq!(client.add(i, 2).unwrap(), i + 2);
         }
         let server_before = client.allocations().unwrap();
         let client_before = ALLOCATIONS.load(Ordering::Relaxed);
         let mut sum = 0i64;
         for i in 0..10_000 {
-            sum += client.request::<i32>("add", (i, 2)).unwrap() as i64;
+            sum += client.add(i, 2).unwrap() as i64;
         }
         let client_after = ALLOCATIONS.load(Ordering::Relaxed);
         let server_after = client.allocations().unwrap();

@@ -190,8 +190,7 @@ impl InProcess {
     fn call(&self, method: &str, args: &[ValueRef<'_>]) -> Result<Value> {
         // Arrays dropped by the caller need no notice here: each call maps afresh.
         drop(self.freed.take());
-        let plan =
-            codec::plan(args, usize::MAX, 0).map_err(|e| Error::InvalidArgument(e.0))?;
+        let plan = codec::plan(args, usize::MAX, 0).map_err(|e| Error::InvalidArgument(e.0))?;
         let mut lines = vec![Line([0; 64]); plan.block_len.div_ceil(64)];
         let bytes = &mut lines.as_mut_bytes()[..plan.block_len];
         codec::write(args, bytes, usize::MAX, 0, None).map_err(|e| Error::InvalidArgument(e.0))?;

@@ -18,7 +18,7 @@ pub use from_value::FromValue;
 pub use process::ServerOutput;
 use shared_array::FreedIds;
 pub use shared_array::SharedArray;
-pub use typed::{Arg, Returns};
+pub use typed::{Arg, ArgList, Returns};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -16,6 +16,8 @@
 //! | `Option<P>` | `Option` of what `P` takes (`None` is sent as none) |
 //! | `Rest` (the remaining arguments) | a `Vec<ValueRef>` |
 
+use smallvec::SmallVec;
+
 use super::SharedArray;
 use crate::dtype::Element;
 use crate::server::{Reply, Rest};
@@ -28,9 +30,9 @@ use crate::value_ref::{ArrayMut, ArrayRef, ValueRef};
 /// ```
 /// use loadlib::client::Arg;
 /// fn takes_slice<'c>(x: impl Arg<'c, fn(&[f64])>) -> usize {
-///     let mut args = Vec::new();
+///     let mut args = loadlib::client::ArgList::new();
 ///     x.push_to(&mut args);
-///     args.len()
+///     args.as_slice().len()
 /// }
 /// assert_eq!(takes_slice(&vec![1.0, 2.0]), 1);
 /// assert_eq!(takes_slice(&[1.0, 2.0, 3.0]), 1);
@@ -42,7 +44,35 @@ use crate::value_ref::{ArrayMut, ArrayRef, ValueRef};
 )]
 pub trait Arg<'c, P> {
     /// Appends the argument(s) this value sends.
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>);
+    fn push_to(self, args: &mut ArgList<'c>);
+}
+
+/// The argument list of one typed call: held on the stack up to 8 values, so a typed
+/// call allocates nothing on the heap.
+#[derive(Default)]
+pub struct ArgList<'c>(SmallVec<[ValueRef<'c>; 8]>);
+
+impl<'c> ArgList<'c> {
+    /// An empty list.
+    pub fn new() -> Self {
+        ArgList(SmallVec::new())
+    }
+
+    /// Appends a value.
+    #[inline]
+    pub fn push(&mut self, v: ValueRef<'c>) {
+        self.0.push(v);
+    }
+
+    /// Appends values.
+    pub fn extend(&mut self, vs: impl IntoIterator<Item = ValueRef<'c>>) {
+        self.0.extend(vs);
+    }
+
+    /// The values.
+    pub fn as_slice(&self) -> &[ValueRef<'c>] {
+        &self.0
+    }
 }
 
 /// An interface return type, and the owned type the client gets for it.
@@ -60,14 +90,14 @@ pub trait Returns {
 macro_rules! numeric {
     ($t:ident, $v:ident) => {
         impl<'c> Arg<'c, fn($t)> for $t {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(ValueRef::$v(self));
             }
         }
         slice_args!(fn(&[$t]), $t);
         slice_args!(fn(Vec<$t>), $t);
         impl<'c> Arg<'c, fn(&mut [$t])> for &'c mut SharedArray<$t> {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
@@ -86,22 +116,22 @@ macro_rules! numeric {
 macro_rules! slice_args {
     ($p:ty, $t:ident) => {
         impl<'c> Arg<'c, $p> for &'c [$t] {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
         impl<'c> Arg<'c, $p> for &'c Vec<$t> {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
         impl<'c, const N: usize> Arg<'c, $p> for &'c [$t; N] {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
         impl<'c> Arg<'c, $p> for &'c SharedArray<$t> {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
@@ -111,7 +141,7 @@ macro_rules! slice_args {
 crate::for_each_dtype!(numeric);
 
 impl<'c> Arg<'c, fn(bool)> for bool {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         args.push(ValueRef::Bool(self));
     }
 }
@@ -119,12 +149,12 @@ impl<'c> Arg<'c, fn(bool)> for bool {
 macro_rules! string_args {
     ($($p:ty),*) => {$(
         impl<'c> Arg<'c, $p> for &'c str {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(ValueRef::Str(self));
             }
         }
         impl<'c> Arg<'c, $p> for &'c String {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(ValueRef::Str(self));
             }
         }
@@ -136,19 +166,19 @@ macro_rules! nd_args {
     ($($p:ty),*) => {$(
         #[allow(coherence_leak_check)]
         impl<'c, 'a> Arg<'c, $p> for ArrayRef<'c> {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(ValueRef::Array(self));
             }
         }
         #[allow(coherence_leak_check)]
         impl<'c, 'a> Arg<'c, $p> for &'c Array {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
         #[allow(coherence_leak_check)]
         impl<'c, 'a, T: Element> Arg<'c, $p> for &'c SharedArray<T> {
-            fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+            fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
@@ -160,40 +190,40 @@ nd_args!(fn(ArrayRef<'a>), for<'x> fn(ArrayRef<'x>), fn(Array));
 
 #[allow(coherence_leak_check)]
 impl<'c, 'a, T: Element> Arg<'c, fn(ArrayMut<'a>)> for &'c mut SharedArray<T> {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         args.push(self.into());
     }
 }
 
 #[allow(coherence_leak_check)]
 impl<'c, T: Element> Arg<'c, for<'x> fn(ArrayMut<'x>)> for &'c mut SharedArray<T> {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         args.push(self.into());
     }
 }
 
 #[allow(coherence_leak_check)]
 impl<'c, 'a, T: Into<ValueRef<'c>>> Arg<'c, fn(ValueRef<'a>)> for T {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         args.push(self.into());
     }
 }
 
 #[allow(coherence_leak_check)]
 impl<'c, T: Into<ValueRef<'c>>> Arg<'c, for<'x> fn(ValueRef<'x>)> for T {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         args.push(self.into());
     }
 }
 
 impl<'c, T: Into<ValueRef<'c>>> Arg<'c, fn(Value)> for T {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         args.push(self.into());
     }
 }
 
 impl<'c, P, T: Arg<'c, fn(P)>> Arg<'c, fn(Option<P>)> for Option<T> {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         match self {
             Some(v) => v.push_to(args),
             None => args.push(ValueRef::None),
@@ -203,14 +233,14 @@ impl<'c, P, T: Arg<'c, fn(P)>> Arg<'c, fn(Option<P>)> for Option<T> {
 
 #[allow(coherence_leak_check)]
 impl<'c, 'a> Arg<'c, fn(Rest<'a>)> for Vec<ValueRef<'c>> {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         args.extend(self);
     }
 }
 
 #[allow(coherence_leak_check)]
 impl<'c> Arg<'c, for<'x> fn(Rest<'x>)> for Vec<ValueRef<'c>> {
-    fn push_to(self, args: &mut Vec<ValueRef<'c>>) {
+    fn push_to(self, args: &mut ArgList<'c>) {
         args.extend(self);
     }
 }

@@ -232,9 +232,17 @@ macro_rules! numeric_args {
         impl<'a> FromArg<'a> for $t {
             fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
                 let v = args.get(index)?;
-                let (d, bits) = v.scalar_bits().ok_or_else(|| mismatch(stringify!($t), &v))?;
+                let (d, bits) = v
+                    .scalar_bits()
+                    .ok_or_else(|| mismatch(stringify!($t), &v))?;
                 <$t as Element>::from_scalar(d, bits).ok_or_else(|| {
-                    scalar_mismatch(stringify!($t), format_args!("{}..={}", <$t>::MIN, <$t>::MAX), d, bits, &v)
+                    scalar_mismatch(
+                        stringify!($t),
+                        format_args!("{}..={}", <$t>::MIN, <$t>::MAX),
+                        d,
+                        bits,
+                        &v,
+                    )
                 })
             }
         }

@@ -4,8 +4,7 @@
 use super::{Args, Dispatch, Reply, ServerError};
 
 /// The dispatch function of an interface, for implementation `S`.
-pub type DispatchFn<S> =
-    for<'a> fn(&mut S, &str, &Args<'a>) -> Result<Reply<'a>, ServerError>;
+pub type DispatchFn<S> = for<'a> fn(&mut S, &str, &Args<'a>) -> Result<Reply<'a>, ServerError>;
 
 /// An implementation of an [`interface!`](crate::interface) trait, callable by name.
 /// Made by the trait's `into_served`; the host and the in-process client use it.

@@ -27,7 +27,9 @@ impl Server32 for MyWrapper {
         let path = kwargs.get("lib").unwrap_or(env!("LOADLIB_TEST_LIB"));
         // SAFETY: loading runs the library's initialisers (the library this server is
         // for); `add` has the declared C signature.
-        Ok(MyWrapper { c: unsafe { MyLibC::load(path) }? })
+        Ok(MyWrapper {
+            c: unsafe { MyLibC::load(path) }?,
+        })
     }
 }
 

@@ -178,7 +178,10 @@ impl Cpp for CppServer {
         let mut out = vec![0u8; s.len() + 1];
         // SAFETY: the library reads `n` bytes of `s` and writes `n + 1` bytes (the
         // reversed text and a NUL) into `out`, which has that many.
-        unsafe { self.c.reverse_string_v1(s.as_ptr().cast(), n, out.as_mut_ptr().cast()) };
+        unsafe {
+            self.c
+                .reverse_string_v1(s.as_ptr().cast(), n, out.as_mut_ptr().cast())
+        };
         out.pop();
         String::from_utf8(out).map_err(|e| ServerError::library_error(e.to_string()))
     }
@@ -190,7 +193,9 @@ impl Cpp for CppServer {
         // and returns a buffer of at least `n` bytes that it allocated, or NULL.
         let p = unsafe { self.c.reverse_string_v2(original.as_mut_ptr().cast(), n) };
         if p.is_null() {
-            return Err(ServerError::library_error("reverse_string_v2 returned NULL"));
+            return Err(ServerError::library_error(
+                "reverse_string_v2 returned NULL",
+            ));
         }
         // SAFETY: `p` is non-NULL and holds `n` initialised bytes (see above).
         let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), original.len()) }.to_vec();

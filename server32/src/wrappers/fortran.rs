@@ -51,7 +51,9 @@ impl Server32 for FortranServer {
         let path = kwargs.get("lib").unwrap_or(env!("LOADLIB_FORTRAN_LIB"));
         // SAFETY: loading runs the library's initialisers (the library this wrapper is
         // for); the declarations are its bind(c) interfaces.
-        Ok(FortranServer { c: unsafe { FortranLib::load(path) }? })
+        Ok(FortranServer {
+            c: unsafe { FortranLib::load(path) }?,
+        })
     }
 }
 
@@ -199,7 +201,10 @@ impl Fortran for FortranServer {
         let mut out = vec![0u8; s.len() + 1];
         // SAFETY: the library reads `n` characters of `s` and writes `n + 1` into
         // `out`, which has that many.
-        unsafe { self.c.reverse_string(s.as_ptr().cast(), &n, out.as_mut_ptr().cast()) };
+        unsafe {
+            self.c
+                .reverse_string(s.as_ptr().cast(), &n, out.as_mut_ptr().cast())
+        };
         out.pop();
         String::from_utf8(out).map_err(|e| ServerError::new("LibraryError", e.to_string()))
     }
@@ -215,7 +220,10 @@ impl Fortran for FortranServer {
         let n = len_i32(a.len())?;
         let mut out = vec![0.0; a.len()];
         // SAFETY: `out`, `a` and `b` each hold `n` doubles.
-        unsafe { self.c.add_1d_arrays(out.as_mut_ptr(), a.as_ptr(), b.as_ptr(), &n) };
+        unsafe {
+            self.c
+                .add_1d_arrays(out.as_mut_ptr(), a.as_ptr(), b.as_ptr(), &n)
+        };
         Ok(out)
     }
 
@@ -228,9 +236,12 @@ impl Fortran for FortranServer {
             )));
         }
         let (r1_, c1_, r2_, c2_) = (len_i32(r1)?, len_i32(c1)?, len_i32(r2)?, len_i32(c2)?);
-        let out_len = r1.checked_mul(c2).filter(|&n| n <= MAX_RESULT).ok_or_else(|| {
-            ServerError::value_error(format!("a {r1}x{c2} product is too large for the server"))
-        })?;
+        let out_len = r1
+            .checked_mul(c2)
+            .filter(|&n| n <= MAX_RESULT)
+            .ok_or_else(|| {
+                ServerError::value_error(format!("a {r1}x{c2} product is too large for the server"))
+            })?;
         let (a_cm, b_cm) = (transpose(a, r1, c1), transpose(b, r2, c2));
         let mut out = vec![0.0; out_len];
         // SAFETY: the column-major buffers hold r1*c1, r2*c2 and r1*c2 doubles, as the
@@ -250,4 +261,3 @@ impl Fortran for FortranServer {
             .ok_or_else(|| ServerError::new("LibraryError", "result shape"))
     }
 }
-

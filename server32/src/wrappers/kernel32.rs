@@ -63,11 +63,17 @@ pub struct Kernel32Server {
 impl Server32 for Kernel32Server {
     const NAME: &'static str = "kernel32";
     fn new(kwargs: &Kwargs) -> Result<Self> {
-        let default = if cfg!(windows) { "kernel32.dll" } else { "libc.so.6" };
+        let default = if cfg!(windows) {
+            "kernel32.dll"
+        } else {
+            "libc.so.6"
+        };
         let path = kwargs.get("lib").unwrap_or(default);
         // SAFETY: loading runs the system library's initialisers; the declarations are
         // its functions' signatures.
-        Ok(Kernel32Server { c: unsafe { SystemLib::load(path) }? })
+        Ok(Kernel32Server {
+            c: unsafe { SystemLib::load(path) }?,
+        })
     }
 }
 

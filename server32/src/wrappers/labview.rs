@@ -24,7 +24,9 @@ impl Server32 for LabviewServer {
         let path = kwargs.get("lib").unwrap_or(env!("LOADLIB_LABVIEW_LIB"));
         // SAFETY: loading runs the library's initialisers (the library this wrapper is
         // for); `stdev` has the declared signature.
-        Ok(LabviewServer { c: unsafe { LabviewLib::load(path) }? })
+        Ok(LabviewServer {
+            c: unsafe { LabviewLib::load(path) }?,
+        })
     }
 }
 
@@ -59,8 +61,10 @@ impl Labview for LabviewServer {
         let (mut mean, mut variance, mut std) = (0.0, 0.0, 0.0);
         // SAFETY: `x` holds `n` doubles (read in place in shared memory); the three
         // outputs are locals the library writes one double each into.
-        unsafe { self.c.stdev(x.as_ptr(), n, weighting, &mut mean, &mut variance, &mut std) };
+        unsafe {
+            self.c
+                .stdev(x.as_ptr(), n, weighting, &mut mean, &mut variance, &mut std)
+        };
         Ok((mean, variance, std))
     }
 }
-

@@ -243,7 +243,8 @@ impl LinearAlgebra for LinearAlgebraServer {
         let (n, a) = square(&matrix, "matrix")?;
         if vector.len() != n {
             return Err(ServerError::value_error(format!(
-                "vector has {} elements but matrix is {n}x{n}", vector.len()
+                "vector has {} elements but matrix is {n}x{n}",
+                vector.len()
             )));
         }
         finite(vector, "vector")?;
@@ -265,7 +266,16 @@ impl LinearAlgebra for LinearAlgebraServer {
         // SAFETY: `col` is n*n doubles (LDA = n), `ipiv` n ints, `x` n doubles
         // (LDB = n, NRHS = 1); all sizes were checked above.
         unsafe {
-            (self.dgesv)(&ni, &one, col.as_mut_ptr(), &ni, ipiv.as_mut_ptr(), x.as_mut_ptr(), &ni, &mut info)
+            (self.dgesv)(
+                &ni,
+                &one,
+                col.as_mut_ptr(),
+                &ni,
+                ipiv.as_mut_ptr(),
+                x.as_mut_ptr(),
+                &ni,
+                &mut info,
+            )
         };
         check_args("dgesv", info)?;
         if info > 0 {
@@ -287,9 +297,22 @@ impl LinearAlgebra for LinearAlgebraServer {
             // max(1, lwork) doubles (lwork = -1 is the workspace query).
             unsafe {
                 (self.dgeev)(
-                    b"N".as_ptr(), b"N".as_ptr(), &ni, work_a.as_mut_ptr(), &ni, wr.as_mut_ptr(),
-                    wi.as_mut_ptr(), unused.as_mut_ptr(), &one, unused.as_mut_ptr(), &one,
-                    work.as_mut_ptr(), &lwork, info, 1, 1,
+                    b"N".as_ptr(),
+                    b"N".as_ptr(),
+                    &ni,
+                    work_a.as_mut_ptr(),
+                    &ni,
+                    wr.as_mut_ptr(),
+                    wi.as_mut_ptr(),
+                    unused.as_mut_ptr(),
+                    &one,
+                    unused.as_mut_ptr(),
+                    &one,
+                    work.as_mut_ptr(),
+                    &lwork,
+                    info,
+                    1,
+                    1,
                 )
             }
         };
@@ -336,13 +359,33 @@ impl LinearAlgebra for LinearAlgebraServer {
         let mut query = [0.0f64; 1];
         // SAFETY: workspace query (LWORK = -1): `inv` n*n (LDA = n), `ipiv` n ints,
         // WORK holds one double.
-        unsafe { (self.dgetri)(&ni, inv.as_mut_ptr(), &ni, ipiv.as_ptr(), query.as_mut_ptr(), &-1, &mut info) };
+        unsafe {
+            (self.dgetri)(
+                &ni,
+                inv.as_mut_ptr(),
+                &ni,
+                ipiv.as_ptr(),
+                query.as_mut_ptr(),
+                &-1,
+                &mut info,
+            )
+        };
         check_args("dgetri (workspace query)", info)?;
         let lwork = (query[0] as usize).max(n);
         let mut work = buffer(lwork)?;
         let lw = fint(lwork)?;
         // SAFETY: as above, with WORK holding `lwork` doubles.
-        unsafe { (self.dgetri)(&ni, inv.as_mut_ptr(), &ni, ipiv.as_ptr(), work.as_mut_ptr(), &lw, &mut info) };
+        unsafe {
+            (self.dgetri)(
+                &ni,
+                inv.as_mut_ptr(),
+                &ni,
+                ipiv.as_ptr(),
+                work.as_mut_ptr(),
+                &lw,
+                &mut info,
+            )
+        };
         check_args("dgetri", info)?;
         if info > 0 {
             return Err(singular(info));
@@ -358,15 +401,31 @@ impl LinearAlgebra for LinearAlgebraServer {
                 "cannot multiply a {m}x{k} matrix by a {k2}x{n} matrix: inner sizes differ"
             )));
         }
-        let mut c = buffer(m.checked_mul(n).ok_or_else(|| ServerError::value_error("product too large"))?)?;
+        let mut c = buffer(
+            m.checked_mul(n)
+                .ok_or_else(|| ServerError::value_error("product too large"))?,
+        )?;
         let (mi, ni, ki) = (fint(m)?, fint(n)?, fint(k)?);
         // SAFETY: column-major, TRANSA = TRANSB = 'N': the first operand is `b` as an
         // n×k matrix (LDA = n, n*k doubles), the second `a` as k×m (LDB = k, k*m
         // doubles), the result n×m (LDC = n, `c` holds m*n doubles).
         unsafe {
             (self.dgemm)(
-                b"N".as_ptr(), b"N".as_ptr(), &ni, &mi, &ki, &1.0, b.as_ptr(), &ni, a.as_ptr(),
-                &ki, &0.0, c.as_mut_ptr(), &ni, 1, 1,
+                b"N".as_ptr(),
+                b"N".as_ptr(),
+                &ni,
+                &mi,
+                &ki,
+                &1.0,
+                b.as_ptr(),
+                &ni,
+                a.as_ptr(),
+                &ki,
+                &0.0,
+                c.as_mut_ptr(),
+                &ni,
+                1,
+                1,
             )
         };
         Ok(Array::new(vec![m, n], c).expect("m x n"))
@@ -378,7 +437,11 @@ impl LinearAlgebra for LinearAlgebraServer {
         if n < need {
             return Err(ServerError::value_error(format!(
                 "the {} standard deviation needs at least {need} value(s), got {n}",
-                if as_population { "population" } else { "sample" }
+                if as_population {
+                    "population"
+                } else {
+                    "sample"
+                }
             )));
         }
         finite(data, "data")?;
@@ -396,10 +459,15 @@ impl LinearAlgebra for LinearAlgebraServer {
     fn cross_product(&mut self, v1: &[f64], v2: &[f64]) -> Result<Vec<f64>> {
         let (&[a1, a2, a3], &[b1, b2, b3]) = (v1, v2) else {
             return Err(ServerError::value_error(format!(
-                "the cross product needs two 3-vectors, got {} and {} elements", v1.len(), v2.len()
+                "the cross product needs two 3-vectors, got {} and {} elements",
+                v1.len(),
+                v2.len()
             )));
         };
-        Ok(vec![a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1])
+        Ok(vec![
+            a2 * b3 - a3 * b2,
+            a3 * b1 - a1 * b3,
+            a1 * b2 - a2 * b1,
+        ])
     }
 }
-

@@ -95,7 +95,10 @@ impl TestLib for TestLibServer {
     fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<Vec<f64>> {
         let mut out = zeroed_vec(x.len())?;
         // SAFETY: both buffers hold `x.len()` doubles.
-        unsafe { self.c.scalar_multiply(a, x.as_ptr(), len_i32(x.len())?, out.as_mut_ptr()) };
+        unsafe {
+            self.c
+                .scalar_multiply(a, x.as_ptr(), len_i32(x.len())?, out.as_mut_ptr())
+        };
         Ok(out)
     }
 
@@ -109,7 +112,10 @@ impl TestLib for TestLibServer {
         }
         // SAFETY: both buffers hold `x.len()` doubles and do not overlap (checked by the
         // decoder for writable arrays).
-        unsafe { self.c.scalar_multiply(a, x.as_ptr(), len_i32(x.len())?, out.as_mut_ptr()) };
+        unsafe {
+            self.c
+                .scalar_multiply(a, x.as_ptr(), len_i32(x.len())?, out.as_mut_ptr())
+        };
         Ok(())
     }
 

@@ -346,4 +346,3 @@ impl DotNet for DotNetServer {
         Ok(self.path.clone())
     }
 }
-
