@@ -1,6 +1,7 @@
 //! Shared memory against the file transport (the way the original Python tool moves
 //! data), through a real 32-bit server: a small call (`add` of two i32 in a C library)
-//! and echo of f64 arrays from 8 bytes to 8 MiB. Ends with a table of medians and ratios.
+//! and echo of f64 arrays from 8 bytes to 8 MiB, through the typed clients. Ends with a
+//! table of medians and ratios.
 //!
 //! ```text
 //! cargo bench --bench bridge
@@ -9,7 +10,9 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-use loadlib::{Array, Client64, Transport};
+use loadlib::{Array, Builder, Client64, FromValue, Transport};
+use server32::wrappers::echo::EchoClient;
+use server32::wrappers::testlib::TestLibClient;
 
 #[path = "common/estimates.rs"]
 mod estimates;
@@ -19,22 +22,19 @@ const SIZES: [usize; 6] = [8, 1 << 10, 64 << 10, 1 << 20, 4 << 20, 8 << 20];
 const TRANSPORTS: [(Transport, &str); 2] =
     [(Transport::SharedMemory, "shm"), (Transport::File, "file")];
 
-fn client(module: &str, t: &Transport) -> Client64 {
-    Client64::builder(module)
-        .transport(t.clone())
-        .start()
-        .expect("start server32")
+fn builder(module: &str, t: &Transport) -> Builder {
+    Client64::builder(module).transport(t.clone())
 }
 
 fn small_call(c: &mut Criterion) {
     let mut g = c.benchmark_group("bridge_small_call");
     for (t, name) in &TRANSPORTS {
-        let client = client("testlib", t);
+        let client = TestLibClient::start(builder("testlib", t)).expect("start server32");
         let mut i = 0i32;
         g.bench_function(*name, |b| {
             b.iter(|| {
                 i = i.wrapping_add(1);
-                let r: i32 = client.request32("add", (i, 1i32)).unwrap();
+                let r = client.add(i, 1).unwrap();
                 assert_eq!(r, i.wrapping_add(1));
             })
         });
@@ -45,7 +45,7 @@ fn small_call(c: &mut Criterion) {
 fn echo_f64(c: &mut Criterion) {
     let mut g = c.benchmark_group("echo_f64");
     for (t, name) in &TRANSPORTS {
-        let client = client("echo", t);
+        let client = EchoClient::start(builder("echo", t)).expect("start server32");
         for bytes in SIZES {
             let data: Vec<f64> = (0..bytes / 8).map(|i| i as f64).collect();
             g.throughput(Throughput::Bytes(bytes as u64));
@@ -54,7 +54,7 @@ fn echo_f64(c: &mut Criterion) {
             }
             g.bench_with_input(BenchmarkId::new(*name, bytes), &data, |b, data| {
                 b.iter(|| {
-                    let back: Array = client.request32("echo", (data,)).unwrap();
+                    let back = Array::from_value(client.echo(vec![data.into()]).unwrap()).unwrap();
                     assert_eq!(back.len(), data.len());
                 })
             });

@@ -10,7 +10,8 @@
 
 use std::path::Path;
 
-use loadlib::{Array, Client64, Result, Value};
+use loadlib::{Array, Client64, FromValue, Result, ServerOutput, ValueRef};
+use server32::wrappers::dotnet::DotNetClient;
 
 const BASIC_MATH: &str = "DotNetMSL.BasicMath";
 const ARRAYS: &str = "DotNetMSL.ArrayManipulation";
@@ -19,107 +20,112 @@ const STATIC: &str = "DotNetMSL.StaticClass";
 
 /// The typed 64-bit face of the `DotNetMSL` classes in `dotnet_lib32.dll`.
 ///
-/// Each method sends `invoke(class, method, args…)` to the server's generic `dotnet`
-/// wrapper, which converts the arguments to the .NET parameter types.
+/// The server's `dotnet` wrapper is generic: its typed client, [`DotNetClient`], has
+/// `invoke(class, method, args…)`, which finds the .NET method and converts the arguments
+/// to its parameter types. This struct puts a Rust signature on each .NET method.
 pub struct DotNet {
-    client: Client64,
+    client: DotNetClient,
 }
 
 impl DotNet {
     /// Starts the 32-bit server with the bundled `dotnet_lib32.dll`.
     pub fn new() -> Result<DotNet> {
         Ok(DotNet {
-            client: Client64::builder("dotnet").start()?,
+            client: DotNetClient::start(Client64::builder("dotnet"))?,
         })
     }
 
     /// Starts the 32-bit server with another .NET Framework class library.
     pub fn with_assembly(path: impl AsRef<Path>) -> Result<DotNet> {
-        let client = Client64::builder("dotnet")
-            .kwarg("assembly", path.as_ref().display())
-            .start()?;
-        Ok(DotNet { client })
+        let builder = Client64::builder("dotnet").kwarg("assembly", path.as_ref().display());
+        Ok(DotNet {
+            client: DotNetClient::start(builder)?,
+        })
     }
 
-    /// The underlying client, for generic calls such as `invoke`.
-    pub fn client(&self) -> &Client64 {
+    /// The typed client of the generic wrapper: `invoke` any method of any class,
+    /// `class_names`, `assembly_path`.
+    pub fn client(&self) -> &DotNetClient {
         &self.client
+    }
+
+    /// The server (its pid and pointer width).
+    pub fn server(&self) -> &Client64 {
+        self.client.client64().expect("started as a server")
+    }
+
+    /// Stops the server and returns what it printed.
+    pub fn shutdown(self) -> Result<ServerOutput> {
+        let server = self.client.into_connection().into_client64();
+        server.expect("started as a server").shutdown_server32()
+    }
+
+    /// `class.method(args…)`, its result converted to `R`.
+    fn invoke<R: FromValue>(&self, class: &str, method: &str, args: Vec<ValueRef>) -> Result<R> {
+        R::from_value(self.client.invoke(class, method, args)?)
     }
 
     /// `BasicMath.add_integers(a, b)`: `a + b` as a .NET `int`.
     pub fn add_integers(&self, a: i32, b: i32) -> Result<i32> {
-        self.client
-            .request32("invoke", (BASIC_MATH, "add_integers", a, b))
+        self.invoke(BASIC_MATH, "add_integers", vec![a.into(), b.into()])
     }
 
     /// `BasicMath.divide_floats(a, b)`: `a / b` as a .NET `float`.
     pub fn divide_floats(&self, a: f32, b: f32) -> Result<f32> {
-        self.client
-            .request32("invoke", (BASIC_MATH, "divide_floats", a, b))
+        self.invoke(BASIC_MATH, "divide_floats", vec![a.into(), b.into()])
     }
 
     /// `BasicMath.multiply_doubles(a, b)`: `a * b` as a .NET `double`.
     pub fn multiply_doubles(&self, a: f64, b: f64) -> Result<f64> {
-        self.client
-            .request32("invoke", (BASIC_MATH, "multiply_doubles", a, b))
+        self.invoke(BASIC_MATH, "multiply_doubles", vec![a.into(), b.into()])
     }
 
     /// `BasicMath.add_or_subtract(a, b, do_addition)`: `a + b` if `do_addition`, else `a - b`.
     pub fn add_or_subtract(&self, a: f64, b: f64, do_addition: bool) -> Result<f64> {
-        self.client
-            .request32("invoke", (BASIC_MATH, "add_or_subtract", a, b, do_addition))
+        let args = vec![a.into(), b.into(), do_addition.into()];
+        self.invoke(BASIC_MATH, "add_or_subtract", args)
     }
 
     /// `BasicMath.divide_integers(a, b)`: integer division; `b == 0` makes .NET throw a
     /// `DivideByZeroException`, returned as `Error::Server32` named `DotNetException`.
     pub fn divide_integers(&self, a: i32, b: i32) -> Result<i32> {
-        self.client
-            .request32("invoke", (BASIC_MATH, "divide_integers", a, b))
+        self.invoke(BASIC_MATH, "divide_integers", vec![a.into(), b.into()])
     }
 
     /// `ArrayManipulation.scalar_multiply(a, x)`: `a * x` element-wise (`double[]`).
     pub fn scalar_multiply(&self, a: f64, x: &[f64]) -> Result<Vec<f64>> {
-        self.client
-            .request32("invoke", (ARRAYS, "scalar_multiply", a, x))
+        self.invoke(ARRAYS, "scalar_multiply", vec![a.into(), x.into()])
     }
 
     /// `ArrayManipulation.multiply_matrices(a1, a2)`: the matrix product of two 2-D `f64`
     /// arrays, passed and returned as .NET `double[,]`.
     pub fn multiply_matrices(&self, a1: &Array, a2: &Array) -> Result<Array> {
-        self.client
-            .request32("invoke", (ARRAYS, "multiply_matrices", a1, a2))
+        self.invoke(ARRAYS, "multiply_matrices", vec![a1.into(), a2.into()])
     }
 
     /// `StringManipulation.reverse_string(s)`: the characters of `s` in reverse order.
     pub fn reverse_string(&self, s: &str) -> Result<String> {
-        self.client
-            .request32("invoke", (STRINGS, "reverse_string", s))
+        self.invoke(STRINGS, "reverse_string", vec![s.into()])
     }
 
     /// `StaticClass.add_multiple(a, b, c, d, e)`: the sum of five integers (a static method).
     pub fn add_multiple(&self, a: i32, b: i32, c: i32, d: i32, e: i32) -> Result<i32> {
-        self.client
-            .request32("invoke", (STATIC, "add_multiple", a, b, c, d, e))
+        let args = vec![a.into(), b.into(), c.into(), d.into(), e.into()];
+        self.invoke(STATIC, "add_multiple", args)
     }
 
     /// `StaticClass.concatenate(a, b, c, d, e)`: `a + b + c`, then `e` appended if `d`.
     pub fn concatenate(&self, a: &str, b: &str, c: &str, d: bool, e: &str) -> Result<String> {
-        self.client
-            .request32("invoke", (STATIC, "concatenate", a, b, c, d, e))
+        let args = vec![a.into(), b.into(), c.into(), d.into(), e.into()];
+        self.invoke(STATIC, "concatenate", args)
     }
 
     /// The full names of the classes in the assembly, e.g. `DotNetMSL.BasicMath`.
     pub fn class_names(&self) -> Result<Vec<String>> {
-        let names: Vec<Value> = self.client.request32("class_names", ())?;
-        names
+        self.client
+            .class_names()?
             .into_iter()
-            .map(|v| match v {
-                Value::Str(s) => Ok(s),
-                other => Err(loadlib::Error::ReplyType {
-                    expected: "str".into(),
-                    got: other.type_name(),
-                }),
-            })
+            .map(String::from_value)
             .collect()
     }
 }
@@ -128,8 +134,8 @@ fn main() -> Result<()> {
     let net = DotNet::new()?;
     println!(
         "server32 pid {} is a {}-bit process hosting Mono",
-        net.client().server_pid(),
-        net.client().server_pointer_width()
+        net.server().server_pid(),
+        net.server().server_pointer_width()
     );
     println!("classes: {:?}", net.class_names()?);
     println!("add_integers(4, 5) = {}", net.add_integers(4, 5)?);
@@ -178,7 +184,7 @@ fn main() -> Result<()> {
         Err(e) => println!("divide_integers(1, 0) -> {e}"),
         Ok(v) => println!("divide_integers(1, 0) unexpectedly returned {v}"),
     }
-    let out = net.client.shutdown_server32()?;
+    let out = net.shutdown()?;
     println!("server exited: {}", out.status);
     Ok(())
 }

@@ -5,15 +5,18 @@
 //! cargo run --example echo
 //! ```
 
-use loadlib::{Array, ArrayRef, Client64, Value, ValueRef};
+use loadlib::{Array, ArrayRef, Client64, FromValue, Value, ValueRef};
+use server32::wrappers::echo::EchoClient;
 
 fn main() -> Result<(), loadlib::Error> {
-    let client = Client64::new("echo")?;
-    println!(
-        "server32 pid {} is a {}-bit process",
-        client.server_pid(),
-        client.server_pointer_width()
-    );
+    let echo = EchoClient::start(Client64::builder("echo"))?;
+    if let Some(server) = echo.client64() {
+        println!(
+            "server32 pid {} is a {}-bit process",
+            server.server_pid(),
+            server.server_pointer_width()
+        );
+    }
 
     let matrix = [1.5f64, -2.25, 3.0, 4.125, 5.0, 6.5];
     let bytes: Vec<u8> = (0..16).collect();
@@ -43,16 +46,22 @@ fn main() -> Result<(), loadlib::Error> {
         ("map", ValueRef::Map(map.into())),
     ];
     for (what, v) in values {
-        let back: Value = client.call("echo", [v])?;
+        // `echo` takes any number of values (its parameter is `Rest`) and returns a `Value`.
+        let back = echo.echo(vec![v])?;
         println!("{what:>14} -> {:<18} {back}", back.type_name());
     }
 
     let big: Vec<f64> = (0..1_000_000).map(|i| i as f64 * 0.5).collect();
-    let back: Array = client.request32("echo", (&big,))?;
+    let back = Array::from_value(echo.echo(vec![(&big).into()])?)?;
     assert_eq!(back.as_slice::<f64>(), Some(&big[..]));
     println!("a 1,000,000-element f64 array came back equal");
+    println!(
+        "the server's pointer width, asked of the wrapper: {}",
+        echo.pointer_width()?
+    );
 
-    let out = client.shutdown_server32()?;
+    let server = echo.into_connection().into_client64().expect("a server");
+    let out = server.shutdown_server32()?;
     println!("server exited: {}", out.status);
     Ok(())
 }

@@ -6,13 +6,17 @@
 //! (`libc.so.6`) and calls `clock_gettime` and `localtime_r` through function pointers,
 //! returning the same `SYSTEMTIME` fields.
 //!
+//! `Kernel32Client` is the typed client `loadlib::interface!` generates from the wrapper's
+//! declaration (`server32/src/wrappers/kernel32.rs`).
+//!
 //! ```text
 //! cargo run --example kernel32
 //! ```
 
 use std::fmt;
 
-use loadlib::{Client64, ServerExe};
+use loadlib::Client64;
+use server32::wrappers::kernel32::Kernel32Client;
 
 /// The local date and time, field for field Windows' `SYSTEMTIME`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,40 +51,10 @@ impl fmt::Display for SystemTime {
     }
 }
 
-/// The operating system's library of the server's width, called through a 32-bit
-/// server.
-pub struct Kernel32 {
-    client: Client64,
-}
-
-impl Kernel32 {
-    /// Starts the bundled 32-bit server with the system library loaded.
-    pub fn new() -> loadlib::Result<Kernel32> {
-        Kernel32::with_server(ServerExe::Bundled32)
-    }
-
-    /// Starts the given server executable (e.g. [`ServerExe::Bundled64`]) instead.
-    pub fn with_server(exe: ServerExe) -> loadlib::Result<Kernel32> {
-        Ok(Kernel32::from_client(
-            Client64::builder("kernel32").server(exe).start()?,
-        ))
-    }
-
-    /// Wraps a client started with `module32` `kernel32` and settings of your own, e.g.
-    /// a `TZ` environment variable for the server.
-    pub fn from_client(client: Client64) -> Kernel32 {
-        Kernel32 { client }
-    }
-
-    /// The underlying client (for its pointer width, or a call by name).
-    pub fn client(&self) -> &Client64 {
-        &self.client
-    }
-
-    /// The current local date and time, as the server's system library reports it.
-    pub fn get_local_time(&self) -> loadlib::Result<SystemTime> {
-        let w: Vec<u16> = self.client.request32("get_local_time", ())?;
-        match w[..] {
+impl SystemTime {
+    /// The time from the eight `SYSTEMTIME` words the wrapper returns.
+    pub fn from_words(w: &[u16]) -> loadlib::Result<SystemTime> {
+        match *w {
             [year, month, day_of_week, day, hour, minute, second, milliseconds] => Ok(SystemTime {
                 year,
                 month,
@@ -100,11 +74,13 @@ impl Kernel32 {
 }
 
 fn main() -> loadlib::Result<()> {
-    let k = Kernel32::new()?;
-    println!(
-        "the local time from the {}-bit server's system library: {}",
-        k.client().server_pointer_width(),
-        k.get_local_time()?
-    );
+    // `.server(ServerExe::Bundled64)` on the builder would run a 64-bit server instead;
+    // `.env("TZ", …)` would give the server another time zone.
+    let k = Kernel32Client::start(Client64::builder("kernel32"))?;
+    let width = k
+        .client64()
+        .map_or(0, |server| server.server_pointer_width());
+    let now = SystemTime::from_words(&k.get_local_time()?)?;
+    println!("the local time from the {width}-bit server's system library: {now}");
     Ok(())
 }

@@ -7,6 +7,12 @@
 //! allocated in shared memory and passed with no copy), checks the residual here on the
 //! 64-bit side, and shows a few small results: determinant, inverse, eigenvalues.
 //!
+//! `LinearAlgebraClient` is the typed client `loadlib::interface!` generates from the
+//! wrapper's declaration (`server32/src/wrappers/linear_algebra.rs`). Matrices are
+//! row-major (C order) `f64`: pass an [`ArrayRef`] over your own data (copied into shared
+//! memory for the call) or a `&SharedArray` from `alloc_array` (read in place by the
+//! server: no copy).
+//!
 //! ```text
 //! cargo run --release --example linear_algebra
 //! cargo run --release --example linear_algebra --target x86_64-pc-windows-gnu
@@ -14,85 +20,8 @@
 
 use std::time::Instant;
 
-use loadlib::{Array, ArrayRef, Client64, ServerOutput, ValueRef};
-
-/// The 32-bit `linear_algebra` wrapper, with typed methods.
-///
-/// Matrices are row-major (C order) `f64`: pass an [`ArrayRef`] over your own data
-/// (copied into shared memory for the call) or a `&SharedArray` from
-/// [`Client64::alloc_array`] (read in place by the server: no copy).
-pub struct LinearAlgebra {
-    client: Client64,
-}
-
-impl LinearAlgebra {
-    /// Starts a 32-bit server hosting the wrapper over `liblapack.so.3` (Linux) or
-    /// `libscipy_openblas.dll` (Windows).
-    pub fn new() -> loadlib::Result<Self> {
-        let client = Client64::builder("linear_algebra").start()?;
-        Ok(LinearAlgebra { client })
-    }
-
-    /// The underlying client (e.g. to allocate shared arrays).
-    pub fn client(&self) -> &Client64 {
-        &self.client
-    }
-
-    /// Solves `matrix · x = vector` for `x` (LAPACK `dgesv`); `matrix` is n×n and
-    /// `vector` has n elements. A singular matrix is a `Server32` `ValueError`.
-    pub fn solve<'a>(
-        &self,
-        matrix: impl Into<ValueRef<'a>>,
-        vector: &'a [f64],
-    ) -> loadlib::Result<Vec<f64>> {
-        self.client.request32("solve", (matrix, vector))
-    }
-
-    /// The determinant of an n×n matrix (LU factorisation, `dgetrf`).
-    pub fn determinant<'a>(&self, matrix: impl Into<ValueRef<'a>>) -> loadlib::Result<f64> {
-        self.client.request32("determinant", (matrix,))
-    }
-
-    /// The inverse of an n×n matrix (`dgetrf` + `dgetri`), n×n row-major.
-    pub fn inverse<'a>(&self, matrix: impl Into<ValueRef<'a>>) -> loadlib::Result<Array> {
-        self.client.request32("inverse", (matrix,))
-    }
-
-    /// The eigenvalues of a general real n×n matrix (`dgeev`) as `(re, im)` pairs,
-    /// complex-conjugate pairs adjacent.
-    pub fn eigenvalues<'a>(
-        &self,
-        matrix: impl Into<ValueRef<'a>>,
-    ) -> loadlib::Result<Vec<(f64, f64)>> {
-        let pairs: Vec<f64> = self.client.request32("eigenvalues", (matrix,))?;
-        Ok(pairs.chunks(2).map(|p| (p[0], p[1])).collect())
-    }
-
-    /// The product `a · b` (BLAS `dgemm`) of an m×k and a k×n matrix.
-    pub fn matrix_multiply<'a>(
-        &self,
-        a: impl Into<ValueRef<'a>>,
-        b: impl Into<ValueRef<'a>>,
-    ) -> loadlib::Result<Array> {
-        self.client.request32("matrix_multiply", (a, b))
-    }
-
-    /// The standard deviation of `data`: population (÷n) or sample (÷(n−1)).
-    pub fn stdev(&self, data: &[f64], as_population: bool) -> loadlib::Result<f64> {
-        self.client.request32("stdev", (data, as_population))
-    }
-
-    /// The cross product `v1 × v2` of two 3-vectors.
-    pub fn cross_product(&self, v1: [f64; 3], v2: [f64; 3]) -> loadlib::Result<[f64; 3]> {
-        let v: Vec<f64> = self.client.request32("cross_product", (&v1, &v2))?;
-        Ok([v[0], v[1], v[2]])
-    }
-
-    /// Stops the server and returns what it printed.
-    pub fn shutdown(self) -> loadlib::Result<ServerOutput> {
-        self.client.shutdown_server32()
-    }
-}
+use loadlib::{Array, ArrayRef, Client64};
+use server32::wrappers::linear_algebra::LinearAlgebraClient;
 
 /// A small xorshift64* generator: reproducible numbers with no extra crate.
 struct Rng(u64);
@@ -144,13 +73,16 @@ fn main() -> loadlib::Result<()> {
     const N: usize = 1000;
     println!("Solving a random {N}x{N} system with LAPACK dgesv in a 32-bit server\n");
 
-    let la = timed("start the 32-bit server", LinearAlgebra::new)?;
-    let client = la.client();
-    println!(
-        "  (server pid {}, a {}-bit process)",
-        client.server_pid(),
-        client.server_pointer_width()
-    );
+    let la = timed("start the 32-bit server", || {
+        LinearAlgebraClient::start(Client64::builder("linear_algebra"))
+    })?;
+    if let Some(server) = la.client64() {
+        println!(
+            "  (server pid {}, a {}-bit process)",
+            server.server_pid(),
+            server.server_pointer_width()
+        );
+    }
 
     // 1. The matrix in an ordinary Vec, copied into shared memory for the call.
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -171,7 +103,7 @@ fn main() -> loadlib::Result<()> {
 
     // 2. The matrix allocated in shared memory, filled in place, passed with no copy.
     let mut shared = timed("allocate A in shared memory", || {
-        client.alloc_array::<f64>(&[N, N])
+        la.alloc_array::<f64>(&[N, N])
     })?;
     timed("fill A in place (same numbers)", || {
         shared.copy_from_slice(&a)
@@ -188,7 +120,8 @@ fn main() -> loadlib::Result<()> {
         N * N * 8 / 1_000_000
     );
     timed("round trip of a 1x1 solve (bridge overhead)", || {
-        la.solve(ArrayRef::new(&[2.0], &[1, 1]).expect("1x1"), &[1.0])
+        let one = ArrayRef::new(&[2.0], &[1, 1]).expect("1x1");
+        la.solve(one, &[1.0])
     })?;
     println!();
     assert!(res < 1e-8 && res2 < 1e-8, "residual too large");
@@ -208,7 +141,10 @@ fn main() -> loadlib::Result<()> {
     let angle = std::f64::consts::FRAC_PI_6;
     let rot = [angle.cos(), -angle.sin(), angle.sin(), angle.cos()];
     println!("\n  eigenvalues of a rotation by 30° (cos 30° ± i sin 30°):");
-    for (re, im) in la.eigenvalues(ArrayRef::new(&rot, &[2, 2]).expect("2x2"))? {
+    // Eigenvalues come as an n×2 array of (real, imaginary) rows.
+    let eig = la.eigenvalues(ArrayRef::new(&rot, &[2, 2]).expect("2x2"))?;
+    for pair in eig.to_rows::<f64>().expect("n×2 f64") {
+        let (re, im) = (pair[0], pair[1]);
         println!(
             "  {:>12} {re:.6} {} {:.6}i",
             "",
@@ -218,7 +154,12 @@ fn main() -> loadlib::Result<()> {
     }
     let sym = [2.0, 1.0, 0.0, 1.0, 2.0, 1.0, 0.0, 1.0, 2.0];
     let eig = la.eigenvalues(ArrayRef::new(&sym, &[3, 3]).expect("3x3"))?;
-    let re: Vec<String> = eig.iter().map(|(re, _)| format!("{re:.6}")).collect();
+    let re: Vec<String> = eig
+        .to_rows::<f64>()
+        .expect("n×2 f64")
+        .iter()
+        .map(|pair| format!("{:.6}", pair[0]))
+        .collect();
     println!(
         "  eigenvalues of [[2,1,0],[1,2,1],[0,1,2]] (2, 2 ± √2): {}",
         re.join(", ")
@@ -232,18 +173,20 @@ fn main() -> loadlib::Result<()> {
     );
     println!(
         "  [1, 2, 3] × [4, 5, 6] = {:?}",
-        la.cross_product([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])?
+        la.cross_product(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0])?
     );
     let singular = [1.0, 2.0, 2.0, 4.0];
-    match la.solve(ArrayRef::new(&singular, &[2, 2]).expect("2x2"), &[1.0, 2.0]) {
-        Err(loadlib::Error::Server32 { name, message }) => {
+    let singular = ArrayRef::new(&singular, &[2, 2]).expect("2x2");
+    match la.solve(singular, &[1.0, 2.0]) {
+        Err(loadlib::Error::Server32 { name, message, .. }) => {
             println!("  solving with [[1,2],[2,4]] -> {name}: {message}")
         }
         other => println!("  unexpected: {other:?}"),
     }
 
     drop(shared);
-    let out = la.shutdown()?;
+    let server = la.into_connection().into_client64().expect("a server");
+    let out = server.shutdown_server32()?;
     println!("\nserver exited: {}", out.status);
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! A steady stream of calls for a profiler: small calls (`add`) and 10^6-element array calls
-//! (`scalar_multiply`), through the 32-bit server.
+//! (`scalar_multiply`), through the 32-bit server, with the typed client.
 //!
 //! ```text
 //! cargo build --release --example profile_calls
@@ -7,24 +7,24 @@
 //! ```
 
 use loadlib::Client64;
+use server32::wrappers::testlib::TestLibClient;
 
 fn main() -> Result<(), loadlib::Error> {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "small".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    let client = Client64::new("testlib")?;
+    let client = TestLibClient::start(Client64::builder("testlib"))?;
     let t0 = std::time::Instant::now();
     match what.as_str() {
         "small" => {
             for i in 0..n as i32 {
-                let r: i32 = client.request32("add", (i, 1))?;
-                assert_eq!(r, i + 1);
+                assert_eq!(client.add(i, 1)?, i + 1);
             }
         }
         "array" => {
             let x: Vec<f64> = (0..1_000_000).map(|i| i as f64).collect();
             for _ in 0..n {
-                let y: Vec<f64> = client.request32("scalar_multiply", (2.0, &x))?;
+                let y = client.scalar_multiply(2.0, &x)?;
                 assert_eq!(y.len(), x.len());
             }
         }
@@ -33,9 +33,10 @@ fn main() -> Result<(), loadlib::Error> {
     let per = t0.elapsed() / n as u32;
     println!("{n} {what} calls, {per:?} per call");
     // Minor page faults of each process (field 10 of /proc/PID/stat).
+    let server_pid = client.client64().expect("a server").server_pid();
     for (who, pid) in [
         ("client", "self".to_string()),
-        ("server", client.server_pid().to_string()),
+        ("server", server_pid.to_string()),
     ] {
         if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
             let after = stat.rsplit(')').next().unwrap_or("");

@@ -6,9 +6,13 @@ use std::time::Duration;
 ///
 /// ```
 /// # fn demo(c: &loadlib::Client64) {
+/// use loadlib::server::ErrorKind;
 /// match c.request32::<i32>("add", (1i32, 2i32)) {
 ///     Ok(sum) => println!("{sum}"),
-///     Err(loadlib::Error::Server32 { name, message }) => eprintln!("{name}: {message}"),
+///     Err(loadlib::Error::Server32 { kind: ErrorKind::TypeError, message, .. }) => {
+///         eprintln!("wrong arguments: {message}")
+///     }
+///     Err(loadlib::Error::Server32 { name, message, .. }) => eprintln!("{name}: {message}"),
 ///     Err(other) => eprintln!("bridge failed: {other}"),
 /// }
 /// # }
@@ -66,10 +70,21 @@ pub enum Error {
     /// call, or a panic in the wrapper.
     #[error("Server32Error: {name}: {message}")]
     Server32 {
+        /// What kind of error, to match on.
+        kind: crate::server::ErrorKind,
         /// The error's name, e.g. `UnknownMethod`, `TypeError`, `Panic`.
         name: String,
         /// What went wrong.
         message: String,
+    },
+    /// The server does not implement the interface the typed client was made for (another
+    /// interface, or another version of it): rebuild the server from the same definition.
+    #[error("interface mismatch: the client speaks {client}, the server speaks {server}")]
+    InterfaceMismatch {
+        /// The client's interface: its name and the hash of its signatures.
+        client: String,
+        /// The server's, or what it answered instead.
+        server: String,
     },
     /// The server process died.
     #[error("server32 crashed ({how}); end of its stderr:\n{stderr}")]

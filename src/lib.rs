@@ -25,6 +25,7 @@ mod channel;
 mod codec;
 pub mod dtype;
 pub mod error;
+mod interface;
 mod layout;
 mod ring;
 pub mod server;

@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use loadlib::{Array, Client64, Error, ServerExe};
+use loadlib::{Array, Client64, Error, FromValue, ServerExe, ValueRef};
+use server32::wrappers::echo::EchoClient;
+use server32::wrappers::testlib::TestLibClient;
 
 /// The server's address-space limit.
 const LIMIT: u64 = 256 << 20;
@@ -26,6 +28,14 @@ fn limited_server(dir: &std::path::Path) -> ServerExe {
     ServerExe::Path(script)
 }
 
+/// `value` sent to `echo` and back, as an `R`.
+fn echo<'a, R: FromValue>(
+    client: &EchoClient,
+    value: impl Into<ValueRef<'a>>,
+) -> loadlib::Result<R> {
+    R::from_value(client.echo(vec![value.into()])?)
+}
+
 fn f64s(mib: usize) -> Vec<f64> {
     (0..(mib << 20) / 8).map(|i| i as f64).collect()
 }
@@ -34,16 +44,17 @@ fn f64s(mib: usize) -> Vec<f64> {
 fn a_payload_beyond_the_servers_address_space_is_an_error_and_later_calls_work() {
     let dir = std::env::temp_dir().join(format!("loadlib-as-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let client = Client64::builder("echo")
-        .server(limited_server(&dir))
-        .request_timeout(Duration::from_secs(60))
-        .start()
-        .unwrap();
-    assert_eq!(client.server_pointer_width(), 32);
+    let client = EchoClient::start(
+        Client64::builder("echo")
+            .server(limited_server(&dir))
+            .request_timeout(Duration::from_secs(60)),
+    )
+    .unwrap();
+    assert_eq!(client.client64().unwrap().server_pointer_width(), 32);
 
     // 230 MiB there and 230 MiB back cannot both fit in 256 MiB.
     let big = f64s(230);
-    match client.request32::<Array>("echo", (&big,)).unwrap_err() {
+    match echo::<Array>(&client, &big).unwrap_err() {
         Error::Server32 { message, .. } => {
             assert!(
                 message.contains(&(230usize << 20).to_string())
@@ -55,9 +66,9 @@ fn a_payload_beyond_the_servers_address_space_is_an_error_and_later_calls_work()
     }
     drop(big);
     // The server lives on, and the address space the large payload took is free again.
-    assert_eq!(client.request32::<i32>("echo", (7i32,)).unwrap(), 7);
+    assert_eq!(echo::<i32>(&client, 7i32).unwrap(), 7);
     let data = f64s(40);
-    let back: Array = client.request32("echo", (&data,)).unwrap();
+    let back: Array = echo(&client, &data).unwrap();
     assert_eq!(back.as_slice::<f64>().unwrap(), &data[..]);
 
     drop(client);
@@ -68,27 +79,20 @@ fn a_payload_beyond_the_servers_address_space_is_an_error_and_later_calls_work()
 fn a_result_the_server_cannot_allocate_is_a_memory_error_and_the_server_lives_on() {
     let dir = std::env::temp_dir().join(format!("loadlib-as2-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let client = Client64::builder("testlib")
-        .server(limited_server(&dir))
-        .start()
-        .unwrap();
+    let client =
+        TestLibClient::start(Client64::builder("testlib").server(limited_server(&dir))).unwrap();
     // 120 MiB in fits; the wrapper's 120 MiB result beside it does not.
     let x = f64s(120);
-    match client
-        .request32::<Vec<f64>>("scalar_multiply", (2.0f64, &x))
-        .unwrap_err()
-    {
-        Error::Server32 { name, message } => {
+    match client.scalar_multiply(2.0, &x).unwrap_err() {
+        Error::Server32 { name, message, .. } => {
             assert_eq!(name, "MemoryError", "{message}");
             assert!(message.contains(&(120usize << 20).to_string()), "{message}");
         }
         other => panic!("expected a MemoryError, got {other}"),
     }
     drop(x);
-    assert_eq!(client.request32::<i32>("add", (2i32, 3i32)).unwrap(), 5);
-    let y: Vec<f64> = client
-        .request32("scalar_multiply", (2.0f64, &f64s(8)))
-        .unwrap();
+    assert_eq!(client.add(2, 3).unwrap(), 5);
+    let y = client.scalar_multiply(2.0, &f64s(8)).unwrap();
     assert_eq!(y[5], 10.0);
     drop(client);
     let _ = std::fs::remove_dir_all(dir);

@@ -16,7 +16,7 @@ use zerocopy::IntoBytes;
 
 fn server_error(r: loadlib::Result<Value>) -> (String, String) {
     match r {
-        Err(Error::Server32 { name, message }) => (name, message),
+        Err(Error::Server32 { name, message, .. }) => (name, message),
         other => panic!("expected a Server32 error, got {other:?}"),
     }
 }

@@ -3,7 +3,16 @@
 
 mod common;
 
-use loadlib::{Array, Transport};
+use loadlib::{Array, Client64, FromValue, Transport, ValueRef};
+use server32::wrappers::echo::EchoClient;
+
+/// `value` sent to `echo` and back, as an `R`.
+fn echo<'a, R: FromValue>(
+    client: &EchoClient,
+    value: impl Into<ValueRef<'a>>,
+) -> loadlib::Result<R> {
+    R::from_value(client.echo(vec![value.into()])?)
+}
 
 fn shm_bytes(prefix: &str) -> (usize, u64) {
     let names = common::shm_entries(prefix);
@@ -13,11 +22,11 @@ fn shm_bytes(prefix: &str) -> (usize, u64) {
 
 #[test]
 fn a_256_mib_f64_array_round_trips_through_the_32_bit_server() {
-    let client = loadlib::Client64::new("echo").unwrap();
-    assert_eq!(client.server_pointer_width(), 32);
+    let client = EchoClient::start(Client64::builder("echo")).unwrap();
+    assert_eq!(client.client64().unwrap().server_pointer_width(), 32);
     let n = (256 << 20) / 8;
     let data: Vec<f64> = (0..n).map(|i| i as f64 * 0.5 - 1e6).collect();
-    let back: Array = client.request32("echo", (&data,)).unwrap();
+    let back: Array = echo(&client, &data).unwrap();
     assert_eq!(back.shape(), &[n]);
     assert!(
         back.as_slice::<f64>().unwrap() == &data[..],
@@ -25,7 +34,7 @@ fn a_256_mib_f64_array_round_trips_through_the_32_bit_server() {
     );
     // One bulk segment each way, of the payload's size rounded to 1 MiB, plus the main
     // segment (two 8 MiB rings); nothing per call.
-    let (count, bytes) = shm_bytes(client.segment_name());
+    let (count, bytes) = shm_bytes(client.client64().unwrap().segment_name());
     assert_eq!(count, 3, "main segment + client bulk + server bulk");
     assert!(
         bytes <= 2 * (257 << 20) + (17 << 20),
@@ -36,18 +45,19 @@ fn a_256_mib_f64_array_round_trips_through_the_32_bit_server() {
 #[test]
 fn segments_stay_bounded_across_1000_calls() {
     for transport in [Transport::SharedMemory, Transport::File] {
-        let client = loadlib::Client64::builder("echo")
-            .transport(transport.clone())
-            .ring_size(1 << 20)
-            .start()
-            .unwrap();
-        let name = client.segment_name().to_owned();
+        let client = EchoClient::start(
+            Client64::builder("echo")
+                .transport(transport.clone())
+                .ring_size(1 << 20),
+        )
+        .unwrap();
+        let name = client.client64().unwrap().segment_name().to_owned();
         let mut high_water = (0usize, 0u64);
         for i in 0..1000usize {
             // Sizes cycle from a few bytes to 3 MiB: inline and bulk, growing and shrinking.
             let n = 1 + (i * 7919) % (3 << 17);
             let data: Vec<f64> = (0..n).map(|k| (k + i) as f64).collect();
-            let back: Vec<f64> = client.request32("echo", (&data,)).unwrap();
+            let back: Vec<f64> = echo(&client, &data).unwrap();
             assert_eq!(back.len(), n);
             assert_eq!(back[n - 1], (n - 1 + i) as f64);
             if i % 50 == 0 {
@@ -74,7 +84,7 @@ fn segments_stay_bounded_across_1000_calls() {
 
 #[test]
 fn payloads_too_large_for_a_32_bit_server_are_refused_before_sending() {
-    let client = loadlib::Client64::new("echo").unwrap();
+    let client = EchoClient::start(Client64::builder("echo")).unwrap();
     let err = client
         .alloc_array::<f64>(&[1 << 29])
         .expect_err("4 GiB must be refused");
@@ -83,8 +93,5 @@ fn payloads_too_large_for_a_32_bit_server_are_refused_before_sending() {
         .alloc_array::<f64>(&[1 << 62, 16])
         .expect_err("overflow");
     assert!(err.to_string().contains("overflows"), "{err}");
-    assert_eq!(
-        client.request32::<String>("echo", ("alive",)).unwrap(),
-        "alive"
-    );
+    assert_eq!(echo::<String>(&client, "alive").unwrap(), "alive");
 }

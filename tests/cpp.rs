@@ -1,24 +1,34 @@
-//! The C++ example through real servers of both widths.
+//! The C++ example library through real servers of both widths, with its typed client.
 
-#[allow(dead_code)]
-#[path = "../examples/cpp.rs"]
-mod cpp;
+use loadlib::{Array, ArrayRef, Client64, Error, ServerExe};
+use server32::wrappers::cpp::CppClient;
 
-use cpp::Cpp;
-use loadlib::{Error, ServerExe};
+fn start(exe: ServerExe) -> CppClient {
+    CppClient::start(Client64::builder("cpp").server(exe)).expect("start the cpp server")
+}
+
+fn width(cpp: &CppClient) -> u32 {
+    cpp.client64().expect("a server").server_pointer_width()
+}
 
 /// Runs `check` against a 32-bit and a 64-bit server.
-fn both_widths(check: impl Fn(&Cpp, u32)) {
-    for (exe, width) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
-        let cpp = Cpp::with_server(exe).expect("start the cpp server");
-        assert_eq!(cpp.client().server_pointer_width(), width);
-        check(&cpp, width);
+fn both_widths(check: impl Fn(&CppClient, u32)) {
+    for (exe, w) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
+        let cpp = start(exe);
+        assert_eq!(width(&cpp), w);
+        check(&cpp, w);
     }
+}
+
+/// `(x, y)` points as the `(n, 2)` array the library's point functions take.
+fn points(p: &[(f64, f64)]) -> Array {
+    let xy: Vec<f64> = p.iter().flat_map(|&(x, y)| [x, y]).collect();
+    Array::new(vec![p.len(), 2], xy).expect("two values per point")
 }
 
 fn assert_value_error(r: loadlib::Result<impl std::fmt::Debug>, needle: &str) {
     match r {
-        Err(Error::Server32 { name, message }) => {
+        Err(Error::Server32 { name, message, .. }) => {
             assert_eq!(name, "ValueError", "{message}");
             assert!(message.contains(needle), "{message:?} lacks {needle:?}");
         }
@@ -28,8 +38,8 @@ fn assert_value_error(r: loadlib::Result<impl std::fmt::Debug>, needle: &str) {
 
 #[test]
 fn default_server_is_32_bit() {
-    let cpp = Cpp::new().unwrap();
-    assert_eq!(cpp.client().server_pointer_width(), 32);
+    let cpp = CppClient::start(Client64::builder("cpp")).unwrap();
+    assert_eq!(width(&cpp), 32);
     assert_eq!(cpp.add(3, 14).unwrap(), 17);
 }
 
@@ -76,16 +86,17 @@ fn strings() {
 fn structs() {
     both_widths(|cpp, _| {
         let square = [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0)];
-        assert_eq!(cpp.distance_4_points(square).unwrap(), 4.0);
+        assert_eq!(cpp.distance_4_points(&points(&square)).unwrap(), 4.0);
         let rect = [(0.0, 0.0), (3.0, 0.0), (3.0, 4.0), (0.0, 4.0)];
-        assert_eq!(cpp.distance_4_points(rect).unwrap(), 14.0);
-        assert_eq!(cpp.distance_n_points(&square).unwrap(), 4.0);
+        assert_eq!(cpp.distance_4_points(&points(&rect)).unwrap(), 14.0);
+        assert_eq!(cpp.distance_n_points(&points(&square)).unwrap(), 4.0);
         assert_eq!(
-            cpp.distance_n_points(&[(0.0, 0.0), (3.0, 4.0)]).unwrap(),
+            cpp.distance_n_points(&points(&[(0.0, 0.0), (3.0, 4.0)]))
+                .unwrap(),
             10.0
         );
-        assert_eq!(cpp.distance_n_points(&[(1.0, 1.0)]).unwrap(), 0.0);
-        assert_eq!(cpp.distance_n_points(&[]).unwrap(), 0.0);
+        assert_eq!(cpp.distance_n_points(&points(&[(1.0, 1.0)])).unwrap(), 0.0);
+        assert_eq!(cpp.distance_n_points(&points(&[])).unwrap(), 0.0);
     });
 }
 
@@ -108,17 +119,13 @@ fn circumference_approaches_pi() {
 
 #[test]
 fn bad_input_is_an_error() {
-    let cpp = Cpp::new().unwrap();
-    assert_value_error(cpp.circumference(1.0, u32::MAX), "n must be");
-    let c = cpp.client();
-    let three = loadlib::ArrayRef::new(&[0.0f64; 6], &[3, 2]).unwrap();
-    assert_value_error(
-        c.request32::<f64>("distance_4_points", (three,)),
-        "4 points",
-    );
+    let cpp = CppClient::start(Client64::builder("cpp")).unwrap();
+    assert_value_error(cpp.circumference(1.0, i64::from(u32::MAX)), "n must be");
+    let three = ArrayRef::new(&[0.0f64; 6], &[3, 2]).unwrap();
+    assert_value_error(cpp.distance_4_points(three), "4 points");
     let flat = [0.0f64; 8];
-    assert_value_error(c.request32::<f64>("distance_n_points", (&flat,)), "(n, 2)");
-    match c.request32::<f64>("distance_n_points", (&[0i32; 8],)) {
+    assert_value_error(cpp.distance_n_points(ArrayRef::from_slice(&flat)), "(n, 2)");
+    match cpp.distance_n_points(ArrayRef::from_slice(&[0i32; 8])) {
         Err(Error::Server32 { name, .. }) => assert_eq!(name, "TypeError"),
         other => panic!("{other:?}"),
     }

@@ -1,26 +1,53 @@
-//! The `dotnet` wrapper through the real 32-bit server: the bundled C# library via the
-//! typed client of `examples/dotnet.rs`, another assembly compiled here with `mcs`, and
-//! the errors (.NET exceptions, lookups, arguments, start-up).
+//! The `dotnet` wrapper through the real 32-bit server with its typed client: the bundled
+//! C# library, another assembly compiled here with `mcs`, and the errors (.NET exceptions,
+//! lookups, arguments, start-up).
 #![cfg(target_os = "linux")] // Windows: see tests/platform_skips.rs
 
-#[allow(dead_code)]
-#[path = "../examples/dotnet.rs"]
-mod example;
-
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use example::DotNet;
-use loadlib::{Array, Client64, Error, ServerExe, Value};
+use loadlib::{Array, Client64, Error, FromValue, IntoArgs, ServerExe, Value, ValueRef};
+use server32::wrappers::dotnet::DotNetClient;
 
-fn net() -> DotNet {
-    DotNet::new().expect("start the dotnet server")
+const BASIC_MATH: &str = "DotNetMSL.BasicMath";
+const ARRAYS: &str = "DotNetMSL.ArrayManipulation";
+const STRINGS: &str = "DotNetMSL.StringManipulation";
+const STATIC: &str = "DotNetMSL.StaticClass";
+
+fn net() -> DotNetClient {
+    DotNetClient::start(Client64::builder("dotnet")).expect("start the dotnet server")
+}
+
+fn with_assembly(path: &Path) -> loadlib::Result<DotNetClient> {
+    DotNetClient::start(Client64::builder("dotnet").kwarg("assembly", path.display()))
+}
+
+/// `class.method(args…)` in the assembly (the typed client's `invoke`), its result
+/// converted to `R`.
+fn invoke<'a, R: FromValue>(
+    net: &DotNetClient,
+    class: &str,
+    method: &str,
+    args: impl IntoArgs<'a>,
+) -> loadlib::Result<R> {
+    let args = args.into_args();
+    let rest: Vec<ValueRef<'_>> = args.as_ref().iter().map(ValueRef::reborrow).collect();
+    R::from_value(net.invoke(class, method, rest)?)
+}
+
+/// The class names, each checked to be a string.
+fn class_names_of(net: &DotNetClient) -> Vec<String> {
+    let names = net.class_names().unwrap();
+    names
+        .into_iter()
+        .map(|v| String::from_value(v).unwrap())
+        .collect()
 }
 
 /// The name and message of a `Server32` error, or a panic naming what came instead.
 fn server_error<T: std::fmt::Debug>(r: loadlib::Result<T>) -> (String, String) {
     match r {
-        Err(Error::Server32 { name, message }) => (name, message),
+        Err(Error::Server32 { name, message, .. }) => (name, message),
         other => panic!("expected Error::Server32, got {other:?}"),
     }
 }
@@ -28,43 +55,69 @@ fn server_error<T: std::fmt::Debug>(r: loadlib::Result<T>) -> (String, String) {
 #[test]
 fn basic_math() {
     let net = net();
-    assert_eq!(net.client().server_pointer_width(), 32);
-    assert_eq!(net.add_integers(4, 5).unwrap(), 9);
+    assert_eq!(net.client64().unwrap().server_pointer_width(), 32);
     assert_eq!(
-        net.add_integers(-2_000_000_000, -147_483_648).unwrap(),
+        invoke::<i32>(&net, BASIC_MATH, "add_integers", (4, 5)).unwrap(),
+        9
+    );
+    assert_eq!(
+        invoke::<i32>(
+            &net,
+            BASIC_MATH,
+            "add_integers",
+            (-2_000_000_000, -147_483_648)
+        )
+        .unwrap(),
         i32::MIN
     );
-    assert_eq!(net.divide_floats(4.0, 5.0).unwrap(), 0.8f32);
     assert_eq!(
-        net.multiply_doubles(872.24, 525.525).unwrap(),
+        invoke::<f32>(&net, BASIC_MATH, "divide_floats", (4.0f32, 5.0f32)).unwrap(),
+        0.8f32
+    );
+    assert_eq!(
+        invoke::<f64>(&net, BASIC_MATH, "multiply_doubles", (872.24, 525.525)).unwrap(),
         872.24 * 525.525
     );
-    assert_eq!(net.add_or_subtract(99.0, 9.0, true).unwrap(), 108.0);
-    assert_eq!(net.add_or_subtract(99.0, 9.0, false).unwrap(), 90.0);
+    assert_eq!(
+        invoke::<f64>(&net, BASIC_MATH, "add_or_subtract", (99.0, 9.0, true)).unwrap(),
+        108.0
+    );
+    assert_eq!(
+        invoke::<f64>(&net, BASIC_MATH, "add_or_subtract", (99.0, 9.0, false)).unwrap(),
+        90.0
+    );
 }
 
 #[test]
 fn arrays() {
     let net = net();
     let x: Vec<f64> = (0..1000).map(|i| i as f64 * 0.25).collect();
-    let y = net.scalar_multiply(-2.0, &x).unwrap();
+    let y: Vec<f64> = invoke(&net, ARRAYS, "scalar_multiply", (-2.0, &x)).unwrap();
     assert_eq!(y, x.iter().map(|v| -2.0 * v).collect::<Vec<_>>());
-    assert_eq!(net.scalar_multiply(3.0, &[]).unwrap(), Vec::<f64>::new());
+    assert_eq!(
+        invoke::<Vec<f64>>(&net, ARRAYS, "scalar_multiply", (3.0, &[0.0f64; 0])).unwrap(),
+        Vec::<f64>::new()
+    );
 
     let a1 = Array::from_rows(&[vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]]).unwrap();
     let a2 = Array::from_rows(&[vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]]).unwrap();
-    let m = net.multiply_matrices(&a1, &a2).unwrap();
+    let m: Array = invoke(&net, ARRAYS, "multiply_matrices", (&a1, &a2)).unwrap();
     assert_eq!(m.shape(), &[2, 2]);
     assert_eq!(
         m.to_rows::<f64>().unwrap(),
         vec![vec![22.0, 28.0], vec![49.0, 64.0]]
     );
-    let m = net.multiply_matrices(&a2, &a1).unwrap();
+    let m: Array = invoke(&net, ARRAYS, "multiply_matrices", (&a2, &a1)).unwrap();
     assert_eq!(m.shape(), &[3, 3]);
     assert_eq!(m.as_slice::<f64>().unwrap()[..3], [9.0, 12.0, 15.0]);
 
     // Shapes that do not multiply: the C# method throws ArgumentException.
-    let (name, message) = server_error(net.multiply_matrices(&a1, &a1));
+    let (name, message) = server_error(invoke::<Array>(
+        &net,
+        ARRAYS,
+        "multiply_matrices",
+        (&a1, &a1),
+    ));
     assert_eq!(name, "DotNetException");
     assert!(message.contains("System.ArgumentException"), "{message}");
     assert!(
@@ -76,24 +129,47 @@ fn arrays() {
 #[test]
 fn strings_and_static_methods() {
     let net = net();
-    assert_eq!(net.reverse_string("New Zealand").unwrap(), "dnalaeZ weN");
-    assert_eq!(net.reverse_string("").unwrap(), "");
-    assert_eq!(net.reverse_string("añb∑").unwrap(), "∑bña");
-    assert_eq!(net.add_multiple(11, -22, 33, -44, 55).unwrap(), 33);
     assert_eq!(
-        net.concatenate("Hello", "World", "!", false, "...")
-            .unwrap(),
+        invoke::<String>(&net, STRINGS, "reverse_string", ("New Zealand",)).unwrap(),
+        "dnalaeZ weN"
+    );
+    assert_eq!(
+        invoke::<String>(&net, STRINGS, "reverse_string", ("",)).unwrap(),
+        ""
+    );
+    assert_eq!(
+        invoke::<String>(&net, STRINGS, "reverse_string", ("añb∑",)).unwrap(),
+        "∑bña"
+    );
+    assert_eq!(
+        invoke::<i32>(&net, STATIC, "add_multiple", (11, -22, 33, -44, 55)).unwrap(),
+        33
+    );
+    assert_eq!(
+        invoke::<String>(
+            &net,
+            STATIC,
+            "concatenate",
+            ("Hello", "World", "!", false, "...")
+        )
+        .unwrap(),
         "HelloWorld!"
     );
     assert_eq!(
-        net.concatenate("Hello", "World", "!", true, "...").unwrap(),
+        invoke::<String>(
+            &net,
+            STATIC,
+            "concatenate",
+            ("Hello", "World", "!", true, "...")
+        )
+        .unwrap(),
         "HelloWorld!..."
     );
 }
 
 #[test]
 fn class_names() {
-    let names = net().class_names().unwrap();
+    let names = class_names_of(&net());
     assert_eq!(
         names,
         [
@@ -108,7 +184,7 @@ fn class_names() {
 #[test]
 fn dotnet_exceptions_become_server_errors() {
     let net = net();
-    let (name, message) = server_error(net.divide_integers(1, 0));
+    let (name, message) = server_error(invoke::<i32>(&net, BASIC_MATH, "divide_integers", (1, 0)));
     assert_eq!(name, "DotNetException");
     assert!(
         message.contains("DotNetMSL.BasicMath.divide_integers")
@@ -117,10 +193,7 @@ fn dotnet_exceptions_become_server_errors() {
         "{message}"
     );
     // A null string dereferenced in .NET: a NullReferenceException, not a crash.
-    let r = net.client().call(
-        "invoke",
-        ("DotNetMSL.StringManipulation", "reverse_string", ()),
-    );
+    let r = invoke::<Value>(&net, STRINGS, "reverse_string", ((),));
     let (name, message) = server_error(r);
     assert_eq!(name, "DotNetException");
     assert!(
@@ -128,101 +201,102 @@ fn dotnet_exceptions_become_server_errors() {
         "{message}"
     );
     // The server is still serving.
-    assert_eq!(net.divide_integers(7, 2).unwrap(), 3);
+    assert_eq!(
+        invoke::<i32>(&net, BASIC_MATH, "divide_integers", (7, 2)).unwrap(),
+        3
+    );
 }
 
 #[test]
 fn lookup_and_argument_errors() {
     let net = net();
-    let c = net.client();
-    let (name, message) = server_error(c.call("invoke", ("DotNetMSL.BasicMath", "nope", 1i32)));
+    let c = &net;
+    let (name, message) = server_error(invoke::<Value>(c, "DotNetMSL.BasicMath", "nope", (1i32,)));
     assert_eq!(name, "MethodNotFound");
     assert!(
         message.contains("`nope`") && message.contains("add_integers"),
         "{message}"
     );
 
-    let (name, message) = server_error(c.call("invoke", ("DotNetMSL.Missing", "f")));
+    let (name, message) = server_error(invoke::<Value>(c, "DotNetMSL.Missing", "f", ()));
     assert_eq!(name, "ClassNotFound");
     assert!(message.contains("DotNetMSL.BasicMath"), "{message}");
 
-    let (name, message) =
-        server_error(c.call("invoke", ("DotNetMSL.BasicMath", "add_integers", 1i32)));
+    let (name, message) = server_error(invoke::<Value>(
+        c,
+        "DotNetMSL.BasicMath",
+        "add_integers",
+        (1i32,),
+    ));
     assert_eq!(name, "TypeError");
     assert!(
         message.contains("takes [2] argument(s), not 1"),
         "{message}"
     );
 
-    let (name, message) =
-        server_error(c.call("invoke", ("DotNetMSL.BasicMath", "add_integers", "4", 5i32)));
+    let (name, message) = server_error(invoke::<Value>(
+        c,
+        "DotNetMSL.BasicMath",
+        "add_integers",
+        ("4", 5i32),
+    ));
     assert_eq!(name, "TypeError");
     assert!(
         message.contains("argument 1") && message.contains("got str"),
         "{message}"
     );
 
-    let (name, message) = server_error(c.call(
-        "invoke",
-        ("DotNetMSL.BasicMath", "add_integers", 1i64 << 31, 5i32),
+    let (name, message) = server_error(invoke::<Value>(
+        c,
+        "DotNetMSL.BasicMath",
+        "add_integers",
+        (1i64 << 31, 5i32),
     ));
     assert_eq!(name, "TypeError", "{message}");
     let big = 3_000_000_000i64;
-    let (name, _) =
-        server_error(c.call("invoke", ("DotNetMSL.BasicMath", "add_integers", big, 5i32)));
+    let (name, _) = server_error(invoke::<Value>(
+        c,
+        "DotNetMSL.BasicMath",
+        "add_integers",
+        (big, 5i32),
+    ));
     assert_eq!(name, "TypeError");
 
     // Lossless conversions are accepted: i64 to int, i32 to double, exact f64 to float.
-    let sum: i32 = c
-        .request32("invoke", ("DotNetMSL.BasicMath", "add_integers", 4i64, 5u8))
-        .unwrap();
+    let sum: i32 = invoke(c, "DotNetMSL.BasicMath", "add_integers", (4i64, 5u8)).unwrap();
     assert_eq!(sum, 9);
-    let p: f64 = c
-        .request32(
-            "invoke",
-            ("DotNetMSL.BasicMath", "multiply_doubles", 6i32, 7i32),
-        )
-        .unwrap();
+    let p: f64 = invoke(c, "DotNetMSL.BasicMath", "multiply_doubles", (6i32, 7i32)).unwrap();
     assert_eq!(p, 42.0);
-    let q: f32 = c
-        .request32(
-            "invoke",
-            ("DotNetMSL.BasicMath", "divide_floats", 1.0f64, 4.0f64),
-        )
-        .unwrap();
+    let q: f32 = invoke(c, "DotNetMSL.BasicMath", "divide_floats", (1.0f64, 4.0f64)).unwrap();
     assert_eq!(q, 0.25);
-    let (name, _) = server_error(c.call(
-        "invoke",
-        ("DotNetMSL.BasicMath", "divide_floats", 0.1f64, 4.0f64),
+    let (name, _) = server_error(invoke::<Value>(
+        c,
+        "DotNetMSL.BasicMath",
+        "divide_floats",
+        (0.1f64, 4.0f64),
     ));
     assert_eq!(name, "TypeError");
 
     // Arrays must have the parameter's element type and rank.
-    let (name, message) = server_error(c.call(
-        "invoke",
-        (
-            "DotNetMSL.ArrayManipulation",
-            "scalar_multiply",
-            2.0,
-            &[1i32, 2][..],
-        ),
+    let (name, message) = server_error(invoke::<Value>(
+        c,
+        "DotNetMSL.ArrayManipulation",
+        "scalar_multiply",
+        (2.0, &[1i32, 2][..]),
     ));
     assert_eq!(name, "TypeError");
     assert!(message.contains("1-D array of System.Double"), "{message}");
     let flat = [1.0f64; 4];
-    let (name, _) = server_error(c.call(
-        "invoke",
-        (
-            "DotNetMSL.ArrayManipulation",
-            "multiply_matrices",
-            &flat[..],
-            &flat[..],
-        ),
+    let (name, _) = server_error(invoke::<Value>(
+        c,
+        "DotNetMSL.ArrayManipulation",
+        "multiply_matrices",
+        (&flat[..], &flat[..]),
     ));
     assert_eq!(name, "TypeError");
 
     // Static classes have no instance.
-    let (name, message) = server_error(c.call("invoke", ("DotNetMSL.StaticClass", "ToString")));
+    let (name, message) = server_error(invoke::<Value>(c, "DotNetMSL.StaticClass", "ToString", ()));
     assert_eq!(name, "TypeError");
     assert!(message.contains("only its static methods"), "{message}");
 }
@@ -337,16 +411,14 @@ fn other_assembly() -> PathBuf {
 #[test]
 fn any_class_library() {
     let dll = other_assembly();
-    let net = DotNet::with_assembly(&dll).unwrap();
-    let c = net.client();
+    let net = with_assembly(&dll).unwrap();
+    let c = &net;
     assert_eq!(
-        net.class_names().unwrap(),
+        class_names_of(&net),
         ["Colour", "Counter", "Counter+Inner", "Grumpy"]
     );
     let inv = |class: &str, method: &str, args: Vec<loadlib::ValueRef<'_>>| -> Value {
-        let mut all = vec![class.into(), method.into()];
-        all.extend(args);
-        c.call("invoke", all).unwrap()
+        invoke(c, class, method, args).unwrap()
     };
     // The instance is made once and keeps its state; void returns None.
     assert_eq!(inv("Counter", "Add", vec![5i64.into()]), Value::None);
@@ -400,31 +472,30 @@ fn any_class_library() {
         inv("Counter", "Twice", vec![0.5f32.into()]),
         Value::F64(1.0)
     );
-    let (name, message) = server_error(c.call("invoke", ("Counter", "Twice", "x")));
+    let (name, message) = server_error(invoke::<Value>(c, "Counter", "Twice", ("x",)));
     assert_eq!(name, "TypeError");
     assert!(message.contains("none of the 2 overloads"), "{message}");
     // Writable shared arrays see the .NET method's changes in place.
     let mut squares = c.alloc_array::<f64>(&[5]).unwrap();
-    c.call("invoke", ("Counter", "Squares", &mut squares))
-        .unwrap();
+    invoke::<Value>(c, "Counter", "Squares", (&mut squares,)).unwrap();
     assert_eq!(squares[..], [0.0, 1.0, 4.0, 9.0, 16.0]);
     let mut m = c.alloc_array::<i32>(&[2, 2]).unwrap();
     m.copy_from_slice(&[1, 2, 3, 4]);
-    c.call("invoke", ("Counter", "Transpose", &mut m)).unwrap();
+    invoke::<Value>(c, "Counter", "Transpose", (&mut m,)).unwrap();
     assert_eq!(m[..], [1, 3, 2, 4]);
     // Read-only shared arrays are copied in and never written.
     let ro = c.alloc_array::<f64>(&[3]).unwrap();
-    c.call("invoke", ("Counter", "Squares", &ro)).unwrap();
+    invoke::<Value>(c, "Counter", "Squares", (&ro,)).unwrap();
     assert_eq!(ro[..], [0.0; 3]);
     // A constructor that throws.
-    let (name, message) = server_error(c.call("invoke", ("Grumpy", "Value")));
+    let (name, message) = server_error(invoke::<Value>(c, "Grumpy", "Value", ()));
     assert_eq!(name, "DotNetException");
     assert!(
         message.contains("constructor of `Grumpy`") && message.contains("no thanks"),
         "{message}"
     );
     // Returning the object itself is not supported: a TypeError, not a crash.
-    let (name, message) = server_error(c.call("invoke", ("Counter", "GetType")));
+    let (name, message) = server_error(invoke::<Value>(c, "Counter", "GetType", ()));
     assert_eq!(name, "TypeError", "{message}");
     // What loadlib cannot convert or call gives a TypeError, and .NET faults an exception.
     for (method, arg, name, text) in [
@@ -439,9 +510,9 @@ fn any_class_library() {
             "System.NullReferenceException",
         ),
     ] {
-        let mut all: Vec<loadlib::ValueRef<'_>> = vec!["Counter".into(), method.into()];
-        all.extend(arg.map(loadlib::ValueRef::from));
-        let (n, message) = server_error(c.call("invoke", all));
+        let args: Vec<loadlib::ValueRef<'_>> =
+            arg.map(loadlib::ValueRef::from).into_iter().collect();
+        let (n, message) = server_error(invoke::<Value>(c, "Counter", method, args));
         assert_eq!(n, name, "{method}: {message}");
         assert!(message.contains(text), "{method}: {message}");
     }
@@ -458,16 +529,21 @@ fn many_calls_under_garbage_collection() {
     for i in 0..300 {
         let s = format!("call number {i} {}", "x".repeat(i));
         let r: String = s.chars().rev().collect();
-        assert_eq!(net.reverse_string(&s).unwrap(), r);
-        let y = net.scalar_multiply(i as f64, &x).unwrap();
+        assert_eq!(
+            invoke::<String>(&net, STRINGS, "reverse_string", (&s,)).unwrap(),
+            r
+        );
+        let y: Vec<f64> = invoke(&net, ARRAYS, "scalar_multiply", (i as f64, &x)).unwrap();
         assert_eq!(y[19_999], 19_999.0 * i as f64);
         assert_eq!(
-            net.concatenate(&s, "-", &s, i % 2 == 0, "!").unwrap().len(),
+            invoke::<String>(&net, STATIC, "concatenate", (&s, "-", &s, i % 2 == 0, "!"))
+                .unwrap()
+                .len(),
             2 * s.len() + 1 + usize::from(i % 2 == 0)
         );
     }
     let big: Vec<f64> = (0..2_000_000).map(|i| i as f64).collect();
-    let y = net.scalar_multiply(0.5, &big).unwrap();
+    let y: Vec<f64> = invoke(&net, ARRAYS, "scalar_multiply", (0.5, &big)).unwrap();
     assert_eq!(y.len(), big.len());
     assert_eq!(y[1_999_999], 999_999.5);
 }

@@ -7,7 +7,7 @@ use loadlib::{Error, Value};
 
 fn server_error(e: Error) -> (String, String) {
     match e {
-        Error::Server32 { name, message } => (name, message),
+        Error::Server32 { name, message, .. } => (name, message),
         other => panic!("expected a Server32 error, got {other}"),
     }
 }

@@ -12,7 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use loadlib::Transport;
+use loadlib::{Client64, Transport};
+use server32::wrappers::echo::EchoClient;
+use server32::wrappers::testlib::TestLibClient;
 
 const CHILD_ENV: &str = "LOADLIB_FAULTS_CHILD";
 /// How long the busy child's call blocks in the library.
@@ -31,17 +33,15 @@ fn child_client() {
         true => Transport::File,
         false => Transport::SharedMemory,
     };
-    let client = loadlib::Client64::builder("testlib")
-        .transport(transport)
-        .start()
-        .unwrap();
-    assert_eq!(client.request32::<i32>("add", (2i32, 3i32)).unwrap(), 5);
+    let client = TestLibClient::start(Client64::builder("testlib").transport(transport)).unwrap();
+    assert_eq!(client.add(2, 3).unwrap(), 5);
     // Taken first: `server_pid` waits for the client's lock, which a call holds.
-    let (pid, segment) = (client.server_pid(), client.segment_name().to_owned());
+    let server = client.client64().unwrap();
+    let (pid, segment) = (server.server_pid(), server.segment_name().to_owned());
     let client = std::sync::Arc::new(client);
     if mode.ends_with("busy") {
         let c = std::sync::Arc::clone(&client);
-        std::thread::spawn(move || c.call("sleep_ms", (BUSY_MS,)));
+        std::thread::spawn(move || c.sleep_ms(BUSY_MS));
         std::thread::sleep(Duration::from_millis(300));
     }
     println!("CHILD server_pid={pid} segment={segment}");
@@ -173,8 +173,9 @@ fn segments_of_a_client_killed_with_its_server_are_swept_by_the_next_start() {
             eprintln!("[{transport}] already swept by another start");
         }
         // The next start, in any process, sweeps what dead clients left.
-        let c = loadlib::Client64::new("echo").unwrap();
-        assert_eq!(c.request32::<String>("echo", ("next",)).unwrap(), "next");
+        let c = EchoClient::start(Client64::builder("echo")).unwrap();
+        let back = c.echo(vec!["next".into()]).unwrap();
+        assert_eq!(back, loadlib::Value::Str("next".into()));
         assert!(
             common::shm_entries(&o.segment).is_empty(),
             "[{transport}] not swept: {:?}",
@@ -225,9 +226,10 @@ fn stale_segments_never_stop_a_start_and_only_dead_ones_of_this_user_are_swept()
     let foreign = root.then(|| make_stale(&format!("loadlib-{dead}-{tag}-other"), Some(65534)));
 
     for cfg in common::configs().into_iter().filter(|c| c.width == 32) {
-        let c = cfg.start("echo");
-        assert_eq!(c.request32::<i32>("echo", (7i32,)).unwrap(), 7);
-        assert!(c.segment_name().starts_with(&format!("/loadlib-{me}-")));
+        let c = EchoClient::new(cfg.start("echo")).unwrap();
+        assert_eq!(c.echo(vec![7i32.into()]).unwrap(), loadlib::Value::I32(7));
+        let name = c.client64().unwrap().segment_name();
+        assert!(name.starts_with(&format!("/loadlib-{me}-")));
     }
     assert!(!crashed.exists(), "the dead client's segment was not swept");
     assert!(alive.exists(), "a live client's segment was removed");

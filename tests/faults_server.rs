@@ -11,7 +11,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::Config;
-use loadlib::{Array, Client64, Error};
+use loadlib::client::Connection;
+use loadlib::{Array, Client64, Error, FromValue, ValueRef};
+use server32::wrappers::echo::EchoClient;
+use server32::wrappers::testlib::TestLibClient;
 
 /// A watchdog on waits in these tests, far above what they take; not a deadline.
 const HANG: Duration = Duration::from_secs(60);
@@ -23,9 +26,18 @@ fn shm_and_file() -> Vec<Config> {
         .collect()
 }
 
-/// Drops the client and checks that nothing of it is left.
-fn assert_cleaned_up(client: Client64, label: &str) {
-    let (pid, name) = (client.server_pid(), client.segment_name().to_owned());
+/// `value` sent to `echo` and back, as an `R`.
+fn echo<'a, R: FromValue>(
+    client: &EchoClient,
+    value: impl Into<ValueRef<'a>>,
+) -> loadlib::Result<R> {
+    R::from_value(client.echo(vec![value.into()])?)
+}
+
+/// Drops the client (a typed client's connection) and checks that nothing of it is left.
+fn assert_cleaned_up(client: Connection, label: &str) {
+    let server = client.client64().expect("a server");
+    let (pid, name) = (server.server_pid(), server.segment_name().to_owned());
     drop(client);
     assert!(
         !common::process_running(pid),
@@ -41,27 +53,27 @@ fn assert_cleaned_up(client: Client64, label: &str) {
 }
 
 fn assert_fresh_client_works(cfg: &Config) {
-    let c = cfg.start("echo");
-    let back: String = c.request32("echo", ("fresh",)).unwrap();
+    let c = EchoClient::new(cfg.start("echo")).unwrap();
+    let back: String = echo(&c, "fresh").unwrap();
     assert_eq!(back, "fresh", "[{}]", cfg.label);
 }
 
 #[test]
 fn sigkill_while_idle_is_a_crash_error_carrying_the_servers_stderr() {
     for cfg in shm_and_file() {
-        let client = cfg
-            .builder("echo")
-            .request_timeout(Duration::from_secs(20))
-            // A backtrace (longer on Windows) would push the message out of the tail.
-            .env("RUST_BACKTRACE", "0")
-            .start()
-            .unwrap();
+        let client = EchoClient::start(
+            cfg.builder("echo")
+                .request_timeout(Duration::from_secs(20))
+                // A backtrace (longer on Windows) would push the message out of the tail.
+                .env("RUST_BACKTRACE", "0"),
+        )
+        .unwrap();
         // The wrapper's panic is caught, but its message is on the server's stderr.
-        let e = client.call("panic", ("last words before the kill",));
+        let e = client.panic("last words before the kill");
         assert!(matches!(e, Err(Error::Server32 { .. })), "[{}]", cfg.label);
-        common::kill(client.server_pid());
+        common::kill(client.client64().unwrap().server_pid());
         let t0 = Instant::now();
-        let err = client.call("echo", (1i32,)).unwrap_err();
+        let err = echo::<i32>(&client, 1i32).unwrap_err();
         assert!(t0.elapsed() < Duration::from_secs(20), "[{}]", cfg.label);
         common::assert_killed(&err, cfg.label);
         let Error::ServerCrashed { stderr, .. } = &err else {
@@ -73,8 +85,8 @@ fn sigkill_while_idle_is_a_crash_error_carrying_the_servers_stderr() {
             cfg.label
         );
         // The connection is closed for good: no call reaches a dead server.
-        assert!(matches!(client.call("echo", (2i32,)), Err(Error::Closed)));
-        assert_cleaned_up(client, cfg.label);
+        assert!(matches!(echo::<i32>(&client, 2i32), Err(Error::Closed)));
+        assert_cleaned_up(client.into_connection(), cfg.label);
         assert_fresh_client_works(&cfg);
     }
 }
@@ -103,18 +115,16 @@ fn sigkill_during_a_100_mib_call_is_a_crash_error_and_no_hang() {
     let n = (100 << 20) / 8;
     let data: Vec<f64> = (0..n).map(|i| i as f64).collect();
     for cfg in shm_and_file() {
-        let client = cfg
-            .builder("echo")
-            .request_timeout(Duration::from_secs(30))
-            .start()
-            .unwrap();
-        let pid = client.server_pid();
-        let started = request_started(&client, &cfg);
+        let client =
+            EchoClient::start(cfg.builder("echo").request_timeout(Duration::from_secs(30)))
+                .unwrap();
+        let pid = client.client64().unwrap().server_pid();
+        let started = request_started(client.client64().unwrap(), &cfg);
         let (tx, rx) = mpsc::channel();
         let t0 = Instant::now();
         std::thread::scope(|s| {
             s.spawn(|| {
-                let r = client.request32::<Array>("echo", (&data,));
+                let r = echo::<Array>(&client, &data);
                 tx.send((r, t0.elapsed())).unwrap();
             });
             s.spawn(|| {
@@ -127,7 +137,7 @@ fn sigkill_during_a_100_mib_call_is_a_crash_error_and_no_hang() {
             assert!(took < Duration::from_secs(30), "[{}] {took:?}", cfg.label);
             common::assert_killed(&result.unwrap_err(), cfg.label);
         });
-        assert_cleaned_up(client, cfg.label);
+        assert_cleaned_up(client.into_connection(), cfg.label);
         assert_fresh_client_works(&cfg);
     }
 }
@@ -138,11 +148,12 @@ fn sigkill_while_the_server_writes_a_100_mib_reply_is_an_error_or_the_right_repl
     let n = (100 << 20) / 8;
     let data: Vec<f64> = (0..n).map(|i| (i as f64) * 0.25).collect();
     let cfg = shm_and_file().remove(0);
-    let client = cfg.start("echo");
-    let pid = client.server_pid();
-    let reply_segment = format!("{}-p", client.segment_name());
+    let client = EchoClient::new(cfg.start("echo")).unwrap();
+    let server = client.client64().unwrap();
+    let pid = server.server_pid();
+    let reply_segment = format!("{}-p", server.segment_name());
     std::thread::scope(|s| {
-        let call = s.spawn(|| client.request32::<Array>("echo", (&data,)));
+        let call = s.spawn(|| echo::<Array>(&client, &data));
         assert!(common::eventually(HANG, || {
             common::shm_entries(&reply_segment).len() == 1 || call.is_finished()
         }));
@@ -152,20 +163,16 @@ fn sigkill_while_the_server_writes_a_100_mib_reply_is_an_error_or_the_right_repl
             Err(e) => common::assert_killed(&e, cfg.label),
         }
     });
-    assert_cleaned_up(client, cfg.label);
+    assert_cleaned_up(client.into_connection(), cfg.label);
 }
 
 #[test]
 fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply() {
     for cfg in shm_and_file() {
         let timeout = Duration::from_millis(800);
-        let client = cfg
-            .builder("testlib")
-            .request_timeout(timeout)
-            .start()
-            .unwrap();
-        let pid = client.server_pid();
-        assert_eq!(client.request32::<i32>("add", (1i32, 2i32)).unwrap(), 3);
+        let client = TestLibClient::start(cfg.builder("testlib").request_timeout(timeout)).unwrap();
+        let pid = client.client64().unwrap().server_pid();
+        assert_eq!(client.add(1, 2).unwrap(), 3);
 
         // Stopped while the library sleeps inside a call.
         let t0 = Instant::now();
@@ -174,7 +181,7 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply() {
                 std::thread::sleep(Duration::from_millis(100));
                 common::suspend(pid);
             });
-            let err = client.call("sleep_ms", (300i32,)).unwrap_err();
+            let err = client.sleep_ms(300).unwrap_err();
             assert!(
                 matches!(err, Error::ResponseTimeout { ref method, .. } if method == "sleep_ms"),
                 "[{}] {err}",
@@ -185,7 +192,7 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply() {
         assert!(t0.elapsed() < HANG, "[{}]", cfg.label);
 
         // Stopped while idle: the request waits in the ring, unanswered.
-        let err = client.call("add", (1000i32, 1i32)).unwrap_err();
+        let err = client.add(1000, 1).unwrap_err();
         assert!(
             matches!(err, Error::ResponseTimeout { .. }),
             "[{}] {err}",
@@ -196,7 +203,7 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply() {
         // on either transport (one file per message, so nothing is overwritten).
         common::resume(pid);
         for i in 0..20i32 {
-            let got = client.request32::<i32>("add", (20i32, i));
+            let got = client.add(20, i);
             assert_eq!(
                 got.unwrap(),
                 20 + i,
@@ -205,6 +212,6 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply() {
             );
         }
         assert!(common::process_running(pid), "[{}]", cfg.label);
-        assert_cleaned_up(client, cfg.label);
+        assert_cleaned_up(client.into_connection(), cfg.label);
     }
 }

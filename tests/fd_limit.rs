@@ -6,6 +6,9 @@
 use std::process::Command;
 use std::time::Duration;
 
+use loadlib::FromValue;
+use server32::wrappers::echo::EchoClient;
+
 const CHILD_ENV: &str = "LOADLIB_FD_LIMIT_CHILD";
 
 /// The child's part: start a client, make a call with a bulk array, report.
@@ -14,15 +17,13 @@ fn fd_limit_child() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return; // Run as a child only.
     }
-    let result = loadlib::Client64::builder("echo")
-        .startup_timeout(Duration::from_secs(30))
-        .start()
-        .and_then(|c| {
-            let data = vec![2.5f64; 1 << 20]; // 8 MiB: a bulk segment each way
-            let back: loadlib::Array = c.request32("echo", (&data,))?;
-            assert_eq!(back.as_slice::<f64>().unwrap(), &data[..]);
-            Ok(())
-        });
+    let builder = loadlib::Client64::builder("echo").startup_timeout(Duration::from_secs(30));
+    let result = EchoClient::start(builder).and_then(|c| {
+        let data = vec![2.5f64; 1 << 20]; // 8 MiB: a bulk segment each way
+        let back = loadlib::Array::from_value(c.echo(vec![(&data).into()])?)?;
+        assert_eq!(back.as_slice::<f64>().unwrap(), &data[..]);
+        Ok(())
+    });
     match result {
         Ok(()) => println!("FD-LIMIT-RESULT ok"),
         Err(e) => println!("FD-LIMIT-RESULT error: {e}"),

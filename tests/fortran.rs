@@ -1,24 +1,30 @@
-//! The Fortran example through real servers of both widths.
+//! The Fortran example library through real servers of both widths, with its typed
+//! client.
 
-#[allow(dead_code)]
-#[path = "../examples/fortran.rs"]
-mod fortran;
+use loadlib::{Array, ArrayRef, Client64, Error, ServerExe};
+use server32::wrappers::fortran::FortranClient;
 
-use fortran::Fortran;
-use loadlib::{Array, ArrayRef, Error, ServerExe};
+fn start(exe: ServerExe) -> FortranClient {
+    FortranClient::start(Client64::builder("fortran").server(exe))
+        .expect("start the fortran server")
+}
+
+fn width(f: &FortranClient) -> u32 {
+    f.client64().expect("a server").server_pointer_width()
+}
 
 /// Runs `check` against a 32-bit and a 64-bit server.
-fn both_widths(check: impl Fn(&Fortran)) {
-    for (exe, width) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
-        let f = Fortran::with_server(exe).expect("start the fortran server");
-        assert_eq!(f.client().server_pointer_width(), width);
+fn both_widths(check: impl Fn(&FortranClient)) {
+    for (exe, w) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
+        let f = start(exe);
+        assert_eq!(width(&f), w);
         check(&f);
     }
 }
 
 fn assert_error<T: std::fmt::Debug>(r: loadlib::Result<T>, kind: &str, needle: &str) {
     match r {
-        Err(Error::Server32 { name, message }) => {
+        Err(Error::Server32 { name, message, .. }) => {
             assert_eq!(name, kind, "{message}");
             assert!(message.contains(needle), "{message:?} lacks {needle:?}");
         }
@@ -32,8 +38,8 @@ fn close(got: f64, want: f64, rel: f64) {
 
 #[test]
 fn default_server_is_32_bit() {
-    let f = Fortran::new().unwrap();
-    assert_eq!(f.client().server_pointer_width(), 32);
+    let f = FortranClient::start(Client64::builder("fortran")).unwrap();
+    assert_eq!(width(&f), 32);
     assert_eq!(f.sum_32bit(1, 2).unwrap(), 3);
 }
 
@@ -136,7 +142,7 @@ fn matrix_multiply() {
 
 #[test]
 fn bad_input_is_an_error() {
-    let f = Fortran::new().unwrap();
+    let f = FortranClient::start(Client64::builder("fortran")).unwrap();
     assert_error(f.standard_deviation(&[1.0]), "ValueError", "at least 2");
     assert_error(
         f.add_1d_arrays(&[1.0, 2.0], &[1.0]),
@@ -166,10 +172,11 @@ fn bad_input_is_an_error() {
     let ints = [0i32; 6];
     let ints = ArrayRef::new(&ints, &[3, 2]).unwrap();
     assert_error(f.matrix_multiply(a, ints), "TypeError", "f64");
+    // 200 does not fit an i8: an OverflowError saying so, not a type error.
     assert_error(
-        f.client().request32::<i8>("sum_8bit", (100i32, 200i32)),
-        "TypeError",
-        "i8",
+        f.request::<i8>("sum_8bit", (100i32, 200i32)),
+        "OverflowError",
+        "200 (i32) does not fit in i8 (range -128..=127)",
     );
     // The server is still there.
     assert_eq!(f.sum_8bit(1, 2).unwrap(), 3);

@@ -5,16 +5,17 @@
 use std::time::{Duration, Instant};
 
 use loadlib::Client64;
+use server32::wrappers::testlib::TestLibClient;
 
 mod common;
 
 #[test]
 fn an_idle_bridge_sleeps_and_wakes_for_the_next_call() {
-    let client = Client64::new("testlib").unwrap();
+    let client = TestLibClient::start(Client64::builder("testlib")).unwrap();
     for i in 0..1000 {
-        assert_eq!(client.request32::<i32>("add", (i, 1)).unwrap(), i + 1);
+        assert_eq!(client.add(i, 1).unwrap(), i + 1);
     }
-    let server = Some(client.server_pid());
+    let server = Some(client.client64().unwrap().server_pid());
     std::thread::sleep(Duration::from_millis(200)); // past every spin window
     let (s0, c0) = (common::cpu_time(server), common::cpu_time(None));
     let idle = Duration::from_secs(3);
@@ -26,7 +27,7 @@ fn an_idle_bridge_sleeps_and_wakes_for_the_next_call() {
     assert!(c1 - c0 <= allowed, "client used {:?} while idle", c1 - c0);
 
     let t0 = Instant::now();
-    assert_eq!(client.request32::<i32>("add", (41, 1)).unwrap(), 42);
+    assert_eq!(client.add(41, 1).unwrap(), 42);
     // A few futex wake-ups take well under a millisecond each; this bound is a watchdog.
     assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
 }

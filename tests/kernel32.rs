@@ -1,13 +1,58 @@
-//! The kernel32 example (`GetLocalTime` from `kernel32.dll` on Windows, the system C
-//! library on Linux) through real servers of both widths, checked against this process's
-//! own clock.
+//! The kernel32 example library (`GetLocalTime` from `kernel32.dll` on Windows, the system
+//! C library on Linux) through real servers of both widths, with its typed client, checked
+//! against this process's own clock.
 
-#[allow(dead_code)]
-#[path = "../examples/kernel32.rs"]
-mod kernel32;
+use std::fmt;
 
-use kernel32::{Kernel32, SystemTime};
-use loadlib::ServerExe;
+use loadlib::{Client64, ServerExe};
+use server32::wrappers::kernel32::Kernel32Client;
+
+/// The local date and time, field for field Windows' `SYSTEMTIME`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SystemTime {
+    year: u16,
+    month: u16,
+    day_of_week: u16,
+    day: u16,
+    hour: u16,
+    minute: u16,
+    second: u16,
+    milliseconds: u16,
+}
+
+impl fmt::Display for SystemTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+        let day = DAYS.get(usize::from(self.day_of_week)).unwrap_or(&"???");
+        write!(
+            f,
+            "{day} {:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second, self.milliseconds
+        )
+    }
+}
+
+/// The server's local time: the eight `SYSTEMTIME` words `get_local_time` returns.
+fn server_time(k: &Kernel32Client) -> SystemTime {
+    let w = k.get_local_time().unwrap();
+    match w[..] {
+        [year, month, day_of_week, day, hour, minute, second, milliseconds] => SystemTime {
+            year,
+            month,
+            day_of_week,
+            day,
+            hour,
+            minute,
+            second,
+            milliseconds,
+        },
+        _ => panic!("expected the 8 words of a SYSTEMTIME, got {w:?}"),
+    }
+}
+
+fn width(k: &Kernel32Client) -> u32 {
+    k.client64().expect("a server").server_pointer_width()
+}
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
@@ -76,9 +121,9 @@ fn local_time_here() -> SystemTime {
     }
 }
 
-fn check_against_local_clock(k: &Kernel32) {
+fn check_against_local_clock(k: &Kernel32Client) {
     let before = local_time_here();
-    let t = k.get_local_time().unwrap();
+    let t = server_time(k);
     let after = local_time_here();
     assert!((1..=12).contains(&t.month), "{t:?}");
     assert!((1..=31).contains(&t.day), "{t:?}");
@@ -101,20 +146,20 @@ fn check_against_local_clock(k: &Kernel32) {
 
 #[test]
 fn local_time_matches_this_process() {
-    for (exe, width) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
-        let k = Kernel32::with_server(exe).unwrap();
-        assert_eq!(k.client().server_pointer_width(), width);
+    for (exe, w) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
+        let k = Kernel32Client::start(Client64::builder("kernel32").server(exe)).unwrap();
+        assert_eq!(width(&k), w);
         check_against_local_clock(&k);
     }
 }
 
 #[test]
 fn default_server_is_32_bit_and_time_advances() {
-    let k = Kernel32::new().unwrap();
-    assert_eq!(k.client().server_pointer_width(), 32);
-    let first = k.get_local_time().unwrap();
+    let k = Kernel32Client::start(Client64::builder("kernel32")).unwrap();
+    assert_eq!(width(&k), 32);
+    let first = server_time(&k);
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let second = k.get_local_time().unwrap();
+    let second = server_time(&k);
     let dt = wall_ms(&second) - wall_ms(&first);
     assert!((15..2000).contains(&dt), "{first} then {second}");
 }
@@ -127,11 +172,8 @@ fn default_server_is_32_bit_and_time_advances() {
 fn the_server_time_zone_is_its_own() {
     // A fixed zone given to the server reaches its C library's `localtime_r`.
     let in_zone = |tz: &str| {
-        let client = loadlib::Client64::builder("kernel32")
-            .env("TZ", tz)
-            .start()
-            .unwrap();
-        wall_ms(&Kernel32::from_client(client).get_local_time().unwrap())
+        let k = Kernel32Client::start(Client64::builder("kernel32").env("TZ", tz)).unwrap();
+        wall_ms(&server_time(&k))
     };
     let offset = in_zone("XXX-5") - in_zone("UTC");
     assert!((offset - 5 * 3_600_000).abs() < 2000, "offset {offset} ms");

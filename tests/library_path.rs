@@ -5,14 +5,15 @@
 mod common;
 
 use loadlib::Error;
+use server32::wrappers::testlib::TestLibClient;
 
 #[test]
 fn a_dependency_in_another_folder_is_found_through_library_path() {
     for cfg in common::configs() {
         // Without the folder, the loader cannot find the dependency: a library error.
-        let client = cfg.start("testlib");
-        match client.call("dep_user_value", ()).unwrap_err() {
-            Error::Server32 { name, message } => {
+        let client = TestLibClient::new(cfg.start("testlib")).unwrap();
+        match client.dep_user_value().unwrap_err() {
+            Error::Server32 { name, message, .. } => {
                 assert_eq!(name, "LibraryError", "[{}] {message}", cfg.label);
                 assert!(
                     message.contains("loadlib_dep_user"),
@@ -22,12 +23,12 @@ fn a_dependency_in_another_folder_is_found_through_library_path() {
             }
             other => panic!("[{}] {other}", cfg.label),
         }
-        let dir: String = client.request32("dep_base_dir", ()).unwrap();
+        let dir: String = client.dep_base_dir().unwrap();
         drop(client);
 
-        let client = cfg.builder("testlib").library_path(&dir).start().unwrap();
+        let client = TestLibClient::start(cfg.builder("testlib").library_path(&dir)).unwrap();
         assert_eq!(
-            client.request32::<i32>("dep_user_value", ()).unwrap(),
+            client.dep_user_value().unwrap(),
             43,
             "[{}] dependency in {dir}",
             cfg.label

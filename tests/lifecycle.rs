@@ -5,7 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use loadlib::{Client64, Error, ServerExe};
+use loadlib::{Array, Client64, Error, FromValue, ServerExe};
+use server32::wrappers::echo::EchoClient;
+use server32::wrappers::testlib::TestLibClient;
 
 #[test]
 fn the_bundled_server_is_a_32_bit_executable_and_its_twin_64_bit() {
@@ -98,13 +100,13 @@ fn a_server_that_never_becomes_ready_times_out_and_is_killed() {
 #[test]
 fn a_request_past_its_timeout_gives_a_response_timeout_and_the_late_reply_is_dropped() {
     for cfg in common::configs() {
-        let client = cfg
-            .builder("testlib")
-            .request_timeout(Duration::from_millis(300))
-            .start()
-            .unwrap();
+        let client = TestLibClient::start(
+            cfg.builder("testlib")
+                .request_timeout(Duration::from_millis(300)),
+        )
+        .unwrap();
         let t0 = Instant::now();
-        let err = client.call("sleep_ms", (1500i32,)).unwrap_err();
+        let err = client.sleep_ms(1500).unwrap_err();
         assert!(
             matches!(err, Error::ResponseTimeout { .. }),
             "[{}] {err}",
@@ -113,41 +115,33 @@ fn a_request_past_its_timeout_gives_a_response_timeout_and_the_late_reply_is_dro
         assert!(t0.elapsed() < Duration::from_secs(5), "[{}]", cfg.label);
         // Once the sleep is over, the next call skips the stale reply and gets its own.
         std::thread::sleep(Duration::from_millis(1400));
-        assert_eq!(
-            client.request32::<i32>("add", (2i32, 3i32)).unwrap(),
-            5,
-            "[{}]",
-            cfg.label
-        );
+        assert_eq!(client.add(2, 3).unwrap(), 5, "[{}]", cfg.label);
     }
 }
 
 #[test]
 fn a_segfault_mid_call_is_a_crash_error_naming_the_signal_or_ntstatus() {
     for cfg in common::configs() {
-        let client = cfg.start("testlib");
-        let name = client.segment_name().to_owned();
-        let err = client.call("segfault", ()).unwrap_err();
+        let client = TestLibClient::new(cfg.start("testlib")).unwrap();
+        let name = client.client64().unwrap().segment_name().to_owned();
+        let err = client.segfault().unwrap_err();
         common::assert_access_violation(&err, cfg.label);
-        assert!(matches!(
-            client.call("add", (1i32, 1i32)),
-            Err(Error::Closed)
-        ));
+        assert!(matches!(client.add(1, 1), Err(Error::Closed)));
         drop(client);
         assert!(common::shm_entries(&name).is_empty(), "[{}]", cfg.label);
         // A new client starts and works straight away.
-        let fresh = cfg.start("testlib");
-        assert_eq!(fresh.request32::<i32>("add", (1i32, 2i32)).unwrap(), 3);
+        let fresh = TestLibClient::new(cfg.start("testlib")).unwrap();
+        assert_eq!(fresh.add(1, 2).unwrap(), 3);
     }
 }
 
 #[test]
 fn abort_and_exit_in_the_library_are_crash_errors() {
     let cfg = common::configs().remove(0);
-    let client = cfg.start("testlib");
-    common::assert_aborted(&client.call("abort", ()).unwrap_err());
-    let client = cfg.start("testlib");
-    match client.call("exit", (7i32,)).unwrap_err() {
+    let client = TestLibClient::new(cfg.start("testlib")).unwrap();
+    common::assert_aborted(&client.abort().unwrap_err());
+    let client = TestLibClient::new(cfg.start("testlib")).unwrap();
+    match client.exit(7).unwrap_err() {
         Error::ServerCrashed { code, signal, .. } => {
             assert_eq!(code, Some(7));
             assert_eq!(signal, None);
@@ -159,13 +153,19 @@ fn abort_and_exit_in_the_library_are_crash_errors() {
 #[test]
 fn shutdown_returns_output_and_leaves_nothing_behind() {
     for cfg in common::configs() {
-        let client = cfg.start("echo");
-        let pid = client.server_pid();
-        let name = client.segment_name().to_owned();
+        let client = EchoClient::new(cfg.start("echo")).unwrap();
+        let server = client.client64().unwrap();
+        let pid = server.server_pid();
+        let name = server.segment_name().to_owned();
         assert!(common::process_running(pid));
         assert!(!common::shm_entries(&name).is_empty());
-        let _: String = client.request32("echo", ("x",)).unwrap();
-        let out = client.shutdown_server32().unwrap();
+        let _ = String::from_value(client.echo(vec!["x".into()]).unwrap()).unwrap();
+        let out = client
+            .into_connection()
+            .into_client64()
+            .unwrap()
+            .shutdown_server32()
+            .unwrap();
         assert_eq!(
             out.status,
             common::SUCCESS_STATUS,
@@ -180,10 +180,11 @@ fn shutdown_returns_output_and_leaves_nothing_behind() {
 #[test]
 fn drop_stops_the_server_and_removes_its_segments() {
     for cfg in common::configs() {
-        let client = cfg.start("echo");
-        let (pid, name) = (client.server_pid(), client.segment_name().to_owned());
+        let client = EchoClient::new(cfg.start("echo")).unwrap();
+        let server = client.client64().unwrap();
+        let (pid, name) = (server.server_pid(), server.segment_name().to_owned());
         let big: Vec<f64> = vec![1.0; 4 << 20]; // forces bulk segments on both sides
-        let _: loadlib::Array = client.request32("echo", (&big,)).unwrap();
+        let _ = Array::from_value(client.echo(vec![(&big).into()]).unwrap()).unwrap();
         drop(client);
         assert!(!common::process_running(pid), "[{}]", cfg.label);
         assert!(common::shm_entries(&name).is_empty(), "[{}]", cfg.label);
@@ -192,17 +193,19 @@ fn drop_stops_the_server_and_removes_its_segments() {
 
 #[test]
 fn several_clients_run_at_once_in_one_process() {
-    let clients: Vec<Client64> = (0..4).map(|_| Client64::new("testlib").unwrap()).collect();
-    let pids: std::collections::HashSet<u32> = clients.iter().map(|c| c.server_pid()).collect();
+    let clients: Vec<TestLibClient> = (0..4)
+        .map(|_| TestLibClient::start(Client64::builder("testlib")).unwrap())
+        .collect();
+    let pids: std::collections::HashSet<u32> = clients
+        .iter()
+        .map(|c| c.client64().unwrap().server_pid())
+        .collect();
     assert_eq!(pids.len(), 4);
     std::thread::scope(|s| {
         for (i, c) in clients.iter().enumerate() {
             s.spawn(move || {
                 for j in 0..200 {
-                    assert_eq!(
-                        c.request32::<i32>("add", (i as i32, j)).unwrap(),
-                        i as i32 + j
-                    );
+                    assert_eq!(c.add(i as i32, j).unwrap(), i as i32 + j);
                 }
             });
         }
@@ -212,16 +215,14 @@ fn several_clients_run_at_once_in_one_process() {
 #[test]
 fn a_timed_out_call_with_a_shared_array_ends_the_server_before_the_array_is_free() {
     for cfg in common::configs() {
-        let client = cfg
-            .builder("testlib")
-            .request_timeout(Duration::from_millis(300))
-            .start()
-            .unwrap();
-        let pid = client.server_pid();
+        let client = TestLibClient::start(
+            cfg.builder("testlib")
+                .request_timeout(Duration::from_millis(300)),
+        )
+        .unwrap();
+        let pid = client.client64().unwrap().server_pid();
         let mut out = client.alloc_array::<f64>(&[64]).unwrap();
-        let err = client
-            .call("sleep_then_fill", (1500i32, &mut out, 7.0f64))
-            .unwrap_err();
+        let err = client.sleep_then_fill(1500, &mut out, 7.0).unwrap_err();
         assert!(
             matches!(err, Error::ResponseTimeout { .. }),
             "[{}] {err}",
@@ -237,7 +238,7 @@ fn a_timed_out_call_with_a_shared_array_ends_the_server_before_the_array_is_free
             cfg.label
         );
         assert!(
-            matches!(client.call("add", (1i32, 2i32)), Err(Error::Closed)),
+            matches!(client.add(1, 2), Err(Error::Closed)),
             "[{}]",
             cfg.label
         );

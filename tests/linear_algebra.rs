@@ -1,14 +1,15 @@
 //! The `linear_algebra` wrapper through a real 32-bit server over a 32-bit LAPACK and BLAS
 //! (Debian's on Linux; SciPy's OpenBLAS DLL on Windows, installed by `.ci/install-wine`),
-//! checked against independent 64-bit computations done here in plain Rust.
+//! checked against independent 64-bit computations done here in plain Rust. Called through
+//! its typed client.
 
 use loadlib::{Array, ArrayRef, Client64, Error};
+use server32::wrappers::linear_algebra::LinearAlgebraClient;
 
-fn client() -> Client64 {
-    let c = Client64::builder("linear_algebra")
-        .start()
+fn client() -> LinearAlgebraClient {
+    let c = LinearAlgebraClient::start(Client64::builder("linear_algebra"))
         .expect("start the linear_algebra server (needs the 32-bit LAPACK: bash .ci/install)");
-    assert_eq!(c.server_pointer_width(), 32);
+    assert_eq!(c.client64().unwrap().server_pointer_width(), 32);
     c
 }
 
@@ -29,7 +30,7 @@ fn assert_close(got: &[f64], want: &[f64], tol: f64) {
 /// The `Server32` error's name and message, or a panic if the call did not fail so.
 fn server_error<T: std::fmt::Debug>(r: loadlib::Result<T>) -> (String, String) {
     match r {
-        Err(Error::Server32 { name, message }) => (name, message),
+        Err(Error::Server32 { name, message, .. }) => (name, message),
         other => panic!("expected a Server32 error, got {other:?}"),
     }
 }
@@ -102,14 +103,14 @@ fn solves_small_exact_systems() {
     let c = client();
     // 2x + y = 5, x + 3y = 10  →  x = 1, y = 3
     let x: Vec<f64> = c
-        .request32("solve", (mat(&[2.0, 1.0, 1.0, 3.0], 2, 2), &[5.0, 10.0]))
+        .solve(mat(&[2.0, 1.0, 1.0, 3.0], 2, 2), &[5.0, 10.0])
         .unwrap();
     assert_close(&x, &[1.0, 3.0], 1e-12);
     // A non-symmetric 3x3: a transpose mistake would give another answer.
     let a = [1.0, 2.0, 3.0, 0.0, 1.0, 4.0, 5.0, 6.0, 0.0];
     let want = [1.0, -2.0, 0.5];
     let b = naive_product(&a, &want, 3, 3, 1);
-    let x: Vec<f64> = c.request32("solve", (mat(&a, 3, 3), &b)).unwrap();
+    let x: Vec<f64> = c.solve(mat(&a, 3, 3), &b).unwrap();
     assert_close(&x, &want, 1e-12);
 }
 
@@ -117,13 +118,11 @@ fn solves_small_exact_systems() {
 fn determinant_inverse_and_product() {
     let c = client();
     let a = [1.0, 2.0, 3.0, 0.0, 1.0, 4.0, 5.0, 6.0, 0.0];
-    let det: f64 = c.request32("determinant", (mat(&a, 3, 3),)).unwrap();
+    let det: f64 = c.determinant(mat(&a, 3, 3)).unwrap();
     assert!((det - 1.0).abs() < 1e-12, "det = {det}");
-    let det: f64 = c
-        .request32("determinant", (mat(&[0.0, 1.0, 1.0, 0.0], 2, 2),))
-        .unwrap();
+    let det: f64 = c.determinant(mat(&[0.0, 1.0, 1.0, 0.0], 2, 2)).unwrap();
     assert!((det + 1.0).abs() < 1e-15, "a row swap negates: det = {det}");
-    let inv: Array = c.request32("inverse", (mat(&a, 3, 3),)).unwrap();
+    let inv: Array = c.inverse(mat(&a, 3, 3)).unwrap();
     assert_eq!(inv.shape(), &[3, 3]);
     let inv = inv.as_slice::<f64>().unwrap();
     // The known inverse, and A·A⁻¹ = I computed here.
@@ -139,12 +138,9 @@ fn determinant_inverse_and_product() {
     );
 
     let p: Array = c
-        .request32(
-            "matrix_multiply",
-            (
-                mat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3),
-                mat(&[7.0, 8.0, 9.0, 10.0, 11.0, 12.0], 3, 2),
-            ),
+        .matrix_multiply(
+            mat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3),
+            mat(&[7.0, 8.0, 9.0, 10.0, 11.0, 12.0], 3, 2),
         )
         .unwrap();
     assert_eq!(
@@ -152,12 +148,9 @@ fn determinant_inverse_and_product() {
         vec![vec![58.0, 64.0], vec![139.0, 154.0]]
     );
     let p: Array = c
-        .request32(
-            "matrix_multiply",
-            (
-                mat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3),
-                mat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3, 2),
-            ),
+        .matrix_multiply(
+            mat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3),
+            mat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3, 2),
         )
         .unwrap();
     assert_eq!(
@@ -169,9 +162,7 @@ fn determinant_inverse_and_product() {
 #[test]
 fn eigenvalues_real_and_complex() {
     let c = client();
-    let e: Array = c
-        .request32("eigenvalues", (mat(&[2.0, 0.0, 0.0, 3.0], 2, 2),))
-        .unwrap();
+    let e: Array = c.eigenvalues(mat(&[2.0, 0.0, 0.0, 3.0], 2, 2)).unwrap();
     assert_eq!(e.shape(), &[2, 2]);
     let mut rows = e.to_rows::<f64>().unwrap();
     rows.sort_by(|p, q| p[0].total_cmp(&q[0]));
@@ -180,12 +171,16 @@ fn eigenvalues_real_and_complex() {
     // A rotation by θ has eigenvalues cos θ ± i sin θ, the positive imaginary part first.
     let t = 0.7f64;
     let rot = [t.cos(), -t.sin(), t.sin(), t.cos()];
-    let e: Vec<f64> = c.request32("eigenvalues", (mat(&rot, 2, 2),)).unwrap();
-    assert_close(&e, &[t.cos(), t.sin(), t.cos(), -t.sin()], 1e-14);
+    let e = c.eigenvalues(mat(&rot, 2, 2)).unwrap();
+    assert_close(
+        e.as_slice::<f64>().unwrap(),
+        &[t.cos(), t.sin(), t.cos(), -t.sin()],
+        1e-14,
+    );
 
     // Non-symmetric, real eigenvalues 1, 2, 3 (upper triangular); a transpose changes nothing.
     let u = [1.0, 5.0, -7.0, 0.0, 2.0, 4.0, 0.0, 0.0, 3.0];
-    let e: Array = c.request32("eigenvalues", (mat(&u, 3, 3),)).unwrap();
+    let e: Array = c.eigenvalues(mat(&u, 3, 3)).unwrap();
     let mut re: Vec<f64> = e.to_rows::<f64>().unwrap().iter().map(|r| r[0]).collect();
     re.sort_by(f64::total_cmp);
     assert_close(&re, &[1.0, 2.0, 3.0], 1e-12);
@@ -195,17 +190,13 @@ fn eigenvalues_real_and_complex() {
 fn stdev_and_cross_product() {
     let c = client();
     let data: Vec<f64> = (1..=9).map(f64::from).collect();
-    let s: f64 = c.request32("stdev", (&data, false)).unwrap();
+    let s: f64 = c.stdev(&data, false).unwrap();
     assert!((s - 2.7386127875).abs() < 1e-10, "sample stdev {s}");
-    let p: f64 = c.request32("stdev", (&data, true)).unwrap();
+    let p: f64 = c.stdev(&data, true).unwrap();
     assert!((p - 2.5819888974).abs() < 1e-10, "population stdev {p}");
-    let v: Vec<f64> = c
-        .request32("cross_product", (&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]))
-        .unwrap();
+    let v: Vec<f64> = c.cross_product(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]).unwrap();
     assert_eq!(v, [-3.0, 6.0, -3.0]);
-    let v: Vec<f64> = c
-        .request32("cross_product", (&[1.0, 0.0, 0.0], &[0.0, 1.0, 0.0]))
-        .unwrap();
+    let v: Vec<f64> = c.cross_product(&[1.0, 0.0, 0.0], &[0.0, 1.0, 0.0]).unwrap();
     assert_eq!(v, [0.0, 0.0, 1.0]);
 }
 
@@ -217,20 +208,18 @@ fn random_500_against_64_bit_results() {
     let a = rng.vec(N * N);
     let b = rng.vec(N);
 
-    let x: Vec<f64> = c.request32("solve", (mat(&a, N, N), &b)).unwrap();
+    let x: Vec<f64> = c.solve(mat(&a, N, N), &b).unwrap();
     let res = relative_residual(&a, &x, &b);
     assert!(res < 1e-8, "relative residual {res}");
 
     // The same system through a shared array, passed with no copy: the same answer.
     let mut shared = c.alloc_array::<f64>(&[N, N]).unwrap();
     shared.copy_from_slice(&a);
-    let x2: Vec<f64> = c.request32("solve", (&shared, &b)).unwrap();
+    let x2: Vec<f64> = c.solve(&shared, &b).unwrap();
     assert_eq!(x, x2);
 
     let b2 = rng.vec(N * N);
-    let p: Array = c
-        .request32("matrix_multiply", (mat(&a, N, N), mat(&b2, N, N)))
-        .unwrap();
+    let p: Array = c.matrix_multiply(mat(&a, N, N), mat(&b2, N, N)).unwrap();
     assert_eq!(p.shape(), &[N, N]);
     let want = naive_product(&a, &b2, N, N, N);
     let diff: Vec<f64> = p
@@ -244,9 +233,7 @@ fn random_500_against_64_bit_results() {
 
     // A non-square product: 7x500 · 500x3.
     let (l, r) = (rng.vec(7 * N), rng.vec(N * 3));
-    let p: Array = c
-        .request32("matrix_multiply", (mat(&l, 7, N), mat(&r, N, 3)))
-        .unwrap();
+    let p: Array = c.matrix_multiply(mat(&l, 7, N), mat(&r, N, 3)).unwrap();
     assert_eq!(p.shape(), &[7, 3]);
     assert_close(
         p.as_slice::<f64>().unwrap(),
@@ -254,7 +241,7 @@ fn random_500_against_64_bit_results() {
         1e-11,
     );
 
-    let inv: Array = c.request32("inverse", (&shared,)).unwrap();
+    let inv: Array = c.inverse(&shared).unwrap();
     let id = naive_product(&a, inv.as_slice::<f64>().unwrap(), N, N, N);
     let err = (0..N * N)
         .map(|i| (id[i] - f64::from(u8::from(i % (N + 1) == 0))).abs())
@@ -262,7 +249,7 @@ fn random_500_against_64_bit_results() {
     assert!(err < 1e-9, "A·inv(A) differs from I by {err}");
 
     let small = rng.vec(36);
-    let det: f64 = c.request32("determinant", (mat(&small, 6, 6),)).unwrap();
+    let det: f64 = c.determinant(mat(&small, 6, 6)).unwrap();
     let want = determinant_64(&small, 6);
     assert!(
         (det - want).abs() <= 1e-12 * want.abs().max(1.0),
@@ -274,15 +261,20 @@ fn random_500_against_64_bit_results() {
 fn bad_input_is_a_clear_error_and_the_server_lives_on() {
     let c = client();
     let rect = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-    for method in ["determinant", "inverse", "eigenvalues"] {
-        let (name, message) = server_error(c.call(method, (mat(&rect, 2, 3),)));
+    let m = mat(&rect, 2, 3);
+    for (method, r) in [
+        ("determinant", c.determinant(m).map(|_| ())),
+        ("inverse", c.inverse(m).map(|_| ())),
+        ("eigenvalues", c.eigenvalues(m).map(|_| ())),
+    ] {
+        let (name, message) = server_error(r);
         assert_eq!(name, "ValueError", "{method}");
         assert!(
             message.contains("must be square, got 2x3"),
             "{method}: {message}"
         );
     }
-    let (name, message) = server_error(c.call("solve", (mat(&rect, 2, 3), &[1.0, 2.0])));
+    let (name, message) = server_error(c.solve(mat(&rect, 2, 3), &[1.0, 2.0]));
     assert_eq!(
         (name.as_str(), message.contains("square")),
         ("ValueError", true),
@@ -290,14 +282,13 @@ fn bad_input_is_a_clear_error_and_the_server_lives_on() {
     );
 
     let i3 = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
-    let (name, message) = server_error(c.call("solve", (mat(&i3, 3, 3), &[1.0, 2.0])));
+    let (name, message) = server_error(c.solve(mat(&i3, 3, 3), &[1.0, 2.0]));
     assert_eq!(name, "ValueError");
     assert!(
         message.contains("vector has 2 elements but matrix is 3x3"),
         "{message}"
     );
-    let (name, message) =
-        server_error(c.call("matrix_multiply", (mat(&rect, 2, 3), mat(&rect, 2, 3))));
+    let (name, message) = server_error(c.matrix_multiply(mat(&rect, 2, 3), mat(&rect, 2, 3)));
     assert_eq!(name, "ValueError");
     assert!(
         message.contains("cannot multiply a 2x3 matrix by a 2x3 matrix"),
@@ -305,46 +296,43 @@ fn bad_input_is_a_clear_error_and_the_server_lives_on() {
     );
 
     let singular = [1.0, 2.0, 2.0, 4.0];
-    for method in ["solve", "inverse"] {
-        let r = if method == "solve" {
-            c.call(method, (mat(&singular, 2, 2), &[1.0, 2.0]))
-        } else {
-            c.call(method, (mat(&singular, 2, 2),))
-        };
+    for (method, r) in [
+        (
+            "solve",
+            c.solve(mat(&singular, 2, 2), &[1.0, 2.0]).map(|_| ()),
+        ),
+        ("inverse", c.inverse(mat(&singular, 2, 2)).map(|_| ())),
+    ] {
         let (name, message) = server_error(r);
         assert_eq!(name, "ValueError", "{method}");
         assert!(message.contains("singular"), "{method}: {message}");
     }
-    let det: f64 = c.request32("determinant", (mat(&singular, 2, 2),)).unwrap();
+    let det: f64 = c.determinant(mat(&singular, 2, 2)).unwrap();
     assert_eq!(det, 0.0);
 
     // Wrong rank or dtype, non-finite values, wrong lengths.
-    let (name, message) = server_error(c.call("determinant", (&[1.0, 2.0, 3.0, 4.0],)));
+    let (name, message) = server_error(c.determinant(ArrayRef::from_slice(&[1.0, 2.0, 3.0, 4.0])));
     assert_eq!(name, "TypeError");
     assert!(message.contains("2-D"), "{message}");
     let ints = [1i32, 0, 0, 1];
-    let (name, message) =
-        server_error(c.call("inverse", (ArrayRef::new(&ints, &[2, 2]).unwrap(),)));
+    let (name, message) = server_error(c.inverse(ArrayRef::new(&ints, &[2, 2]).unwrap()));
     assert_eq!(name, "TypeError");
     assert!(message.contains("f64"), "{message}");
-    let (name, message) =
-        server_error(c.call("eigenvalues", (mat(&[1.0, f64::NAN, 0.0, 1.0], 2, 2),)));
+    let (name, message) = server_error(c.eigenvalues(mat(&[1.0, f64::NAN, 0.0, 1.0], 2, 2)));
     assert_eq!(name, "ValueError");
     assert!(message.contains("non-finite"), "{message}");
-    let (name, _) = server_error(c.call("determinant", (mat(&[], 0, 0),)));
+    let (name, _) = server_error(c.determinant(mat(&[], 0, 0)));
     assert_eq!(name, "ValueError");
-    let (name, message) = server_error(c.call("cross_product", (&[1.0, 2.0], &[3.0, 4.0, 5.0])));
+    let (name, message) = server_error(c.cross_product(&[1.0, 2.0], &[3.0, 4.0, 5.0]));
     assert_eq!(name, "ValueError");
     assert!(message.contains("3-vectors"), "{message}");
-    let (name, _) = server_error(c.call("stdev", (&[1.0], false)));
+    let (name, _) = server_error(c.stdev(&[1.0], false));
     assert_eq!(name, "ValueError");
-    let s: f64 = c.request32("stdev", (&[1.0], true)).unwrap();
+    let s: f64 = c.stdev(&[1.0], true).unwrap();
     assert_eq!(s, 0.0);
 
     // Still serving.
-    let x: Vec<f64> = c
-        .request32("solve", (mat(&i3, 3, 3), &[1.0, 2.0, 3.0]))
-        .unwrap();
+    let x: Vec<f64> = c.solve(mat(&i3, 3, 3), &[1.0, 2.0, 3.0]).unwrap();
     assert_eq!(x, [1.0, 2.0, 3.0]);
 }
 
@@ -375,16 +363,14 @@ const LAPACK_AND_BLAS: [&str; 2] = [
 #[test]
 fn explicit_lapack_and_blas_paths() {
     let [lapack, blas] = LAPACK_AND_BLAS;
-    let c = Client64::builder("linear_algebra")
-        .kwarg("lapack", lapack)
-        .kwarg("blas", blas)
-        .start()
-        .unwrap();
+    let c = LinearAlgebraClient::start(
+        Client64::builder("linear_algebra")
+            .kwarg("lapack", lapack)
+            .kwarg("blas", blas),
+    )
+    .unwrap();
     let p: Array = c
-        .request32(
-            "matrix_multiply",
-            (mat(&[1.0, 2.0], 1, 2), mat(&[3.0, 4.0], 2, 1)),
-        )
+        .matrix_multiply(mat(&[1.0, 2.0], 1, 2), mat(&[3.0, 4.0], 2, 1))
         .unwrap();
     assert_eq!(p.as_slice::<f64>().unwrap(), &[11.0]);
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use common::Config;
-use loadlib::Client64;
+use server32::wrappers::testlib::TestLibClient;
 
 /// Elements of a 1 MiB `f64` array.
 const MIB_F64: usize = (1 << 20) / 8;
@@ -51,7 +51,7 @@ fn fill(x: &mut [f64], t: usize, i: usize) {
 /// Runs `calls` calls on each of `threads` threads; every `array_every`-th is a 1 MiB
 /// array. Returns the wall time.
 fn run(
-    client: &Client64,
+    client: &TestLibClient,
     label: &str,
     threads: usize,
     calls: usize,
@@ -70,14 +70,13 @@ fn run(
                     for i in 0..calls {
                         if i % array_every == array_every - 1 {
                             fill(&mut x, t, i);
-                            let y: Vec<f64> =
-                                client.request32("scalar_multiply", (2.0f64, &x)).unwrap();
+                            let y = client.scalar_multiply(2.0, &x).unwrap();
                             assert_eq!(y.len(), MIB_F64, "[{label}] thread {t} call {i}");
                             let bad = y.iter().zip(&x).position(|(a, b)| *a != 2.0 * b);
                             assert_eq!(bad, None, "[{label}] thread {t} call {i}: wrong element");
                         } else {
                             let (a, b) = ((t * 1_000_000 + i) as i32, (i % 977) as i32 - 488);
-                            let sum: i32 = client.request32("add", (a, b)).unwrap();
+                            let sum = client.add(a, b).unwrap();
                             assert_eq!(sum, a + b, "[{label}] thread {t} call {i}");
                         }
                         progress.fetch_add(1, Relaxed);
@@ -115,11 +114,11 @@ fn config(label: &str) -> Config {
 fn eight_threads_share_one_client_over_shared_memory() {
     for label in ["shm/32-bit", "shm/64-bit"] {
         let cfg = config(label);
-        let client = cfg.start("testlib");
+        let client = TestLibClient::new(cfg.start("testlib")).unwrap();
         run(&client, cfg.label, 8, 2_000, 16);
         // Still one server, still working, nothing extra mapped.
-        assert_eq!(client.request32::<i32>("add", (40i32, 2i32)).unwrap(), 42);
-        let segs = common::shm_entries(client.segment_name()).len();
+        assert_eq!(client.add(40, 2).unwrap(), 42);
+        let segs = common::shm_entries(client.client64().unwrap().segment_name()).len();
         assert!(segs <= 3, "[{label}] {segs} segments");
     }
 }
@@ -127,7 +126,7 @@ fn eight_threads_share_one_client_over_shared_memory() {
 #[test]
 fn eight_threads_share_one_client_over_files() {
     let cfg = config("file/32-bit");
-    let client = cfg.start("testlib");
+    let client = TestLibClient::new(cfg.start("testlib")).unwrap();
     run(&client, cfg.label, 8, 250, 16);
 }
 
@@ -135,6 +134,6 @@ fn eight_threads_share_one_client_over_files() {
 #[ignore = "long: run by hand in release"]
 fn eight_threads_100k_calls_each() {
     let cfg = config("shm/32-bit");
-    let client = cfg.start("testlib");
+    let client = TestLibClient::new(cfg.start("testlib")).unwrap();
     run(&client, cfg.label, 8, 100_000, 16);
 }

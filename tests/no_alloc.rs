@@ -5,6 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use loadlib::{Client64, ServerExe};
+use server32::wrappers::testlib::TestLibClient;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
@@ -29,21 +30,19 @@ static GLOBAL: Counting = Counting;
 #[test]
 fn warm_small_calls_allocate_nothing_on_either_side() {
     for exe in [ServerExe::Bundled32, ServerExe::Bundled64] {
-        let client = Client64::builder("testlib")
-            .server(exe.clone())
-            .start()
-            .unwrap();
+        let client =
+            TestLibClient::start(Client64::builder("testlib").server(exe.clone())).unwrap();
         for i in 0..1000 {
-            assert_eq!(client.request32::<i32>("add", (i, 2)).unwrap(), i + 2);
+            assert_eq!(client.add(i, 2).unwrap(), i + 2);
         }
-        let server_before: u64 = client.request32("allocations", ()).unwrap();
+        let server_before = client.allocations().unwrap();
         let client_before = ALLOCATIONS.load(Ordering::Relaxed);
         let mut sum = 0i64;
         for i in 0..10_000 {
-            sum += client.request32::<i32>("add", (i, 2)).unwrap() as i64;
+            sum += client.add(i, 2).unwrap() as i64;
         }
         let client_after = ALLOCATIONS.load(Ordering::Relaxed);
-        let server_after: u64 = client.request32("allocations", ()).unwrap();
+        let server_after = client.allocations().unwrap();
         assert_eq!(sum, (0..10_000i64).map(|i| i + 2).sum::<i64>());
         assert_eq!(
             client_after - client_before,

@@ -3,7 +3,9 @@
 
 mod common;
 
-use loadlib::{Array, ArrayRef, DType, Element, Value, ValueRef};
+use loadlib::{Array, ArrayRef, DType, Element, FromValue, Value, ValueRef};
+use server32::wrappers::echo::EchoClient;
+use server32::wrappers::testlib::TestLibClient;
 
 fn scalars() -> Vec<Value> {
     vec![
@@ -68,9 +70,9 @@ fn arrays() -> Vec<Array> {
 #[test]
 fn every_value_type_round_trips_with_its_type() {
     for cfg in common::configs() {
-        let client = cfg.start("echo");
+        let client = EchoClient::new(cfg.start("echo")).unwrap();
         for v in scalars() {
-            let back: Value = client.call("echo", [ValueRef::from(&v)]).unwrap();
+            let back: Value = client.echo(vec![ValueRef::from(&v)]).unwrap();
             assert_eq!(back, v, "[{}] {}", cfg.label, v.type_name());
             assert_eq!(back.type_name(), v.type_name(), "[{}]", cfg.label);
         }
@@ -80,9 +82,9 @@ fn every_value_type_round_trips_with_its_type() {
 #[test]
 fn every_dtype_and_rank_round_trips() {
     for cfg in common::configs() {
-        let client = cfg.start("echo");
+        let client = EchoClient::new(cfg.start("echo")).unwrap();
         for a in arrays() {
-            let back: Array = client.request32("echo", (&a,)).unwrap();
+            let back = Array::from_value(client.echo(vec![ValueRef::from(&a)]).unwrap()).unwrap();
             assert_eq!(back.dtype(), a.dtype(), "[{}]", cfg.label);
             assert_eq!(back.shape(), a.shape(), "[{}] {}", cfg.label, a.dtype());
             assert_eq!(back, a, "[{}] {} {:?}", cfg.label, a.dtype(), a.shape());
@@ -93,13 +95,15 @@ fn every_dtype_and_rank_round_trips() {
 #[test]
 fn several_arguments_come_back_as_a_list_in_order() {
     for cfg in common::configs() {
-        let client = cfg.start("echo");
+        let client = EchoClient::new(cfg.start("echo")).unwrap();
         let m = [1.0f64, 2.0, 3.0, 4.0];
         let back: Value = client
-            .call(
-                "echo",
-                (1u8, "two", ArrayRef::new(&m, &[2, 2]).unwrap(), false),
-            )
+            .echo(vec![
+                1u8.into(),
+                "two".into(),
+                ArrayRef::new(&m, &[2, 2]).unwrap().into(),
+                false.into(),
+            ])
             .unwrap();
         let expected = Value::List(vec![
             Value::U8(1),
@@ -114,54 +118,53 @@ fn several_arguments_come_back_as_a_list_in_order() {
 #[test]
 fn typed_requests_convert_without_loss_and_refuse_lossy_conversions() {
     for cfg in common::configs() {
-        let client = cfg.start("testlib");
-        let sum: i32 = client.request32("add", (3i32, 14i32)).unwrap();
+        let client = TestLibClient::new(cfg.start("testlib")).unwrap();
+        let sum: i32 = client.add(3, 14).unwrap();
         assert_eq!(sum, 17, "[{}]", cfg.label);
-        // A u8 and an i64 that fit in i32 are accepted by the i32 parameters.
-        let sum: i64 = client.request32("add", (200u8, -5i64)).unwrap();
+        // Other types, by name: a u8 and an i64 that fit in i32 are accepted by the i32
+        // parameters.
+        let sum: i64 = client.request("add", (200u8, -5i64)).unwrap();
         assert_eq!(sum, 195, "[{}]", cfg.label);
-        // An i64 that does not fit is a TypeError naming the parameter.
+        // An i64 that does not fit is an OverflowError naming the parameter and the range.
         let err = client
-            .request32::<i32>("add", (1i32, 1i64 << 40))
+            .request::<i32>("add", (1i32, 1i64 << 40))
             .unwrap_err();
         match err {
-            loadlib::Error::Server32 { name, message } => {
-                assert_eq!(name, "TypeError", "[{}]", cfg.label);
+            loadlib::Error::Server32 { name, message, .. } => {
+                assert_eq!(name, "OverflowError", "[{}]", cfg.label);
                 assert!(
-                    message.contains("argument `b` of `add`"),
+                    message.contains("argument `b` of `add`")
+                        && message.contains("does not fit in i32"),
                     "[{}] {message}",
                     cfg.label
                 );
             }
             other => panic!("[{}] {other}", cfg.label),
         }
-        // The reply type is checked on the client.
-        let err = client.request32::<String>("add", (1i32, 2i32)).unwrap_err();
+        // The reply type is checked on the client (asked for another type, by name).
+        let err = client.request::<String>("add", (1i32, 2i32)).unwrap_err();
         assert!(
             matches!(err, loadlib::Error::ReplyType { .. }),
             "[{}] {err}",
             cfg.label
         );
-        assert_eq!(
-            client.request32::<i32>("pointer_size", ()).unwrap(),
-            cfg.width as i32 / 8
-        );
+        assert_eq!(client.pointer_size().unwrap(), cfg.width as i32 / 8);
     }
 }
 
 #[test]
 fn library_computes_on_arrays_read_in_place() {
     for cfg in common::configs() {
-        let client = cfg.start("testlib");
+        let client = TestLibClient::new(cfg.start("testlib")).unwrap();
         let x: Vec<f64> = (0..1000).map(|i| i as f64).collect();
-        let y: Vec<f64> = client.request32("scalar_multiply", (2.5f64, &x)).unwrap();
+        let y: Vec<f64> = client.scalar_multiply(2.5, &x).unwrap();
         assert_eq!(
             y,
             x.iter().map(|v| v * 2.5).collect::<Vec<_>>(),
             "[{}]",
             cfg.label
         );
-        let s: f64 = client.request32("sum", (&x,)).unwrap();
+        let s: f64 = client.sum(&x).unwrap();
         assert_eq!(s, 499_500.0, "[{}]", cfg.label);
     }
 }
@@ -169,22 +172,21 @@ fn library_computes_on_arrays_read_in_place() {
 #[test]
 fn shared_arrays_pass_with_no_copy_and_are_written_in_place() {
     for cfg in common::configs() {
-        let client = cfg.start("testlib");
+        let client = TestLibClient::new(cfg.start("testlib")).unwrap();
         let mut x = client.alloc_array::<f64>(&[4, 250]).unwrap();
         for (i, v) in x.iter_mut().enumerate() {
             *v = i as f64;
         }
         let mut out = client.alloc_array::<f64>(&[1000]).unwrap();
-        let () = client
-            .request32("scalar_multiply_into", (3.0f64, &x, &mut out))
-            .unwrap();
+        let () = client.scalar_multiply_into(3.0, &x, &mut out).unwrap();
         let expected: Vec<f64> = (0..1000).map(|i| 3.0 * i as f64).collect();
         assert_eq!(&out[..], &expected[..], "[{}]", cfg.label);
-        let s: f64 = client.request32("sum", (&x,)).unwrap();
+        let s: f64 = client.sum(&x).unwrap();
         assert_eq!(s, 499_500.0, "[{}]", cfg.label);
-        // A read-only shared array cannot be written.
+        // A read-only shared array cannot be written (the typed client takes only a
+        // writable one: by name).
         let err = client
-            .request32::<()>("scalar_multiply_into", (3.0f64, &x, &out))
+            .request::<()>("scalar_multiply_into", (3.0f64, &x, &out))
             .unwrap_err();
         assert!(
             err.to_string().contains("writable"),
@@ -192,9 +194,9 @@ fn shared_arrays_pass_with_no_copy_and_are_written_in_place() {
             cfg.label
         );
         // Freed arrays are unmapped by the server and unlinked by the client.
-        let name = client.segment_name().to_owned();
+        let name = client.client64().unwrap().segment_name().to_owned();
         drop((x, out));
-        let _: i32 = client.request32("add", (1i32, 1i32)).unwrap();
+        let _: i32 = client.add(1, 1).unwrap();
         // Shared arrays are `<base>-a<id>` (the base itself is random hex and may hold "-a").
         let left = common::shm_entries(&format!("{name}-a"));
         assert!(left.is_empty(), "[{}] {left:?}", cfg.label);

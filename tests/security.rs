@@ -9,7 +9,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use loadlib::{Array, ServerExe, Transport};
+use loadlib::{Array, Client64, FromValue, ServerExe, Transport, ValueRef};
+use server32::wrappers::echo::EchoClient;
+use server32::wrappers::testlib::TestLibClient;
 
 /// An unprivileged user to try things as (when the tests run as root).
 const NOBODY: u32 = 65534;
@@ -30,15 +32,15 @@ fn shm_path(name: &str) -> PathBuf {
 
 #[test]
 fn main_bulk_and_shared_array_segments_are_owner_only() {
-    let client = loadlib::Client64::new("testlib").unwrap();
-    let base = client.segment_name().to_owned();
+    let client = TestLibClient::start(Client64::builder("testlib")).unwrap();
+    let base = client.client64().unwrap().segment_name().to_owned();
     // A large array makes both bulk segments; a shared array makes its own segment.
     let big: Vec<f64> = vec![0.5; 4 << 20];
-    let scaled: Vec<f64> = client.request32("scalar_multiply", (2.0f64, &big)).unwrap();
+    let scaled = client.scalar_multiply(2.0, &big).unwrap();
     assert_eq!(scaled[(4 << 20) - 1], 1.0);
     let mut x = client.alloc_array::<f64>(&[1000]).unwrap();
     x.fill(2.0);
-    assert_eq!(client.request32::<f64>("sum", (&x,)).unwrap(), 2000.0);
+    assert_eq!(client.sum(&x).unwrap(), 2000.0);
 
     let names = common::shm_entries(&base);
     let kinds: Vec<char> = names
@@ -58,13 +60,11 @@ fn main_bulk_and_shared_array_segments_are_owner_only() {
 
 #[test]
 fn the_file_transport_directory_is_owner_only() {
-    let client = loadlib::Client64::builder("echo")
-        .transport(Transport::File)
-        .start()
-        .unwrap();
-    let back: Array = client.request32("echo", (&[1u8, 2, 3][..],)).unwrap();
+    let client = EchoClient::start(Client64::builder("echo").transport(Transport::File)).unwrap();
+    let back: Array = echo(&client, &[1u8, 2, 3][..]).unwrap();
     assert_eq!(back.as_slice::<u8>(), Some(&[1u8, 2, 3][..]));
-    let dir = std::env::temp_dir().join(client.segment_name().trim_start_matches('/'));
+    let name = client.client64().unwrap().segment_name();
+    let dir = std::env::temp_dir().join(name.trim_start_matches('/'));
     let meta = std::fs::metadata(&dir).unwrap();
     assert!(meta.is_dir());
     assert_eq!(meta.mode() & 0o7777, 0o700, "{}", dir.display());
@@ -87,11 +87,9 @@ fn another_user_can_open_neither_the_segment_nor_the_directory() {
     }
     use std::os::unix::process::CommandExt;
     for transport in [Transport::SharedMemory, Transport::File] {
-        let client = loadlib::Client64::builder("echo")
-            .transport(transport.clone())
-            .start()
-            .unwrap();
-        let name = client.segment_name().to_owned();
+        let client =
+            EchoClient::start(Client64::builder("echo").transport(transport.clone())).unwrap();
+        let name = client.client64().unwrap().segment_name().to_owned();
         let dir = std::env::temp_dir().join(name.trim_start_matches('/'));
         let as_nobody = |cmd: &str| {
             Command::new("sh")
@@ -123,8 +121,16 @@ fn another_user_can_open_neither_the_segment_nor_the_directory() {
             let ls = as_nobody(&format!("ls {}", dir.display()));
             assert!(!ls.status.success(), "nobody listed the file directory");
         }
-        assert_eq!(client.request32::<String>("echo", ("ok",)).unwrap(), "ok");
+        assert_eq!(echo::<String>(&client, "ok").unwrap(), "ok");
     }
+}
+
+/// `value` sent to `echo` and back, as an `R`.
+fn echo<'a, R: FromValue>(
+    client: &EchoClient,
+    value: impl Into<ValueRef<'a>>,
+) -> loadlib::Result<R> {
+    R::from_value(client.echo(vec![value.into()])?)
 }
 
 fn stderr(o: &Output) -> String {
@@ -150,8 +156,8 @@ fn run_server(segment: &str, via_shell: bool) -> Output {
 
 #[test]
 fn a_server_started_by_another_process_refuses_the_segment() {
-    let client = loadlib::Client64::new("echo").unwrap();
-    let name = client.segment_name().to_owned();
+    let client = EchoClient::start(Client64::builder("echo")).unwrap();
+    let name = client.client64().unwrap().segment_name().to_owned();
     let out = run_server(&name, true);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
@@ -160,18 +166,15 @@ fn a_server_started_by_another_process_refuses_the_segment() {
             && err.contains("not to this server's parent"),
         "{err}"
     );
-    assert_eq!(
-        client.request32::<String>("echo", ("still mine",)).unwrap(),
-        "still mine"
-    );
+    assert_eq!(echo::<String>(&client, "still mine").unwrap(), "still mine");
 }
 
 #[test]
 fn a_server_refuses_a_segment_with_a_wrong_mode_or_owner() {
     // Started by this process (the segment's creator), so only the owner and mode checks
     // stand between it and the live client's rings.
-    let client = loadlib::Client64::new("echo").unwrap();
-    let name = client.segment_name().to_owned();
+    let client = EchoClient::start(Client64::builder("echo")).unwrap();
+    let name = client.client64().unwrap().segment_name().to_owned();
     let path = shm_path(&name);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
     let out = run_server(&name, false);
@@ -194,5 +197,5 @@ fn a_server_refuses_a_segment_with_a_wrong_mode_or_owner() {
             stderr(&out)
         );
     }
-    assert_eq!(client.request32::<i32>("echo", (5i32,)).unwrap(), 5);
+    assert_eq!(echo::<i32>(&client, 5i32).unwrap(), 5);
 }

@@ -10,13 +10,22 @@
 
 use std::process::Command;
 
-use loadlib::{Array, Client64, Error};
+use loadlib::{Array, Client64, Error, FromValue, ValueRef};
+use server32::wrappers::echo::EchoClient;
 
 const CHILD_ENV: &str = "LOADLIB_SHM_FULL_CHILD";
 const ROOM_MIB: usize = 24;
 
 fn f64s(mib: usize) -> Vec<f64> {
     (0..(mib << 20) / 8).map(|i| i as f64).collect()
+}
+
+/// `value` sent to `echo` and back, as an `R`.
+fn echo<'a, R: FromValue>(
+    client: &EchoClient,
+    value: impl Into<ValueRef<'a>>,
+) -> loadlib::Result<R> {
+    R::from_value(client.echo(vec![value.into()])?)
 }
 
 fn loadlib_entries() -> Vec<String> {
@@ -45,29 +54,27 @@ fn shm_full_child() {
         return; // Run as a child only.
     }
     assert!(loadlib_entries().is_empty());
-    let client = Client64::builder("echo")
-        .ring_size(1 << 20)
-        .start()
-        .unwrap();
+    let client = EchoClient::start(Client64::builder("echo").ring_size(1 << 20)).unwrap();
 
     // Sending: a 32 MiB array needs a 32 MiB bulk segment on the client.
-    let err = client.request32::<Array>("echo", (&f64s(32),)).unwrap_err();
+    let err = echo::<Array>(&client, &f64s(32)).unwrap_err();
     let text = no_room(&err);
     assert!(text.contains(&(32usize << 20).to_string()), "{text}");
-    assert_eq!(client.request32::<i32>("echo", (1i32,)).unwrap(), 1);
+    assert_eq!(echo::<i32>(&client, 1i32).unwrap(), 1);
 
     // Receiving: 12 MiB fit going there; the reply's 12 MiB do not fit beside them.
-    match client.request32::<Array>("echo", (&f64s(12),)).unwrap_err() {
-        Error::Server32 { name, message } => {
+    match echo::<Array>(&client, &f64s(12)).unwrap_err() {
+        Error::Server32 { name, message, .. } => {
             assert_eq!(name, "ReplyError", "{message}");
             no_room(&Error::Server32 {
+                kind: loadlib::server::ErrorKind::from_name(&name),
                 name: name.clone(),
                 message: message.clone(),
             });
         }
         other => panic!("expected the server's reply error, got {other}"),
     }
-    assert_eq!(client.request32::<i32>("echo", (2i32,)).unwrap(), 2);
+    assert_eq!(echo::<i32>(&client, 2i32).unwrap(), 2);
 
     // A shared array beyond the room.
     match client.alloc_array::<f64>(&[4 << 20]) {
@@ -77,7 +84,7 @@ fn shm_full_child() {
 
     // What fits still works, both ways, and comes back equal.
     let data = f64s(1);
-    let back: Array = client.request32("echo", (&data,)).unwrap();
+    let back: Array = echo(&client, &data).unwrap();
     assert_eq!(back.as_slice::<f64>().unwrap(), &data[..]);
 
     drop(client);

@@ -9,6 +9,9 @@ mod common;
 
 use std::time::Instant;
 
+use loadlib::Client64;
+use server32::wrappers::testlib::TestLibClient;
+
 /// Resident set size of a process in KiB.
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -57,8 +60,8 @@ fn ten_million_calls_and_ten_thousand_8_mib_arrays_stay_flat() {
         .unwrap_or(10_000_000);
     let (array_every, sample_every) = (1_000u64, calls / 20);
     let n = (8 << 20) / 8;
-    let client = loadlib::Client64::new("testlib").unwrap();
-    let server = client.server_pid();
+    let client = TestLibClient::start(Client64::builder("testlib")).unwrap();
+    let server = client.client64().unwrap().server_pid();
     let mut x = vec![0.0f64; n];
     let mut samples = Vec::new();
     let (mut arrays, t0) = (0u64, Instant::now());
@@ -68,12 +71,12 @@ fn ten_million_calls_and_ten_thousand_8_mib_arrays_stay_flat() {
             for (k, v) in x.iter_mut().enumerate() {
                 *v = base + k as f64;
             }
-            let y: Vec<f64> = client.request32("scalar_multiply", (2.0f64, &x)).unwrap();
+            let y = client.scalar_multiply(2.0, &x).unwrap();
             assert!(y.iter().zip(&x).all(|(a, b)| *a == 2.0 * b), "call {i}");
             arrays += 1;
         } else {
             let (a, b) = ((i % 1_000_003) as i32, (i % 7919) as i32);
-            assert_eq!(client.request32::<i32>("add", (a, b)).unwrap(), a + b);
+            assert_eq!(client.add(a, b).unwrap(), a + b);
         }
         if (i + 1) % sample_every == 0 {
             let s = sample(i + 1, server);
@@ -111,5 +114,5 @@ fn ten_million_calls_and_ten_thousand_8_mib_arrays_stay_flat() {
         assert!(s.server_maps <= warm.server_maps, "{warm:?} -> {s:?}");
     }
     println!("after warm-up {warm:?}\nat the end    {last:?}");
-    assert!(common::shm_entries(client.segment_name()).len() <= 3);
+    assert!(common::shm_entries(client.client64().unwrap().segment_name()).len() <= 3);
 }

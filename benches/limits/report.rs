@@ -41,6 +41,12 @@ pub fn summary() {
         ping,
     );
     row(
+        "small call `add`, shared memory, typed client",
+        "small_call/shm_typed",
+        "ping-pong",
+        ping,
+    );
+    row(
         "small call `add`, file",
         "small_call/file",
         "ping-pong",

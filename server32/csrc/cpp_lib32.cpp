@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <new>
 #include <cstring>
 
 extern "C" {
@@ -46,18 +47,19 @@ void reverse_string_v1(const char *original, int n, char *reversed) {
     reversed[n] = '\0';
 }
 
-// The first n characters of `original` reversed, in a buffer the caller releases with
-// free_string.
+// The first n characters of `original` reversed, in a buffer of n chars (no NUL) that
+// the library allocates with `new[]` and exports no way to release: as in the original
+// tool's cpp_lib32, the caller cannot free it (only `delete[]` of this library's C++
+// runtime could), so each call leaks n bytes.
 char *reverse_string_v2(char *original, int n) {
-    char *reversed = static_cast<char *>(std::malloc(static_cast<size_t>(n) + 1));
+    char *reversed = new (std::nothrow) char[n > 0 ? n : 1];
     if (reversed != nullptr) {
-        reverse_string_v1(original, n, reversed);
+        for (int i = 0; i < n; ++i) {
+            reversed[i] = original[n - i - 1];
+        }
     }
     return reversed;
 }
-
-// Releases a string returned by reverse_string_v2.
-void free_string(char *s) { std::free(s); }
 
 static double perimeter(const Point *p, int n) {
     if (n < 2) {

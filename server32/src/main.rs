@@ -6,18 +6,27 @@ static GLOBAL: server32::alloc_count::Counting = server32::alloc_count::Counting
 
 use std::process::ExitCode;
 
-use loadlib::server::{entry, host};
-use server32::wrappers;
+use loadlib::server::host;
+use server32::wrappers::{
+    cpp::{Cpp, CppServer},
+    dotnet::{DotNet, DotNetServer},
+    echo::{Echo, EchoServer},
+    fortran::{Fortran, FortranServer},
+    kernel32::{Kernel32, Kernel32Server},
+    labview::{Labview, LabviewServer},
+    linear_algebra::{LinearAlgebra, LinearAlgebraServer},
+    testlib::{TestLib, TestLibServer},
+};
 
 fn main() -> ExitCode {
     host(&[
-        entry::<wrappers::echo::Echo>(),
-        entry::<wrappers::testlib::TestLib>(),
-        entry::<wrappers::cpp::Cpp>(),
-        entry::<wrappers::fortran::Fortran>(),
-        entry::<wrappers::labview::Labview>(),
-        entry::<wrappers::kernel32::Kernel32>(),
-        entry::<wrappers::linear_algebra::LinearAlgebra>(),
-        entry::<wrappers::dotnet::DotNet>(),
+        EchoServer::entry(),
+        TestLibServer::entry(),
+        CppServer::entry(),
+        FortranServer::entry(),
+        LabviewServer::entry(),
+        Kernel32Server::entry(),
+        LinearAlgebraServer::entry(),
+        DotNetServer::entry(),
     ])
 }

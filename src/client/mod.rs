@@ -2,18 +2,24 @@
 
 mod batch;
 mod builder;
+mod connection;
 mod from_value;
 mod locate;
 mod process;
 mod shared_array;
 mod startup;
+mod typed;
 
 pub use batch::Batch;
 pub use builder::{Builder, ServerExe};
+#[doc(hidden)]
+pub use connection::INTERFACE_METHOD;
+pub use connection::{Connection, InterfaceId};
 pub use from_value::FromValue;
 pub use process::ServerOutput;
 use shared_array::FreedIds;
 pub use shared_array::SharedArray;
+pub use typed::{Arg, ArgList, Returns};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -311,7 +317,11 @@ impl Inner {
                         Value::Str(s) => s,
                         other => other.to_string(),
                     };
-                    Ok(Some(Err(Error::Server32 { name, message })))
+                    Ok(Some(Err(Error::Server32 {
+                        kind: crate::server::ErrorKind::from_name(&name),
+                        name,
+                        message,
+                    })))
                 }
                 other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
             };

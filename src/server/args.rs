@@ -209,14 +209,41 @@ fn array_slice<'a, T: Element>(args: &Args<'a>, index: usize) -> Result<&'a [T],
         .ok_or_else(|| mismatch(&format!("an array of {}", T::DTYPE), &ValueRef::Array(a)))
 }
 
+/// Why a numeric scalar does not convert: an integer out of the parameter's range is an
+/// `OverflowError` that says so; anything else is a `TypeError`.
+fn scalar_mismatch(
+    expected: &str,
+    range: std::fmt::Arguments<'_>,
+    dtype: crate::DType,
+    bits: u64,
+    got: &ValueRef<'_>,
+) -> ServerError {
+    let int_param = !expected.starts_with('f');
+    match crate::dtype::int_value(dtype, bits) {
+        Some(v) if int_param => ServerError::overflow(format!(
+            "{v} ({dtype}) does not fit in {expected} (range {range})"
+        )),
+        _ => mismatch(expected, got),
+    }
+}
+
 macro_rules! numeric_args {
     ($t:ident, $v:ident) => {
         impl<'a> FromArg<'a> for $t {
             fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
                 let v = args.get(index)?;
-                v.scalar_bits()
-                    .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
-                    .ok_or_else(|| mismatch(stringify!($t), &v))
+                let (d, bits) = v
+                    .scalar_bits()
+                    .ok_or_else(|| mismatch(stringify!($t), &v))?;
+                <$t as Element>::from_scalar(d, bits).ok_or_else(|| {
+                    scalar_mismatch(
+                        stringify!($t),
+                        format_args!("{}..={}", <$t>::MIN, <$t>::MAX),
+                        d,
+                        bits,
+                        &v,
+                    )
+                })
             }
         }
         impl<'a> FromArg<'a> for &'a [$t] {

@@ -31,26 +31,36 @@ pub mod exit_code {
     pub const PROTOCOL: u8 = 5;
 }
 
+/// Builds a wrapper from the client's keyword arguments.
+pub type MakeWrapper = fn(&Kwargs) -> Result<Box<dyn Dispatch>, ServerError>;
+
 /// A wrapper the host executable can run, by name.
 #[derive(Clone, Copy)]
 pub struct Entry {
     /// The `module32` name.
     pub name: &'static str,
-    run: fn(Config) -> ExitCode,
+    make: MakeWrapper,
 }
 
-/// The host entry of wrapper `W`.
-pub const fn entry<W: Server32>() -> Entry {
-    Entry {
-        name: W::NAME,
-        run: run::<W>,
+impl Entry {
+    /// The entry `name`, whose wrapper `make` builds. An [`interface!`](crate::interface)
+    /// trait gives each implementation an `entry()`; this is for hand-written ones.
+    pub const fn new(name: &'static str, make: MakeWrapper) -> Entry {
+        Entry { name, make }
     }
 }
 
-/// Runs a server for `W` from the command line the client gives (`main` of a
-/// single-wrapper server binary).
-pub fn serve<W: Server32>() -> ExitCode {
-    host(&[entry::<W>()])
+/// The host entry of `W`, whose methods are a hand-written [`Dispatch`].
+pub fn entry<W: Server32 + Dispatch>() -> Entry {
+    Entry::new(W::NAME, |kwargs| {
+        W::new(kwargs).map(|w| Box::new(w) as Box<dyn Dispatch>)
+    })
+}
+
+/// Runs a server for the one wrapper `entry` from the command line the client gives
+/// (`main` of a single-wrapper server binary).
+pub fn serve(entry: Entry) -> ExitCode {
+    host(&[entry])
 }
 
 /// Runs the wrapper the command line names, out of `entries` (`main` of a host binary
@@ -64,7 +74,7 @@ pub fn host(entries: &[Entry]) -> ExitCode {
         }
     };
     match entries.iter().find(|e| e.name == cfg.module) {
-        Some(e) => (e.run)(cfg),
+        Some(e) => run(e, cfg),
         None => {
             let names: Vec<_> = entries.iter().map(|e| e.name).collect();
             say(format_args!(
@@ -185,7 +195,7 @@ fn clean_up_after_client(base: &str, file_dir: Option<&std::path::Path>) {
 /// Freed memory the server keeps for reuse rather than returning it to the system.
 const KEEP_FREED: usize = 64 << 20;
 
-fn run<W: Server32>(cfg: Config) -> ExitCode {
+fn run(entry: &Entry, cfg: Config) -> ExitCode {
     sys::prepare_server_process(KEEP_FREED);
     let seg = match Segment::open(&cfg.segment) {
         Ok(s) => s,
@@ -228,12 +238,12 @@ fn run<W: Server32>(cfg: Config) -> ExitCode {
     };
     spawn_watchdog(client.clone(), cfg.segment.clone(), cfg.file_dir.clone());
 
-    let mut wrapper = match W::new(&cfg.kwargs) {
+    let mut wrapper = match (entry.make)(&cfg.kwargs) {
         Ok(w) => w,
         Err(e) => {
             return fail(
                 exit_code::STARTUP,
-                format!("{} failed to start: {e}", W::NAME),
+                format!("{} failed to start: {e}", entry.name),
             )
         }
     };
@@ -254,7 +264,7 @@ fn run<W: Server32>(cfg: Config) -> ExitCode {
 
     let base = cfg.segment.clone();
     let chan = Channel::new(seg, Side::Server, transport, cfg.file_dir.clone(), bells);
-    let code = serve_loop(&mut wrapper, chan, &base, &client, cfg.file_dir.as_deref());
+    let code = serve_loop(&mut *wrapper, chan, &base, &client, cfg.file_dir.as_deref());
     drop(wrapper);
     code
 }
@@ -264,8 +274,8 @@ fn client_gone(base: &str, file_dir: Option<&std::path::Path>) -> ExitCode {
     fail(exit_code::CLIENT_GONE, "the client is gone; exiting")
 }
 
-fn serve_loop<W: Dispatch>(
-    wrapper: &mut W,
+fn serve_loop(
+    wrapper: &mut dyn Dispatch,
     mut chan: Channel,
     base: &str,
     client: &sys::Parent,
@@ -369,8 +379,8 @@ fn send_error(
 
 /// Decodes a request and calls the wrapper, turning every failure (including a panic)
 /// into a `ServerError`.
-fn call<'a, W: Dispatch>(
-    wrapper: &mut W,
+fn call<'a>(
+    wrapper: &mut dyn Dispatch,
     view: &RecordView<'a>,
     cache: &'a mut SegmentCache,
 ) -> Result<super::Reply<'a>, ServerError> {
@@ -378,6 +388,18 @@ fn call<'a, W: Dispatch>(
         .map_err(|_| ServerError::new("ProtocolError", "method name is not valid UTF-8"))?;
     let block =
         Channel::block(view).map_err(|e| ServerError::new("ProtocolError", e.to_string()))?;
+    call_block(wrapper, method, block, cache)
+}
+
+/// Calls `method` with the arguments in `block`, mapping the shared arrays it names
+/// through `cache`, and turns a panic into a `Panic` error. The server and the in-process
+/// mode both call wrappers through this.
+pub(crate) fn call_block<'a>(
+    wrapper: &mut dyn Dispatch,
+    method: &str,
+    block: crate::codec::Block<'a>,
+    cache: &'a mut SegmentCache,
+) -> Result<super::Reply<'a>, ServerError> {
     cache
         .prepare(&block)
         .map_err(|e| ServerError::new("SharedMemoryError", e.to_string()))?;

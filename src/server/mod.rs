@@ -1,52 +1,66 @@
-//! The server side: a wrapper type implements [`Server32`] (its constructor loads the
-//! library) and lists its methods with [`methods!`](crate::methods); [`serve`] or
+//! The server side: a wrapper declares the library's functions with
+//! [`library!`](crate::library), implements an [`interface!`](crate::interface) trait
+//! with them, and implements [`Server32`] (its name and constructor); [`serve`] or
 //! [`host`] runs it in the 32-bit process.
 //!
 //! ```no_run
-//! use loadlib::server::{Kwargs, Library, Server32, ServerError};
+//! use loadlib::server::{Kwargs, Result, Server32};
 //!
-//! pub struct MyServer {
-//!     add: unsafe extern "C" fn(i32, i32) -> i32,
-//!     _lib: Library,
+//! loadlib::interface! {
+//!     /// What my library can do (declared once; the client is generated).
+//!     pub trait MyLib => MyLibClient {
+//!         /// Adds two integers in the 32-bit library.
+//!         fn add(a: i32, b: i32) -> i32;
+//!     }
+//! }
+//!
+//! loadlib::library! {
+//!     struct MyLibC: extern "C" {
+//!         fn add(a: i32, b: i32) -> i32;
+//!     }
+//! }
+//!
+//! struct MyServer {
+//!     c: MyLibC,
 //! }
 //!
 //! impl Server32 for MyServer {
 //!     const NAME: &'static str = "my_server";
-//!     fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-//!         // SAFETY: loading runs the library's initialisers; this is the library the
-//!         // wrapper exists for.
-//!         let lib = unsafe { Library::cdll(kwargs.get("lib").unwrap_or("libmy_lib.so")) }?;
-//!         // SAFETY: `add` in my_lib has this signature.
-//!         let add = unsafe { lib.function(b"add\0")? };
-//!         Ok(MyServer { add, _lib: lib })
+//!     fn new(kwargs: &Kwargs) -> Result<Self> {
+//!         let path = kwargs.get("lib").unwrap_or("libmy_lib.so");
+//!         // SAFETY: loading runs the library's initialisers (the library this server is
+//!         // for); `add` has the declared signature.
+//!         Ok(MyServer { c: unsafe { MyLibC::load(path) }? })
 //!     }
 //! }
 //!
-//! loadlib::methods! {
-//!     impl MyServer {
-//!         /// Adds two integers in the 32-bit library.
-//!         fn add(&mut self, a: i32, b: i32) -> i32 {
-//!             // SAFETY: plain integer arguments.
-//!             unsafe { (self.add)(a, b) }
-//!         }
+//! impl MyLib for MyServer {
+//!     fn add(&mut self, a: i32, b: i32) -> Result<i32> {
+//!         // SAFETY: plain integer arguments.
+//!         Ok(unsafe { self.c.add(a, b) })
 //!     }
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
-//!     loadlib::server::serve::<MyServer>()
+//!     loadlib::server::serve(MyServer::entry())
 //! }
 //! ```
 
 mod args;
+mod error_kind;
 mod host;
 mod library;
-mod methods;
+mod library_macro;
 mod reply;
+mod served;
 
 pub use args::{Args, FromArg, Rest};
-pub use host::{entry, exit_code, host, serve, Entry};
+pub use error_kind::ErrorKind;
+pub(crate) use host::call_block;
+pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};
 pub use library::Library;
 pub use reply::{IntoReply, Reply};
+pub use served::{DispatchFn, Served};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -86,6 +100,26 @@ impl ServerError {
             "MemoryError",
             format!("cannot allocate {bytes} bytes in the server's address space"),
         )
+    }
+
+    /// An `OverflowError`: a number that does not fit the parameter's type.
+    pub fn overflow(message: impl Into<String>) -> Self {
+        Self::new("OverflowError", message)
+    }
+
+    /// A `LibraryError`: the library could not be loaded, lacks a symbol, or failed.
+    pub fn library_error(message: impl Into<String>) -> Self {
+        Self::new("LibraryError", message)
+    }
+
+    /// What kind of error this is, from its name.
+    ///
+    /// ```
+    /// # use loadlib::server::{ErrorKind, ServerError};
+    /// assert_eq!(ServerError::value_error("n < 0").kind(), ErrorKind::ValueError);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::from_name(&self.name)
     }
 
     /// The same error with a context prefix on its message.
@@ -157,11 +191,15 @@ impl Kwargs {
     }
 }
 
-/// A wrapper around a 32-bit library, hosted in the server process.
+/// The result of a wrapper method: a value, or a [`ServerError`] the client receives.
+pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+/// A wrapper around a 32-bit library, hosted in the server process: its name and how it
+/// is built.
 ///
-/// Its constructor loads the library; its methods are listed with
-/// [`methods!`](crate::methods), which implements [`Dispatch`].
-pub trait Server32: Dispatch + Sized {
+/// Its methods come from an [`interface!`](crate::interface) trait it implements (the
+/// usual way), or from a hand-written [`Dispatch`].
+pub trait Server32: Sized + 'static {
     /// The name a client gives as `module32` to start this wrapper.
     const NAME: &'static str;
 
@@ -169,8 +207,8 @@ pub trait Server32: Dispatch + Sized {
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError>;
 }
 
-/// Calls a method by name. Implemented by [`methods!`](crate::methods); implement it by
-/// hand for full control.
+/// Calls a method by name. The [`interface!`](crate::interface) macro implements it for
+/// you; implement it by hand for a wrapper whose methods are only known at run time.
 pub trait Dispatch {
     /// Calls `method` with `args`. An unknown name gives an `UnknownMethod` error.
     fn dispatch<'a>(&mut self, method: &str, args: &Args<'a>) -> Result<Reply<'a>, ServerError>;

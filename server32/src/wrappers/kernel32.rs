@@ -5,7 +5,7 @@
 //! the wrapper loads `libc.so.6` and calls `clock_gettime` and `localtime_r` through
 //! function pointers, filling in the same `SYSTEMTIME` fields.
 
-use loadlib::server::{Kwargs, Library, Server32, ServerError};
+use loadlib::server::{Kwargs, Result, Server32, ServerError};
 
 /// Windows' `SYSTEMTIME`: eight 16-bit words.
 #[repr(C)]
@@ -36,81 +36,73 @@ impl SystemTime {
     }
 }
 
-/// Wraps the system library of the server's width.
-pub struct Kernel32 {
-    #[cfg(windows)]
-    get_local_time: unsafe extern "system" fn(*mut SystemTime),
-    #[cfg(not(windows))]
-    clock_gettime: unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> libc::c_int,
-    #[cfg(not(windows))]
-    localtime_r: unsafe extern "C" fn(*const libc::time_t, *mut libc::tm) -> *mut libc::tm,
-    _lib: Library,
+#[cfg(windows)]
+loadlib::library! {
+    /// `void WINAPI GetLocalTime(LPSYSTEMTIME)`: WINAPI is stdcall, `extern "system"`.
+    struct SystemLib: extern "system" {
+        fn GetLocalTime(st: *mut SystemTime);
+    }
 }
 
-#[cfg(windows)]
-impl Server32 for Kernel32 {
+#[cfg(not(windows))]
+loadlib::library! {
+    /// The C library's `clock_gettime` and `localtime_r`; the `libc` crate's types are
+    /// laid out for the server's width (32-bit `time_t` and `long` in i686 glibc's default
+    /// symbols).
+    struct SystemLib: extern "C" {
+        fn clock_gettime(clock: libc::clockid_t, ts: *mut libc::timespec) -> libc::c_int;
+        fn localtime_r(t: *const libc::time_t, tm: *mut libc::tm) -> *mut libc::tm;
+    }
+}
+
+/// Serves [`Kernel32`] from the system library of the server's width.
+pub struct Kernel32Server {
+    c: SystemLib,
+}
+
+impl Server32 for Kernel32Server {
     const NAME: &'static str = "kernel32";
-    fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        // SAFETY: loading runs the library's initialisers; this is the library the
-        // wrapper exists for.
-        let lib = unsafe { Library::windll(kwargs.get("lib").unwrap_or("kernel32.dll")) }?;
-        // SAFETY: `void WINAPI GetLocalTime(LPSYSTEMTIME)`; WINAPI is stdcall, which is
-        // `extern "system"` on 32-bit Windows.
-        let get_local_time = unsafe { lib.function(b"GetLocalTime")? };
-        Ok(Kernel32 {
-            get_local_time,
-            _lib: lib,
+    fn new(kwargs: &Kwargs) -> Result<Self> {
+        let default = if cfg!(windows) {
+            "kernel32.dll"
+        } else {
+            "libc.so.6"
+        };
+        let path = kwargs.get("lib").unwrap_or(default);
+        // SAFETY: loading runs the system library's initialisers; the declarations are
+        // its functions' signatures.
+        Ok(Kernel32Server {
+            c: unsafe { SystemLib::load(path) }?,
         })
     }
 }
 
 #[cfg(windows)]
-impl Kernel32 {
-    fn local_time(&self) -> Result<SystemTime, ServerError> {
+impl Kernel32Server {
+    fn local_time(&self) -> Result<SystemTime> {
         let mut st = SystemTime::default();
         // SAFETY: `st` is a writable `SYSTEMTIME` that outlives the call.
-        unsafe { (self.get_local_time)(&mut st) };
+        unsafe { self.c.GetLocalTime(&mut st) };
         Ok(st)
     }
 }
 
 #[cfg(not(windows))]
-impl Server32 for Kernel32 {
-    const NAME: &'static str = "kernel32";
-    fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
-        // SAFETY: loading runs the library's initialisers; this is the library the
-        // wrapper exists for.
-        let lib = unsafe { Library::cdll(kwargs.get("lib").unwrap_or("libc.so.6")) }?;
-        // SAFETY: the C library's `int clock_gettime(clockid_t, struct timespec*)` and
-        // `struct tm* localtime_r(const time_t*, struct tm*)`; the `libc` crate's types
-        // are laid out for the server's width (32-bit `time_t` and `long` in i686 glibc's
-        // default symbols).
-        unsafe {
-            Ok(Kernel32 {
-                clock_gettime: lib.function(b"clock_gettime")?,
-                localtime_r: lib.function(b"localtime_r")?,
-                _lib: lib,
-            })
-        }
-    }
-}
-
-#[cfg(not(windows))]
-impl Kernel32 {
-    fn local_time(&self) -> Result<SystemTime, ServerError> {
+impl Kernel32Server {
+    fn local_time(&self) -> Result<SystemTime> {
         let mut ts = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
         // SAFETY: `ts` is a writable `timespec` that outlives the call.
-        if unsafe { (self.clock_gettime)(libc::CLOCK_REALTIME, &mut ts) } != 0 {
+        if unsafe { self.c.clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 {
             let e = std::io::Error::last_os_error();
             return Err(ServerError::new("OSError", format!("clock_gettime: {e}")));
         }
         // SAFETY: `tm` is plain data (integers and a nullable pointer): all zeros is valid.
         let mut tm: libc::tm = unsafe { std::mem::zeroed() };
         // SAFETY: both pointers are to live locals; `localtime_r` is thread-safe.
-        if unsafe { (self.localtime_r)(&ts.tv_sec, &mut tm) }.is_null() {
+        if unsafe { self.c.localtime_r(&ts.tv_sec, &mut tm) }.is_null() {
             let e = std::io::Error::last_os_error();
             return Err(ServerError::new("OSError", format!("localtime_r: {e}")));
         }
@@ -131,12 +123,17 @@ impl Kernel32 {
     }
 }
 
-loadlib::methods! {
-    impl Kernel32 {
+loadlib::interface! {
+    /// The local time from the operating system's library.
+    pub trait Kernel32 => Kernel32Client {
         /// The local date and time as the eight `SYSTEMTIME` words: year, month (1-12),
         /// day of week (0 = Sunday), day, hour, minute, second, milliseconds.
-        fn get_local_time(&mut self) -> Result<Vec<u16>, ServerError> {
-            self.local_time().map(SystemTime::fields)
-        }
+        fn get_local_time() -> Vec<u16>;
+    }
+}
+
+impl Kernel32 for Kernel32Server {
+    fn get_local_time(&mut self) -> Result<Vec<u16>> {
+        self.local_time().map(SystemTime::fields)
     }
 }

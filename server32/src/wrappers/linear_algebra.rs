@@ -12,7 +12,7 @@
 //! row-major `A` read column-major is `Aᵀ`, and `det Aᵀ = det A`, `(Aᵀ)⁻¹ = (A⁻¹)ᵀ`, and
 //! so on). Every size is checked before LAPACK sees it: a wrong size there is a crash.
 
-use loadlib::server::{Kwargs, Library, Server32, ServerError};
+use loadlib::server::{Kwargs, Library, Result, Server32, ServerError};
 use loadlib::{Array, ArrayRef};
 
 /// Fortran arguments by reference: `INTEGER` in, `INTEGER` out, `DOUBLE PRECISION` in,
@@ -49,7 +49,7 @@ type Dnrm2 = unsafe extern "C" fn(Int, Dbl, Int) -> f64;
 /// LAPACK's library or its own dependency on it, else `libblas.so.3`). Kwarg
 /// `symbol_prefix` is put before every routine's name (`scipy_` for SciPy's OpenBLAS,
 /// the default on Windows).
-pub struct LinearAlgebra {
+pub struct LinearAlgebraServer {
     dgesv: Dgesv,
     dgetrf: Dgetrf,
     dgetri: Dgetri,
@@ -68,9 +68,9 @@ const DEFAULTS: (&str, &str, &str) = ("liblapack.so.3", "libblas.so.3", "");
 #[cfg(windows)]
 const DEFAULTS: (&str, &str, &str) = ("libscipy_openblas.dll", "libscipy_openblas.dll", "scipy_");
 
-impl Server32 for LinearAlgebra {
+impl Server32 for LinearAlgebraServer {
     const NAME: &'static str = "linear_algebra";
-    fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
+    fn new(kwargs: &Kwargs) -> Result<Self> {
         let (default_lapack, default_blas, default_prefix) = DEFAULTS;
         let prefix = kwargs.get("symbol_prefix").unwrap_or(default_prefix);
         let name = |routine: &str| format!("{prefix}{routine}_").into_bytes();
@@ -95,7 +95,7 @@ impl Server32 for LinearAlgebra {
         // this target: INTEGER is 32-bit, DOUBLE PRECISION is f64, and the hidden
         // CHARACTER lengths are size_t. The libraries are kept in the struct.
         unsafe {
-            Ok(LinearAlgebra {
+            Ok(LinearAlgebraServer {
                 dgesv: lapack.function(&name("dgesv"))?,
                 dgetrf: lapack.function(&name("dgetrf"))?,
                 dgetri: lapack.function(&name("dgetri"))?,
@@ -184,7 +184,7 @@ fn singular(info: i32) -> ServerError {
     ))
 }
 
-impl LinearAlgebra {
+impl LinearAlgebraServer {
     /// LU-factorises `a` (n×n, column-major, overwritten) with `dgetrf`; returns the
     /// pivots and `INFO` (> 0: singular).
     fn lu(&mut self, a: &mut [f64], n: usize) -> Result<(Vec<i32>, i32), ServerError> {
@@ -199,195 +199,275 @@ impl LinearAlgebra {
     }
 }
 
-loadlib::methods! {
-    impl LinearAlgebra {
+loadlib::interface! {
+    /// Linear algebra in the 32-bit LAPACK and BLAS.
+    pub trait LinearAlgebra => LinearAlgebraClient {
         /// Solves `matrix · x = vector` (`dgesv`: LU with partial pivoting) and returns `x`.
         ///
         /// `matrix` is n×n row-major; it is transposed into the column-major work copy
         /// LAPACK overwrites (the shared input is never written). `vector` has n elements.
         /// An exactly singular matrix is a `ValueError`.
-        fn solve(&mut self, matrix: ArrayRef<'_>, vector: &[f64]) -> Result<Vec<f64>, ServerError> {
-            let (n, a) = square(&matrix, "matrix")?;
-            if vector.len() != n {
-                return Err(ServerError::value_error(format!(
-                    "vector has {} elements but matrix is {n}x{n}", vector.len()
-                )));
-            }
-            finite(vector, "vector")?;
-            let mut col = buffer(n * n)?;
-            // Blocked transpose: row-major `a` into column-major `col`.
-            const B: usize = 32;
-            for ib in (0..n).step_by(B) {
-                for jb in (0..n).step_by(B) {
-                    for i in ib..(ib + B).min(n) {
-                        for j in jb..(jb + B).min(n) {
-                            col[j * n + i] = a[i * n + j];
-                        }
-                    }
-                }
-            }
-            let mut x = vector.to_vec();
-            let mut ipiv = vec![0i32; n];
-            let (ni, one, mut info) = (fint(n)?, 1i32, 0i32);
-            // SAFETY: `col` is n*n doubles (LDA = n), `ipiv` n ints, `x` n doubles
-            // (LDB = n, NRHS = 1); all sizes were checked above.
-            unsafe {
-                (self.dgesv)(&ni, &one, col.as_mut_ptr(), &ni, ipiv.as_mut_ptr(), x.as_mut_ptr(), &ni, &mut info)
-            };
-            check_args("dgesv", info)?;
-            if info > 0 {
-                return Err(singular(info));
-            }
-            Ok(x)
-        }
-
+        fn solve(matrix: ArrayRef<'_>, vector: &[f64]) -> Vec<f64>;
         /// The eigenvalues of a general real n×n matrix (`dgeev`, no eigenvectors), as an
         /// n×2 array whose row k is (real part, imaginary part) of eigenvalue k.
         ///
         /// They come in LAPACK's order: a complex-conjugate pair is consecutive, the one
         /// with positive imaginary part first. No transpose: `Aᵀ` has the same eigenvalues.
-        fn eigenvalues(&mut self, matrix: ArrayRef<'_>) -> Result<Array, ServerError> {
-            let (n, a) = square(&matrix, "matrix")?;
-            let mut work_a = buffer(n * n)?;
-            work_a.copy_from_slice(a);
-            let (mut wr, mut wi) = (buffer(n)?, buffer(n)?);
-            let mut unused = [0.0f64; 1];
-            let (ni, one, mut info) = (fint(n)?, 1i32, 0i32);
-            let mut call = |work: &mut [f64], lwork: i32, info: &mut i32| {
-                // SAFETY: `work_a` is n*n (LDA = n); `wr`, `wi` hold n; JOBVL = JOBVR = 'N'
-                // so VL/VR are not referenced (LDVL = LDVR = 1 is allowed); `work` holds
-                // max(1, lwork) doubles (lwork = -1 is the workspace query).
-                unsafe {
-                    (self.dgeev)(
-                        b"N".as_ptr(), b"N".as_ptr(), &ni, work_a.as_mut_ptr(), &ni, wr.as_mut_ptr(),
-                        wi.as_mut_ptr(), unused.as_mut_ptr(), &one, unused.as_mut_ptr(), &one,
-                        work.as_mut_ptr(), &lwork, info, 1, 1,
-                    )
-                }
-            };
-            let mut query = [0.0f64; 1];
-            call(&mut query, -1, &mut info);
-            check_args("dgeev (workspace query)", info)?;
-            let lwork = (query[0] as usize).max(3 * n).max(1);
-            let mut work = buffer(lwork)?;
-            call(&mut work, fint(lwork)?, &mut info);
-            check_args("dgeev", info)?;
-            if info > 0 {
-                return Err(ServerError::value_error(format!(
-                    "dgeev: the QR algorithm did not converge ({info} eigenvalues not found)"
-                )));
-            }
-            let pairs = wr.iter().zip(&wi).flat_map(|(&re, &im)| [re, im]).collect();
-            Ok(Array::new(vec![n, 2], pairs).expect("n x 2"))
-        }
-
+        fn eigenvalues(matrix: ArrayRef<'_>) -> Array;
         /// The determinant of an n×n matrix, from its LU factorisation (`dgetrf`): the
         /// product of U's diagonal, negated once per row interchange. A singular matrix
         /// gives 0. No transpose: `det Aᵀ = det A`. Overflows to ±inf for huge values.
-        fn determinant(&mut self, matrix: ArrayRef<'_>) -> Result<f64, ServerError> {
-            let (n, a) = square(&matrix, "matrix")?;
-            let mut lu = buffer(n * n)?;
-            lu.copy_from_slice(a);
-            let (ipiv, _info) = self.lu(&mut lu, n)?;
-            let mut det = 1.0;
-            for (i, &p) in ipiv.iter().enumerate() {
-                det *= lu[i * n + i];
-                if p as usize != i + 1 {
-                    det = -det;
-                }
-            }
-            Ok(det)
-        }
-
+        fn determinant(matrix: ArrayRef<'_>) -> f64;
         /// The inverse of an n×n matrix (`dgetrf` then `dgetri`), n×n row-major.
         ///
         /// No transpose: the row-major input read column-major is `Aᵀ`, LAPACK returns
         /// `(Aᵀ)⁻¹ = (A⁻¹)ᵀ` column-major, which read row-major is `A⁻¹`. An exactly singular
         /// matrix is a `ValueError`.
-        fn inverse(&mut self, matrix: ArrayRef<'_>) -> Result<Array, ServerError> {
-            let (n, a) = square(&matrix, "matrix")?;
-            let mut inv = buffer(n * n)?;
-            inv.copy_from_slice(a);
-            let (ipiv, info) = self.lu(&mut inv, n)?;
-            if info > 0 {
-                return Err(singular(info));
-            }
-            let (ni, mut info) = (fint(n)?, 0i32);
-            let mut query = [0.0f64; 1];
-            // SAFETY: workspace query (LWORK = -1): `inv` n*n (LDA = n), `ipiv` n ints,
-            // WORK holds one double.
-            unsafe { (self.dgetri)(&ni, inv.as_mut_ptr(), &ni, ipiv.as_ptr(), query.as_mut_ptr(), &-1, &mut info) };
-            check_args("dgetri (workspace query)", info)?;
-            let lwork = (query[0] as usize).max(n);
-            let mut work = buffer(lwork)?;
-            let lw = fint(lwork)?;
-            // SAFETY: as above, with WORK holding `lwork` doubles.
-            unsafe { (self.dgetri)(&ni, inv.as_mut_ptr(), &ni, ipiv.as_ptr(), work.as_mut_ptr(), &lw, &mut info) };
-            check_args("dgetri", info)?;
-            if info > 0 {
-                return Err(singular(info));
-            }
-            Ok(Array::new(vec![n, n], inv).expect("n x n"))
-        }
-
+        fn inverse(matrix: ArrayRef<'_>) -> Array;
         /// The product `a · b` (BLAS `dgemm`) of an m×k and a k×n matrix: m×n row-major.
         ///
         /// No copy and no transpose: row-major `a`, `b` read column-major are `aᵀ`, `bᵀ`,
         /// and dgemm computes `bᵀ·aᵀ = (a·b)ᵀ` column-major, which read row-major is `a·b`.
-        fn matrix_multiply(&mut self, a: ArrayRef<'_>, b: ArrayRef<'_>) -> Result<Array, ServerError> {
-            let (m, k, a) = matrix(&a, "a")?;
-            let (k2, n, b) = matrix(&b, "b")?;
-            if k != k2 {
-                return Err(ServerError::value_error(format!(
-                    "cannot multiply a {m}x{k} matrix by a {k2}x{n} matrix: inner sizes differ"
-                )));
-            }
-            let mut c = buffer(m.checked_mul(n).ok_or_else(|| ServerError::value_error("product too large"))?)?;
-            let (mi, ni, ki) = (fint(m)?, fint(n)?, fint(k)?);
-            // SAFETY: column-major, TRANSA = TRANSB = 'N': the first operand is `b` as an
-            // n×k matrix (LDA = n, n*k doubles), the second `a` as k×m (LDB = k, k*m
-            // doubles), the result n×m (LDC = n, `c` holds m*n doubles).
-            unsafe {
-                (self.dgemm)(
-                    b"N".as_ptr(), b"N".as_ptr(), &ni, &mi, &ki, &1.0, b.as_ptr(), &ni, a.as_ptr(),
-                    &ki, &0.0, c.as_mut_ptr(), &ni, 1, 1,
-                )
-            };
-            Ok(Array::new(vec![m, n], c).expect("m x n"))
-        }
-
+        fn matrix_multiply(a: ArrayRef<'_>, b: ArrayRef<'_>) -> Array;
         /// The standard deviation of `data` (any shape, flattened): the population one
         /// (divide by n) when `as_population`, else the sample one (divide by n − 1).
         /// The norm of the deviations from the mean is BLAS `dnrm2` (no overflow).
-        fn stdev(&mut self, data: &[f64], as_population: bool) -> Result<f64, ServerError> {
-            let n = data.len();
-            let need = if as_population { 1 } else { 2 };
-            if n < need {
-                return Err(ServerError::value_error(format!(
-                    "the {} standard deviation needs at least {need} value(s), got {n}",
-                    if as_population { "population" } else { "sample" }
-                )));
-            }
-            finite(data, "data")?;
-            let mean = data.iter().sum::<f64>() / n as f64;
-            let mut dev = buffer(n)?;
-            for (d, x) in dev.iter_mut().zip(data) {
-                *d = x - mean;
-            }
-            let ni = fint(n)?;
-            // SAFETY: `dev` holds n doubles, INCX = 1.
-            let norm = unsafe { (self.dnrm2)(&ni, dev.as_ptr(), &1) };
-            Ok(norm / ((n + 1 - need) as f64).sqrt())
-        }
-
+        fn stdev(data: &[f64], as_population: bool) -> f64;
         /// The cross product `v1 × v2` of two 3-vectors (computed in the wrapper).
-        fn cross_product(&mut self, v1: &[f64], v2: &[f64]) -> Result<Vec<f64>, ServerError> {
-            let (&[a1, a2, a3], &[b1, b2, b3]) = (v1, v2) else {
-                return Err(ServerError::value_error(format!(
-                    "the cross product needs two 3-vectors, got {} and {} elements", v1.len(), v2.len()
-                )));
-            };
-            Ok(vec![a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1])
+        fn cross_product(v1: &[f64], v2: &[f64]) -> Vec<f64>;
+    }
+}
+
+impl LinearAlgebra for LinearAlgebraServer {
+    fn solve(&mut self, matrix: ArrayRef<'_>, vector: &[f64]) -> Result<Vec<f64>> {
+        let (n, a) = square(&matrix, "matrix")?;
+        if vector.len() != n {
+            return Err(ServerError::value_error(format!(
+                "vector has {} elements but matrix is {n}x{n}",
+                vector.len()
+            )));
         }
+        finite(vector, "vector")?;
+        let mut col = buffer(n * n)?;
+        // Blocked transpose: row-major `a` into column-major `col`.
+        const B: usize = 32;
+        for ib in (0..n).step_by(B) {
+            for jb in (0..n).step_by(B) {
+                for i in ib..(ib + B).min(n) {
+                    for j in jb..(jb + B).min(n) {
+                        col[j * n + i] = a[i * n + j];
+                    }
+                }
+            }
+        }
+        let mut x = vector.to_vec();
+        let mut ipiv = vec![0i32; n];
+        let (ni, one, mut info) = (fint(n)?, 1i32, 0i32);
+        // SAFETY: `col` is n*n doubles (LDA = n), `ipiv` n ints, `x` n doubles
+        // (LDB = n, NRHS = 1); all sizes were checked above.
+        unsafe {
+            (self.dgesv)(
+                &ni,
+                &one,
+                col.as_mut_ptr(),
+                &ni,
+                ipiv.as_mut_ptr(),
+                x.as_mut_ptr(),
+                &ni,
+                &mut info,
+            )
+        };
+        check_args("dgesv", info)?;
+        if info > 0 {
+            return Err(singular(info));
+        }
+        Ok(x)
+    }
+
+    fn eigenvalues(&mut self, matrix: ArrayRef<'_>) -> Result<Array> {
+        let (n, a) = square(&matrix, "matrix")?;
+        let mut work_a = buffer(n * n)?;
+        work_a.copy_from_slice(a);
+        let (mut wr, mut wi) = (buffer(n)?, buffer(n)?);
+        let mut unused = [0.0f64; 1];
+        let (ni, one, mut info) = (fint(n)?, 1i32, 0i32);
+        let mut call = |work: &mut [f64], lwork: i32, info: &mut i32| {
+            // SAFETY: `work_a` is n*n (LDA = n); `wr`, `wi` hold n; JOBVL = JOBVR = 'N'
+            // so VL/VR are not referenced (LDVL = LDVR = 1 is allowed); `work` holds
+            // max(1, lwork) doubles (lwork = -1 is the workspace query).
+            unsafe {
+                (self.dgeev)(
+                    b"N".as_ptr(),
+                    b"N".as_ptr(),
+                    &ni,
+                    work_a.as_mut_ptr(),
+                    &ni,
+                    wr.as_mut_ptr(),
+                    wi.as_mut_ptr(),
+                    unused.as_mut_ptr(),
+                    &one,
+                    unused.as_mut_ptr(),
+                    &one,
+                    work.as_mut_ptr(),
+                    &lwork,
+                    info,
+                    1,
+                    1,
+                )
+            }
+        };
+        let mut query = [0.0f64; 1];
+        call(&mut query, -1, &mut info);
+        check_args("dgeev (workspace query)", info)?;
+        let lwork = (query[0] as usize).max(3 * n).max(1);
+        let mut work = buffer(lwork)?;
+        call(&mut work, fint(lwork)?, &mut info);
+        check_args("dgeev", info)?;
+        if info > 0 {
+            return Err(ServerError::value_error(format!(
+                "dgeev: the QR algorithm did not converge ({info} eigenvalues not found)"
+            )));
+        }
+        let pairs = wr.iter().zip(&wi).flat_map(|(&re, &im)| [re, im]).collect();
+        Ok(Array::new(vec![n, 2], pairs).expect("n x 2"))
+    }
+
+    fn determinant(&mut self, matrix: ArrayRef<'_>) -> Result<f64> {
+        let (n, a) = square(&matrix, "matrix")?;
+        let mut lu = buffer(n * n)?;
+        lu.copy_from_slice(a);
+        let (ipiv, _info) = self.lu(&mut lu, n)?;
+        let mut det = 1.0;
+        for (i, &p) in ipiv.iter().enumerate() {
+            det *= lu[i * n + i];
+            if p as usize != i + 1 {
+                det = -det;
+            }
+        }
+        Ok(det)
+    }
+
+    fn inverse(&mut self, matrix: ArrayRef<'_>) -> Result<Array> {
+        let (n, a) = square(&matrix, "matrix")?;
+        let mut inv = buffer(n * n)?;
+        inv.copy_from_slice(a);
+        let (ipiv, info) = self.lu(&mut inv, n)?;
+        if info > 0 {
+            return Err(singular(info));
+        }
+        let (ni, mut info) = (fint(n)?, 0i32);
+        let mut query = [0.0f64; 1];
+        // SAFETY: workspace query (LWORK = -1): `inv` n*n (LDA = n), `ipiv` n ints,
+        // WORK holds one double.
+        unsafe {
+            (self.dgetri)(
+                &ni,
+                inv.as_mut_ptr(),
+                &ni,
+                ipiv.as_ptr(),
+                query.as_mut_ptr(),
+                &-1,
+                &mut info,
+            )
+        };
+        check_args("dgetri (workspace query)", info)?;
+        let lwork = (query[0] as usize).max(n);
+        let mut work = buffer(lwork)?;
+        let lw = fint(lwork)?;
+        // SAFETY: as above, with WORK holding `lwork` doubles.
+        unsafe {
+            (self.dgetri)(
+                &ni,
+                inv.as_mut_ptr(),
+                &ni,
+                ipiv.as_ptr(),
+                work.as_mut_ptr(),
+                &lw,
+                &mut info,
+            )
+        };
+        check_args("dgetri", info)?;
+        if info > 0 {
+            return Err(singular(info));
+        }
+        Ok(Array::new(vec![n, n], inv).expect("n x n"))
+    }
+
+    fn matrix_multiply(&mut self, a: ArrayRef<'_>, b: ArrayRef<'_>) -> Result<Array> {
+        let (m, k, a) = matrix(&a, "a")?;
+        let (k2, n, b) = matrix(&b, "b")?;
+        if k != k2 {
+            return Err(ServerError::value_error(format!(
+                "cannot multiply a {m}x{k} matrix by a {k2}x{n} matrix: inner sizes differ"
+            )));
+        }
+        let mut c = buffer(
+            m.checked_mul(n)
+                .ok_or_else(|| ServerError::value_error("product too large"))?,
+        )?;
+        let (mi, ni, ki) = (fint(m)?, fint(n)?, fint(k)?);
+        // SAFETY: column-major, TRANSA = TRANSB = 'N': the first operand is `b` as an
+        // n×k matrix (LDA = n, n*k doubles), the second `a` as k×m (LDB = k, k*m
+        // doubles), the result n×m (LDC = n, `c` holds m*n doubles).
+        unsafe {
+            (self.dgemm)(
+                b"N".as_ptr(),
+                b"N".as_ptr(),
+                &ni,
+                &mi,
+                &ki,
+                &1.0,
+                b.as_ptr(),
+                &ni,
+                a.as_ptr(),
+                &ki,
+                &0.0,
+                c.as_mut_ptr(),
+                &ni,
+                1,
+                1,
+            )
+        };
+        Ok(Array::new(vec![m, n], c).expect("m x n"))
+    }
+
+    fn stdev(&mut self, data: &[f64], as_population: bool) -> Result<f64> {
+        let n = data.len();
+        let need = if as_population { 1 } else { 2 };
+        if n < need {
+            return Err(ServerError::value_error(format!(
+                "the {} standard deviation needs at least {need} value(s), got {n}",
+                if as_population {
+                    "population"
+                } else {
+                    "sample"
+                }
+            )));
+        }
+        finite(data, "data")?;
+        let mean = data.iter().sum::<f64>() / n as f64;
+        let mut dev = buffer(n)?;
+        for (d, x) in dev.iter_mut().zip(data) {
+            *d = x - mean;
+        }
+        let ni = fint(n)?;
+        // SAFETY: `dev` holds n doubles, INCX = 1.
+        let norm = unsafe { (self.dnrm2)(&ni, dev.as_ptr(), &1) };
+        Ok(norm / ((n + 1 - need) as f64).sqrt())
+    }
+
+    fn cross_product(&mut self, v1: &[f64], v2: &[f64]) -> Result<Vec<f64>> {
+        let (&[a1, a2, a3], &[b1, b2, b3]) = (v1, v2) else {
+            return Err(ServerError::value_error(format!(
+                "the cross product needs two 3-vectors, got {} and {} elements",
+                v1.len(),
+                v2.len()
+            )));
+        };
+        Ok(vec![
+            a2 * b3 - a3 * b2,
+            a3 * b1 - a1 * b3,
+            a1 * b2 - a2 * b1,
+        ])
     }
 }

@@ -7,4 +7,5 @@ pub mod fortran;
 pub mod kernel32;
 pub mod labview;
 pub mod linear_algebra;
+pub mod my_server;
 pub mod testlib;

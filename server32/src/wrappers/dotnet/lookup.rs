@@ -5,9 +5,9 @@ use std::ffi::c_void;
 use loadlib::server::ServerError;
 
 use super::mono::{borrowed_str, MonoClass, MonoMethod, TABLE_TYPEDEF, TOKEN_TYPE_DEF};
-use super::DotNet;
+use super::DotNetServer;
 
-impl DotNet {
+impl DotNetServer {
     /// Every class defined in the assembly, skipping `<Module>` and compiler-generated ones.
     pub(super) fn load_classes(&self) -> Vec<(String, *mut MonoClass)> {
         let api = self.rt.api;

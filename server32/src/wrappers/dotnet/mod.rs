@@ -26,7 +26,7 @@ use std::ffi::c_void;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use loadlib::server::{Kwargs, Library, Rest, Server32, ServerError};
+use loadlib::server::{Kwargs, Library, Rest, Result, Server32, ServerError};
 use loadlib::{Value, ValueRef};
 
 use args::Params;
@@ -39,7 +39,7 @@ use mono::{
 static STARTED: AtomicBool = AtomicBool::new(false);
 
 /// A .NET assembly loaded into the embedded Mono runtime.
-pub struct DotNet {
+pub struct DotNetServer {
     rt: Runtime,
     image: *mut MonoImage,
     path: String,
@@ -53,10 +53,10 @@ fn startup_error(message: impl Into<String>) -> ServerError {
     ServerError::new("DotNetStartupError", message)
 }
 
-impl Server32 for DotNet {
+impl Server32 for DotNetServer {
     const NAME: &'static str = "dotnet";
 
-    fn new(kwargs: &Kwargs) -> Result<Self, ServerError> {
+    fn new(kwargs: &Kwargs) -> Result<Self> {
         if let Some((k, _)) = kwargs
             .iter()
             .find(|(k, _)| !matches!(*k, "assembly" | "mono"))
@@ -138,7 +138,7 @@ impl Server32 for DotNet {
                 "System.Array.GetLength",
             )?
         };
-        let mut wrapper = DotNet {
+        let mut wrapper = DotNetServer {
             rt: Runtime {
                 api,
                 domain,
@@ -154,7 +154,7 @@ impl Server32 for DotNet {
     }
 }
 
-impl DotNet {
+impl DotNetServer {
     /// The arguments converted for `method`, or the first that does not convert.
     fn convert_args<'a>(
         &self,
@@ -320,27 +320,29 @@ impl DotNet {
     }
 }
 
-loadlib::methods! {
-    impl DotNet {
+loadlib::interface! {
+    /// Calls into a .NET assembly hosted by the embedded Mono runtime.
+    pub trait DotNet => DotNetClient {
         /// Calls `class_name.method_name(args…)`: a static method, or an instance method
         /// on the class's cached instance. Returns the converted result (None for void).
-        fn invoke(
-            &mut self,
-            class_name: &str,
-            method_name: &str,
-            args: Rest<'_>,
-        ) -> Result<Value, ServerError> {
-            self.call(class_name, method_name, args)
-        }
-
+        fn invoke(class_name: &str, method_name: &str, args: Rest<'_>) -> Value;
         /// The full names of the classes in the assembly (`Namespace.Class`).
-        fn class_names(&mut self) -> Vec<Value> {
-            self.class_list().into_iter().map(Value::Str).collect()
-        }
-
+        fn class_names() -> Vec<Value>;
         /// The path of the loaded assembly.
-        fn assembly_path(&mut self) -> String {
-            self.path.clone()
-        }
+        fn assembly_path() -> String;
+    }
+}
+
+impl DotNet for DotNetServer {
+    fn invoke(&mut self, class_name: &str, method_name: &str, args: Rest<'_>) -> Result<Value> {
+        self.call(class_name, method_name, args)
+    }
+
+    fn class_names(&mut self) -> Result<Vec<Value>> {
+        Ok(self.class_list().into_iter().map(Value::Str).collect())
+    }
+
+    fn assembly_path(&mut self) -> Result<String> {
+        Ok(self.path.clone())
     }
 }

@@ -1,0 +1,287 @@
+//! How a typed client (made by [`interface!`](crate::interface)) maps each parameter and
+//! return type of the interface to what the caller passes and gets back.
+//!
+//! A parameter declared `x: P` in the interface becomes `x: impl Arg<'c, fn(P)>` in the
+//! client method (the `fn(P)` form lets `P` keep its elided lifetimes). A return type
+//! `R` becomes `<R as Returns>::Output`: the owned form of what the server returns.
+//!
+//! | interface parameter | the client passes |
+//! |---|---|
+//! | `i8` … `u64`, `f32`, `f64`, `bool` | the same type (a literal takes the parameter's type) |
+//! | `&str`, `String` | `&str`, `&String` |
+//! | `&[T]`, `Vec<T>` | `&[T]`, `&Vec<T>`, `&[T; N]` (copied into the request), or `&SharedArray<T>` (no copy) |
+//! | `&mut [T]`, `ArrayMut` | `&mut SharedArray<T>`: the server writes into it in place |
+//! | `ArrayRef`, `Array` | `ArrayRef`, `&Array`, `&SharedArray<T>` (n-D, shape kept) |
+//! | `ValueRef`, `Value` | anything that converts into [`ValueRef`] |
+//! | `Option<P>` | `Option` of what `P` takes (`None` is sent as none) |
+//! | `Rest` (the remaining arguments) | a `Vec<ValueRef>` |
+
+use smallvec::SmallVec;
+
+use super::SharedArray;
+use crate::dtype::Element;
+use crate::server::{Reply, Rest};
+use crate::value::{Array, Value};
+use crate::value_ref::{ArrayMut, ArrayRef, ValueRef};
+
+/// A client-side value that can stand for an interface parameter of type `P`, written
+/// `fn(P)`. See the [module](self) for the table.
+///
+/// ```
+/// use loadlib::client::Arg;
+/// fn takes_slice<'c>(x: impl Arg<'c, fn(&[f64])>) -> usize {
+///     let mut args = loadlib::client::ArgList::new();
+///     x.push_to(&mut args);
+///     args.as_slice().len()
+/// }
+/// assert_eq!(takes_slice(&vec![1.0, 2.0]), 1);
+/// assert_eq!(takes_slice(&[1.0, 2.0, 3.0]), 1);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot stand for an interface parameter declared as `{P}`",
+    label = "not an argument for `{P}`",
+    note = "see the table in `loadlib::client::Arg`'s module for what each parameter type takes"
+)]
+pub trait Arg<'c, P> {
+    /// Appends the argument(s) this value sends.
+    fn push_to(self, args: &mut ArgList<'c>);
+}
+
+/// The argument list of one typed call: held on the stack up to 8 values, so a typed
+/// call allocates nothing on the heap.
+#[derive(Default)]
+pub struct ArgList<'c>(SmallVec<[ValueRef<'c>; 8]>);
+
+impl<'c> ArgList<'c> {
+    /// An empty list.
+    pub fn new() -> Self {
+        ArgList(SmallVec::new())
+    }
+
+    /// Appends a value.
+    #[inline]
+    pub fn push(&mut self, v: ValueRef<'c>) {
+        self.0.push(v);
+    }
+
+    /// Appends values.
+    pub fn extend(&mut self, vs: impl IntoIterator<Item = ValueRef<'c>>) {
+        self.0.extend(vs);
+    }
+
+    /// The values.
+    pub fn as_slice(&self) -> &[ValueRef<'c>] {
+        &self.0
+    }
+}
+
+/// An interface return type, and the owned type the client gets for it.
+///
+/// ```
+/// use loadlib::client::Returns;
+/// fn owned<R: Returns>() -> &'static str { std::any::type_name::<R::Output>() }
+/// assert_eq!(owned::<&[f64]>(), "alloc::vec::Vec<f64>");
+/// ```
+pub trait Returns {
+    /// What the client receives.
+    type Output: super::FromValue;
+}
+
+macro_rules! numeric {
+    ($t:ident, $v:ident) => {
+        impl<'c> Arg<'c, fn($t)> for $t {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(ValueRef::$v(self));
+            }
+        }
+        slice_args!(fn(&[$t]), $t);
+        slice_args!(fn(Vec<$t>), $t);
+        impl<'c> Arg<'c, fn(&mut [$t])> for &'c mut SharedArray<$t> {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(self.into());
+            }
+        }
+        impl Returns for $t {
+            type Output = $t;
+        }
+        impl Returns for Vec<$t> {
+            type Output = Vec<$t>;
+        }
+        impl Returns for &[$t] {
+            type Output = Vec<$t>;
+        }
+    };
+}
+
+macro_rules! slice_args {
+    ($p:ty, $t:ident) => {
+        impl<'c> Arg<'c, $p> for &'c [$t] {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(self.into());
+            }
+        }
+        impl<'c> Arg<'c, $p> for &'c Vec<$t> {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(self.into());
+            }
+        }
+        impl<'c, const N: usize> Arg<'c, $p> for &'c [$t; N] {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(self.into());
+            }
+        }
+        impl<'c> Arg<'c, $p> for &'c SharedArray<$t> {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(self.into());
+            }
+        }
+    };
+}
+
+crate::for_each_dtype!(numeric);
+
+impl<'c> Arg<'c, fn(bool)> for bool {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        args.push(ValueRef::Bool(self));
+    }
+}
+
+macro_rules! string_args {
+    ($($p:ty),*) => {$(
+        impl<'c> Arg<'c, $p> for &'c str {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(ValueRef::Str(self));
+            }
+        }
+        impl<'c> Arg<'c, $p> for &'c String {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(ValueRef::Str(self));
+            }
+        }
+    )*};
+}
+string_args!(fn(&str), fn(String));
+
+macro_rules! nd_args {
+    ($($p:ty),*) => {$(
+        #[allow(coherence_leak_check)]
+        impl<'c, 'a> Arg<'c, $p> for ArrayRef<'c> {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(ValueRef::Array(self));
+            }
+        }
+        #[allow(coherence_leak_check)]
+        impl<'c, 'a> Arg<'c, $p> for &'c Array {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(self.into());
+            }
+        }
+        #[allow(coherence_leak_check)]
+        impl<'c, 'a, T: Element> Arg<'c, $p> for &'c SharedArray<T> {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(self.into());
+            }
+        }
+    )*};
+}
+// A named lifetime (`ArrayRef<'a>`) and an elided one (`ArrayRef<'_>`, which makes
+// `fn(ArrayRef<'_>)` higher-ranked) are different parameter types: both are covered.
+nd_args!(fn(ArrayRef<'a>), for<'x> fn(ArrayRef<'x>), fn(Array));
+
+#[allow(coherence_leak_check)]
+impl<'c, 'a, T: Element> Arg<'c, fn(ArrayMut<'a>)> for &'c mut SharedArray<T> {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        args.push(self.into());
+    }
+}
+
+#[allow(coherence_leak_check)]
+impl<'c, T: Element> Arg<'c, for<'x> fn(ArrayMut<'x>)> for &'c mut SharedArray<T> {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        args.push(self.into());
+    }
+}
+
+#[allow(coherence_leak_check)]
+impl<'c, 'a, T: Into<ValueRef<'c>>> Arg<'c, fn(ValueRef<'a>)> for T {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        args.push(self.into());
+    }
+}
+
+#[allow(coherence_leak_check)]
+impl<'c, T: Into<ValueRef<'c>>> Arg<'c, for<'x> fn(ValueRef<'x>)> for T {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        args.push(self.into());
+    }
+}
+
+impl<'c, T: Into<ValueRef<'c>>> Arg<'c, fn(Value)> for T {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        args.push(self.into());
+    }
+}
+
+impl<'c, P, T: Arg<'c, fn(P)>> Arg<'c, fn(Option<P>)> for Option<T> {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        match self {
+            Some(v) => v.push_to(args),
+            None => args.push(ValueRef::None),
+        }
+    }
+}
+
+#[allow(coherence_leak_check)]
+impl<'c, 'a> Arg<'c, fn(Rest<'a>)> for Vec<ValueRef<'c>> {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        args.extend(self);
+    }
+}
+
+#[allow(coherence_leak_check)]
+impl<'c> Arg<'c, for<'x> fn(Rest<'x>)> for Vec<ValueRef<'c>> {
+    fn push_to(self, args: &mut ArgList<'c>) {
+        args.extend(self);
+    }
+}
+
+macro_rules! owned_returns {
+    ($($t:ty => $o:ty),*) => {$(
+        impl Returns for $t {
+            type Output = $o;
+        }
+    )*};
+}
+owned_returns!(
+    () => (), bool => bool, String => String, &str => String, Value => Value,
+    Array => Array, Vec<Value> => Vec<Value>
+);
+
+impl Returns for ValueRef<'_> {
+    type Output = Value;
+}
+
+impl Returns for ArrayRef<'_> {
+    type Output = Array;
+}
+
+impl Returns for Reply<'_> {
+    type Output = Value;
+}
+
+impl<T: Returns> Returns for Option<T> {
+    type Output = Option<T::Output>;
+}
+
+macro_rules! tuple_returns {
+    ($($t:ident),*) => {
+        impl<$($t: Returns),*> Returns for ($($t,)*) {
+            type Output = ($($t::Output,)*);
+        }
+    };
+}
+tuple_returns!(A, B);
+tuple_returns!(A, B, C);
+tuple_returns!(A, B, C, D);
+tuple_returns!(A, B, C, D, E);
+tuple_returns!(A, B, C, D, E, F);

@@ -1,0 +1,236 @@
+//! The `interface!` macro: an interface declared once, its server dispatch and its typed
+//! client generated from the one declaration.
+
+/// Declares an interface once; from it come a trait the server implements and a typed
+/// client with a method for each function.
+///
+/// Write it in a crate that compiles for both widths (the 32-bit server and the 64-bit
+/// program both depend on it). Each function is declared without `self`; in the trait it
+/// takes `&mut self` and returns [`server::Result<R>`](crate::server::Result).
+///
+/// ```
+/// loadlib::interface! {
+///     /// What my vendor library can do.
+///     pub trait Vendor => VendorClient {
+///         /// Adds two integers.
+///         fn add(a: i32, b: i32) -> i32;
+///         /// The sum of an array, read in place.
+///         fn total(x: &[f64]) -> f64;
+///         /// Scales `x` into `out`, written in place in shared memory.
+///         fn scale(k: f64, x: &[f64], out: &mut [f64]);
+///     }
+/// }
+///
+/// // The server side: a wrapper implements the trait (and `Server32`, to be hosted).
+/// struct Native;
+/// impl Vendor for Native {
+///     fn add(&mut self, a: i32, b: i32) -> loadlib::server::Result<i32> {
+///         a.checked_add(b).ok_or_else(|| loadlib::server::ServerError::overflow("add"))
+///     }
+///     fn total(&mut self, x: &[f64]) -> loadlib::server::Result<f64> {
+///         Ok(x.iter().sum())
+///     }
+///     fn scale(&mut self, k: f64, x: &[f64], out: &mut [f64]) -> loadlib::server::Result<()> {
+///         out.iter_mut().zip(x).for_each(|(o, x)| *o = k * x);
+///         Ok(())
+///     }
+/// }
+///
+/// // The client side: typed methods, no method names as strings. Here the wrapper runs
+/// // in this process; `VendorClient::start(Client64::builder(…))` runs it in a server.
+/// let client = VendorClient::in_process(Native)?;
+/// assert_eq!(client.add(3, 14)?, 17);
+/// assert_eq!(client.total(&[1.0, 2.5])?, 3.5);
+/// let mut out = client.alloc_array::<f64>(&[2])?;
+/// client.scale(2.0, &[1.0, 2.5], &mut out)?;
+/// assert_eq!(out[..], [2.0, 5.0]);
+/// # Ok::<(), loadlib::Error>(())
+/// ```
+///
+/// What the generated client's methods accept for each parameter type is in
+/// [`client::Arg`](crate::client::Arg); what they return, in
+/// [`client::Returns`](crate::client::Returns).
+///
+/// The client checks at start-up that the server implements the same interface: the
+/// trait's name and a hash of its signatures as written. A server built from another
+/// version of the declaration gives [`Error::InterfaceMismatch`](crate::Error) naming
+/// both. The generic call by name (`client.call("add", (3, 14))`) stays available
+/// through [`Connection`](crate::client::Connection), which the client dereferences to.
+///
+/// A function whose result borrows from its arguments names the lifetime:
+/// `fn echo<'a>(x: ValueRef<'a>) -> ValueRef<'a>;`.
+#[macro_export]
+macro_rules! interface {
+    (
+        $(#[$meta:meta])*
+        $vis:vis trait $name:ident => $client:ident {
+            $(
+                $(#[$fmeta:meta])*
+                fn $method:ident $(<$($lt:lifetime),+>)? ($($arg:ident : $argty:ty),* $(,)?) $(-> $ret:ty)?;
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        $vis trait $name {
+            $(
+                $(#[$fmeta])*
+                fn $method $(<$($lt),+>)? (&mut self $(, $arg: $argty)*)
+                    -> $crate::server::Result<$crate::__interface_ret!($($ret)?)>;
+            )*
+
+            /// Calls a method by name (generated; the host and the in-process client use it).
+            #[doc(hidden)]
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            fn __loadlib_dispatch<'__a>(
+                &mut self,
+                __method: &str,
+                __args: &$crate::server::Args<'__a>,
+            ) -> $crate::server::Result<$crate::server::Reply<'__a>>
+            where
+                Self: Sized,
+            {
+                match __method {
+                    $(
+                        stringify!($method) => {
+                            let mut __index = 0usize;
+                            $(
+                                let $arg = $crate::server::FromArg::from_arg(__args, __index).map_err(
+                                    |e: $crate::server::ServerError| {
+                                        e.context(format_args!(
+                                            "argument `{}` of `{}`",
+                                            stringify!($arg),
+                                            stringify!($method)
+                                        ))
+                                    },
+                                )?;
+                                __index += 1;
+                            )*
+                            __args.check_count(stringify!($method), __index)?;
+                            $crate::server::IntoReply::into_reply(self.$method($($arg),*))
+                        }
+                    )*
+                    $crate::client::INTERFACE_METHOD => {
+                        __args.check_count(__method, 0)?;
+                        $crate::server::IntoReply::into_reply($client::INTERFACE.describe())
+                    }
+                    _ => ::std::result::Result::Err($crate::server::unknown_method(
+                        __method,
+                        $client::METHODS,
+                    )),
+                }
+            }
+
+            /// This implementation, callable by name: what the host and the in-process
+            /// client run.
+            fn into_served(self) -> $crate::server::Served<Self>
+            where
+                Self: Sized,
+            {
+                $crate::server::Served::new(self, <Self as $name>::__loadlib_dispatch, $client::METHODS)
+            }
+
+            /// The host entry of this implementation, for
+            /// [`serve`]($crate::server::serve) and [`host`]($crate::server::host).
+            fn entry() -> $crate::server::Entry
+            where
+                Self: $crate::server::Server32 + Sized,
+            {
+                fn make<S: $name + $crate::server::Server32>(
+                    kwargs: &$crate::server::Kwargs,
+                ) -> $crate::server::Result<::std::boxed::Box<dyn $crate::server::Dispatch>> {
+                    let wrapper = <S as $crate::server::Server32>::new(kwargs)?;
+                    ::std::result::Result::Ok(::std::boxed::Box::new(wrapper.into_served()))
+                }
+                $crate::server::Entry::new(
+                    <Self as $crate::server::Server32>::NAME,
+                    make::<Self>,
+                )
+            }
+        }
+
+        #[doc = concat!("The typed client of [`", stringify!($name), "`]: a method for each of its functions.")]
+        $vis struct $client {
+            conn: $crate::client::Connection,
+        }
+
+        impl $client {
+            /// The interface this client speaks: the trait's name and a hash of its
+            /// signatures.
+            pub const INTERFACE: $crate::client::InterfaceId = $crate::client::InterfaceId::new(
+                stringify!($name),
+                stringify!($(fn $method $(<$($lt),+>)? ($($arg: $argty),*) $(-> $ret)?;)*),
+            );
+
+            /// The names of the interface's functions.
+            pub const METHODS: &'static [&'static str] = &[$(stringify!($method)),*];
+
+            /// A client of a started server; checks that the server speaks this interface.
+            pub fn new(client: $crate::Client64) -> $crate::Result<Self> {
+                Self::from_connection(client.into())
+            }
+
+            /// Starts the server `builder` describes and connects to it.
+            pub fn start(builder: $crate::Builder) -> $crate::Result<Self> {
+                Self::new(builder.start()?)
+            }
+
+            /// Runs `server` in this process, with no 32-bit server: for tests, and for a
+            /// 64-bit build of the library. Results and errors are those of a server.
+            pub fn in_process<S: $name + ::std::marker::Send + 'static>(
+                server: S,
+            ) -> $crate::Result<Self> {
+                Self::from_connection($crate::client::Connection::in_process(server.into_served())?)
+            }
+
+            /// A client over `conn`; checks that the wrapper speaks this interface.
+            pub fn from_connection(conn: $crate::client::Connection) -> $crate::Result<Self> {
+                conn.check_interface(&Self::INTERFACE)?;
+                ::std::result::Result::Ok($client { conn })
+            }
+
+            /// The connection, for calls by name and shared arrays.
+            pub fn connection(&self) -> &$crate::client::Connection {
+                &self.conn
+            }
+
+            /// The connection, to shut the server down
+            /// (`into_connection().into_client64()`).
+            pub fn into_connection(self) -> $crate::client::Connection {
+                self.conn
+            }
+
+            $(
+                $(#[$fmeta])*
+                #[allow(clippy::too_many_arguments)]
+                pub fn $method<'__c $($(, $lt)+)?>(
+                    &self
+                    $(, $arg: impl $crate::client::Arg<'__c, fn($argty)>)*
+                ) -> $crate::Result<<$crate::__interface_ret!($($ret)?) as $crate::client::Returns>::Output> {
+                    #[allow(unused_mut)]
+                    let mut __list = $crate::client::ArgList::new();
+                    $($crate::client::Arg::push_to($arg, &mut __list);)*
+                    self.conn.request(stringify!($method), __list.as_slice())
+                }
+            )*
+        }
+
+        impl ::std::ops::Deref for $client {
+            type Target = $crate::client::Connection;
+            fn deref(&self) -> &$crate::client::Connection {
+                &self.conn
+            }
+        }
+    };
+}
+
+/// The return type of an interface function: `()` when it declares none.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __interface_ret {
+    () => {
+        ()
+    };
+    ($ret:ty) => {
+        $ret
+    };
+}
