@@ -1,29 +1,35 @@
-//! A user's server: one wrapper with two methods, no library needed.
+//! A user's server: one interface with two functions, no library needed.
 
-use loadlib::server::{Kwargs, Server32, ServerError};
+use loadlib::server::{Kwargs, Result, Server32};
 
-struct Outside;
-
-impl Server32 for Outside {
-    const NAME: &'static str = "outside";
-    fn new(_kwargs: &Kwargs) -> Result<Self, ServerError> {
-        Ok(Outside)
+loadlib::interface! {
+    /// What the server offers.
+    pub trait Outside => OutsideClient {
+        /// Adds two integers.
+        fn add(a: i32, b: i32) -> i32;
+        /// This process's pointer width.
+        fn bits() -> u32;
     }
 }
 
-loadlib::methods! {
-    impl Outside {
-        /// Adds two integers.
-        fn add(&mut self, a: i32, b: i32) -> i32 {
-            a + b
-        }
-        /// This process's pointer width.
-        fn bits(&mut self) -> u32 {
-            usize::BITS
-        }
+struct Wrapper;
+
+impl Server32 for Wrapper {
+    const NAME: &'static str = "outside";
+    fn new(_kwargs: &Kwargs) -> Result<Self> {
+        Ok(Wrapper)
+    }
+}
+
+impl Outside for Wrapper {
+    fn add(&mut self, a: i32, b: i32) -> Result<i32> {
+        Ok(a + b)
+    }
+    fn bits(&mut self) -> Result<u32> {
+        Ok(usize::BITS)
     }
 }
 
 fn main() -> std::process::ExitCode {
-    loadlib::server::serve::<Outside>()
+    loadlib::server::serve(Wrapper::entry())
 }
