@@ -26,33 +26,63 @@ fn wrong_argument_types_are_type_errors_and_integers_never_truncate() {
     for cfg in common::configs().into_iter().filter(|c| c.width == 32) {
         let c = cfg.start("testlib");
         let l = cfg.label;
-        let cases: Vec<(&str, Vec<ValueRef<'_>>, &str)> = vec![
+        // (method, arguments, the error's name, what its message says)
+        let cases: Vec<(&str, Vec<ValueRef<'_>>, &str, &str)> = vec![
             (
                 "add",
                 vec![(&[1i32, 2][..]).into(), 3i32.into()],
+                "TypeError",
                 "got array<i32; 1-D>",
             ),
-            ("add", vec![ValueRef::None, 3i32.into()], "got None"),
-            ("add", vec![1.5f64.into(), 3i32.into()], "got f64"),
-            ("add", vec![(1i64 << 40).into(), 0i32.into()], "got i64"),
-            ("add", vec![u32::MAX.into(), 0i32.into()], "got u32"),
-            ("sum", vec![3.0f64.into()], "an array of f64"),
-            ("sum", vec!["1,2,3".into()], "an array of f64"),
-            ("sum", vec![(&[1.0f32, 2.0][..]).into()], "an array of f64"),
+            (
+                "add",
+                vec![ValueRef::None, 3i32.into()],
+                "TypeError",
+                "got None",
+            ),
+            (
+                "add",
+                vec![1.5f64.into(), 3i32.into()],
+                "TypeError",
+                "got f64",
+            ),
+            // Integers that do not fit are overflow errors, never truncated.
+            (
+                "add",
+                vec![(1i64 << 40).into(), 0i32.into()],
+                "OverflowError",
+                "1099511627776 (i64) does not fit in i32",
+            ),
+            (
+                "add",
+                vec![u32::MAX.into(), 0i32.into()],
+                "OverflowError",
+                "4294967295 (u32) does not fit in i32",
+            ),
+            ("sum", vec![3.0f64.into()], "TypeError", "an array of f64"),
+            ("sum", vec!["1,2,3".into()], "TypeError", "an array of f64"),
+            (
+                "sum",
+                vec![(&[1.0f32, 2.0][..]).into()],
+                "TypeError",
+                "an array of f64",
+            ),
             (
                 "scalar_multiply",
                 vec![true.into(), (&[1.0f64][..]).into()],
+                "TypeError",
                 "got bool",
             ),
             (
                 "scalar_multiply",
                 vec![2i32.into(), (&[1.0f64][..]).into()],
+                "TypeError",
                 "got i32",
             ),
         ];
-        for (method, args, needle) in cases {
+        for (method, args, kind, needle) in cases {
             let (name, msg) = server_error(c.call(method, args.as_slice()));
-            assert_eq!(name, "TypeError", "[{l}] {method}: {msg}");
+            assert_eq!(name, kind, "[{l}] {method}: {msg}");
             assert!(
                 msg.contains(needle),
                 "[{l}] {method}: `{msg}` lacks `{needle}`"

@@ -37,11 +37,13 @@ macro_rules! library {
         }
     ) => {
         $(#[$meta])*
+        #[allow(non_snake_case)]
         $vis struct $name {
             $($f: unsafe extern $abi fn($($argty),*) $(-> $ret)?,)*
             __library: $crate::server::Library,
         }
 
+        #[allow(non_snake_case)]
         impl $name {
             /// Loads the library at `path` and looks up each declared function. A missing
             /// file, a library of the wrong width, or missing functions (each named) give

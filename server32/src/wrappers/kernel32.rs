@@ -5,7 +5,7 @@
 //! the wrapper loads `libc.so.6` and calls `clock_gettime` and `localtime_r` through
 //! function pointers, filling in the same `SYSTEMTIME` fields.
 
-use loadlib::server::{Kwargs, Result, Server32, ServerError};
+use loadlib::server::{Kwargs, Result, Server32};
 
 /// Windows' `SYSTEMTIME`: eight 16-bit words.
 #[repr(C)]
@@ -97,18 +97,25 @@ impl Kernel32Server {
         // SAFETY: `ts` is a writable `timespec` that outlives the call.
         if unsafe { self.c.clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 {
             let e = std::io::Error::last_os_error();
-            return Err(ServerError::new("OSError", format!("clock_gettime: {e}")));
+            return Err(loadlib::server::ServerError::new(
+                "OSError",
+                format!("clock_gettime: {e}"),
+            ));
         }
         // SAFETY: `tm` is plain data (integers and a nullable pointer): all zeros is valid.
         let mut tm: libc::tm = unsafe { std::mem::zeroed() };
         // SAFETY: both pointers are to live locals; `localtime_r` is thread-safe.
         if unsafe { self.c.localtime_r(&ts.tv_sec, &mut tm) }.is_null() {
             let e = std::io::Error::last_os_error();
-            return Err(ServerError::new("OSError", format!("localtime_r: {e}")));
+            return Err(loadlib::server::ServerError::new(
+                "OSError",
+                format!("localtime_r: {e}"),
+            ));
         }
         let word = |v: libc::c_int, what: &str| {
-            u16::try_from(v)
-                .map_err(|_| ServerError::new("OSError", format!("{what} {v} out of range")))
+            u16::try_from(v).map_err(|_| {
+                loadlib::server::ServerError::new("OSError", format!("{what} {v} out of range"))
+            })
         };
         Ok(SystemTime {
             year: word(tm.tm_year + 1900, "year")?,
