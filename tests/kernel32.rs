@@ -2,52 +2,14 @@
 //! C library on Linux) through real servers of both widths, with its typed client, checked
 //! against this process's own clock.
 
-use std::fmt;
-
 use loadlib::{Client64, ServerExe};
-use server32::wrappers::kernel32::Kernel32Client;
-
-/// The local date and time, field for field Windows' `SYSTEMTIME`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct SystemTime {
-    year: u16,
-    month: u16,
-    day_of_week: u16,
-    day: u16,
-    hour: u16,
-    minute: u16,
-    second: u16,
-    milliseconds: u16,
-}
-
-impl fmt::Display for SystemTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-        let day = DAYS.get(usize::from(self.day_of_week)).unwrap_or(&"???");
-        write!(
-            f,
-            "{day} {:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second, self.milliseconds
-        )
-    }
-}
+use server32::wrappers::kernel32::{Kernel32Client, SystemTime};
 
 /// The server's local time: the eight `SYSTEMTIME` words `get_local_time` returns.
 fn server_time(k: &Kernel32Client) -> SystemTime {
     let w = k.get_local_time().unwrap();
-    match w[..] {
-        [year, month, day_of_week, day, hour, minute, second, milliseconds] => SystemTime {
-            year,
-            month,
-            day_of_week,
-            day,
-            hour,
-            minute,
-            second,
-            milliseconds,
-        },
-        _ => panic!("expected the 8 words of a SYSTEMTIME, got {w:?}"),
-    }
+    SystemTime::from_words(&w)
+        .unwrap_or_else(|| panic!("expected the 8 words of a SYSTEMTIME, got {w:?}"))
 }
 
 fn width(k: &Kernel32Client) -> u32 {

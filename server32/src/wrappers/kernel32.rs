@@ -7,18 +7,26 @@
 
 use loadlib::server::{Kwargs, Result, Server32};
 
-/// Windows' `SYSTEMTIME`: eight 16-bit words.
+/// The local date and time, field for field Windows' `SYSTEMTIME` (eight 16-bit words).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-struct SystemTime {
-    year: u16,
-    month: u16,
-    day_of_week: u16,
-    day: u16,
-    hour: u16,
-    minute: u16,
-    second: u16,
-    milliseconds: u16,
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SystemTime {
+    /// The year, e.g. 2025.
+    pub year: u16,
+    /// The month, 1 (January) to 12.
+    pub month: u16,
+    /// The day of the week, 0 (Sunday) to 6.
+    pub day_of_week: u16,
+    /// The day of the month, 1 to 31.
+    pub day: u16,
+    /// The hour, 0 to 23.
+    pub hour: u16,
+    /// The minute, 0 to 59.
+    pub minute: u16,
+    /// The second, 0 to 59 (60 in a leap second).
+    pub second: u16,
+    /// The milliseconds, 0 to 999.
+    pub milliseconds: u16,
 }
 
 impl SystemTime {
@@ -33,6 +41,38 @@ impl SystemTime {
             self.second,
             self.milliseconds,
         ]
+    }
+
+    /// The time from the eight words [`Kernel32Client::get_local_time`] returns, or
+    /// `None` for another count.
+    pub fn from_words(w: &[u16]) -> Option<SystemTime> {
+        match *w {
+            [year, month, day_of_week, day, hour, minute, second, milliseconds] => {
+                Some(SystemTime {
+                    year,
+                    month,
+                    day_of_week,
+                    day,
+                    hour,
+                    minute,
+                    second,
+                    milliseconds,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for SystemTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+        let day = DAYS.get(usize::from(self.day_of_week)).unwrap_or(&"???");
+        write!(
+            f,
+            "{day} {:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second, self.milliseconds
+        )
     }
 }
 
