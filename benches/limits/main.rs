@@ -16,6 +16,7 @@
 #[path = "../common/estimates.rs"]
 mod estimates;
 mod floors;
+mod original;
 mod report;
 
 use std::time::Duration;
@@ -170,4 +171,5 @@ fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
     report::summary();
+    original::side_by_side();
 }
