@@ -71,6 +71,38 @@ type Dgesv = unsafe extern "C" fn(
     *mut i32,
 );
 
+/// `solve` with the same 32-bit LAPACK the wrapper loads, called in process by a 32-bit
+/// program (`solve32`, which does the wrapper's work: a column-major copy and `dgesv`):
+/// the floor that isolates the bridge.
+pub fn solve_32bit(c: &mut Criterion) {
+    let exe = loadlib::ServerExe::Named("solve32".into())
+        .path()
+        .expect("solve32 next to the benchmark");
+    let mut g = c.benchmark_group("floor_in_process_32bit");
+    g.sample_size(10);
+    for n in SOLVE_SIZES {
+        g.bench_function(BenchmarkId::new("solve", n), |b| {
+            b.iter_custom(|iters| {
+                let out = Command::new(&exe)
+                    .args([n.to_string(), iters.to_string()])
+                    .output()
+                    .expect("run solve32");
+                assert!(
+                    out.status.success(),
+                    "solve32: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let ns: u64 = String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .parse()
+                    .expect("solve32 prints nanoseconds");
+                std::time::Duration::from_nanos(ns)
+            })
+        });
+    }
+    g.finish();
+}
+
 /// The same library functions called in this process from their 64-bit builds.
 pub fn in_process(c: &mut Criterion) {
     // SAFETY: loading our own test library and the system LAPACK runs only their

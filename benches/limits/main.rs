@@ -164,7 +164,7 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = floors::pingpong, floors::memcpy, floors::in_process, small_calls, scalar_multiply, solve
+    targets = floors::pingpong, floors::memcpy, floors::in_process, floors::solve_32bit, small_calls, scalar_multiply, solve
 }
 
 fn main() {
