@@ -71,9 +71,9 @@ type Dgesv = unsafe extern "C" fn(
     *mut i32,
 );
 
-/// `solve` with the same 32-bit LAPACK the wrapper loads, called in process by a 32-bit
-/// program (`solve32`, which does the wrapper's work: a column-major copy and `dgesv`):
-/// the floor that isolates the bridge.
+/// `solve` by the `linear_algebra` wrapper itself, called in process by a 32-bit program
+/// (`solve32`: the same 32-bit LAPACK, checks and column-major copy, no bridge): the floor
+/// that isolates the bridge.
 pub fn solve_32bit(c: &mut Criterion) {
     let exe = loadlib::ServerExe::Named("solve32".into())
         .path()
