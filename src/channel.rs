@@ -131,6 +131,7 @@ impl Channel {
         let req_off = header.request_ring_offset.load(Relaxed) as usize;
         let resp_off = header.response_ring_offset.load(Relaxed) as usize;
         let spin = Duration::from_nanos(header.spin_ns.load(Relaxed));
+        let (client_cpu, server_cpu) = (&header.client_cpu, &header.server_cpu);
         // SAFETY: offsets and capacity were checked against the mapping's length by the
         // caller; the control blocks are at fixed offsets inside the first page; one
         // client and one server use the rings, each as one producer and one consumer.
@@ -142,6 +143,7 @@ impl Channel {
                     cap,
                     bells.request_data,
                     bells.request_space,
+                    [client_cpu, server_cpu],
                 ),
                 Ring::new(
                     base.add(RESPONSE_CONTROL_OFFSET as usize).cast(),
@@ -149,6 +151,7 @@ impl Channel {
                     cap,
                     bells.response_data,
                     bells.response_space,
+                    [server_cpu, client_cpu],
                 ),
             )
         };
@@ -296,11 +299,15 @@ impl Channel {
             Wait::Forever => None,
             Wait::Until(d) => Some(d),
         };
-        match self
-            .tx
-            .space_signal()
-            .wait(&mut ready, self.spin, deadline, PARK_SLICE, &mut *alive)
-        {
+        match self.tx.space_signal().wait(
+            &mut ready,
+            || false,
+            self.spin,
+            deadline,
+            PARK_SLICE,
+            &mut *alive,
+            || {},
+        ) {
             Ok(()) => Ok(true),
             Err(WaitError::TimedOut) => Ok(false),
             Err(WaitError::Dead(e)) => Err(e),
@@ -325,19 +332,23 @@ impl Channel {
         Ok(())
     }
 
-    /// Waits for the next record. `deadline = None` waits until `alive` fails.
+    /// Waits for the next record. `deadline = None` waits until `alive` fails;
+    /// `on_long_wait` runs if the wait lasts [`LONG_WAIT`](crate::wake::LONG_WAIT).
     pub(crate) fn recv(
         &mut self,
         deadline: Option<Instant>,
         alive: &mut dyn FnMut() -> Result<()>,
+        on_long_wait: &mut dyn FnMut(),
     ) -> Result<Option<Incoming>> {
         let rx = &self.rx;
         match rx.data_signal().wait(
             || rx.has_data(),
+            || rx.producer_away(),
             self.spin,
             deadline,
             PARK_SLICE,
             &mut *alive,
+            on_long_wait,
         ) {
             Ok(()) => {}
             Err(WaitError::TimedOut) => return Ok(None),
@@ -365,6 +376,12 @@ impl Channel {
             return Ok(Some(Incoming::File(data.len())));
         }
         Ok(Some(Incoming::Ring(p)))
+    }
+
+    /// Tells the peer whether this side means to send again soon: when it does not, the
+    /// peer sleeps at once instead of spinning for the next record.
+    pub(crate) fn set_away(&self, away: bool) {
+        self.tx.set_away(away);
     }
 
     /// The bytes of a received record.

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 /// `b"LOADLIB1"` read as a little-endian `u64`.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
 /// Bumped on every change to any struct in this file or in `wire`.
-pub(crate) const LAYOUT_VERSION: u32 = 3;
+pub(crate) const LAYOUT_VERSION: u32 = 4;
 /// Offset of the request ring's control block.
 pub(crate) const REQUEST_CONTROL_OFFSET: u64 = 128;
 /// Offset of the response ring's control block.
@@ -77,8 +77,13 @@ pub(crate) struct SegmentHeader {
     pub server_layout_version: AtomicU32,
     /// Written by the server: `usize::BITS` of the server (32 or 64).
     pub server_pointer_width: AtomicU32,
+    /// The CPU the server ran on when it last woke the sleeping client: a hint, written
+    /// only on that slow path (see `Signal::wake`).
+    pub server_cpu: AtomicU32,
+    /// The CPU the client ran on when it last woke the sleeping server.
+    pub client_cpu: AtomicU32,
     /// Explicit padding to two cache lines.
-    pub _pad: [u8; 48],
+    pub _pad: [u8; 40],
 }
 
 /// One ring's control block: a producer line, a consumer line, and one line for each
@@ -93,8 +98,13 @@ pub(crate) struct RingControl {
     pub head: AtomicU64,
     /// Futex word the consumer parks on; the producer bumps it to wake it.
     pub data_signal: AtomicU32,
+    /// Non-zero while the producer does not mean to send again soon (a client that has
+    /// handed its core lease to another): the consumer then parks at once instead of
+    /// spinning for the next record. In the producer's line, so the consumer's spin
+    /// reads it with `head` at no extra cost.
+    pub producer_away: AtomicU32,
     /// Explicit padding.
-    pub _pad0: [u8; 52],
+    pub _pad0: [u8; 48],
     /// Bytes ever released by the consumer (Release store; pairs with the producer's
     /// Acquire load).
     pub tail: AtomicU64,
@@ -130,12 +140,15 @@ const _: () = {
     assert!(offset_of!(SegmentHeader, server_pid) == 68);
     assert!(offset_of!(SegmentHeader, server_layout_version) == 72);
     assert!(offset_of!(SegmentHeader, server_pointer_width) == 76);
-    assert!(offset_of!(SegmentHeader, _pad) == 80);
+    assert!(offset_of!(SegmentHeader, server_cpu) == 80);
+    assert!(offset_of!(SegmentHeader, client_cpu) == 84);
+    assert!(offset_of!(SegmentHeader, _pad) == 88);
 
     assert!(size_of::<RingControl>() == 256);
     assert!(align_of::<RingControl>() == 64);
     assert!(offset_of!(RingControl, head) == 0);
     assert!(offset_of!(RingControl, data_signal) == 8);
+    assert!(offset_of!(RingControl, producer_away) == 12);
     assert!(offset_of!(RingControl, tail) == 64);
     assert!(offset_of!(RingControl, space_signal) == 72);
     assert!(offset_of!(RingControl, consumer_parked) == 128);

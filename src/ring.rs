@@ -6,7 +6,7 @@
 //! [`RingControl`]; everything read from the ring is bounds-checked, since the peer may
 //! be buggy or hostile.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::layout::RingControl;
 use crate::sys::Bell;
@@ -25,6 +25,8 @@ pub(crate) struct Ring {
     data_bell: Bell,
     /// The producer parks here, waiting for space.
     space_bell: Bell,
+    /// Where the producer and the consumer last woke each other (in the segment header).
+    cpus: [*const AtomicU32; 2],
 }
 
 // SAFETY: the ring only holds pointers into a shared mapping that outlives it (the
@@ -54,7 +56,8 @@ impl Ring {
     ///
     /// # Safety
     /// `ctrl` must point to a valid `RingControl` and `data` to `capacity` writable bytes,
-    /// both in a mapping that outlives the `Ring`; `data` must be aligned to
+    /// both in a mapping that outlives the `Ring`, as must `cpus` (the producer's and the
+    /// consumer's CPU words); `data` must be aligned to
     /// [`RECORD_ALIGN`] and `capacity` a multiple of it. At most one producer and one
     /// consumer may use the ring at a time across all processes.
     pub(crate) unsafe fn new(
@@ -63,6 +66,7 @@ impl Ring {
         capacity: u64,
         data_bell: Bell,
         space_bell: Bell,
+        cpus: [&AtomicU32; 2],
     ) -> Self {
         debug_assert!(data as usize % RECORD_ALIGN == 0);
         debug_assert!(capacity % RECORD_ALIGN as u64 == 0);
@@ -74,12 +78,19 @@ impl Ring {
             seen_tail: AtomicU64::new(unsafe { &*ctrl }.tail.load(Ordering::Acquire)),
             data_bell,
             space_bell,
+            cpus: cpus.map(|c| c as *const AtomicU32),
         }
     }
 
     fn ctrl(&self) -> &RingControl {
         // SAFETY: valid for the ring's lifetime (see `new`).
         unsafe { &*self.ctrl }
+    }
+
+    /// The producer's (0) or the consumer's (1) CPU word.
+    fn cpu(&self, i: usize) -> &AtomicU32 {
+        // SAFETY: valid for the ring's lifetime (see `new`).
+        unsafe { &*self.cpus[i] }
     }
 
     /// Bytes of the data area.
@@ -93,6 +104,7 @@ impl Ring {
         Signal {
             word: &c.data_signal,
             parked: &c.consumer_parked,
+            waker_cpu: self.cpu(0),
             bell: &self.data_bell,
         }
     }
@@ -103,11 +115,21 @@ impl Ring {
         Signal {
             word: &c.space_signal,
             parked: &c.producer_parked,
+            waker_cpu: self.cpu(1),
             bell: &self.space_bell,
         }
     }
 
     // ---- producer side ----
+
+    /// Says whether the producer means to send again soon (see
+    /// [`RingControl::producer_away`]).
+    pub(crate) fn set_away(&self, away: bool) {
+        // Relaxed: a hint; the consumer re-reads it on every round of its spin.
+        self.ctrl()
+            .producer_away
+            .store(away as u32, Ordering::Relaxed);
+    }
 
     /// Space needed at the current head for a record of `len` bytes, counting the
     /// padding record when the record would not fit before the end.
@@ -187,6 +209,12 @@ impl Ring {
     }
 
     // ---- consumer side ----
+
+    /// Whether the producer has said it will not send again soon.
+    pub(crate) fn producer_away(&self) -> bool {
+        // Relaxed: a hint (see `set_away`).
+        self.ctrl().producer_away.load(Ordering::Relaxed) != 0
+    }
 
     /// Whether a record (or padding) is waiting.
     pub(crate) fn has_data(&self) -> bool {

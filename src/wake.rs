@@ -19,10 +19,14 @@ use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::sys::Bell;
+use crate::sys::{self, Bell};
 
 /// How long one futex wait lasts before the liveness check runs again.
 pub(crate) const PARK_SLICE: Duration = Duration::from_millis(50);
+
+/// A wait this long is a long call: the waiter's `on_long_wait` runs (the client gives
+/// its core lease up).
+pub(crate) const LONG_WAIT: Duration = Duration::from_millis(1);
 
 /// How long a waiter spins without yielding the core before each further round of the
 /// spin also yields it: about one small round trip when the peer is on another core.
@@ -37,6 +41,8 @@ pub(crate) struct Signal<'a> {
     pub word: &'a AtomicU32,
     /// Non-zero while the waiter is parked.
     pub parked: &'a AtomicU32,
+    /// The CPU the waker ran on when it last woke the sleeping waiter.
+    pub waker_cpu: &'a AtomicU32,
     /// What the waiter parks on.
     pub bell: &'a Bell,
 }
@@ -99,6 +105,9 @@ impl Signal<'_> {
         // load of `parked`.
         fence(Ordering::SeqCst);
         if self.parked.load(Ordering::Relaxed) != 0 {
+            // Relaxed: a hint, published by the Release bump below (see
+            // `leave_wakers_cpu`).
+            self.waker_cpu.store(sys::current_cpu(), Ordering::Relaxed);
             // Release: pairs with the waiter's Acquire load of `word` (not needed for
             // correctness of the data, which has its own Release/Acquire pair).
             self.word.fetch_add(1, Ordering::Release);
@@ -106,15 +115,34 @@ impl Signal<'_> {
         }
     }
 
-    /// Waits until `ready()` is true: spins for `spin`, then parks in slices of at most
-    /// `slice`, calling `alive()` after each slice. `deadline = None` waits forever.
+    /// After a sleep: the scheduler tends to put a woken thread on its waker's CPU, and a
+    /// waiter and its peer on one CPU take turns on it (microseconds a round trip) while
+    /// another CPU may sit idle, until the kernel's balancer separates them, which it is
+    /// slow to do for threads that run all the time. So a waiter woken on its waker's
+    /// CPU moves to another CPU of its own affinity mask.
+    fn leave_wakers_cpu(&self) {
+        // Acquire: pairs with the waker's Release bump of `word`, made after its CPU store.
+        let _ = self.word.load(Ordering::Acquire);
+        let cpu = self.waker_cpu.load(Ordering::Relaxed);
+        if cpu == sys::current_cpu() {
+            sys::move_off_cpu(cpu);
+        }
+    }
+
+    /// Waits until `ready()` is true: spins for `spin` (cut short once `stop_spin()`),
+    /// then parks in slices of at most `slice`, calling `alive()` after each slice.
+    /// `deadline = None` waits forever.
+    /// `on_long_wait()` runs once, when the wait has lasted [`LONG_WAIT`].
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn wait<E>(
         &self,
         mut ready: impl FnMut() -> bool,
+        mut stop_spin: impl FnMut() -> bool,
         spin: Duration,
         deadline: Option<Instant>,
         slice: Duration,
         mut alive: impl FnMut() -> Result<(), E>,
+        on_long_wait: impl FnOnce(),
     ) -> Result<(), WaitError<E>> {
         if ready() {
             return Ok(());
@@ -133,7 +161,7 @@ impl Signal<'_> {
                     }
                 }
                 let spun = start.elapsed();
-                if spun >= spin {
+                if spun >= spin || stop_spin() {
                     break;
                 }
                 if spun >= BUSY_SPIN {
@@ -144,6 +172,7 @@ impl Signal<'_> {
                 }
             }
         }
+        let mut on_long_wait = Some(on_long_wait);
         loop {
             // Acquire: pairs with the waker's Release bump.
             let seen = self.word.load(Ordering::Acquire);
@@ -163,10 +192,19 @@ impl Signal<'_> {
                 }
                 this_slice = this_slice.min(d - now);
             }
+            if on_long_wait.is_some() {
+                this_slice = this_slice.min(LONG_WAIT.saturating_sub(start.elapsed()));
+            }
             self.bell.wait(self.word, seen, this_slice);
             self.parked.store(0, Ordering::Relaxed);
             if ready() {
+                self.leave_wakers_cpu();
                 return Ok(());
+            }
+            if start.elapsed() >= LONG_WAIT {
+                if let Some(f) = on_long_wait.take() {
+                    f();
+                }
             }
             alive().map_err(WaitError::Dead)?;
             if deadline.is_some_and(|d| Instant::now() >= d) {

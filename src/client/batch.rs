@@ -42,7 +42,8 @@ pub struct Batch<'c, 'a> {
 }
 
 impl<'c, 'a> Batch<'c, 'a> {
-    pub(super) fn new(client: &'c Client64, inner: MutexGuard<'c, Inner>) -> Self {
+    pub(super) fn new(client: &'c Client64, mut inner: MutexGuard<'c, Inner>) -> Self {
+        inner.enter();
         Batch {
             client,
             inner,
@@ -65,6 +66,7 @@ impl<'c, 'a> Batch<'c, 'a> {
             return Err(Error::Closed);
         }
         let mut freed = self.client.take_freed();
+        self.inner.progress();
         loop {
             let deadline = Instant::now() + self.client.request_timeout;
             let wait = if self.pending.is_empty() {
@@ -96,6 +98,7 @@ impl<'c, 'a> Batch<'c, 'a> {
         let Some((seq, deadline)) = self.pending.pop_front() else {
             return Ok(());
         };
+        self.inner.progress();
         let got = self.inner.recv_reply(seq, deadline);
         match self.client.note_fatal(&mut self.inner, got)? {
             Some(r) => {
@@ -127,6 +130,13 @@ impl<'c, 'a> Batch<'c, 'a> {
 
 impl Drop for Batch<'_, '_> {
     fn drop(&mut self) {
+        self.drain();
+        self.inner.leave();
+    }
+}
+
+impl Batch<'_, '_> {
+    fn drain(&mut self) {
         // The borrows end with the batch: the server must be done with every call first.
         while !self.pending.is_empty() {
             if self.collect_one().is_err() {

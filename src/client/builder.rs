@@ -80,6 +80,7 @@ pub struct Builder {
     pub(crate) ring_size: u64,
     pub(crate) spin: Duration,
     pub(crate) transport: Transport,
+    pub(crate) share_cores: bool,
 }
 
 impl Builder {
@@ -96,6 +97,7 @@ impl Builder {
             ring_size: 8 << 20,
             spin: Duration::from_micros(50),
             transport: Transport::SharedMemory,
+            share_cores: true,
         }
     }
 
@@ -174,6 +176,22 @@ impl Builder {
     /// How long each side spins before sleeping on a futex (default 50 µs).
     pub fn spin(mut self, t: Duration) -> Self {
         self.spin = t;
+        self
+    }
+
+    /// Whether this client takes turns with the process's other clients when more of them
+    /// are busy than there are pairs of cores (default `true`).
+    ///
+    /// A call is fastest when the client and its server spin on two cores at once. With
+    /// sharing, the process holds one lease per two cores; a busy client keeps one for a
+    /// time slice of 5 ms while others wait, and a client without one waits for it
+    /// before sending, so the bridges that run have the cores to themselves. Total calls
+    /// per second then stay close to one client's rate however many clients are busy;
+    /// a call may wait up to a slice per client ahead of it. With `false`, this client
+    /// never waits for a lease and spins against the others (fair per call, much less
+    /// throughput when the cores are oversubscribed).
+    pub fn share_cores(mut self, share: bool) -> Self {
+        self.share_cores = share;
         self
     }
 

@@ -4,6 +4,7 @@ mod batch;
 mod builder;
 mod connection;
 mod from_value;
+mod gang;
 mod locate;
 mod process;
 mod shared_array;
@@ -74,6 +75,8 @@ struct Inner {
     file_dir: Option<PathBuf>,
     shutdown_timeout: Duration,
     output: Option<ServerOutput>,
+    /// Whether calls take a core lease (see `gang`).
+    share_cores: bool,
 }
 
 impl Client64 {
@@ -106,6 +109,7 @@ impl Client64 {
                 file_dir: started.file_dir,
                 shutdown_timeout: b.shutdown_timeout,
                 output: None,
+                share_cores: b.share_cores,
             }),
         })
     }
@@ -149,7 +153,9 @@ impl Client64 {
         if inner.closed {
             return Err(Error::Closed);
         }
+        inner.enter();
         let result = inner.round_trip(method, args, &freed, self.request_timeout);
+        inner.leave();
         if matches!(
             result,
             Err(Error::ResponseTimeout { .. } | Error::Protocol(_))
@@ -224,6 +230,30 @@ fn payload_bytes(v: &ValueRef<'_>) -> u64 {
 }
 
 impl Inner {
+    /// At the start of a call (or batch): this thread holds a core lease, waiting for one
+    /// if needed.
+    fn enter(&mut self) {
+        if self.share_cores {
+            gang::with_member(|m| m.enter());
+            self.chan.set_away(false);
+        }
+    }
+
+    /// A sign of life inside a batch, which may hold the lease for long.
+    fn progress(&self) {
+        if self.share_cores {
+            gang::with_member(|m| m.progress());
+        }
+    }
+
+    /// At the end of a call (or batch).
+    fn leave(&mut self) {
+        // Handed over: the server need not spin for a next call that will wait its turn.
+        if self.share_cores && gang::with_member(|m| m.leave()) == Some(true) {
+            self.chan.set_away(true);
+        }
+    }
+
     fn alive(process: &mut ServerProcess) -> impl FnMut() -> Result<()> + '_ {
         move || match process.try_status() {
             Some(st) => Err(process.crash_error(st)),
@@ -282,11 +312,18 @@ impl Inner {
             chan,
             process,
             cache,
+            share_cores,
             ..
         } = self;
         let mut alive = Self::alive(process);
+        // A long call: the lease is of no use while this thread sleeps.
+        let mut on_park = || {
+            if *share_cores {
+                gang::with_member(|m| m.release());
+            }
+        };
         loop {
-            let Some(inc) = chan.recv(Some(deadline), &mut alive)? else {
+            let Some(inc) = chan.recv(Some(deadline), &mut alive, &mut on_park)? else {
                 if Instant::now() >= deadline {
                     return Ok(None);
                 }

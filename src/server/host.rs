@@ -291,7 +291,7 @@ fn serve_loop(
         }
     };
     loop {
-        let inc = match chan.recv(None, &mut alive) {
+        let inc = match chan.recv(None, &mut alive, &mut || {}) {
             Ok(Some(inc)) => inc,
             Ok(None) => continue,
             Err(Error::Closed) => return client_gone(base, file_dir),

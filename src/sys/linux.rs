@@ -191,6 +191,29 @@ impl Bell {
     }
 }
 
+/// The CPU this thread runs on (a hint: it may move at any time).
+pub(crate) fn current_cpu() -> u32 {
+    rustix::thread::sched_getcpu() as u32
+}
+
+/// Moves this thread off `cpu` to another CPU of its affinity mask, keeping the mask: it
+/// is narrowed for a moment (which migrates the thread) and then restored.
+pub(crate) fn move_off_cpu(cpu: u32) {
+    use rustix::thread::{sched_getaffinity, sched_setaffinity};
+    let Ok(mask) = sched_getaffinity(None) else {
+        return;
+    };
+    let cpu = cpu as usize;
+    if !mask.is_set(cpu) || mask.count() < 2 {
+        return;
+    }
+    let mut others = mask;
+    others.unset(cpu);
+    if sched_setaffinity(None, &others).is_ok() {
+        let _ = sched_setaffinity(None, &mask);
+    }
+}
+
 /// The server's view of the client that started it.
 pub(crate) struct Parent {
     pid: u32,

@@ -680,6 +680,15 @@ pub(crate) fn exit_immediately(code: u32) -> ! {
 /// The variable through which the server's loader finds DLLs.
 pub(crate) const LIBRARY_PATH_VAR: &str = "PATH";
 
+/// The CPU this thread runs on: not tracked on Windows, whose scheduler places a woken
+/// thread on an idle processor itself.
+pub(crate) fn current_cpu() -> u32 {
+    u32::MAX
+}
+
+/// Nothing to do on Windows (see `current_cpu`).
+pub(crate) fn move_off_cpu(_cpu: u32) {}
+
 /// Readies the server process: a crash in the library ends the process with its
 /// exception code instead of showing an error box or waiting for a debugger.
 pub(crate) fn prepare_server_process(_keep: usize) {
