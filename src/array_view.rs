@@ -155,19 +155,78 @@ impl<'a> ArrayRef<'a> {
     }
 }
 
-/// A writable view of a numeric array in shared memory, given to a server method for an
-/// argument the client marked writable (a [`SharedArray`](crate::SharedArray) passed
-/// with `&mut`). Writes land in the caller's array with no copy.
+/// A writable numeric array.
+///
+/// A server method gets one for an argument the client passed writable: a
+/// [`SharedArray`](crate::SharedArray) passed with `&mut` (writes land in the caller's
+/// array with no copy), or a plain `&mut` slice, which travels in the request and is
+/// copied back into the caller's slice when the reply arrives.
+///
+/// On the client, [`from_slice`](Self::from_slice) (copied there and back) and
+/// [`output`](Self::output) (copied back only) make one from a slice:
+/// ```
+/// let mut y = vec![0.0f64; 4];
+/// let arg = loadlib::ArrayMut::output(&mut y[..]);
+/// assert_eq!(arg.shape().dims(), [4]);
+/// ```
 #[derive(Debug)]
 pub struct ArrayMut<'a> {
     dtype: DType,
     shape: Shape,
     ptr: *mut u8,
     len: usize,
+    /// Client side: whether the array's contents travel to the server too.
+    copy_in: bool,
     _borrow: PhantomData<&'a mut [u8]>,
 }
 
 impl<'a> ArrayMut<'a> {
+    /// A writable argument made from the caller's slice: its contents go to the server,
+    /// and the server's writes come back into it (as with a pointer argument called in
+    /// process).
+    pub fn from_slice<T: Element>(data: &'a mut [T]) -> Self {
+        Self::of_slice(data, true)
+    }
+
+    /// An output argument made from the caller's slice: only its length goes to the
+    /// server, which gets a buffer of that size with unspecified contents (not the
+    /// caller's), and what the server writes comes back into the slice.
+    pub fn output<T: Element>(data: &'a mut [T]) -> Self {
+        Self::of_slice(data, false)
+    }
+
+    fn of_slice<T: Element>(data: &'a mut [T], copy_in: bool) -> Self {
+        let len = std::mem::size_of_val(data);
+        ArrayMut {
+            dtype: T::DTYPE,
+            shape: Shape::vector(data.len()),
+            ptr: data.as_mut_ptr().cast(),
+            len,
+            copy_in,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Whether the contents travel to the server (client side).
+    pub(crate) fn copies_in(&self) -> bool {
+        self.copy_in
+    }
+
+    /// Bytes of the array.
+    pub(crate) fn byte_len(&self) -> usize {
+        self.len
+    }
+
+    /// Copies the server's result back into the caller's array.
+    ///
+    /// # Safety
+    /// `src` must be readable for [`byte_len`](Self::byte_len) bytes and not overlap the
+    /// array, and no other reference to the array may be live (the argument list that
+    /// holds this view borrows the caller's slice mutably; nothing else reads it now).
+    pub(crate) unsafe fn copy_back(&self, src: *const u8) {
+        // SAFETY: the caller's guarantees; `ptr..ptr+len` is the caller's `&mut` slice.
+        unsafe { std::ptr::copy_nonoverlapping(src, self.ptr, self.len) };
+    }
     /// # Safety
     /// `ptr..ptr+len` must be writable, aligned to 64, overlap no other live view, and
     /// stay mapped for `'a`; `len` must be the shape's element count times the size.
@@ -177,6 +236,7 @@ impl<'a> ArrayMut<'a> {
             shape,
             ptr,
             len,
+            copy_in: true,
             _borrow: PhantomData,
         }
     }
@@ -225,4 +285,48 @@ pub struct SharedRef {
     pub(crate) shape: Shape,
     pub(crate) len: u64,
     pub(crate) writable: bool,
+}
+
+/// An output array parameter: the server method writes it, and nothing is sent in.
+///
+/// Declare a parameter `out: Out<'_, T>` in an [`interface!`](crate::interface) for a
+/// library function that only writes its array (a result buffer). The client passes a
+/// `&mut` slice (or `&mut Vec`, `&mut [T; N]`), of which only the length is sent and into
+/// which the result is copied back, or a `&mut SharedArray` (written in place). The
+/// server method gets the buffer, whose contents on entry are unspecified: it must write
+/// every element it means to return. A parameter the library also reads is `&mut [T]`.
+///
+/// ```
+/// let mut buf = [0.0f64; 3];
+/// let mut out = loadlib::Out::new(&mut buf[..]);
+/// out[1] = 2.5;
+/// assert_eq!(out.len(), 3);
+/// assert_eq!(buf, [0.0, 2.5, 0.0]);
+/// ```
+#[derive(Debug)]
+pub struct Out<'a, T>(&'a mut [T]);
+
+impl<'a, T> Out<'a, T> {
+    /// Wraps a buffer.
+    pub fn new(buf: &'a mut [T]) -> Self {
+        Out(buf)
+    }
+
+    /// The buffer, for the whole of `'a`.
+    pub fn into_slice(self) -> &'a mut [T] {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Out<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Out<'_, T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.0
+    }
 }

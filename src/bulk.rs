@@ -75,6 +75,13 @@ impl BulkWriter {
     }
 }
 
+impl BulkWriter {
+    /// Start and length of the current segment, if one was made.
+    pub(crate) fn mapped(&self) -> Option<(*mut u8, usize)> {
+        self.segment.as_ref().map(|s| (s.as_ptr(), s.len()))
+    }
+}
+
 /// The reader's mapped segments: the peer's latest bulk generation, and shared arrays.
 pub(crate) struct SegmentCache {
     base: String,

@@ -201,6 +201,8 @@ impl Channel {
     /// `alive` is called while waiting and should fail if the peer is gone. A record whose
     /// payloads go to the bulk segment waits until the peer has released every earlier
     /// record, so a bulk payload is never overwritten while it is still being read.
+    /// `placed(i, offset)` learns where in the bulk segment argument `i`'s writable array
+    /// went.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn send(
         &self,
@@ -211,6 +213,7 @@ impl Channel {
         bulk: &mut BulkWriter,
         wait: Wait,
         alive: &mut dyn FnMut() -> Result<()>,
+        placed: &mut dyn FnMut(usize, usize),
     ) -> Result<bool> {
         if name.len() > MAX_NAME_LEN {
             return Err(Error::InvalidArgument(format!(
@@ -242,7 +245,16 @@ impl Channel {
             }
             let mut buf = vec![0u64; len.div_ceil(8)];
             let bytes = &mut buf.as_mut_bytes()[..len];
-            fill(bytes, &header, name, block_offset, args, inline_limit, None)?;
+            fill(
+                bytes,
+                &header,
+                name,
+                block_offset,
+                args,
+                inline_limit,
+                None,
+                placed,
+            )?;
             let door = match self.side {
                 Side::Client => KIND_FILE_REQUEST,
                 Side::Server => KIND_FILE_REPLY,
@@ -253,7 +265,7 @@ impl Channel {
             crate::sys::write_private_file(&tmp, bytes)?;
             std::fs::rename(&tmp, &path)?;
             let bell = RecordHeader::new(door, RECORD_ALIGN as u32, seq);
-            self.publish(&bell, &[], 0, &[], usize::MAX, None)?;
+            self.publish(&bell, &[], 0, &[], usize::MAX, None, placed)?;
             return Ok(true);
         }
         if len > self.tx.capacity() as usize || len > u32::MAX as usize {
@@ -282,6 +294,7 @@ impl Channel {
             args,
             inline_limit,
             target.as_ref(),
+            placed,
         )?;
         Ok(true)
     }
@@ -315,6 +328,7 @@ impl Channel {
     }
 
     /// Reserves, fills and publishes a record; the caller checked there is room.
+    #[allow(clippy::too_many_arguments)]
     fn publish(
         &self,
         header: &RecordHeader,
@@ -323,11 +337,21 @@ impl Channel {
         args: &[ValueRef<'_>],
         inline_limit: usize,
         bulk: Option<&codec::BulkTarget>,
+        placed: &mut dyn FnMut(usize, usize),
     ) -> Result<()> {
         let len = header.len as usize;
         // SAFETY: we are this ring's only producer and `has_space(len)` held.
         let dst = unsafe { self.tx.reserve(len) };
-        fill(dst, header, name, block_offset, args, inline_limit, bulk)?;
+        fill(
+            dst,
+            header,
+            name,
+            block_offset,
+            args,
+            inline_limit,
+            bulk,
+            placed,
+        )?;
         self.tx.publish(len);
         Ok(())
     }
@@ -405,6 +429,7 @@ impl Channel {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fill(
     dst: &mut [u8],
     header: &RecordHeader,
@@ -413,13 +438,21 @@ fn fill(
     args: &[ValueRef<'_>],
     inline_limit: usize,
     bulk: Option<&codec::BulkTarget>,
+    placed: &mut dyn FnMut(usize, usize),
 ) -> Result<()> {
     dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
     dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
     if header.block_len > 0 {
         let block = &mut dst[block_offset..block_offset + header.block_len as usize];
-        codec::write(args, block, inline_limit, block_offset % RECORD_ALIGN, bulk)
-            .map_err(|e| Error::InvalidArgument(e.0))?;
+        codec::write(
+            args,
+            block,
+            inline_limit,
+            block_offset % RECORD_ALIGN,
+            bulk,
+            placed,
+        )
+        .map_err(|e| Error::InvalidArgument(e.0))?;
     }
     Ok(())
 }

@@ -39,7 +39,7 @@ mod wire;
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
 pub use value::{Array, ArrayData, Value};
-pub use value_ref::{ArrayMut, ArrayRef, IntoArgs, Shape, SharedRef, ValueRef};
+pub use value_ref::{ArrayMut, ArrayRef, IntoArgs, Out, Shape, SharedRef, ValueRef};
 pub mod client;
 pub use channel::Transport;
 pub use client::{Batch, Builder, Client64, FromValue, ServerExe, ServerOutput, SharedArray};

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-pub use crate::array_view::{ArrayMut, ArrayRef, Shape, SharedRef};
+pub use crate::array_view::{ArrayMut, ArrayRef, Out, Shape, SharedRef};
 use crate::dtype::{DType, Element};
 use crate::value::{Array, Value};
 
@@ -35,7 +35,8 @@ pub enum ValueRef<'a> {
     Str(&'a str),
     Bytes(&'a [u8]),
     Array(ArrayRef<'a>),
-    /// A writable array in shared memory (server side only).
+    /// A writable array: on the server, in shared memory; on the client, the caller's
+    /// slice, copied into the request (unless [`ArrayMut::output`]) and back from it.
     ArrayMut(ArrayMut<'a>),
     /// A client-allocated shared array (client side only).
     Shared(SharedRef),
@@ -160,6 +161,12 @@ impl<'a> From<&'a Array> for ArrayRef<'a> {
 impl<'a> From<&'a Array> for ValueRef<'a> {
     fn from(a: &'a Array) -> Self {
         ValueRef::Array(a.into())
+    }
+}
+
+impl<'a> From<ArrayMut<'a>> for ValueRef<'a> {
+    fn from(a: ArrayMut<'a>) -> Self {
+        ValueRef::ArrayMut(a)
     }
 }
 

@@ -183,6 +183,7 @@ fn record(name: &str, args: &[ValueRef<'_>]) -> (Vec<u64>, usize, usize) {
         usize::MAX,
         off % RECORD_ALIGN,
         None,
+        &mut |_, _| {},
     )
     .unwrap();
     (buf, off, len)

@@ -98,6 +98,15 @@ fn scalar_multiply(c: &mut Criterion) {
                 })
             });
         }
+        // Copied arrays into the caller's buffer: `x` is copied into the request, the
+        // library writes the result in the request's bulk segment, and it is copied back
+        // into `y` (an `Out` parameter: nothing of `y` is sent).
+        let mut y = vec![0.0f64; n];
+        shm.scalar_multiply_into(2.0, &x, &mut y).unwrap();
+        assert_eq!(y[n - 1], 2.0 * (n - 1) as f64);
+        g.bench_function(BenchmarkId::new("shm_copy_into", n), |b| {
+            b.iter(|| shm.scalar_multiply_into(2.0, &x, &mut y).unwrap())
+        });
         let mut xs = shm.alloc_array::<f64>(&[n]).unwrap();
         xs.copy_from_slice(&x);
         let mut out = shm.alloc_array::<f64>(&[n]).unwrap();

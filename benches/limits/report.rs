@@ -63,15 +63,30 @@ pub fn summary() {
     }
     for n in SCALAR_SIZES {
         let floor = median(&format!("floor_in_process/scalar_multiply/{n}"));
-        for (v, label) in [
-            ("shm_shared", "arrays in the segment"),
-            ("shm_copy", "copied arrays"),
-            ("file", "file"),
+        // Copied arrays cross twice at the least (in, and the result out): their floor is
+        // the in-process call with the input copied in and the result copied out, in one
+        // process and through four buffers as across two.
+        let copy_floor = median(&format!("floor_in_process/scalar_multiply_copied/{n}"));
+        for (v, label, floor_name, floor) in [
+            ("shm_shared", "arrays in the segment", "in-process", floor),
+            (
+                "shm_copy_into",
+                "copied arrays, into the caller's buffer",
+                "in-process + 2 copies",
+                copy_floor,
+            ),
+            (
+                "shm_copy",
+                "copied arrays, result in a new Vec",
+                "in-process + 2 copies",
+                copy_floor,
+            ),
+            ("file", "file", "in-process", floor),
         ] {
             row(
                 &format!("scalar_multiply 10^{} f64, {label}", n.ilog10()),
                 &format!("scalar_multiply/{v}/{n}"),
-                "in-process",
+                floor_name,
                 floor,
             );
         }

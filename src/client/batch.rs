@@ -60,6 +60,11 @@ impl<'c, 'a> Batch<'c, 'a> {
     pub fn submit(&mut self, method: &str, args: impl IntoArgs<'a>) -> Result<()> {
         let list = args.into_args();
         let args = list.as_ref();
+        if args.iter().any(|a| matches!(a, ValueRef::ArrayMut(_))) {
+            return Err(Error::InvalidArgument(
+                "a writable array cannot be batched: its copy back needs the reply at once (pass a SharedArray instead)".into(),
+            ));
+        }
         self.shared |= super::passes_shared(args);
         self.client.check_payload(args)?;
         if self.inner.closed {
@@ -74,7 +79,9 @@ impl<'c, 'a> Batch<'c, 'a> {
             } else {
                 Wait::No
             };
-            let sent = self.inner.send_request(method, args, &freed, wait);
+            let sent =
+                self.inner
+                    .send_request(method, args, &freed, wait, &mut super::Placed::new());
             freed.clear();
             match self.client.note_fatal(&mut self.inner, sent)? {
                 Some(seq) => {

@@ -8,13 +8,14 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::shared_array::FreedIds;
 use super::{Client64, FromValue, SharedArray};
-use crate::bulk::SegmentCache;
+use crate::bulk::{BulkWriter, SegmentCache};
 use crate::codec::{self, Block};
 use crate::error::{Error, Result};
 use crate::server::{Dispatch, ErrorKind};
 use crate::shm;
 use crate::value::Value;
 use crate::value_ref::{IntoArgs, ValueRef};
+use crate::wire::location;
 
 /// The reserved method through which a client asks a server for its interface.
 #[doc(hidden)]
@@ -100,6 +101,7 @@ impl Connection {
         Ok(Connection {
             backend: Backend::InProcess(InProcess {
                 wrapper: Mutex::new(Box::new(wrapper)),
+                bulk: Mutex::new(None),
                 base: shm::new_base_name()?,
                 next_array_id: AtomicU32::new(1),
                 freed: Arc::default(),
@@ -176,6 +178,8 @@ impl Connection {
 /// A wrapper called in this process.
 struct InProcess {
     wrapper: Mutex<Box<dyn Dispatch + Send>>,
+    /// Where writable arrays go, as in a request to a server (made at the first).
+    bulk: Mutex<Option<BulkWriter>>,
     base: String,
     next_array_id: AtomicU32,
     freed: Arc<FreedIds>,
@@ -193,17 +197,41 @@ impl InProcess {
         let plan = codec::plan(args, usize::MAX, 0).map_err(|e| Error::InvalidArgument(e.0))?;
         let mut lines = vec![Line([0; 64]); plan.block_len.div_ceil(64)];
         let bytes = &mut lines.as_mut_bytes()[..plan.block_len];
-        codec::write(args, bytes, usize::MAX, 0, None).map_err(|e| Error::InvalidArgument(e.0))?;
+        let mut wrapper = self.wrapper.lock().unwrap_or_else(|p| p.into_inner());
+        // Writable arrays go to a bulk segment and come back from it, as with a server.
+        let mut bulk = self.bulk.lock().unwrap_or_else(|p| p.into_inner());
+        let target = if plan.bulk_len > 0 {
+            let writer =
+                bulk.get_or_insert_with(|| BulkWriter::new(&self.base, location::CLIENT_BULK));
+            Some(writer.target(plan.bulk_len)?)
+        } else {
+            None
+        };
+        let mut placed = smallvec::SmallVec::<[(usize, usize); 4]>::new();
+        codec::write(args, bytes, usize::MAX, 0, target.as_ref(), &mut |i, o| {
+            placed.push((i, o))
+        })
+        .map_err(|e| Error::InvalidArgument(e.0))?;
         let block = Block::parse(bytes).map_err(|e| Error::Protocol(e.0))?;
         let mut cache = SegmentCache::new(&self.base);
-        let mut wrapper = self.wrapper.lock().unwrap_or_else(|p| p.into_inner());
-        match crate::server::call_block(&mut **wrapper, method, block, &mut cache) {
+        let result = match crate::server::call_block(&mut **wrapper, method, block, &mut cache) {
             Ok(reply) => Ok(reply.as_value_ref().to_value()),
             Err(e) => Err(Error::Server32 {
                 kind: e.kind(),
                 name: e.name,
                 message: e.message,
             }),
+        };
+        drop(cache);
+        if let Some(t) = &target {
+            for &(i, offset) in &placed {
+                if let ValueRef::ArrayMut(a) = &args[i] {
+                    // SAFETY: `offset + len` lies in the segment (placed by `write`), which
+                    // is not the caller's slice; the argument list is its only holder.
+                    unsafe { a.copy_back(t.ptr.add(offset)) };
+                }
+            }
         }
+        result
     }
 }

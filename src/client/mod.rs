@@ -213,9 +213,14 @@ impl Client64 {
     }
 }
 
-/// Whether any argument is a shared array (which the server reads or writes in place).
+/// Where each writable argument (by index) went in the bulk segment.
+type Placed = smallvec::SmallVec<[(usize, usize); 4]>;
+
+/// Whether any argument is a shared array (which the server reads or writes in place) or
+/// a writable array (which it writes in the request's bulk segment).
 fn passes_shared(args: &[ValueRef<'_>]) -> bool {
-    args.iter().any(|v| matches!(v, ValueRef::Shared(_)))
+    args.iter()
+        .any(|v| matches!(v, ValueRef::Shared(_) | ValueRef::ArrayMut(_)))
 }
 
 /// Bytes a value puts into shared memory.
@@ -225,6 +230,7 @@ fn payload_bytes(v: &ValueRef<'_>) -> u64 {
         ValueRef::Bytes(b) => b.len() as u64,
         ValueRef::Array(a) => a.as_bytes().len() as u64,
         ValueRef::Shared(s) => s.len,
+        ValueRef::ArrayMut(a) => a.byte_len() as u64,
         _ => 0,
     }
 }
@@ -262,12 +268,14 @@ impl Inner {
     }
 
     /// Sends the pending FREE notices and a request; `Ok(None)` when `wait` ran out.
+    /// `placed` gets where each writable array went in the bulk segment.
     fn send_request(
         &mut self,
         method: &str,
         args: &[ValueRef<'_>],
         freed: &[u32],
         wait: Wait,
+        placed: &mut Placed,
     ) -> Result<Option<u64>> {
         let Inner {
             chan,
@@ -287,6 +295,7 @@ impl Inner {
                 bulk,
                 Wait::Forever,
                 &mut alive,
+                &mut |_, _| {},
             )?;
         }
         let next = *seq + 1;
@@ -298,6 +307,7 @@ impl Inner {
             bulk,
             wait,
             &mut alive,
+            &mut |i, offset| placed.push((i, offset)),
         )? {
             return Ok(None);
         }
@@ -377,10 +387,42 @@ impl Inner {
             method: method.to_owned(),
             timeout,
         };
+        let mut placed = Placed::new();
         let want = self
-            .send_request(method, args, freed, Wait::Until(deadline))?
+            .send_request(method, args, freed, Wait::Until(deadline), &mut placed)?
             .ok_or_else(timed_out)?;
-        self.recv_reply(want, deadline)?.ok_or_else(timed_out)?
+        let reply = self.recv_reply(want, deadline)?.ok_or_else(timed_out)?;
+        // The server is done with the call: what it wrote goes back to the caller, as
+        // from a library call in process that failed after writing.
+        if matches!(reply, Ok(_) | Err(Error::Server32 { .. })) {
+            self.copy_back(args, &placed)?;
+        }
+        reply
+    }
+
+    /// Copies the writable arrays of `args` back from the bulk segment.
+    fn copy_back(&self, args: &[ValueRef<'_>], placed: &Placed) -> Result<()> {
+        if placed.is_empty() {
+            return Ok(());
+        }
+        let (base, len) = self
+            .bulk
+            .mapped()
+            .ok_or_else(|| Error::Protocol("writable arrays without a bulk segment".into()))?;
+        for &(i, offset) in placed {
+            let ValueRef::ArrayMut(a) = &args[i] else {
+                continue;
+            };
+            if offset + a.byte_len() > len {
+                return Err(Error::Protocol(
+                    "writable array outside the bulk segment".into(),
+                ));
+            }
+            // SAFETY: in bounds of our own bulk mapping (checked), which is not the
+            // caller's slice; the call's argument list is the only holder of the slice.
+            unsafe { a.copy_back(base.add(offset)) };
+        }
+        Ok(())
     }
 
     /// Kills the server and closes the connection: a call that passed shared arrays went
@@ -414,6 +456,7 @@ impl Inner {
                 bulk,
                 Wait::Until(deadline),
                 &mut alive,
+                &mut |_, _| {},
             );
             if self.process.wait_for(self.shutdown_timeout).is_none() {
                 self.process.kill();

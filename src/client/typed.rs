@@ -10,7 +10,9 @@
 //! | `i8` … `u64`, `f32`, `f64`, `bool` | the same type (a literal takes the parameter's type) |
 //! | `&str`, `String` | `&str`, `&String` |
 //! | `&[T]`, `Vec<T>` | `&[T]`, `&Vec<T>`, `&[T; N]` (copied into the request), or `&SharedArray<T>` (no copy) |
-//! | `&mut [T]`, `ArrayMut` | `&mut SharedArray<T>`: the server writes into it in place |
+//! | `&mut [T]` | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]` (copied in, and back when the reply arrives), or `&mut SharedArray<T>` (written in place) |
+//! | `Out<'_, T>` (written only) | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]` (only the length is sent; the result is copied back), or `&mut SharedArray<T>` |
+//! | `ArrayMut` | `&mut SharedArray<T>`: the server writes into it in place |
 //! | `ArrayRef`, `Array` | `ArrayRef`, `&Array`, `&SharedArray<T>` (n-D, shape kept) |
 //! | `ValueRef`, `Value` | anything that converts into [`ValueRef`] |
 //! | `Option<P>` | `Option` of what `P` takes (`None` is sent as none) |
@@ -22,7 +24,7 @@ use super::SharedArray;
 use crate::dtype::Element;
 use crate::server::{Reply, Rest};
 use crate::value::{Array, Value};
-use crate::value_ref::{ArrayMut, ArrayRef, ValueRef};
+use crate::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
 
 /// A client-side value that can stand for an interface parameter of type `P`, written
 /// `fn(P)`. See the [module](self) for the table.
@@ -101,6 +103,13 @@ macro_rules! numeric {
                 args.push(self.into());
             }
         }
+        mut_slice_args!(fn(&mut [$t]), $t, from_slice);
+        mut_slice_args!(for<'x> fn(Out<'x, $t>), $t, output);
+        impl<'c> Arg<'c, for<'x> fn(Out<'x, $t>)> for &'c mut SharedArray<$t> {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(self.into());
+            }
+        }
         impl Returns for $t {
             type Output = $t;
         }
@@ -109,6 +118,28 @@ macro_rules! numeric {
         }
         impl Returns for &[$t] {
             type Output = Vec<$t>;
+        }
+    };
+}
+
+/// A caller's `&mut` slice, `Vec` or array for a writable parameter: `from_slice` (copied
+/// there and back) or `output` (copied back only).
+macro_rules! mut_slice_args {
+    ($p:ty, $t:ident, $how:ident) => {
+        impl<'c> Arg<'c, $p> for &'c mut [$t] {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(ValueRef::ArrayMut(ArrayMut::$how(self)));
+            }
+        }
+        impl<'c> Arg<'c, $p> for &'c mut Vec<$t> {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(ValueRef::ArrayMut(ArrayMut::$how(&mut self[..])));
+            }
+        }
+        impl<'c, const N: usize> Arg<'c, $p> for &'c mut [$t; N] {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(ValueRef::ArrayMut(ArrayMut::$how(&mut self[..])));
+            }
         }
     };
 }

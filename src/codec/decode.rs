@@ -156,8 +156,14 @@ impl<'a> Block<'a> {
             ));
         }
         let d = self.desc(i);
-        if d.flags & FLAG_WRITABLE != 0 && (d.tag != tag::ARRAY || d.location != location::SHARED) {
-            return err("only shared arrays may be writable");
+        // Writable: a shared array, or a client's array in its bulk segment (copied back
+        // from there when the reply arrives). Never inside the record, which is borrowed
+        // whole while the arguments are in use.
+        if d.flags & FLAG_WRITABLE != 0
+            && (d.tag != tag::ARRAY
+                || !matches!(d.location, location::SHARED | location::CLIENT_BULK))
+        {
+            return err("only arrays outside the record may be writable");
         }
         Ok(match d.tag {
             tag::NONE => ValueRef::None,

@@ -91,6 +91,7 @@ fn layout<'v>(
                     cursor.place(b.len(), align);
                 }
             }
+            PayloadKind::Writable(b, _) => bulk = align_up(bulk, PAYLOAD_ALIGN) + b.len(),
             PayloadKind::Nested(children) => {
                 let p = layout(children.iter(), usize::MAX, 0)?;
                 cursor.place(p.block_len, PAYLOAD_ALIGN);
@@ -111,15 +112,17 @@ pub fn plan(args: &[ValueRef<'_>], inline_limit: usize, base: usize) -> Result<P
 
 /// Writes the block for `args` into `dst` (exactly `plan.block_len` bytes), and bulk
 /// payloads into `bulk`. Must be called with the `inline_limit` and `base` given to
-/// [`plan`].
+/// [`plan`]. `placed(i, offset)` learns where in the bulk segment the writable array of
+/// argument `i` went.
 pub fn write(
     args: &[ValueRef<'_>],
     dst: &mut [u8],
     inline_limit: usize,
     base: usize,
     bulk: Option<&BulkTarget>,
+    placed: &mut dyn FnMut(usize, usize),
 ) -> Result<(), EncodeError> {
-    write_list(items(args), dst, inline_limit, base, bulk)
+    write_list(items(args), dst, inline_limit, base, bulk, placed)
 }
 
 fn write_list<'v>(
@@ -128,6 +131,7 @@ fn write_list<'v>(
     inline_limit: usize,
     base: usize,
     bulk: Option<&BulkTarget>,
+    placed: &mut dyn FnMut(usize, usize),
 ) -> Result<(), EncodeError> {
     let n = list.clone().count();
     let ranks: usize = list.clone().map(|it| it.rank()).sum();
@@ -178,6 +182,36 @@ fn write_list<'v>(
                     d.value = at as u64;
                 }
             }
+            PayloadKind::Writable(b, copy_in) => {
+                let target = bulk.ok_or_else(|| {
+                    EncodeError(
+                        "a writable array needs the shared-memory transport (or pass a SharedArray)"
+                            .into(),
+                    )
+                })?;
+                bulk_cursor = align_up(bulk_cursor, PAYLOAD_ALIGN);
+                if bulk_cursor + b.len() > target.len {
+                    return Err(EncodeError("bulk segment smaller than planned".into()));
+                }
+                if copy_in {
+                    // SAFETY: in bounds of the mapped bulk segment (checked above); the
+                    // peer reads it only after the record that names it is published.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            b.as_ptr(),
+                            target.ptr.add(bulk_cursor),
+                            b.len(),
+                        )
+                    };
+                }
+                d.len = b.len() as u64;
+                d.location = target.location;
+                d.segment = target.generation;
+                d.value = bulk_cursor as u64;
+                d.flags = FLAG_WRITABLE;
+                placed(i, bulk_cursor);
+                bulk_cursor += b.len();
+            }
             PayloadKind::Nested(children) => {
                 let p = layout(children.iter(), usize::MAX, 0)?;
                 let at = cursor.place(p.block_len, PAYLOAD_ALIGN);
@@ -187,6 +221,7 @@ fn write_list<'v>(
                     usize::MAX,
                     0,
                     None,
+                    &mut |_, _| {},
                 )?;
                 d.value = at as u64;
                 d.len = p.block_len as u64;

@@ -45,6 +45,9 @@ pub(crate) enum PayloadKind<'v> {
     Bytes(&'v [u8], usize),
     Nested(Children<'v>),
     Shared,
+    /// A client's writable array: always in the bulk segment (the server writes it there
+    /// and the client copies it back), its bytes copied in only when `copy_in`.
+    Writable(&'v [u8], bool),
 }
 
 impl<'v> Item<'v> {
@@ -75,7 +78,9 @@ impl<'v> Item<'v> {
                 ValueRef::Str(s) => PayloadKind::Bytes(s.as_bytes(), 1),
                 ValueRef::Bytes(b) => PayloadKind::Bytes(b, 1),
                 ValueRef::Array(a) => PayloadKind::Bytes(a.as_bytes(), PAYLOAD_ALIGN),
-                ValueRef::ArrayMut(a) => PayloadKind::Bytes(a.as_ref().as_bytes(), PAYLOAD_ALIGN),
+                ValueRef::ArrayMut(a) => {
+                    PayloadKind::Writable(a.as_ref().as_bytes(), a.copies_in())
+                }
                 ValueRef::Shared(_) => PayloadKind::Shared,
                 ValueRef::List(l) => PayloadKind::Nested(Children::List(l)),
                 ValueRef::Map(m) => PayloadKind::Nested(Children::Map(m)),

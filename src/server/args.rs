@@ -268,6 +268,11 @@ macro_rules! numeric_args {
                 })
             }
         }
+        impl<'a> FromArg<'a> for crate::Out<'a, $t> {
+            fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+                <&'a mut [$t]>::from_arg(args, index).map(crate::Out::new)
+            }
+        }
     };
 }
 crate::for_each_dtype!(numeric_args);

@@ -317,6 +317,7 @@ fn serve_loop(
                             &mut bulk,
                             Wait::Forever,
                             &mut alive,
+                            &mut |_, _| {},
                         )
                         .map(drop)
                     }
@@ -373,6 +374,7 @@ fn send_error(
         bulk,
         Wait::Forever,
         alive,
+        &mut |_, _| {},
     )
     .map(drop)
 }

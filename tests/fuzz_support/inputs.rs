@@ -102,6 +102,7 @@ pub fn record_for(input: &RecordInput) -> (Aligned, Segs) {
         input.inline_limit,
         base,
         Some(&target),
+        &mut |_, _| {},
     )
     .expect("write");
     (rec, segs)

@@ -2,6 +2,7 @@
 //! misbehave), for the test suite and the benchmarks.
 
 use loadlib::server::{zeroed_vec, Kwargs, Library, Result, Server32, ServerError};
+use loadlib::Out;
 
 loadlib::library! {
     /// The functions of `csrc/loadlib_test.c` this wrapper calls.
@@ -24,8 +25,12 @@ loadlib::interface! {
         fn add(a: i32, b: i32) -> i32;
         /// `a * x`, element-wise, computed by the C library into a new array.
         fn scalar_multiply(a: f64, x: &[f64]) -> Vec<f64>;
-        /// `a * x` written into `out` in place (a writable shared array).
-        fn scalar_multiply_into(a: f64, x: &[f64], out: &mut [f64]);
+        /// `a * x` written into `out`: a result buffer (a `&mut` slice, copied back, or a
+        /// shared array, written in place).
+        fn scalar_multiply_into(a: f64, x: &[f64], out: Out<'_, f64>);
+        /// `acc[i] += x[i]`: `acc` is read and written (a `&mut` slice travels there and
+        /// back).
+        fn accumulate(x: &[f64], acc: &mut [f64]);
         /// The sum of an array, computed in place in shared memory.
         fn sum(x: &[f64]) -> f64;
         /// `sizeof(void*)` in the library: 4 in a 32-bit server.
@@ -102,7 +107,7 @@ impl TestLib for TestLibServer {
         Ok(out)
     }
 
-    fn scalar_multiply_into(&mut self, a: f64, x: &[f64], out: &mut [f64]) -> Result<()> {
+    fn scalar_multiply_into(&mut self, a: f64, x: &[f64], mut out: Out<'_, f64>) -> Result<()> {
         if out.len() != x.len() {
             return Err(ServerError::value_error(format!(
                 "out has {} elements, x has {}",
@@ -116,6 +121,18 @@ impl TestLib for TestLibServer {
             self.c
                 .scalar_multiply(a, x.as_ptr(), len_i32(x.len())?, out.as_mut_ptr())
         };
+        Ok(())
+    }
+
+    fn accumulate(&mut self, x: &[f64], acc: &mut [f64]) -> Result<()> {
+        if acc.len() != x.len() {
+            return Err(ServerError::value_error(format!(
+                "acc has {} elements, x has {}",
+                acc.len(),
+                x.len()
+            )));
+        }
+        acc.iter_mut().zip(x).for_each(|(a, x)| *a += x);
         Ok(())
     }
 
