@@ -100,6 +100,34 @@ impl<'a> RecordView<'a> {
     }
 }
 
+/// A record to send.
+#[derive(Clone, Copy)]
+pub(crate) struct Outgoing<'a, 'v> {
+    /// One of the `KIND_*` codes.
+    pub kind: u16,
+    /// The sequence number (a request's, echoed by its reply).
+    pub seq: u64,
+    /// The method or error name (may be empty when `method` says which).
+    pub name: &'a [u8],
+    /// 1 + the method's index in the server's table, or 0.
+    pub method: u32,
+    /// The arguments, or the reply's one value.
+    pub args: &'a [ValueRef<'v>],
+}
+
+impl<'a, 'v> Outgoing<'a, 'v> {
+    /// A record of `kind` with a name and values, no method index.
+    pub(crate) fn new(kind: u16, seq: u64, name: &'a [u8], args: &'a [ValueRef<'v>]) -> Self {
+        Outgoing {
+            kind,
+            seq,
+            name,
+            method: 0,
+            args,
+        }
+    }
+}
+
 /// One end of the bridge.
 pub(crate) struct Channel {
     segment: Segment,
@@ -206,15 +234,19 @@ impl Channel {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn send(
         &self,
-        kind: u16,
-        seq: u64,
-        name: &[u8],
-        args: &[ValueRef<'_>],
+        msg: &Outgoing<'_, '_>,
         bulk: &mut BulkWriter,
         wait: Wait,
         alive: &mut dyn FnMut() -> Result<()>,
         placed: &mut dyn FnMut(usize, usize),
     ) -> Result<bool> {
+        let Outgoing {
+            kind,
+            seq,
+            name,
+            method,
+            args,
+        } = *msg;
         if name.len() > MAX_NAME_LEN {
             return Err(Error::InvalidArgument(format!(
                 "name of {} bytes is longer than {MAX_NAME_LEN}",
@@ -236,6 +268,7 @@ impl Channel {
         let len = align_up(block_offset + plan.block_len, RECORD_ALIGN);
         let mut header = RecordHeader::new(kind, len as u32, seq);
         header.name_len = name.len() as u32;
+        header.method = method;
         header.block_offset = block_offset as u32;
         header.block_len = plan.block_len as u32;
         let tx = &self.tx;

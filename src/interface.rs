@@ -209,7 +209,9 @@ macro_rules! interface {
                     #[allow(unused_mut)]
                     let mut __list = $crate::client::ArgList::new();
                     $($crate::client::Arg::push_to($arg, &mut __list);)*
-                    self.conn.request(stringify!($method), __list.as_slice())
+                    const __INDEX: u32 =
+                        $crate::client::method_index($client::METHODS, stringify!($method));
+                    self.conn.request_index(stringify!($method), __INDEX, __list.as_slice())
                 }
             )*
         }

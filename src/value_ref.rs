@@ -52,22 +52,17 @@ impl<'a> ValueRef<'a> {
 
     /// The numeric scalar of `dtype` with these bits.
     pub fn from_scalar_bits(dtype: DType, bits: u64) -> ValueRef<'static> {
-        ValueRef::from(&Value::from_scalar_bits(dtype, bits)).into_static_scalar()
-    }
-
-    fn into_static_scalar(self) -> ValueRef<'static> {
-        match self {
-            ValueRef::I8(v) => ValueRef::I8(v),
-            ValueRef::I16(v) => ValueRef::I16(v),
-            ValueRef::I32(v) => ValueRef::I32(v),
-            ValueRef::I64(v) => ValueRef::I64(v),
-            ValueRef::U8(v) => ValueRef::U8(v),
-            ValueRef::U16(v) => ValueRef::U16(v),
-            ValueRef::U32(v) => ValueRef::U32(v),
-            ValueRef::U64(v) => ValueRef::U64(v),
-            ValueRef::F32(v) => ValueRef::F32(v),
-            ValueRef::F64(v) => ValueRef::F64(v),
-            _ => ValueRef::None,
+        match dtype {
+            DType::I8 => ValueRef::I8(Element::from_bits(bits)),
+            DType::I16 => ValueRef::I16(Element::from_bits(bits)),
+            DType::I32 => ValueRef::I32(Element::from_bits(bits)),
+            DType::I64 => ValueRef::I64(Element::from_bits(bits)),
+            DType::U8 => ValueRef::U8(Element::from_bits(bits)),
+            DType::U16 => ValueRef::U16(Element::from_bits(bits)),
+            DType::U32 => ValueRef::U32(Element::from_bits(bits)),
+            DType::U64 => ValueRef::U64(Element::from_bits(bits)),
+            DType::F32 => ValueRef::F32(Element::from_bits(bits)),
+            DType::F64 => ValueRef::F64(Element::from_bits(bits)),
         }
     }
 

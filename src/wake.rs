@@ -28,6 +28,14 @@ pub(crate) const PARK_SLICE: Duration = Duration::from_millis(50);
 /// its core lease up).
 pub(crate) const LONG_WAIT: Duration = Duration::from_millis(1);
 
+/// The least time between two moves of one thread off its waker's CPU.
+const MOVE_EVERY: Duration = Duration::from_millis(5);
+
+thread_local! {
+    /// When this thread last moved off its waker's CPU.
+    static LAST_MOVE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
 /// How long a waiter spins without yielding the core before each further round of the
 /// spin also yields it: about one small round trip when the peer is on another core.
 /// (Yielding from the start halves the single-client rate: each `sched_yield` delays
@@ -124,7 +132,21 @@ impl Signal<'_> {
         // Acquire: pairs with the waker's Release bump of `word`, made after its CPU store.
         let _ = self.word.load(Ordering::Acquire);
         let cpu = self.waker_cpu.load(Ordering::Relaxed);
-        if cpu == sys::current_cpu() {
+        if cpu != sys::current_cpu() {
+            return;
+        }
+        // Not more often than every MOVE_EVERY: a move costs tens of microseconds, and a
+        // bridge whose every call sleeps (long calls, the file transport) gains nothing
+        // from moving at each.
+        let now = Instant::now();
+        let due = LAST_MOVE.with(|last| {
+            let due = last.get().is_none_or(|t| now - t >= MOVE_EVERY);
+            if due {
+                last.set(Some(now));
+            }
+            due
+        });
+        if due {
             sys::move_off_cpu(cpu);
         }
     }

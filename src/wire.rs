@@ -1,11 +1,13 @@
 //! Message records: fixed-layout headers and argument descriptors (`zerocopy`), and the
 //! codes that travel in them.
 //!
-//! A record is `RecordHeader`, the method (or error) name, then an argument block at the
-//! next [`RECORD_ALIGN`] boundary:
+//! A record is `RecordHeader`, the method (or error) name (none when the header gives
+//! the method's index), then an argument block at the next 8-byte boundary:
 //!
 //! ```text
-//! block: u32 count, u32 reserved | count × ArgDesc | shapes (u64 each) | payloads
+//! block: u32 count, u32 flags | count × ArgDesc | shapes (u64 each) | payloads
+//! packed (flags = BLOCK_PACKED; scalars only): u32 count, u32 flags | count type bytes,
+//! padded to 8 | count × u64 bits
 //! ```
 //!
 //! Payload offsets are relative to the block start and aligned to [`PAYLOAD_ALIGN`], so
@@ -25,6 +27,17 @@ pub const RECORD_HEADER_SIZE: usize = size_of::<RecordHeader>();
 pub const ARG_DESC_SIZE: usize = size_of::<ArgDesc>();
 /// Bytes before the first descriptor of a block.
 pub const BLOCK_PREFIX: usize = 8;
+/// Block prefix flag (the second `u32`): the block holds only scalars, packed: a type
+/// byte each (`tag << 4 | dtype`, padded to 8 bytes), then their bits, 8 bytes each. A
+/// small call then fits in one cache line.
+pub const BLOCK_PACKED: u32 = 1;
+/// Most values a packed block holds.
+pub const MAX_PACKED: usize = 16;
+
+/// Bytes of a packed block of `n` scalars.
+pub const fn packed_block_len(n: usize) -> usize {
+    BLOCK_PREFIX + align_up(n, 8) + 8 * n
+}
 /// Longest method name accepted.
 pub const MAX_NAME_LEN: usize = 1024;
 /// Highest array rank accepted.
@@ -63,8 +76,9 @@ pub struct RecordHeader {
     pub seq: u64,
     /// Bytes of the name that follows the header.
     pub name_len: u32,
-    /// Reserved, zero.
-    pub _reserved0: u32,
+    /// Requests: 1 + the method's index in the server's method table (the interface's
+    /// declaration order), resolved by the client; 0 when the name says which.
+    pub method: u32,
     /// Offset of the argument block from the record start.
     pub block_offset: u32,
     /// Bytes of the argument block.
@@ -92,7 +106,7 @@ impl RecordHeader {
             flags: 0,
             seq,
             name_len: 0,
-            _reserved0: 0,
+            method: 0,
             block_offset: 0,
             block_len: 0,
         }

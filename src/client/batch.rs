@@ -79,9 +79,13 @@ impl<'c, 'a> Batch<'c, 'a> {
             } else {
                 Wait::No
             };
-            let sent =
-                self.inner
-                    .send_request(method, args, &freed, wait, &mut super::Placed::new());
+            let sent = self.inner.send_request(
+                super::Method::named(method),
+                args,
+                &freed,
+                wait,
+                &mut super::Placed::new(),
+            );
             freed.clear();
             match self.client.note_fatal(&mut self.inner, sent)? {
                 Some(seq) => {

@@ -118,6 +118,22 @@ impl Connection {
         }
     }
 
+    /// Calls method `index` of the interface's table (`name` is its name): what a typed
+    /// client calls, with the method resolved when the macro expanded, not by its name
+    /// on every call.
+    #[doc(hidden)]
+    pub fn request_index<R: FromValue>(
+        &self,
+        name: &str,
+        index: u32,
+        args: &[ValueRef<'_>],
+    ) -> Result<R> {
+        R::from_value(match &self.backend {
+            Backend::Server(c) => c.call_index(name, index, args)?,
+            Backend::InProcess(p) => p.call(name, args)?,
+        })
+    }
+
     /// Calls `method` by name and converts the reply to `R` (see [`Client64::request32`]).
     pub fn request<'a, R: FromValue>(&self, method: &str, args: impl IntoArgs<'a>) -> Result<R> {
         R::from_value(self.call(method, args)?)
@@ -234,4 +250,24 @@ impl InProcess {
         }
         result
     }
+}
+
+/// The index of `name` in `names`, at compile time (a typed client's methods).
+#[doc(hidden)]
+pub const fn method_index(names: &[&str], name: &str) -> u32 {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i as u32;
+            }
+        }
+        i += 1;
+    }
+    panic!("a typed client's method is not in its own table")
 }

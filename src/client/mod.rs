@@ -14,7 +14,7 @@ mod typed;
 pub use batch::Batch;
 pub use builder::{Builder, ServerExe};
 #[doc(hidden)]
-pub use connection::INTERFACE_METHOD;
+pub use connection::{method_index, INTERFACE_METHOD};
 pub use connection::{Connection, InterfaceId};
 pub use from_value::FromValue;
 pub use process::ServerOutput;
@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::bulk::{BulkWriter, SegmentCache};
-use crate::channel::{Channel, RecordView, Wait};
+use crate::channel::{Channel, Outgoing, RecordView, Wait};
 use crate::codec::decode_value;
 use crate::error::{Error, Result};
 use crate::shm;
@@ -145,8 +145,27 @@ impl Client64 {
 
     /// Calls `method` by name and returns the reply as a [`Value`].
     pub fn call<'a>(&self, method: &str, args: impl IntoArgs<'a>) -> Result<Value> {
-        let list = args.into_args();
-        let args = list.as_ref();
+        self.call_method(Method::named(method), args.into_args().as_ref())
+    }
+
+    /// Calls method `index` of the server's table (a typed client's, resolved when it was
+    /// built; `name` for messages).
+    pub(crate) fn call_index(
+        &self,
+        name: &str,
+        index: u32,
+        args: &[ValueRef<'_>],
+    ) -> Result<Value> {
+        self.call_method(
+            Method {
+                name,
+                index: index + 1,
+            },
+            args,
+        )
+    }
+
+    fn call_method(&self, method: Method<'_>, args: &[ValueRef<'_>]) -> Result<Value> {
         self.check_payload(args)?;
         let freed = self.take_freed();
         let mut inner = self.lock();
@@ -213,6 +232,19 @@ impl Client64 {
     }
 }
 
+/// Which method a request calls: by name, or by 1 + its index in the server's table.
+#[derive(Clone, Copy)]
+struct Method<'a> {
+    name: &'a str,
+    index: u32,
+}
+
+impl<'a> Method<'a> {
+    fn named(name: &'a str) -> Self {
+        Method { name, index: 0 }
+    }
+}
+
 /// Where each writable argument (by index) went in the bulk segment.
 type Placed = smallvec::SmallVec<[(usize, usize); 4]>;
 
@@ -271,7 +303,7 @@ impl Inner {
     /// `placed` gets where each writable array went in the bulk segment.
     fn send_request(
         &mut self,
-        method: &str,
+        method: Method<'_>,
         args: &[ValueRef<'_>],
         freed: &[u32],
         wait: Wait,
@@ -288,10 +320,7 @@ impl Inner {
         for &id in freed {
             // A FREE record is tiny and always fits once the server drains the ring.
             chan.send(
-                KIND_FREE,
-                id as u64,
-                b"",
-                &[],
+                &Outgoing::new(KIND_FREE, id as u64, b"", &[]),
                 bulk,
                 Wait::Forever,
                 &mut alive,
@@ -299,16 +328,20 @@ impl Inner {
             )?;
         }
         let next = *seq + 1;
-        if !chan.send(
-            KIND_REQUEST,
-            next,
-            method.as_bytes(),
+        let msg = Outgoing {
+            kind: KIND_REQUEST,
+            seq: next,
+            name: if method.index > 0 {
+                b""
+            } else {
+                method.name.as_bytes()
+            },
+            method: method.index,
             args,
-            bulk,
-            wait,
-            &mut alive,
-            &mut |i, offset| placed.push((i, offset)),
-        )? {
+        };
+        if !chan.send(&msg, bulk, wait, &mut alive, &mut |i, offset| {
+            placed.push((i, offset))
+        })? {
             return Ok(None);
         }
         *seq = next;
@@ -377,14 +410,14 @@ impl Inner {
 
     fn round_trip(
         &mut self,
-        method: &str,
+        method: Method<'_>,
         args: &[ValueRef<'_>],
         freed: &[u32],
         timeout: Duration,
     ) -> Result<Value> {
         let deadline = Instant::now() + timeout;
         let timed_out = || Error::ResponseTimeout {
-            method: method.to_owned(),
+            method: method.name.to_owned(),
             timeout,
         };
         let mut placed = Placed::new();
@@ -449,10 +482,7 @@ impl Inner {
             };
             let deadline = Instant::now() + Duration::from_secs(1);
             let _ = chan.send(
-                KIND_SHUTDOWN,
-                0,
-                b"",
-                &[],
+                &Outgoing::new(KIND_SHUTDOWN, 0, b"", &[]),
                 bulk,
                 Wait::Until(deadline),
                 &mut alive,

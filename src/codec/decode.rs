@@ -9,7 +9,8 @@ use crate::dtype::DType;
 use crate::value::Value;
 use crate::value_ref::{ArrayMut, ArrayRef, Shape, ValueRef};
 use crate::wire::{
-    location, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PREFIX, FLAG_WRITABLE, MAX_ARGS, MAX_RANK,
+    align_up, location, packed_block_len, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PACKED, BLOCK_PREFIX,
+    FLAG_WRITABLE, MAX_ARGS, MAX_PACKED, MAX_RANK,
 };
 
 /// Deepest nesting of lists and maps accepted.
@@ -42,6 +43,8 @@ impl SegmentMap for NoSegments {
 pub struct Block<'a> {
     bytes: &'a [u8],
     count: usize,
+    /// Scalars only, packed (see [`BLOCK_PACKED`]).
+    packed: bool,
 }
 
 impl<'a> Block<'a> {
@@ -54,6 +57,33 @@ impl<'a> Block<'a> {
             ));
         }
         let count = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes")) as usize;
+        let flags = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes"));
+        if flags == BLOCK_PACKED {
+            if count > MAX_PACKED || packed_block_len(count) > bytes.len() {
+                return err(format!(
+                    "a packed block of {count} values does not fit in {} bytes",
+                    bytes.len()
+                ));
+            }
+            for &ty in &bytes[BLOCK_PREFIX..BLOCK_PREFIX + count] {
+                let ok = match ty >> 4 {
+                    tag::NONE | tag::BOOL => ty & 15 == 0,
+                    tag::SCALAR => DType::from_code(ty & 15).is_some(),
+                    _ => false,
+                };
+                if !ok {
+                    return err(format!("packed value of type byte {ty:#04x}"));
+                }
+            }
+            return Ok(Block {
+                bytes,
+                count,
+                packed: true,
+            });
+        }
+        if flags != 0 {
+            return err(format!("block flags {flags:#x}"));
+        }
         if count > MAX_ARGS {
             return err(format!("block claims {count} values, more than {MAX_ARGS}"));
         }
@@ -63,7 +93,11 @@ impl<'a> Block<'a> {
                 bytes.len()
             ));
         }
-        Ok(Block { bytes, count })
+        Ok(Block {
+            bytes,
+            count,
+            packed: false,
+        })
     }
 
     /// Number of values.
@@ -78,6 +112,16 @@ impl<'a> Block<'a> {
 
     /// The descriptor of value `i` (`i < len()`).
     pub fn desc(&self, i: usize) -> ArgDesc {
+        if self.packed {
+            let ty = self.bytes[BLOCK_PREFIX + i];
+            let at = BLOCK_PREFIX + align_up(self.count, 8) + 8 * i;
+            return ArgDesc {
+                tag: ty >> 4,
+                dtype: ty & 15,
+                value: u64::from_le_bytes(self.bytes[at..at + 8].try_into().expect("8 bytes")),
+                ..ArgDesc::default()
+            };
+        }
         let at = BLOCK_PREFIX + i * ARG_DESC_SIZE;
         ArgDesc::read_from_bytes(&self.bytes[at..at + ARG_DESC_SIZE]).expect("checked in parse")
     }
@@ -282,4 +326,54 @@ pub fn decode_value(bytes: &[u8], segs: &dyn SegmentMap) -> Result<Value, Decode
         ));
     }
     Ok(block.get_at(0, segs, 0)?.to_value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{plan, write};
+
+    fn packed(args: &[ValueRef<'_>]) -> Vec<u8> {
+        let p = plan(args, usize::MAX, 0).unwrap();
+        assert_eq!(p.block_len, packed_block_len(args.len()));
+        let mut v = vec![0u8; p.block_len];
+        write(args, &mut v, usize::MAX, 0, None, &mut |_, _| {}).unwrap();
+        v
+    }
+
+    #[test]
+    fn scalars_travel_packed_and_come_back_with_their_types() {
+        let args = [
+            ValueRef::I8(-3),
+            ValueRef::Bool(true),
+            ValueRef::None,
+            ValueRef::F64(2.5),
+            ValueRef::U64(u64::MAX),
+        ];
+        let bytes = packed(&args);
+        assert_eq!(bytes.len(), 8 + 8 + 5 * 8);
+        let b = Block::parse(&bytes).unwrap();
+        let got: Vec<_> = (0..b.len())
+            .map(|i| b.get(i, &NoSegments).unwrap().to_value())
+            .collect();
+        let want: Vec<_> = args.iter().map(ValueRef::to_value).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_packed_block_with_a_bad_type_or_count_is_refused() {
+        let mut bytes = packed(&[ValueRef::I32(1), ValueRef::I32(2)]);
+        let good = bytes.clone();
+        bytes[BLOCK_PREFIX] = tag::STR << 4; // a string cannot be packed
+        assert!(Block::parse(&bytes).is_err());
+        bytes = good.clone();
+        bytes[BLOCK_PREFIX + 1] = (tag::SCALAR << 4) | 15; // no such dtype
+        assert!(Block::parse(&bytes).is_err());
+        bytes = good.clone();
+        bytes[..4].copy_from_slice(&3u32.to_le_bytes()); // more values than bytes
+        assert!(Block::parse(&bytes).is_err());
+        bytes = good;
+        bytes[4..8].copy_from_slice(&2u32.to_le_bytes()); // unknown flags
+        assert!(Block::parse(&bytes).is_err());
+    }
 }

@@ -6,8 +6,8 @@ use zerocopy::IntoBytes;
 use super::{Item, PayloadKind};
 use crate::value_ref::ValueRef;
 use crate::wire::{
-    align_up, location, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PREFIX, FLAG_WRITABLE, MAX_ARGS,
-    MAX_RANK, PAYLOAD_ALIGN,
+    align_up, location, packed_block_len, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PACKED, BLOCK_PREFIX,
+    FLAG_WRITABLE, MAX_ARGS, MAX_PACKED, MAX_RANK, PAYLOAD_ALIGN,
 };
 
 /// Sizes of an encoded block.
@@ -107,7 +107,42 @@ fn layout<'v>(
 /// Sizes the block for `args`; payloads longer than `inline_limit` go to bulk. `base` is
 /// the block's offset from a 64-byte boundary: arrays are aligned relative to that.
 pub fn plan(args: &[ValueRef<'_>], inline_limit: usize, base: usize) -> Result<Plan, EncodeError> {
+    if packable(args) {
+        return Ok(Plan {
+            block_len: packed_block_len(args.len()),
+            bulk_len: 0,
+        });
+    }
     layout(items(args), inline_limit, base)
+}
+
+/// Whether `args` go in a packed block: a few scalars, `bool`s and `None`s.
+fn packable(args: &[ValueRef<'_>]) -> bool {
+    args.len() <= MAX_PACKED
+        && args
+            .iter()
+            .all(|a| matches!(a, ValueRef::None | ValueRef::Bool(_)) || a.scalar_bits().is_some())
+}
+
+/// Writes a packed block (see [`BLOCK_PACKED`]).
+fn write_packed(args: &[ValueRef<'_>], dst: &mut [u8]) {
+    let n = args.len();
+    dst[..4].copy_from_slice(&(n as u32).to_le_bytes());
+    dst[4..8].copy_from_slice(&BLOCK_PACKED.to_le_bytes());
+    let values = BLOCK_PREFIX + align_up(n, 8);
+    dst[BLOCK_PREFIX..values].fill(0);
+    for (i, a) in args.iter().enumerate() {
+        let (ty, bits) = match a {
+            ValueRef::None => (tag::NONE << 4, 0),
+            ValueRef::Bool(b) => (tag::BOOL << 4, *b as u64),
+            scalar => {
+                let (dt, bits) = scalar.scalar_bits().expect("packable");
+                (tag::SCALAR << 4 | dt.code(), bits)
+            }
+        };
+        dst[BLOCK_PREFIX + i] = ty;
+        dst[values + 8 * i..values + 8 * i + 8].copy_from_slice(&bits.to_le_bytes());
+    }
 }
 
 /// Writes the block for `args` into `dst` (exactly `plan.block_len` bytes), and bulk
@@ -122,6 +157,10 @@ pub fn write(
     bulk: Option<&BulkTarget>,
     placed: &mut dyn FnMut(usize, usize),
 ) -> Result<(), EncodeError> {
+    if packable(args) {
+        write_packed(args, dst);
+        return Ok(());
+    }
     write_list(items(args), dst, inline_limit, base, bulk, placed)
 }
 

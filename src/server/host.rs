@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::{Args, Dispatch, Kwargs, Server32, ServerError};
 use crate::bulk::{BulkWriter, SegmentCache};
-use crate::channel::{Channel, RecordView, Side, Transport, Wait};
+use crate::channel::{Channel, Outgoing, RecordView, Side, Transport, Wait};
 use crate::error::Error;
 use crate::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
 use crate::shm::{self, Segment};
@@ -310,10 +310,7 @@ fn serve_loop(
                     Ok(reply) => {
                         let v = [reply.as_value_ref()];
                         chan.send(
-                            KIND_REPLY,
-                            seq,
-                            b"",
-                            &v,
+                            &Outgoing::new(KIND_REPLY, seq, b"", &v),
                             &mut bulk,
                             Wait::Forever,
                             &mut alive,
@@ -367,10 +364,7 @@ fn send_error(
 ) -> Result<(), Error> {
     let msg = [ValueRef::Str(&e.message)];
     chan.send(
-        KIND_ERROR,
-        seq,
-        e.name.as_bytes(),
-        &msg,
+        &Outgoing::new(KIND_ERROR, seq, e.name.as_bytes(), &msg),
         bulk,
         Wait::Forever,
         alive,
@@ -386,8 +380,19 @@ fn call<'a>(
     view: &RecordView<'a>,
     cache: &'a mut SegmentCache,
 ) -> Result<super::Reply<'a>, ServerError> {
-    let method = std::str::from_utf8(view.name)
-        .map_err(|_| ServerError::new("ProtocolError", "method name is not valid UTF-8"))?;
+    let method = match view.header.method {
+        0 => std::str::from_utf8(view.name)
+            .map_err(|_| ServerError::new("ProtocolError", "method name is not valid UTF-8"))?,
+        i => {
+            let names = wrapper.method_names();
+            *names.get(i as usize - 1).ok_or_else(|| {
+                ServerError::new(
+                    "ProtocolError",
+                    format!("method {} of a table of {}", i - 1, names.len()),
+                )
+            })?
+        }
+    };
     let block =
         Channel::block(view).map_err(|e| ServerError::new("ProtocolError", e.to_string()))?;
     call_block(wrapper, method, block, cache)
