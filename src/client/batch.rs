@@ -42,8 +42,8 @@ pub struct Batch<'c, 'a> {
 }
 
 impl<'c, 'a> Batch<'c, 'a> {
-    pub(super) fn new(client: &'c Client64, mut inner: MutexGuard<'c, Inner>) -> Self {
-        inner.enter();
+    /// A batch over `inner`, locked with this thread's core lease taken.
+    pub(super) fn new(client: &'c Client64, inner: MutexGuard<'c, Inner>) -> Self {
         Batch {
             client,
             inner,

@@ -12,10 +12,15 @@
 //! waits for one, in line, *before* it sends, so its server stays asleep and the bridges
 //! that hold the leases have the cores to themselves.
 //!
+//! A thread takes its lease before it locks the client it calls, so threads that share
+//! one client take turns by the slice too, and a thread waiting in line holds no client.
+//!
 //! A lease is only a hint of who should run: waiting for one never fails. The first
-//! thread in line takes over a lease whose holder has stopped calling (no call started or
-//! ended for [`IDLE`] while outside a call, or for [`STUCK`] inside one), and a thread
-//! gives up waiting after [`MAX_WAIT`] and calls without a lease.
+//! thread in line takes over a lease whose holder has stopped calling (its slice over,
+//! and no call started or ended for [`IDLE`] while outside a call, or for [`STUCK`]
+//! inside one), and a thread gives up waiting after [`MAX_WAIT`] and calls without a
+//! lease. With one lease and a 5 ms slice, a call waits at most a slice for each busy
+//! thread ahead of it.
 //!
 //! Orderings: a slot's `owner` changes hands only by SeqCst exchange, which with the
 //! SeqCst updates and loads of `waiting` makes freeing a slot and joining the line a

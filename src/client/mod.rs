@@ -57,6 +57,8 @@ const MAX_PAYLOAD_32: u64 = 1 << 31;
 /// ```
 pub struct Client64 {
     inner: Mutex<Inner>,
+    /// Whether calls take a core lease (see `gang`).
+    share_cores: bool,
     base: String,
     server_pid: u32,
     pointer_width: u32,
@@ -96,6 +98,7 @@ impl Client64 {
             base: started.base.clone(),
             server_pid: started.process.pid(),
             pointer_width: started.pointer_width,
+            share_cores: b.share_cores,
             request_timeout: b.request_timeout,
             next_array_id: AtomicU32::new(1),
             freed: Arc::default(),
@@ -168,11 +171,11 @@ impl Client64 {
     fn call_method(&self, method: Method<'_>, args: &[ValueRef<'_>]) -> Result<Value> {
         self.check_payload(args)?;
         let freed = self.take_freed();
-        let mut inner = self.lock();
+        let mut inner = self.lock_for_call();
         if inner.closed {
+            inner.leave();
             return Err(Error::Closed);
         }
-        inner.enter();
         let result = inner.round_trip(method, args, &freed, self.request_timeout);
         inner.leave();
         if matches!(
@@ -187,7 +190,21 @@ impl Client64 {
 
     /// Opens a batch of pipelined calls (see [`Batch`]).
     pub fn batch<'a>(&self) -> Batch<'_, 'a> {
-        Batch::new(self, self.lock())
+        Batch::new(self, self.lock_for_call())
+    }
+
+    /// The connection for a call or batch, with a core lease for this thread first (so
+    /// threads sharing one client take turns by the slice, and a thread waiting for a
+    /// lease does not hold the client; see `gang`).
+    fn lock_for_call(&self) -> std::sync::MutexGuard<'_, Inner> {
+        if self.share_cores {
+            gang::with_member(|m| m.enter());
+        }
+        let inner = self.lock();
+        if self.share_cores {
+            inner.chan.set_away(false);
+        }
+        inner
     }
 
     /// Refuses arguments a 32-bit server could not map.
@@ -268,15 +285,6 @@ fn payload_bytes(v: &ValueRef<'_>) -> u64 {
 }
 
 impl Inner {
-    /// At the start of a call (or batch): this thread holds a core lease, waiting for one
-    /// if needed.
-    fn enter(&mut self) {
-        if self.share_cores {
-            gang::with_member(|m| m.enter());
-            self.chan.set_away(false);
-        }
-    }
-
     /// A sign of life inside a batch, which may hold the lease for long.
     fn progress(&self) {
         if self.share_cores {
