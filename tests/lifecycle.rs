@@ -244,3 +244,49 @@ fn a_timed_out_call_with_a_shared_array_ends_the_server_before_the_array_is_free
         );
     }
 }
+
+/// How long the helper of the next test holds the server's output: far longer than the
+/// client may take to report the server's end.
+const HELPER_HOLDS: Duration = Duration::from_secs(60);
+
+/// The helper's part: this test binary re-run by the server's library
+/// (`TestLib::start_helper`), holding the server's stdout and stderr until killed.
+#[test]
+fn helper_holding_the_servers_output() {
+    if std::env::var_os("LOADLIB_TEST_HELPER").is_none() {
+        return; // Run as the helper only.
+    }
+    std::thread::sleep(HELPER_HOLDS);
+}
+
+#[test]
+fn a_helper_process_holding_the_servers_output_does_not_hold_up_the_client() {
+    let me = std::env::current_exe().unwrap();
+    for cfg in common::configs() {
+        let client = TestLibClient::new(cfg.start("testlib")).unwrap();
+        let helper = client
+            .start_helper(me.to_str().unwrap(), "helper_holding_the_servers_output")
+            .unwrap();
+        let t0 = Instant::now();
+        match client.exit(7).unwrap_err() {
+            Error::ServerCrashed { code, .. } => assert_eq!(code, Some(7), "[{}]", cfg.label),
+            other => panic!("[{}] {other}", cfg.label),
+        }
+        let out = client
+            .into_connection()
+            .into_client64()
+            .unwrap()
+            .shutdown_server32()
+            .unwrap();
+        // A watchdog, not a deadline: the helper still holds the pipes for a minute.
+        assert!(
+            t0.elapsed() < HELPER_HOLDS / 2,
+            "[{}] {:?}",
+            cfg.label,
+            t0.elapsed()
+        );
+        assert!(out.status.contains('7'), "[{}] {out:?}", cfg.label);
+        assert!(common::process_running(helper), "[{}]", cfg.label);
+        common::kill(helper);
+    }
+}

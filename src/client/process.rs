@@ -12,6 +12,14 @@ use crate::sys;
 /// Most bytes of each stream kept (the end is kept).
 const KEEP: usize = 1 << 20;
 
+/// How long the output readers get, once the server has ended, to reach the end of its
+/// pipes. A process the server started (a library's helper, a just-in-time debugger)
+/// can hold the pipes open for ever; its output is then left to its reader.
+const DRAIN: Duration = Duration::from_secs(2);
+
+/// How long a killed server gets to be reaped before it is given up on.
+const REAP: Duration = Duration::from_secs(10);
+
 /// What the server printed, and how it ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServerOutput {
@@ -100,20 +108,33 @@ impl ServerProcess {
         }
     }
 
-    /// Kills it (if still running) and reaps it.
+    /// Kills it (if still running) and reaps it, waiting at most `REAP` (a process
+    /// held by a debugger or stuck in the kernel may take longer to go).
     pub(super) fn kill(&mut self) -> Option<ExitStatus> {
         if self.try_status().is_none() {
             let _ = self.child.kill();
-            self.status = self.child.wait().ok();
+            self.wait_for(REAP);
         }
         self.status
     }
 
+    /// Joins the output readers that reach the end of their pipes within `DRAIN`
+    /// (the process must have ended); the others are left running, detached.
+    fn drain_readers(&mut self) {
+        let end = Instant::now() + DRAIN;
+        while self.readers.iter().any(|r| !r.is_finished()) && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        for r in self.readers.drain(..) {
+            if r.is_finished() {
+                let _ = r.join();
+            }
+        }
+    }
+
     /// Joins the output readers (the process must have ended) and returns its output.
     pub(super) fn output(&mut self) -> ServerOutput {
-        for r in self.readers.drain(..) {
-            let _ = r.join();
-        }
+        self.drain_readers();
         ServerOutput {
             stdout: self.text(&self.stdout),
             stderr: self.text(&self.stderr),
@@ -132,9 +153,7 @@ impl ServerProcess {
     pub(super) fn stderr_tail(&mut self, lines: usize) -> String {
         if self.status.is_some() {
             // Let the reader drain what the dead process left in the pipe.
-            for r in self.readers.drain(..) {
-                let _ = r.join();
-            }
+            self.drain_readers();
         }
         let all = self.text(&self.stderr);
         let v: Vec<&str> = all.lines().collect();

@@ -30,7 +30,8 @@ use windows_sys::Win32::Security::{
 };
 use windows_sys::Win32::Storage::FileSystem::{CreateDirectoryW, READ_CONTROL, SYNCHRONIZE};
 use windows_sys::Win32::System::Diagnostics::Debug::{
-    SetErrorMode, SEM_FAILCRITICALERRORS, SEM_NOGPFAULTERRORBOX, SEM_NOOPENFILEERRORBOX,
+    SetErrorMode, SetUnhandledExceptionFilter, EXCEPTION_POINTERS, SEM_FAILCRITICALERRORS,
+    SEM_NOGPFAULTERRORBOX, SEM_NOOPENFILEERRORBOX,
 };
 use windows_sys::Win32::System::Memory::{
     CreateFileMappingW, MapViewOfFile, OpenFileMappingW, UnmapViewOfFile, VirtualQuery,
@@ -691,9 +692,52 @@ pub(crate) fn move_off_cpu(_cpu: u32) {}
 
 /// Readies the server process: a crash in the library ends the process with its
 /// exception code instead of showing an error box or waiting for a debugger.
+///
+/// The error mode keeps Windows Error Reporting's box away; the top-level filter ends
+/// the process before the system looks for a just-in-time debugger (Wine starts
+/// winedbg there, which holds the server's inherited stderr open and can wait forever).
 pub(crate) fn prepare_server_process(_keep: usize) {
     // SAFETY: changes only this process's error mode.
     unsafe {
         SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX)
     };
+    // SAFETY: `end_on_unhandled_exception` has the filter's signature and lives for
+    // the whole process; the previous filter (none in the server) is not needed.
+    unsafe { SetUnhandledExceptionFilter(Some(end_on_unhandled_exception)) };
+}
+
+/// The server's top-level exception filter: says which exception reached it and where,
+/// on stderr, and ends the process with the exception code as its exit code (the code
+/// the client names, as Windows itself gives a crashed process).
+///
+/// # Safety
+///
+/// Called by the system only, with a valid `EXCEPTION_POINTERS`.
+unsafe extern "system" fn end_on_unhandled_exception(info: *const EXCEPTION_POINTERS) -> i32 {
+    use std::io::Write;
+    use std::os::windows::io::{AsRawHandle, FromRawHandle};
+    // SAFETY: the system passes valid exception pointers to a top-level filter.
+    let (code, address) = unsafe {
+        let record = &*(*info).ExceptionRecord;
+        (
+            record.ExceptionCode as u32,
+            record.ExceptionAddress as usize,
+        )
+    };
+    // The message is formatted on the stack and written without taking stderr's lock:
+    // the crashed thread may hold the heap's or stderr's lock.
+    let mut buf = [0u8; 128];
+    let mut cursor = io::Cursor::new(&mut buf[..]);
+    let _ = writeln!(
+        cursor,
+        "loadlib server: unhandled exception {code:#010x} at {address:#x}"
+    );
+    let len = cursor.position() as usize;
+    // SAFETY: the process's stderr handle stays open until the process ends;
+    // ManuallyDrop keeps the File from closing it.
+    let mut stderr = std::mem::ManuallyDrop::new(unsafe {
+        std::fs::File::from_raw_handle(std::io::stderr().as_raw_handle())
+    });
+    let _ = stderr.write_all(&buf[..len]);
+    exit_immediately(code)
 }

@@ -141,13 +141,21 @@ pub fn assert_killed(err: &Error, label: &str) {
 pub fn assert_access_violation(err: &Error, label: &str) {
     match err {
         Error::ServerCrashed {
-            signal, code, how, ..
+            signal,
+            code,
+            how,
+            stderr,
         } => {
             assert_eq!(*signal, None, "[{label}] {how}");
             assert_eq!(*code, Some(0xC000_0005_u32 as i32), "[{label}] {how}");
             assert!(
                 how.contains("STATUS_ACCESS_VIOLATION (0xC0000005)"),
                 "[{label}] {how}"
+            );
+            // The server's own exception filter ended it, not a debugger.
+            assert!(
+                stderr.contains("unhandled exception 0xc0000005 at 0x"),
+                "[{label}] {stderr}"
             );
         }
         other => panic!("[{label}] expected STATUS_ACCESS_VIOLATION, got {other}"),

@@ -46,6 +46,10 @@ loadlib::interface! {
         fn abort();
         /// Calls `exit(code)` in the library.
         fn exit(code: i32);
+        /// Starts `program` with the one argument `arg` and `LOADLIB_TEST_HELPER=1`, on
+        /// the server's own stdout and stderr, and returns its process id: a helper
+        /// process of the library that outlives the server and holds its output open.
+        fn start_helper(program: String, arg: String) -> u32;
         /// Blocks in the library for `ms` milliseconds, then fills `out` (a writable shared
         /// array) with `value`: a late writer, for the tests of shared arrays and time-outs.
         fn sleep_then_fill(ms: i32, out: &mut [f64], value: f64);
@@ -171,6 +175,16 @@ impl TestLib for TestLibServer {
         // SAFETY: ends the process on purpose.
         unsafe { self.c.exit_now(code) };
         Ok(())
+    }
+
+    fn start_helper(&mut self, program: String, arg: String) -> Result<u32> {
+        let child = std::process::Command::new(&program)
+            .arg(arg)
+            .env("LOADLIB_TEST_HELPER", "1")
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| ServerError::value_error(format!("{program}: {e}")))?;
+        Ok(child.id())
     }
 
     fn sleep_then_fill(&mut self, ms: i32, out: &mut [f64], value: f64) -> Result<()> {
