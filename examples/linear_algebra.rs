@@ -132,10 +132,10 @@ fn main() -> loadlib::Result<()> {
     let flat = m.concat();
     let m3 = ArrayRef::new(&flat, &[3, 3]).expect("3x3");
     print_matrix("A =", &Array::new(vec![3, 3], flat.clone()).expect("3x3"));
-    println!("  {:>12} {}", "det(A) =", la.determinant(m3)?);
-    let inv = la.inverse(m3)?;
+    println!("  {:>12} {}", "det(A) =", la.determinant(&m3)?);
+    let inv = la.inverse(&m3)?;
     print_matrix("inv(A) =", &inv);
-    let product = la.matrix_multiply(m3, &inv)?;
+    let product = la.matrix_multiply(&m3, &inv)?;
     print_matrix("A·inv(A) =", &product);
 
     let angle = std::f64::consts::FRAC_PI_6;

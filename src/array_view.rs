@@ -9,11 +9,14 @@ use crate::dtype::{DType, Element};
 use crate::value::{Array, ArrayData};
 use crate::wire::MAX_RANK;
 
-/// The extents of an array's dimensions, stored inline (rank at most 32).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Dimensions held inline; a shape of higher rank keeps its extents on the heap.
+const INLINE_RANK: usize = 4;
+
+/// The extents of an array's dimensions (rank at most 32): up to 4 inline, so a value
+/// that holds a shape stays small (it is moved on every call); more on the heap.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Shape {
-    rank: u8,
-    dims: [u64; MAX_RANK],
+    dims: smallvec::SmallVec<[u64; INLINE_RANK]>,
 }
 
 impl Shape {
@@ -27,14 +30,9 @@ impl Shape {
         if dims.len() > MAX_RANK {
             return None;
         }
-        let mut s = Shape {
-            rank: dims.len() as u8,
-            dims: [0; MAX_RANK],
-        };
-        for (slot, d) in s.dims.iter_mut().zip(dims) {
-            *slot = d;
-        }
-        Some(s)
+        Some(Shape {
+            dims: dims.collect(),
+        })
     }
 
     /// A 1-D shape.
@@ -44,12 +42,12 @@ impl Shape {
 
     /// The extents.
     pub fn dims(&self) -> &[u64] {
-        &self.dims[..self.rank as usize]
+        &self.dims
     }
 
     /// Number of dimensions.
     pub fn rank(&self) -> usize {
-        self.rank as usize
+        self.dims.len()
     }
 
     /// Product of the extents, or `None` on overflow.
@@ -79,7 +77,7 @@ impl std::fmt::Debug for Shape {
 /// assert_eq!(m.shape().dims(), &[2, 3]);
 /// assert_eq!(m.as_slice::<f64>(), Some(&data[..]));
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ArrayRef<'a> {
     dtype: DType,
     shape: Shape,
@@ -255,7 +253,7 @@ impl<'a> ArrayMut<'a> {
     pub fn as_ref(&self) -> ArrayRef<'_> {
         // SAFETY: valid, exclusive for 'a (see `from_raw`); shared reborrow of self.
         let bytes = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
-        ArrayRef::from_raw(self.dtype, self.shape, bytes)
+        ArrayRef::from_raw(self.dtype, self.shape.clone(), bytes)
     }
 
     /// A read-only view for the whole of `'a`, consuming the writable one.
@@ -263,7 +261,7 @@ impl<'a> ArrayMut<'a> {
         // SAFETY: valid for 'a (see `from_raw`); `self` is consumed, so no writable view
         // of these bytes remains.
         let bytes = unsafe { std::slice::from_raw_parts(self.ptr, self.len) };
-        ArrayRef::from_raw(self.dtype, self.shape, bytes)
+        ArrayRef::from_raw(self.dtype, self.shape.clone(), bytes)
     }
 
     /// The elements, writable, if they are of type `T`.
@@ -278,7 +276,7 @@ impl<'a> ArrayMut<'a> {
 }
 
 /// A reference to a client-allocated shared array, as sent in a request.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct SharedRef {
     pub(crate) id: u32,
     pub(crate) dtype: DType,

@@ -101,6 +101,9 @@ impl SegmentCache {
 
     /// Maps every segment that `block`'s top-level descriptors name.
     pub(crate) fn prepare(&mut self, block: &Block<'_>) -> Result<()> {
+        if block.is_packed() {
+            return Ok(()); // Scalars only: no payloads.
+        }
         for i in 0..block.len() {
             let d = block.desc(i);
             if !matches!(d.tag, tag::STR | tag::BYTES | tag::ARRAY) {

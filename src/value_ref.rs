@@ -341,9 +341,9 @@ impl ValueRef<'_> {
             ValueRef::F64(x) => ValueRef::F64(*x),
             ValueRef::Str(s) => ValueRef::Str(s),
             ValueRef::Bytes(b) => ValueRef::Bytes(b),
-            ValueRef::Array(a) => ValueRef::Array(*a),
+            ValueRef::Array(a) => ValueRef::Array(a.clone()),
             ValueRef::ArrayMut(a) => ValueRef::Array(a.as_ref()),
-            ValueRef::Shared(s) => ValueRef::Shared(*s),
+            ValueRef::Shared(s) => ValueRef::Shared(s.clone()),
             ValueRef::List(l) => ValueRef::List(Cow::Borrowed(l)),
             ValueRef::Map(m) => ValueRef::Map(Cow::Borrowed(m)),
         }

@@ -155,15 +155,19 @@ fn bad_input_is_an_error() {
         ArrayRef::new(&m, &[2, 3]).unwrap(),
         ArrayRef::new(&m, &[2, 3]).unwrap(),
     );
-    assert_error(f.matrix_multiply(a, b), "ValueError", "2x3 matrix by a 2x3");
+    assert_error(
+        f.matrix_multiply(&a, &b),
+        "ValueError",
+        "2x3 matrix by a 2x3",
+    );
     let v = ArrayRef::new(&m, &[6]).unwrap();
-    assert_error(f.matrix_multiply(v, a), "ValueError", "2-D");
+    assert_error(f.matrix_multiply(&v, &a), "ValueError", "2-D");
     let empty = [0.0f64; 0];
     let (tall, wide) = (
         ArrayRef::new(&empty, &[100_000, 0]).unwrap(),
         ArrayRef::new(&empty, &[0, 100_000]).unwrap(),
     );
-    assert_error(f.matrix_multiply(tall, wide), "ValueError", "too large");
+    assert_error(f.matrix_multiply(&tall, &wide), "ValueError", "too large");
     let zeros = f
         .matrix_multiply(ArrayRef::new(&empty, &[2, 0]).unwrap(), wide)
         .unwrap();
@@ -171,7 +175,7 @@ fn bad_input_is_an_error() {
     assert!(zeros.as_slice::<f64>().unwrap().iter().all(|&v| v == 0.0));
     let ints = [0i32; 6];
     let ints = ArrayRef::new(&ints, &[3, 2]).unwrap();
-    assert_error(f.matrix_multiply(a, ints), "TypeError", "f64");
+    assert_error(f.matrix_multiply(&a, &ints), "TypeError", "f64");
     // 200 does not fit an i8: an OverflowError saying so, not a type error.
     assert_error(
         f.request::<i8>("sum_8bit", (100i32, 200i32)),

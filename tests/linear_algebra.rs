@@ -263,9 +263,9 @@ fn bad_input_is_a_clear_error_and_the_server_lives_on() {
     let rect = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
     let m = mat(&rect, 2, 3);
     for (method, r) in [
-        ("determinant", c.determinant(m).map(|_| ())),
-        ("inverse", c.inverse(m).map(|_| ())),
-        ("eigenvalues", c.eigenvalues(m).map(|_| ())),
+        ("determinant", c.determinant(&m).map(|_| ())),
+        ("inverse", c.inverse(&m).map(|_| ())),
+        ("eigenvalues", c.eigenvalues(&m).map(|_| ())),
     ] {
         let (name, message) = server_error(r);
         assert_eq!(name, "ValueError", "{method}");

@@ -151,7 +151,7 @@ fn solve(c: &mut Criterion) {
         for (name, client) in [("shm_copy", &shm), ("file", &file)] {
             g.bench_function(BenchmarkId::new(name, n), |b| {
                 b.iter(|| {
-                    let x = client.solve(m, &rhs).unwrap();
+                    let x = client.solve(&m, &rhs).unwrap();
                     assert_eq!(x.len(), n);
                 })
             });

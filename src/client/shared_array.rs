@@ -83,7 +83,7 @@ impl<T: Element> SharedArray<T> {
         SharedRef {
             id: self.id,
             dtype: T::DTYPE,
-            shape: self.shape,
+            shape: self.shape.clone(),
             len: self.len as u64,
             writable,
         }

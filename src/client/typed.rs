@@ -13,7 +13,7 @@
 //! | `&mut [T]` | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]` (copied in, and back when the reply arrives), or `&mut SharedArray<T>` (written in place) |
 //! | `Out<'_, T>` (written only) | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]` (only the length is sent; the result is copied back), or `&mut SharedArray<T>` |
 //! | `ArrayMut` | `&mut SharedArray<T>`: the server writes into it in place |
-//! | `ArrayRef`, `Array` | `ArrayRef`, `&Array`, `&SharedArray<T>` (n-D, shape kept) |
+//! | `ArrayRef`, `Array` | `ArrayRef`, `&ArrayRef`, `&Array`, `&SharedArray<T>` (n-D, shape kept) |
 //! | `ValueRef`, `Value` | anything that converts into [`ValueRef`] |
 //! | `Option<P>` | `Option` of what `P` takes (`None` is sent as none) |
 //! | `Rest` (the remaining arguments) | a `Vec<ValueRef>` |
@@ -199,6 +199,12 @@ macro_rules! nd_args {
         impl<'c, 'a> Arg<'c, $p> for ArrayRef<'c> {
             fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(ValueRef::Array(self));
+            }
+        }
+        #[allow(coherence_leak_check)]
+        impl<'c, 'd: 'c, 'a> Arg<'c, $p> for &'c ArrayRef<'d> {
+            fn push_to(self, args: &mut ArgList<'c>) {
+                args.push(ValueRef::Array(self.clone()));
             }
         }
         #[allow(coherence_leak_check)]

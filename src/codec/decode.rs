@@ -110,6 +110,24 @@ impl<'a> Block<'a> {
         self.count == 0
     }
 
+    /// Whether the block holds scalars only, packed: no payloads, nothing writable.
+    pub fn is_packed(&self) -> bool {
+        self.packed
+    }
+
+    /// Value `i` if it is a numeric scalar: its type and bits, read straight from the
+    /// block with no [`ValueRef`] made (`None` for any other value, or `i` out of range).
+    pub fn scalar(&self, i: usize) -> Option<(DType, u64)> {
+        if i >= self.count {
+            return None;
+        }
+        let d = self.desc(i);
+        if d.tag != tag::SCALAR || d.flags & FLAG_WRITABLE != 0 {
+            return None;
+        }
+        DType::from_code(d.dtype).map(|dt| (dt, d.value))
+    }
+
     /// The descriptor of value `i` (`i < len()`).
     pub fn desc(&self, i: usize) -> ArgDesc {
         if self.packed {
@@ -288,6 +306,9 @@ impl<'a> Block<'a> {
 
     /// Rejects a block in which a writable array overlaps another array of the block.
     pub fn check_overlaps(&self) -> Result<(), DecodeError> {
+        if self.packed {
+            return Ok(()); // Scalars only: nothing is writable.
+        }
         for i in 0..self.count {
             let a = self.desc(i);
             if a.flags & FLAG_WRITABLE == 0 {

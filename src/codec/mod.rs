@@ -51,12 +51,13 @@ pub(crate) enum PayloadKind<'v> {
 }
 
 impl<'v> Item<'v> {
-    fn shape(&self) -> Option<Shape> {
+    fn shape(&self) -> Option<std::borrow::Cow<'_, Shape>> {
+        use std::borrow::Cow;
         match self {
-            Item::Ref(ValueRef::Array(a)) => Some(*a.shape()),
-            Item::Ref(ValueRef::ArrayMut(a)) => Some(*a.shape()),
-            Item::Ref(ValueRef::Shared(s)) => Some(s.shape),
-            Item::Val(Value::Array(a)) => Shape::new(a.shape()),
+            Item::Ref(ValueRef::Array(a)) => Some(Cow::Borrowed(a.shape())),
+            Item::Ref(ValueRef::ArrayMut(a)) => Some(Cow::Borrowed(a.shape())),
+            Item::Ref(ValueRef::Shared(s)) => Some(Cow::Borrowed(&s.shape)),
+            Item::Val(Value::Array(a)) => Shape::new(a.shape()).map(Cow::Owned),
             _ => None,
         }
     }

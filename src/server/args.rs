@@ -66,6 +66,14 @@ impl<'a> Args<'a> {
         Ok(v)
     }
 
+    /// Argument `i` if it is a numeric scalar (its type and bits), marked used; no
+    /// [`ValueRef`] is made. `None` for anything else, which `get` then reports.
+    fn scalar(&self, i: usize) -> Option<(crate::DType, u64)> {
+        let s = self.block.scalar(i)?;
+        self.used.set(self.used.get().max(i + 1));
+        Some(s)
+    }
+
     /// Argument `i` converted to `T`.
     pub fn arg<T: FromArg<'a>>(&self, i: usize) -> Result<T, ServerError> {
         T::from_arg(self, i)
@@ -231,6 +239,14 @@ macro_rules! numeric_args {
     ($t:ident, $v:ident) => {
         impl<'a> FromArg<'a> for $t {
             fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
+                // The common case, straight from the block; a value that does not
+                // convert takes the general path below for its error.
+                if let Some(v) = args
+                    .scalar(index)
+                    .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
+                {
+                    return Ok(v);
+                }
                 let v = args.get(index)?;
                 let (d, bits) = v
                     .scalar_bits()

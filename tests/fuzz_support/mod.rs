@@ -168,7 +168,7 @@ fn check_view(v: &ValueRef<'_>, block: &[u8], segs: &Segs) {
     match v {
         ValueRef::Str(s) => assert!(inside(s.as_bytes(), &areas), "str outside every area"),
         ValueRef::Bytes(b) => assert!(inside(b, &areas), "bytes outside every area"),
-        ValueRef::Array(a) => check_array(*a),
+        ValueRef::Array(a) => check_array(a.clone()),
         ValueRef::ArrayMut(a) => check_array(a.as_ref()),
         _ => {}
     }

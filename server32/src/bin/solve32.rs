@@ -48,7 +48,7 @@ fn main() {
         if i == 1 {
             start = Instant::now();
         }
-        let x = wrapper.solve(matrix, &rhs).unwrap_or_else(|e| {
+        let x = wrapper.solve(matrix.clone(), &rhs).unwrap_or_else(|e| {
             eprintln!("solve32: {e}");
             std::process::exit(1)
         });

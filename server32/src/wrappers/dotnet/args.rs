@@ -240,7 +240,7 @@ impl Runtime {
             )));
         };
         let a: ArrayRef<'_> = match v {
-            ValueRef::Array(a) => *a,
+            ValueRef::Array(a) => a.clone(),
             ValueRef::ArrayMut(m) => m.as_ref(),
             ValueRef::Bytes(b) if dtype == DType::U8 => ArrayRef::from_slice(b),
             _ => return Err(type_error(what, &want(), v)),
