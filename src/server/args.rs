@@ -47,7 +47,7 @@ impl<'a> Args<'a> {
                 self.len()
             )));
         }
-        self.used.set(self.used.get().max(i + 1));
+        self.mark_used(i);
         let v = self
             .block
             .get(i, self.segments)
@@ -70,8 +70,13 @@ impl<'a> Args<'a> {
     /// [`ValueRef`] is made. `None` for anything else, which `get` then reports.
     fn scalar(&self, i: usize) -> Option<(crate::DType, u64)> {
         let s = self.block.scalar(i)?;
-        self.used.set(self.used.get().max(i + 1));
+        self.mark_used(i);
         Some(s)
+    }
+
+    /// Counts arguments up to `i` as taken (for `check_count`).
+    fn mark_used(&self, i: usize) {
+        self.used.set(self.used.get().max(i + 1));
     }
 
     /// Argument `i` converted to `T`.
@@ -179,7 +184,7 @@ impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
     fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
         if index < args.len() {
             if let Ok(ValueRef::None) = args.block.get(index, args.segments) {
-                args.used.set(args.used.get().max(index + 1));
+                args.mark_used(index);
                 return Ok(None);
             }
         }
