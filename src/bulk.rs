@@ -109,26 +109,30 @@ impl SegmentCache {
             if !matches!(d.tag, tag::STR | tag::BYTES | tag::ARRAY) {
                 continue;
             }
-            match d.location {
-                location::CLIENT_BULK | location::SERVER_BULK
-                    if self
-                        .bulk
-                        .get(&d.location)
-                        .is_none_or(|(g, _)| *g != d.segment) =>
-                {
-                    // A new generation replaces the old mapping.
-                    self.bulk.remove(&d.location);
-                    let seg = self.open(d.location, d.segment)?;
-                    self.bulk.insert(d.location, (d.segment, seg));
-                }
-                location::SHARED if !self.shared.contains_key(&d.segment) => {
-                    let seg = self.open(location::SHARED, d.segment)?;
-                    self.shared.insert(d.segment, seg);
-                }
-                _ => {}
+            if matches!(
+                d.location,
+                location::CLIENT_BULK | location::SERVER_BULK | location::SHARED
+            ) {
+                self.map(d.location, d.segment)?;
             }
         }
         Ok(())
+    }
+
+    /// The segment a relocation names, mapped now if it is not yet: the current bulk
+    /// generation of `location`, or shared array `segment`.
+    pub(crate) fn map(&mut self, location: u8, segment: u32) -> Result<(*mut u8, usize)> {
+        if location == location::SHARED {
+            if !self.shared.contains_key(&segment) {
+                let seg = self.open(location, segment)?;
+                self.shared.insert(segment, seg);
+            }
+        } else if self.bulk.get(&location).is_none_or(|(g, _)| *g != segment) {
+            self.bulk.remove(&location);
+            let seg = self.open(location, segment)?;
+            self.bulk.insert(location, (segment, seg));
+        }
+        Ok(self.segment(location, segment).expect("mapped just above"))
     }
 
     fn open(&self, location: u8, id: u32) -> Result<Segment> {

@@ -449,6 +449,81 @@ impl Channel {
         }
     }
 
+    /// The start of a received record in the ring, or `None` for one read from a file.
+    pub(crate) fn record_ptr(&self, inc: &Incoming) -> Option<*mut u8> {
+        match *inc {
+            Incoming::Ring(p) => Some(self.rx.record_ptr(p)),
+            Incoming::File(_) => None,
+        }
+    }
+
+    /// Where this process maps the request ring's data.
+    pub(crate) fn request_ring(&self) -> *mut u8 {
+        match self.side {
+            Side::Client => self.tx.data_ptr(),
+            Side::Server => self.rx.data_ptr(),
+        }
+    }
+
+    /// Whether records travel in place (not through files).
+    pub(crate) fn in_place(&self) -> bool {
+        self.transport == Transport::SharedMemory
+    }
+
+    /// The longest record the ring takes.
+    pub(crate) fn max_record(&self) -> usize {
+        self.tx.capacity() as usize
+    }
+
+    /// Sends a record of `kind` (no name; `method` in its header) whose block of
+    /// `block_len` bytes `fill` writes, given the record's offset in the ring. With
+    /// `drain`, also waits until the peer has released every earlier record (the block
+    /// names the bulk segment, which earlier records may still be read from). Returns
+    /// the record's offset in the ring, or `None` when `wait` ran out first. In place
+    /// only: the caller checked [`in_place`](Self::in_place).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn send_block(
+        &self,
+        kind: u16,
+        seq: u64,
+        method: u32,
+        block_len: usize,
+        drain: bool,
+        wait: Wait,
+        alive: &mut dyn FnMut() -> Result<()>,
+        fill: impl FnOnce(&mut [u8], usize) -> Result<()>,
+    ) -> Result<Option<usize>> {
+        let len = align_up(RECORD_HEADER_SIZE + block_len, RECORD_ALIGN);
+        if len > self.tx.capacity() as usize || len > u32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "a record of {len} bytes does not fit a ring of {} bytes",
+                self.tx.capacity()
+            )));
+        }
+        let tx = &self.tx;
+        if !self.wait_until(
+            || tx.has_space(len) && (!drain || tx.is_drained()),
+            wait,
+            alive,
+        )? {
+            return Ok(None);
+        }
+        let mut header = RecordHeader::new(kind, len as u32, seq);
+        header.method = method;
+        header.block_offset = RECORD_HEADER_SIZE as u32;
+        header.block_len = block_len as u32;
+        // SAFETY: we are this ring's only producer and `has_space(len)` held.
+        let dst = unsafe { self.tx.reserve(len) };
+        let offset = dst.as_ptr() as usize - self.tx.data_ptr() as usize;
+        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
+        fill(
+            &mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + block_len],
+            offset,
+        )?;
+        self.tx.publish(len);
+        Ok(Some(offset))
+    }
+
     /// Gives a received record's space back to the sender.
     pub(crate) fn release(&self, inc: Incoming) {
         if let Incoming::Ring(p) = inc {

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 /// `b"LOADLIB1"` read as a little-endian `u64`.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
 /// Bumped on every change to any struct in this file or in `wire`.
-pub(crate) const LAYOUT_VERSION: u32 = 4;
+pub(crate) const LAYOUT_VERSION: u32 = 5;
 /// Offset of the request ring's control block.
 pub(crate) const REQUEST_CONTROL_OFFSET: u64 = 128;
 /// Offset of the response ring's control block.
@@ -82,8 +82,12 @@ pub(crate) struct SegmentHeader {
     pub server_cpu: AtomicU32,
     /// The CPU the client ran on when it last woke the sleeping server.
     pub client_cpu: AtomicU32,
+    /// Written by the server before `server_state` becomes READY: the address at which
+    /// it maps the request ring's data, so a client can write pointers to data in its
+    /// requests as the server sees them (foreign calls).
+    pub server_request_ring: AtomicU64,
     /// Explicit padding to two cache lines.
-    pub _pad: [u8; 40],
+    pub _pad: [u8; 32],
 }
 
 /// One ring's control block: a producer line, a consumer line, and one line for each
@@ -142,7 +146,8 @@ const _: () = {
     assert!(offset_of!(SegmentHeader, server_pointer_width) == 76);
     assert!(offset_of!(SegmentHeader, server_cpu) == 80);
     assert!(offset_of!(SegmentHeader, client_cpu) == 84);
-    assert!(offset_of!(SegmentHeader, _pad) == 88);
+    assert!(offset_of!(SegmentHeader, server_request_ring) == 88);
+    assert!(offset_of!(SegmentHeader, _pad) == 96);
 
     assert!(size_of::<RingControl>() == 256);
     assert!(align_of::<RingControl>() == 64);

@@ -25,6 +25,7 @@ mod channel;
 mod codec;
 pub mod dtype;
 pub mod error;
+pub mod foreign;
 mod interface;
 mod layout;
 mod ring;

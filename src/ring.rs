@@ -278,6 +278,18 @@ impl Ring {
         unsafe { std::slice::from_raw_parts(self.data.add(p.offset), p.len) }
     }
 
+    /// The start of a peeked record, as a raw pointer: for a server that lets a library
+    /// write into the record (a foreign call's buffers), which no reference may cover.
+    pub(crate) fn record_ptr(&self, p: Peeked) -> *mut u8 {
+        // SAFETY: `peek` checked `offset + len <= capacity`.
+        unsafe { self.data.add(p.offset) }
+    }
+
+    /// The start of the data area in this process.
+    pub(crate) fn data_ptr(&self) -> *mut u8 {
+        self.data
+    }
+
     /// Releases a peeked record back to the producer and wakes it if it is parked.
     pub(crate) fn release(&self, p: Peeked) {
         let c = self.ctrl();

@@ -61,6 +61,10 @@ pub const KIND_FREE: u16 = 6;
 pub const KIND_FILE_REQUEST: u16 = 7;
 /// File transport: the reply is in the reply file.
 pub const KIND_FILE_REPLY: u16 = 8;
+/// A foreign call: `method` = the bound function's id; the block is a `ForeignCall`.
+pub const KIND_FOREIGN: u16 = 9;
+/// A foreign call's result: the block is a `ForeignReply` and any copied data.
+pub const KIND_FOREIGN_REPLY: u16 = 10;
 
 /// Fixed header of every record.
 #[repr(C, align(8))]

@@ -162,8 +162,9 @@ fn build_dependency_pair(tc: &Toolchain, out: &Path) {
     );
 }
 
-/// Builds every library for `target` into `out`.
-pub(crate) fn build_all(target: &str, out: &Path) {
+/// Builds every library for `target` into `out`; each path goes to the crate in its
+/// variable with `suffix` appended (and the dependency pair is built with no suffix only).
+pub(crate) fn build_all(target: &str, out: &Path, suffix: &str) {
     let tc = Toolchain {
         windows: target.contains("windows"),
         arch: if target.starts_with("i686") {
@@ -197,11 +198,21 @@ pub(crate) fn build_all(target: &str, out: &Path) {
                         .arg(&src),
                     lib.src,
                 );
-                println!("cargo:rustc-env={}={}", lib.var, tc.runtime_path(&dst));
+                println!(
+                    "cargo:rustc-env={}{suffix}={}",
+                    lib.var,
+                    tc.runtime_path(&dst)
+                );
                 continue;
             }
         }
-        println!("cargo:rustc-env={}={}", lib.var, tc.runtime_path(&dst));
+        println!(
+            "cargo:rustc-env={}{suffix}={}",
+            lib.var,
+            tc.runtime_path(&dst)
+        );
     }
-    build_dependency_pair(&tc, out);
+    if suffix.is_empty() {
+        build_dependency_pair(&tc, out);
+    }
 }

@@ -5,3 +5,23 @@
 /// The test library (`csrc/loadlib_test.c`) built for this crate's target: the 64-bit
 /// one when the tests and benchmarks use this crate.
 pub const TEST_LIB: &str = env!("LOADLIB_TEST_LIB");
+
+/// A bundled example library (`"cpp"`, `"fortran"`, `"labview"`, `"test"`) as a server
+/// of `bits` bits loads it: the 32-bit build, or this crate's own (64-bit when the tests
+/// use it). For tests that name the library to the server (foreign calls).
+///
+/// # Panics
+/// For another name, or 32 bits in a crate not built for a 64-bit host.
+pub fn library(name: &str, bits: u32) -> &'static str {
+    match (name, bits) {
+        ("test", 64) => env!("LOADLIB_TEST_LIB"),
+        ("cpp", 64) => env!("LOADLIB_CPP_LIB"),
+        ("fortran", 64) => env!("LOADLIB_FORTRAN_LIB"),
+        ("labview", 64) => env!("LOADLIB_LABVIEW_LIB"),
+        ("test", 32) => option_env!("LOADLIB_TEST_LIB_32").expect("a 64-bit host build"),
+        ("cpp", 32) => option_env!("LOADLIB_CPP_LIB_32").expect("a 64-bit host build"),
+        ("fortran", 32) => option_env!("LOADLIB_FORTRAN_LIB_32").expect("a 64-bit host build"),
+        ("labview", 32) => option_env!("LOADLIB_LABVIEW_LIB_32").expect("a 64-bit host build"),
+        other => panic!("no bundled library {other:?}"),
+    }
+}

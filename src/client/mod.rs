@@ -3,6 +3,7 @@
 mod batch;
 mod builder;
 mod connection;
+mod foreign;
 mod from_value;
 mod gang;
 mod locate;
@@ -16,6 +17,7 @@ pub use builder::{Builder, ServerExe};
 #[doc(hidden)]
 pub use connection::{method_index, INTERFACE_METHOD};
 pub use connection::{Connection, InterfaceId};
+pub(crate) use foreign::CallLock;
 pub use from_value::FromValue;
 pub use process::ServerOutput;
 use shared_array::FreedIds;
@@ -57,6 +59,10 @@ const MAX_PAYLOAD_32: u64 = 1 << 31;
 /// ```
 pub struct Client64 {
     inner: Mutex<Inner>,
+    /// Where the server maps the request ring (for pointers in foreign calls).
+    server_request_ring: u64,
+    /// Data longer than this goes to the bulk segment rather than into a record.
+    inline_limit: usize,
     /// Whether calls take a core lease (see `gang`).
     share_cores: bool,
     base: String,
@@ -94,7 +100,16 @@ impl Client64 {
 
     fn start(b: Builder) -> Result<Client64> {
         let started = startup::start(&b)?;
+        // Relaxed: published before READY, whose Acquire load `start` made.
+        let server_request_ring = started
+            .chan
+            .header()
+            .server_request_ring
+            .load(Ordering::Relaxed);
+        let inline_limit = started.chan.max_record() / 4;
         Ok(Client64 {
+            server_request_ring,
+            inline_limit,
             base: started.base.clone(),
             server_pid: started.process.pid(),
             pointer_width: started.pointer_width,
@@ -265,6 +280,23 @@ impl<'a> Method<'a> {
 /// Where each writable argument (by index) went in the bulk segment.
 type Placed = smallvec::SmallVec<[(usize, usize); 4]>;
 
+/// The `Server32` error an error record carries.
+fn server_error(view: &RecordView<'_>, cache: &mut SegmentCache) -> Result<Error> {
+    let block = Channel::block(view)?;
+    cache.prepare(&block)?;
+    let value = decode_value(view.block, cache).map_err(|e| Error::Protocol(e.0))?;
+    let name = String::from_utf8_lossy(view.name).into_owned();
+    let message = match value {
+        Value::Str(s) => s,
+        other => other.to_string(),
+    };
+    Ok(Error::Server32 {
+        kind: crate::server::ErrorKind::from_name(&name),
+        name,
+        message,
+    })
+}
+
 /// Whether any argument is a shared array (which the server reads or writes in place) or
 /// a writable array (which it writes in the request's bulk segment).
 fn passes_shared(args: &[ValueRef<'_>]) -> bool {
@@ -307,21 +339,12 @@ impl Inner {
         }
     }
 
-    /// Sends the pending FREE notices and a request; `Ok(None)` when `wait` ran out.
-    /// `placed` gets where each writable array went in the bulk segment.
-    fn send_request(
-        &mut self,
-        method: Method<'_>,
-        args: &[ValueRef<'_>],
-        freed: &[u32],
-        wait: Wait,
-        placed: &mut Placed,
-    ) -> Result<Option<u64>> {
+    /// Tells the server which shared arrays the client dropped.
+    fn send_freed(&mut self, freed: &[u32]) -> Result<()> {
         let Inner {
             chan,
             process,
             bulk,
-            seq,
             ..
         } = self;
         let mut alive = Self::alive(process);
@@ -335,6 +358,28 @@ impl Inner {
                 &mut |_, _| {},
             )?;
         }
+        Ok(())
+    }
+
+    /// Sends the pending FREE notices and a request; `Ok(None)` when `wait` ran out.
+    /// `placed` gets where each writable array went in the bulk segment.
+    fn send_request(
+        &mut self,
+        method: Method<'_>,
+        args: &[ValueRef<'_>],
+        freed: &[u32],
+        wait: Wait,
+        placed: &mut Placed,
+    ) -> Result<Option<u64>> {
+        self.send_freed(freed)?;
+        let Inner {
+            chan,
+            process,
+            bulk,
+            seq,
+            ..
+        } = self;
+        let mut alive = Self::alive(process);
         let next = *seq + 1;
         let msg = Outgoing {
             kind: KIND_REQUEST,
@@ -356,9 +401,15 @@ impl Inner {
         Ok(Some(next))
     }
 
-    /// Waits for the reply to request `want`, skipping late replies to requests that
-    /// timed out. The outer error is fatal or a time-out; the inner one is the server's.
-    fn recv_reply(&mut self, want: u64, deadline: Instant) -> Result<Option<Result<Value>>> {
+    /// Waits for the record answering request `want`, skipping late replies to requests
+    /// that timed out, and hands it to `read` before releasing it. `Ok(None)`: the
+    /// deadline passed first.
+    fn recv_for<T>(
+        &mut self,
+        want: u64,
+        deadline: Instant,
+        read: impl FnOnce(&RecordView<'_>, &mut SegmentCache) -> Result<T>,
+    ) -> Result<Option<T>> {
         let Inner {
             chan,
             process,
@@ -393,27 +444,31 @@ impl Inner {
                     h.seq
                 )));
             }
-            let block = Channel::block(&view)?;
-            cache.prepare(&block)?;
-            let value = decode_value(view.block, cache).map_err(|e| Error::Protocol(e.0));
-            let name = String::from_utf8_lossy(view.name).into_owned();
+            let out = read(&view, cache);
             chan.release(inc);
-            return match h.kind {
-                KIND_REPLY => value.map(|v| Some(Ok(v))),
-                KIND_ERROR => {
-                    let message = match value? {
-                        Value::Str(s) => s,
-                        other => other.to_string(),
-                    };
-                    Ok(Some(Err(Error::Server32 {
-                        kind: crate::server::ErrorKind::from_name(&name),
-                        name,
-                        message,
-                    })))
-                }
-                other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
-            };
+            return out.map(Some);
         }
+    }
+
+    /// Waits for the reply to request `want`. The outer error is fatal or a time-out;
+    /// the inner one is the server's.
+    fn recv_reply(&mut self, want: u64, deadline: Instant) -> Result<Option<Result<Value>>> {
+        self.recv_for(want, deadline, |view, cache| {
+            if view.header.kind == KIND_ERROR {
+                return server_error(view, cache).map(Err);
+            }
+            if view.header.kind != KIND_REPLY {
+                return Err(Error::Protocol(format!(
+                    "unexpected reply kind {}",
+                    view.header.kind
+                )));
+            }
+            let block = Channel::block(view)?;
+            cache.prepare(&block)?;
+            decode_value(view.block, cache)
+                .map_err(|e| Error::Protocol(e.0))
+                .map(Ok)
+        })
     }
 
     fn round_trip(

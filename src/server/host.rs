@@ -8,16 +8,22 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::foreign::{ForeignHost, Outcome};
 use super::{Args, Dispatch, Kwargs, Server32, ServerError};
 use crate::bulk::{BulkWriter, SegmentCache};
 use crate::channel::{Channel, Outgoing, RecordView, Side, Transport, Wait};
 use crate::error::Error;
+use crate::foreign::wire::BIND_METHOD;
 use crate::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
 use crate::shm::{self, Segment};
 use crate::sys;
 use crate::value_ref::ValueRef;
 use crate::wake::Doorbells;
-use crate::wire::{location, KIND_ERROR, KIND_FREE, KIND_REPLY, KIND_REQUEST, KIND_SHUTDOWN};
+use crate::wire::{
+    location, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY, KIND_REQUEST,
+    KIND_SHUTDOWN,
+};
+use zerocopy::IntoBytes;
 
 /// Exit codes of the server process, read by the client.
 pub mod exit_code {
@@ -73,8 +79,12 @@ pub fn host(entries: &[Entry]) -> ExitCode {
             return ExitCode::from(exit_code::STARTUP);
         }
     };
+    let foreign_only = Entry::new(crate::foreign::FOREIGN_MODULE, |_| {
+        Ok(Box::new(NoMethods) as Box<dyn Dispatch>)
+    });
     match entries.iter().find(|e| e.name == cfg.module) {
         Some(e) => run(e, cfg),
+        None if cfg.module == foreign_only.name => run(&foreign_only, cfg),
         None => {
             let names: Vec<_> = entries.iter().map(|e| e.name).collect();
             say(format_args!(
@@ -84,6 +94,23 @@ pub fn host(entries: &[Entry]) -> ExitCode {
             ));
             ExitCode::from(exit_code::STARTUP)
         }
+    }
+}
+
+/// The wrapper of a server started for foreign calls only: no methods of its own.
+struct NoMethods;
+
+impl Dispatch for NoMethods {
+    fn dispatch<'a>(
+        &mut self,
+        method: &str,
+        _args: &Args<'a>,
+    ) -> Result<super::Reply<'a>, ServerError> {
+        Err(super::unknown_method(method, &[]))
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        &[]
     }
 }
 
@@ -257,6 +284,10 @@ fn run(entry: &Entry, cfg: Config) -> ExitCode {
     header
         .server_pointer_width
         .store(usize::BITS, Ordering::Relaxed);
+    let request_ring = seg.as_ptr() as u64 + layout::RINGS_OFFSET;
+    header
+        .server_request_ring
+        .store(request_ring, Ordering::Relaxed);
     // Release: pairs with the client's Acquire load of `server_state`, publishing the
     // fields above.
     header.server_state.store(state::READY, Ordering::Release);
@@ -283,6 +314,9 @@ fn serve_loop(
 ) -> ExitCode {
     let mut bulk = BulkWriter::new(base, location::SERVER_BULK);
     let mut cache = SegmentCache::new(base);
+    let mut foreign = ForeignHost::default();
+    // A foreign call's returned data travels in its reply, which must fit the ring.
+    let max_copy = chan.max_record() / 4;
     let mut alive = || {
         if client.is_alive() {
             Ok(())
@@ -304,8 +338,29 @@ fn serve_loop(
         };
         let seq = view.header.seq;
         let sent = match view.header.kind {
+            KIND_FOREIGN => {
+                let header = view.header;
+                match chan.record_ptr(&inc) {
+                    // SAFETY: the record is published and ours until released below; no
+                    // reference to it is used past this point (the library may write
+                    // its buffers in it); the client vouched for the function.
+                    Some(rec) => {
+                        match unsafe { foreign.call(rec, &header, &mut cache, max_copy) } {
+                            Ok(out) => send_foreign_reply(&chan, seq, &out, &mut alive),
+                            Err(e) => send_error(&chan, seq, &e, &mut bulk, &mut alive),
+                        }
+                    }
+                    None => {
+                        let e = ServerError::new(
+                            "ProtocolError",
+                            "foreign calls need the shared-memory transport",
+                        );
+                        send_error(&chan, seq, &e, &mut bulk, &mut alive)
+                    }
+                }
+            }
             KIND_REQUEST => {
-                let result = call(wrapper, &view, &mut cache);
+                let result = call(wrapper, &mut foreign, &view, &mut cache);
                 let sent = match &result {
                     Ok(reply) => {
                         let v = [reply.as_value_ref()];
@@ -355,6 +410,38 @@ fn serve_loop(
     }
 }
 
+/// Sends a foreign call's result, with the bytes it asked to copy from the returned
+/// pointer.
+fn send_foreign_reply(
+    chan: &Channel,
+    seq: u64,
+    out: &Outcome,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    let reply = out.reply.as_bytes();
+    let data_len = out.reply.data_len as usize;
+    chan.send_block(
+        KIND_FOREIGN_REPLY,
+        seq,
+        0,
+        reply.len() + data_len,
+        false,
+        Wait::Forever,
+        alive,
+        |dst, _| {
+            dst[..reply.len()].copy_from_slice(reply);
+            if data_len > 0 {
+                // SAFETY: the library returned a pointer to `data_len` bytes (as the
+                // client declared), which `ForeignHost::call` measured.
+                let data = unsafe { std::slice::from_raw_parts(out.data, data_len) };
+                dst[reply.len()..].copy_from_slice(data);
+            }
+            Ok(())
+        },
+    )
+    .map(drop)
+}
+
 fn send_error(
     chan: &Channel,
     seq: u64,
@@ -377,6 +464,7 @@ fn send_error(
 /// into a `ServerError`.
 fn call<'a>(
     wrapper: &mut dyn Dispatch,
+    foreign: &mut ForeignHost,
     view: &RecordView<'a>,
     cache: &'a mut SegmentCache,
 ) -> Result<super::Reply<'a>, ServerError> {
@@ -395,6 +483,13 @@ fn call<'a>(
     };
     let block =
         Channel::block(view).map_err(|e| ServerError::new("ProtocolError", e.to_string()))?;
+    if method == BIND_METHOD {
+        cache
+            .prepare(&block)
+            .map_err(|e| ServerError::new("SharedMemoryError", e.to_string()))?;
+        let first = foreign.bind(&Args::new(block, cache))?;
+        return Ok(super::Reply::Value(crate::Value::U32(first)));
+    }
     call_block(wrapper, method, block, cache)
 }
 

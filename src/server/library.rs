@@ -98,6 +98,23 @@ impl Library {
         ))
     }
 
+    /// The address of function `name`, or `None` when the library has no such symbol. A
+    /// `stdcall` function whose arguments take `stdcall_bytes` is found under its
+    /// decorated names (`_name@N`, `name@N`) too, on 32-bit Windows.
+    pub(crate) fn address(&self, name: &str, stdcall_bytes: Option<u32>) -> Option<usize> {
+        let get = |n: &str| {
+            // SAFETY: the symbol is only read as an address, never called through this
+            // type; `*mut c_void` is how a symbol's address is fetched.
+            unsafe { self.lib.get::<*mut std::ffi::c_void>(n.as_bytes()) }
+                .ok()
+                .map(|s| *s as usize)
+        };
+        get(name).or_else(|| {
+            let n = stdcall_bytes.filter(|_| crate::sys::IS_WINDOWS && usize::BITS == 32)?;
+            get(&format!("_{name}@{n}")).or_else(|| get(&format!("{name}@{n}")))
+        })
+    }
+
     /// The underlying `libloading` library.
     pub fn raw(&self) -> &libloading::Library {
         &self.lib

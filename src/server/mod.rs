@@ -48,6 +48,7 @@
 
 mod args;
 mod error_kind;
+mod foreign;
 mod host;
 mod library;
 mod library_macro;

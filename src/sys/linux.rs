@@ -337,6 +337,21 @@ pub(crate) fn exit_immediately(code: u32) -> ! {
 /// The variable through which the server's dynamic loader finds libraries.
 pub(crate) const LIBRARY_PATH_VAR: &str = "LD_LIBRARY_PATH";
 
+/// Whether this is Windows: decides the foreign-call ABI of a server on this OS.
+pub(crate) const IS_WINDOWS: bool = false;
+
+/// Clears the error a foreign function may report (`errno`), before calling it.
+pub(crate) fn clear_last_error() {
+    // SAFETY: `__errno_location` returns this thread's errno, always valid.
+    unsafe { *libc::__errno_location() = 0 };
+}
+
+/// The error a foreign function reported: `errno`, read right after the call.
+pub(crate) fn last_error() -> i32 {
+    // SAFETY: as in `clear_last_error`.
+    unsafe { *libc::__errno_location() }
+}
+
 /// Readies the server process: large freed blocks stay in the heap (up to `keep` bytes at
 /// its top) instead of being mapped and unmapped on every call. A wrapper that allocates
 /// an 8 MB result per call otherwise pays about 2,000 page faults per call (glibc caps the

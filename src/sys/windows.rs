@@ -681,6 +681,21 @@ pub(crate) fn exit_immediately(code: u32) -> ! {
 /// The variable through which the server's loader finds DLLs.
 pub(crate) const LIBRARY_PATH_VAR: &str = "PATH";
 
+/// Whether this is Windows: decides the foreign-call ABI of a server on this OS.
+pub(crate) const IS_WINDOWS: bool = true;
+
+/// Clears the error a foreign function may report (`SetLastError(0)`), before calling it.
+pub(crate) fn clear_last_error() {
+    // SAFETY: sets this thread's last-error value; no other effect.
+    unsafe { windows_sys::Win32::Foundation::SetLastError(0) };
+}
+
+/// The error a foreign function reported: `GetLastError()`, read right after the call.
+pub(crate) fn last_error() -> i32 {
+    // SAFETY: reads this thread's last-error value; no other effect.
+    unsafe { GetLastError() as i32 }
+}
+
 /// The CPU this thread runs on: not tracked on Windows, whose scheduler places a woken
 /// thread on an idle processor itself.
 pub(crate) fn current_cpu() -> u32 {

@@ -1,0 +1,228 @@
+//! What the methods [`foreign!`](crate::foreign!) generates accept for each kind of
+//! parameter, and how each writes itself into a call.
+//!
+//! | declared parameter | the caller passes |
+//! |---|---|
+//! | a number, `bool`, [`Logical`](super::Logical), [`Ptr`](super::Ptr), a struct | the value |
+//! | `&T` (by reference, read) | a `T` or a `&T` |
+//! | `&mut T` (by reference, read and written) | `&mut T` |
+//! | `&[T]`, `*const T` | `&[T]`, `&Vec<T>`, `&[T; N]` (copied into the request), `&SharedArray<T>` (read in place) |
+//! | `&mut [T]`, `*mut T` | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]` (copied there and back), `&mut SharedArray<T>` (written in place) |
+//! | `#[out] &mut [T]` | the same; only the length is sent |
+//! | `&CStr`, `*const c_char` | `&str`, `&String`, `&CStr`, `&CString`, `&[u8]` (a NUL is added) |
+
+use std::borrow::Borrow;
+use std::ffi::{CStr, CString};
+
+use super::ctype::{CDecode, CValue};
+use super::encode::Encoder;
+use super::returned::Returned;
+use crate::client::SharedArray;
+use crate::dtype::Element;
+use crate::error::Result;
+use crate::value_ref::ValueRef;
+
+/// What the caller passes for an array parameter the library reads.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot pass as an array of `{T}` the library reads",
+    note = "pass `&[{T}]`, `&Vec<{T}>`, `&[{T}; N]` or `&SharedArray<{T}>`"
+)]
+pub trait InArray<T> {
+    /// Elements passed.
+    fn len(&self) -> usize;
+    /// Whether none are.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Writes it as parameter `i`.
+    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()>;
+}
+
+impl<T: CValue> InArray<T> for &[T] {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+        let slot = enc.slot(i);
+        enc.pointer_to_values(slot, self)
+    }
+}
+
+impl<T: CValue> InArray<T> for &Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+        self.as_slice().put(enc, i)
+    }
+}
+
+impl<T: CValue, const N: usize> InArray<T> for &[T; N] {
+    fn len(&self) -> usize {
+        N
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+        self.as_slice().put(enc, i)
+    }
+}
+
+impl<T: CValue + Element> InArray<T> for &SharedArray<T> {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+        let slot = enc.slot(i);
+        if let ValueRef::Shared(s) = ValueRef::from(*self) {
+            enc.shared(slot, &s);
+        }
+        Ok(())
+    }
+}
+
+/// What the caller passes for an array parameter the library writes (and reads first,
+/// unless declared `#[out]`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot pass as an array of `{T}` the library writes",
+    note = "pass `&mut [{T}]`, `&mut Vec<{T}>`, `&mut [{T}; N]` or `&mut SharedArray<{T}>`"
+)]
+pub trait OutArray<T> {
+    /// Elements passed.
+    fn len(&self) -> usize;
+    /// Whether none are.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Writes it as parameter `i`; its contents go too when `copy_in`.
+    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()>;
+    /// Takes what the library wrote, from writable buffer `k` of the call.
+    fn take_back(&mut self, ret: &Returned<'_>, k: usize) -> Result<()>;
+}
+
+impl<T: CDecode> OutArray<T> for &mut [T] {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+        let slot = enc.slot(i);
+        enc.buffer_of(slot, self, copy_in)
+    }
+    fn take_back(&mut self, ret: &Returned<'_>, k: usize) -> Result<()> {
+        ret.read_back(k, self)
+    }
+}
+
+impl<T: CDecode> OutArray<T> for &mut Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+        let slot = enc.slot(i);
+        enc.buffer_of(slot, self, copy_in)
+    }
+    fn take_back(&mut self, ret: &Returned<'_>, k: usize) -> Result<()> {
+        ret.read_back(k, self)
+    }
+}
+
+impl<T: CDecode, const N: usize> OutArray<T> for &mut [T; N] {
+    fn len(&self) -> usize {
+        N
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+        let slot = enc.slot(i);
+        enc.buffer_of(slot, &self[..], copy_in)
+    }
+    fn take_back(&mut self, ret: &Returned<'_>, k: usize) -> Result<()> {
+        ret.read_back(k, &mut self[..])
+    }
+}
+
+impl<T: CDecode + Element> OutArray<T> for &mut SharedArray<T> {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize, _copy_in: bool) -> Result<()> {
+        let slot = enc.slot(i);
+        if let ValueRef::Shared(mut s) = ValueRef::from(&**self) {
+            s.writable = true;
+            enc.shared(slot, &s);
+        }
+        Ok(())
+    }
+    fn take_back(&mut self, _ret: &Returned<'_>, _k: usize) -> Result<()> {
+        Ok(()) // written in place
+    }
+}
+
+/// What the caller passes for a C string parameter: the bytes, to which a NUL is added.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot pass as a C string",
+    note = "pass `&str`, `&String`, `&CStr`, `&CString` or `&[u8]`"
+)]
+pub trait CStrArg {
+    /// The string's bytes, without a terminating NUL.
+    fn c_bytes(&self) -> &[u8];
+}
+
+impl CStrArg for &str {
+    fn c_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl CStrArg for &String {
+    fn c_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl CStrArg for &CStr {
+    fn c_bytes(&self) -> &[u8] {
+        self.to_bytes()
+    }
+}
+
+impl CStrArg for &CString {
+    fn c_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl CStrArg for &[u8] {
+    fn c_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+/// Writes a value passed by reference (`&T`) as parameter `i`.
+#[doc(hidden)]
+pub fn put_ref<T: CValue>(enc: &mut Encoder<'_>, i: usize, v: &impl Borrow<T>) -> Result<()> {
+    let slot = enc.slot(i);
+    enc.pointer_to_values(slot, std::slice::from_ref(v.borrow()))
+}
+
+/// Writes a value passed by mutable reference (`&mut T`) as parameter `i`.
+#[doc(hidden)]
+pub fn put_mut<T: CValue>(enc: &mut Encoder<'_>, i: usize, v: &T) -> Result<()> {
+    let slot = enc.slot(i);
+    enc.buffer_of(slot, std::slice::from_ref(v), true)
+}
+
+/// Writes a C string as parameter `i`.
+#[doc(hidden)]
+pub fn put_str(enc: &mut Encoder<'_>, i: usize, s: &impl CStrArg) -> Result<()> {
+    let slot = enc.slot(i);
+    enc.pointer_to_cstr(slot, s.c_bytes())
+}
+
+/// Writes a nullable C string as parameter `i`.
+#[doc(hidden)]
+pub fn put_opt_str(enc: &mut Encoder<'_>, i: usize, s: Option<&impl CStrArg>) -> Result<()> {
+    match s {
+        Some(s) => put_str(enc, i, s),
+        None => {
+            let slot = enc.slot(i);
+            enc.write_address(slot, 0)
+        }
+    }
+}

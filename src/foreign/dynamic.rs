@@ -1,0 +1,472 @@
+//! The run-time form of a call: arguments as [`ValueRef`]s checked against the
+//! declaration, the result as a [`Value`].
+
+use smallvec::SmallVec;
+
+use super::abi::Abi;
+use super::ctype::{CType, Logical, Ptr};
+use super::decl::{Dir, FunctionDecl, Len, ParamKind, Ret};
+use super::encode::{Encoder, Place};
+use super::library::ForeignLibrary;
+use super::wire::RET_STRING;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::value::{Array, ArrayData, Value};
+use crate::value_ref::ValueRef;
+
+fn bad(decl: &FunctionDecl, k: usize, msg: impl std::fmt::Display) -> Error {
+    let name = decl.params.get(k).map_or("?", |p| p.name.as_str());
+    Error::InvalidArgument(format!("argument `{name}` of `{}`: {msg}", decl.name))
+}
+
+/// The integer a value holds, if it is one.
+fn int_of(v: &ValueRef<'_>) -> Option<i128> {
+    Some(match *v {
+        ValueRef::I8(x) => x as i128,
+        ValueRef::I16(x) => x as i128,
+        ValueRef::I32(x) => x as i128,
+        ValueRef::I64(x) => x as i128,
+        ValueRef::U8(x) => x as i128,
+        ValueRef::U16(x) => x as i128,
+        ValueRef::U32(x) => x as i128,
+        ValueRef::U64(x) => x as i128,
+        ValueRef::Bool(b) => b as i128,
+        _ => return None,
+    })
+}
+
+/// Writes `v` as a `ty` at `at`, converting and range-checking it.
+fn encode_at(enc: &mut Encoder<'_>, at: Place, ty: &CType, v: &ValueRef<'_>) -> Result<()> {
+    let abi = enc.abi();
+    let int = |lo: i128, hi: i128| -> Result<i128> {
+        let x = int_of(v).ok_or_else(|| {
+            Error::InvalidArgument(format!("{} is not an integer", v.type_name()))
+        })?;
+        if x < lo || x > hi {
+            return Err(Error::InvalidArgument(format!(
+                "{x} does not fit {} (range {lo}..={hi})",
+                ty.name()
+            )));
+        }
+        Ok(x)
+    };
+    let ptr_max = if abi.is_32_bit() {
+        u32::MAX as i128
+    } else {
+        u64::MAX as i128
+    };
+    let float = || -> Result<f64> {
+        match *v {
+            ValueRef::F64(x) => Ok(x),
+            ValueRef::F32(x) => Ok(x as f64),
+            _ => int_of(v).map(|x| x as f64).ok_or_else(|| {
+                Error::InvalidArgument(format!("{} is not a number", v.type_name()))
+            }),
+        }
+    };
+    match ty {
+        CType::Bool => match v {
+            ValueRef::Bool(b) => enc.write(at, &[*b as u8]),
+            _ => enc.write(at, &[int(0, 1)? as u8]),
+        },
+        CType::Logical => {
+            let b = matches!(v, ValueRef::Bool(true)) || int_of(v).is_some_and(|x| x != 0);
+            enc.write(at, &(Logical(b).get() as u32).to_le_bytes())
+        }
+        CType::I8 => enc.write(
+            at,
+            &(int(i8::MIN.into(), i8::MAX.into())? as i8).to_le_bytes(),
+        ),
+        CType::U8 => enc.write(at, &(int(0, u8::MAX.into())? as u8).to_le_bytes()),
+        CType::I16 => enc.write(
+            at,
+            &(int(i16::MIN.into(), i16::MAX.into())? as i16).to_le_bytes(),
+        ),
+        CType::U16 => enc.write(at, &(int(0, u16::MAX.into())? as u16).to_le_bytes()),
+        CType::I32 => enc.write(
+            at,
+            &(int(i32::MIN.into(), i32::MAX.into())? as i32).to_le_bytes(),
+        ),
+        CType::U32 => enc.write(at, &(int(0, u32::MAX.into())? as u32).to_le_bytes()),
+        CType::I64 => enc.write(
+            at,
+            &(int(i64::MIN.into(), i64::MAX.into())? as i64).to_le_bytes(),
+        ),
+        CType::U64 => enc.write(at, &(int(0, u64::MAX.into())? as u64).to_le_bytes()),
+        CType::F32 => enc.write(at, &(float()? as f32).to_le_bytes()),
+        CType::F64 => enc.write(at, &float()?.to_le_bytes()),
+        CType::ISize => {
+            let half = ptr_max / 2;
+            let x = int(-half - 1, half)? as i64;
+            enc.write(at, &x.to_le_bytes()[..abi.pointer_size() as usize])
+        }
+        CType::USize => enc.write_address(at, int(0, ptr_max)? as u64)?,
+        CType::Pointer => match v {
+            ValueRef::None => enc.write_address(at, 0)?,
+            _ => enc.write_address(at, int(0, ptr_max)? as u64)?,
+        },
+        CType::Array(t, n) => {
+            let items = elements(v)?;
+            if items.len() != *n as usize {
+                return Err(Error::InvalidArgument(format!(
+                    "{} values for {}",
+                    items.len(),
+                    ty.name()
+                )));
+            }
+            let step = t.layout().size(abi);
+            for (i, item) in items.iter().enumerate() {
+                encode_at(enc, at.offset(i as u32 * step), t, item)?;
+            }
+        }
+        CType::Struct(s) => {
+            let fields: Vec<(&str, &CType)> = s.fields().collect();
+            let values: Vec<ValueRef<'_>> = match v {
+                ValueRef::List(l) if l.len() == fields.len() => {
+                    l.iter().map(ValueRef::from).collect()
+                }
+                ValueRef::Map(m) => fields
+                    .iter()
+                    .map(|(name, _)| {
+                        m.iter()
+                            .find(|(k, _)| k == name)
+                            .map(|(_, x)| ValueRef::from(x))
+                            .ok_or_else(|| Error::InvalidArgument(format!("no field `{name}`")))
+                    })
+                    .collect::<Result<_>>()?,
+                _ => {
+                    return Err(Error::InvalidArgument(format!(
+                        "{} for {} (give its {} fields as a list or a map)",
+                        v.type_name(),
+                        ty.name(),
+                        fields.len()
+                    )))
+                }
+            };
+            for (i, ((_, t), x)) in fields.iter().zip(&values).enumerate() {
+                encode_at(enc, at.offset(s.offset(i, abi)), t, x)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The items of a list-like value.
+fn elements<'v>(v: &'v ValueRef<'_>) -> Result<Vec<ValueRef<'v>>> {
+    match v {
+        ValueRef::List(l) => Ok(l.iter().map(ValueRef::from).collect()),
+        ValueRef::Array(a) => {
+            let size = a.dtype().size();
+            Ok(a.as_bytes()
+                .chunks_exact(size)
+                .map(|c| {
+                    let mut bits = [0u8; 8];
+                    bits[..size].copy_from_slice(c);
+                    ValueRef::from_scalar_bits(a.dtype(), u64::from_le_bytes(bits))
+                })
+                .collect())
+        }
+        other => Err(Error::InvalidArgument(format!(
+            "{} is not a list",
+            other.type_name()
+        ))),
+    }
+}
+
+/// How many elements of `ty` an argument holds.
+fn count(ty: &CType, v: &ValueRef<'_>, abi: Abi) -> Option<usize> {
+    let size = (ty.layout().size(abi) as usize).max(1);
+    match v {
+        ValueRef::Array(a) => Some(a.as_bytes().len() / size),
+        ValueRef::ArrayMut(m) => Some(m.byte_len() / size),
+        ValueRef::Shared(s) => Some(s.len as usize / size),
+        ValueRef::Bytes(b) => Some(b.len() / size),
+        ValueRef::Str(s) => Some(s.len() / size),
+        ValueRef::List(l) => Some(l.len()),
+        ValueRef::None => None,
+        _ => Some(1),
+    }
+}
+
+/// The element type of an array of numbers, to check an array argument against.
+fn dtype_of(ty: &CType) -> Option<DType> {
+    Some(match ty {
+        CType::I8 => DType::I8,
+        CType::U8 => DType::U8,
+        CType::I16 => DType::I16,
+        CType::U16 => DType::U16,
+        CType::I32 => DType::I32,
+        CType::U32 => DType::U32,
+        CType::I64 => DType::I64,
+        CType::U64 => DType::U64,
+        CType::F32 => DType::F32,
+        CType::F64 => DType::F64,
+        _ => return None,
+    })
+}
+
+/// Checks the arguments' count, lengths and nulls before anything is sent.
+fn check(decl: &FunctionDecl, args: &[ValueRef<'_>], abi: Abi) -> Result<()> {
+    if args.len() != decl.params.len() {
+        return Err(Error::InvalidArgument(format!(
+            "`{}` takes {} arguments, {} given",
+            decl.name,
+            decl.params.len(),
+            args.len()
+        )));
+    }
+    let int_arg = |j: usize| -> Result<usize> {
+        let x = args.get(j).and_then(int_of).unwrap_or(-1);
+        usize::try_from(x).map_err(|_| bad(decl, j, format!("{x} is not a length")))
+    };
+    for (k, (p, v)) in decl.params.iter().zip(args).enumerate() {
+        match &p.kind {
+            ParamKind::Array {
+                ty,
+                len,
+                nullable,
+                dir,
+            } => {
+                if matches!(v, ValueRef::None) {
+                    if !nullable {
+                        return Err(bad(decl, k, "may not be null"));
+                    }
+                    continue;
+                }
+                if let (Some(want), ValueRef::Array(a)) = (dtype_of(ty), v) {
+                    if a.dtype() != want {
+                        return Err(bad(
+                            decl,
+                            k,
+                            format!("an array of {:?} for {}", a.dtype(), ty.name()),
+                        ));
+                    }
+                }
+                if *dir != Dir::In && !matches!(v, ValueRef::ArrayMut(_) | ValueRef::Shared(_)) {
+                    return Err(bad(decl, k, "the library writes it: pass a writable array"));
+                }
+                let need = match *len {
+                    Len::Any => 0,
+                    Len::One => 1,
+                    Len::Fixed(n) => n,
+                    Len::Param(j) => int_arg(j)?,
+                    Len::ParamPlus(j, add) => int_arg(j)? + add,
+                    Len::Product(i, j) => int_arg(i)? * int_arg(j)?,
+                };
+                let have = count(ty, v, abi).unwrap_or(0);
+                if have < need {
+                    return Err(bad(
+                        decl,
+                        k,
+                        format!("holds {have} elements where {need} are needed"),
+                    ));
+                }
+            }
+            ParamKind::Str { nullable } => match v {
+                ValueRef::None if !nullable => return Err(bad(decl, k, "may not be null")),
+                ValueRef::None | ValueRef::Str(_) | ValueRef::Bytes(_) => {}
+                other => {
+                    return Err(bad(
+                        decl,
+                        k,
+                        format!("{} is not a string", other.type_name()),
+                    ))
+                }
+            },
+            ParamKind::Value(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Writes argument `k` for parameter `k`.
+fn encode_arg(
+    enc: &mut Encoder<'_>,
+    decl: &FunctionDecl,
+    k: usize,
+    v: &ValueRef<'_>,
+) -> Result<()> {
+    let wrap = |e: Error| match e {
+        Error::InvalidArgument(m) => bad(decl, k, m),
+        other => other,
+    };
+    match &decl.params[k].kind {
+        ParamKind::Value(ty) => {
+            let size = ty.layout().size(enc.abi());
+            enc.arg_with(k, size, &mut |e, at| encode_at(e, at, ty, v))
+                .map_err(wrap)
+        }
+        ParamKind::Str { .. } => {
+            let slot = enc.slot(k);
+            match v {
+                ValueRef::Str(s) => enc.pointer_to_cstr(slot, s.as_bytes()),
+                ValueRef::Bytes(b) => enc.pointer_to_cstr(slot, b),
+                _ => enc.write_address(slot, 0),
+            }
+            .map_err(wrap)
+        }
+        ParamKind::Array { ty, dir, .. } => {
+            let slot = enc.slot(k);
+            let abi = enc.abi();
+            let align = ty.layout().align(abi);
+            match v {
+                ValueRef::None => enc.write_address(slot, 0),
+                ValueRef::Shared(s) => {
+                    if *dir != Dir::In && !s.writable {
+                        return Err(bad(
+                            decl,
+                            k,
+                            "the library writes it: pass `&mut SharedArray`",
+                        ));
+                    }
+                    enc.shared(slot, s);
+                    Ok(())
+                }
+                ValueRef::ArrayMut(m) if *dir != Dir::In => {
+                    let a = m.as_ref();
+                    let contents = (*dir == Dir::InOut).then(|| a.as_bytes());
+                    enc.buffer(slot, a.as_bytes().len(), contents, align)
+                }
+                ValueRef::ArrayMut(m) => {
+                    enc.pointer_to_bytes_aligned(slot, m.as_ref().as_bytes(), align)
+                }
+                ValueRef::Array(a) => enc.pointer_to_bytes_aligned(slot, a.as_bytes(), align),
+                ValueRef::Bytes(b) => enc.pointer_to_bytes_aligned(slot, b, align),
+                ValueRef::Str(s) => enc.pointer_to_bytes_aligned(slot, s.as_bytes(), align),
+                ValueRef::List(l) => {
+                    let step = ty.layout().size(abi);
+                    let at = enc.alloc(step * l.len() as u32, align.max(8));
+                    for (i, x) in l.iter().enumerate() {
+                        encode_at(enc, at.offset(i as u32 * step), ty, &x.into())?;
+                    }
+                    enc.point_at(slot, at);
+                    Ok(())
+                }
+                scalar => {
+                    let at = enc.alloc(ty.layout().size(abi), align.max(8));
+                    encode_at(enc, at, ty, scalar)?;
+                    enc.point_at(slot, at);
+                    Ok(())
+                }
+            }
+            .map_err(wrap)
+        }
+    }
+}
+
+/// Reads a value of `ty` from `bytes`.
+fn decode(ty: &CType, bytes: &[u8], abi: Abi) -> Value {
+    use super::ctype::CDecode;
+    match ty {
+        CType::Bool => Value::Bool(bytes[0] != 0),
+        CType::Logical => Value::Bool(Logical::decode(abi, bytes).get()),
+        CType::I8 => Value::I8(i8::decode(abi, bytes)),
+        CType::U8 => Value::U8(u8::decode(abi, bytes)),
+        CType::I16 => Value::I16(i16::decode(abi, bytes)),
+        CType::U16 => Value::U16(u16::decode(abi, bytes)),
+        CType::I32 => Value::I32(i32::decode(abi, bytes)),
+        CType::U32 => Value::U32(u32::decode(abi, bytes)),
+        CType::I64 => Value::I64(i64::decode(abi, bytes)),
+        CType::U64 => Value::U64(u64::decode(abi, bytes)),
+        CType::F32 => Value::F32(f32::decode(abi, bytes)),
+        CType::F64 => Value::F64(f64::decode(abi, bytes)),
+        CType::ISize => Value::I64(isize::decode(abi, bytes) as i64),
+        CType::USize | CType::Pointer => Value::U64(Ptr::decode(abi, bytes).0),
+        CType::Array(t, n) => {
+            let step = t.layout().size(abi) as usize;
+            Value::List(
+                (0..*n as usize)
+                    .map(|i| decode(t, &bytes[i * step..], abi))
+                    .collect(),
+            )
+        }
+        CType::Struct(s) => Value::Map(
+            s.fields()
+                .enumerate()
+                .map(|(i, (name, t))| {
+                    (
+                        name.to_owned(),
+                        decode(t, &bytes[s.offset(i, abi) as usize..], abi),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Calls function `i` of `lib` with `args`.
+pub(crate) fn call(lib: &ForeignLibrary, i: usize, args: &[ValueRef<'_>]) -> Result<Value> {
+    let decl = lib.decl(i);
+    let abi = lib.client().abi();
+    check(decl, args, abi)?;
+    let ret_copy = match &decl.ret {
+        Ret::Str => RET_STRING,
+        Ret::Array { ty, len } => {
+            let n = match *len {
+                Len::Fixed(n) => n,
+                Len::Param(j) => args.get(j).and_then(int_of).unwrap_or(0).max(0) as usize,
+                Len::ParamPlus(j, k) => {
+                    args.get(j).and_then(int_of).unwrap_or(0).max(0) as usize + k
+                }
+                Len::Product(a, b) => {
+                    let v = |j: usize| args.get(j).and_then(int_of).unwrap_or(0).max(0) as usize;
+                    v(a) * v(b)
+                }
+                Len::One | Len::Any => 1,
+            };
+            u32::try_from(n * ty.layout().size(abi) as usize)
+                .map_err(|_| Error::InvalidArgument(format!("{n} returned elements")))?
+        }
+        _ => 0,
+    };
+    let ret = lib.invoke(i, &mut |enc| {
+        for k in 0..args.len() {
+            encode_arg(enc, decl, k, &args[k])?;
+        }
+        enc.set_ret_copy(ret_copy);
+        Ok(())
+    })?;
+    let mut back = 0;
+    for (p, v) in decl.params.iter().zip(args) {
+        if let ParamKind::Array { dir, .. } = p.kind {
+            if dir == Dir::In {
+                continue;
+            }
+            match v {
+                ValueRef::ArrayMut(m) => {
+                    ret.read_back_array(back, m)?;
+                    back += 1;
+                }
+                ValueRef::Shared(_) => back += 1,
+                _ => {}
+            }
+        }
+    }
+    Ok(match &decl.ret {
+        Ret::Void => Value::None,
+        Ret::Value(t) => decode(t, &ret.value_bytes(t.layout().size(abi) as usize)?, abi),
+        Ret::Str => match ret.returned_bytes() {
+            None => Value::None,
+            Some(b) => match String::from_utf8(b.to_vec()) {
+                Ok(s) => Value::Str(s),
+                Err(e) => Value::Bytes(e.into_bytes()),
+            },
+        },
+        Ret::Array { ty, .. } => match ret.returned_bytes() {
+            None => Value::None,
+            Some(b) => match dtype_of(ty) {
+                Some(d) => Value::Array(
+                    Array::from_data(vec![b.len() / d.size()], ArrayData::copy_from_bytes(d, b))
+                        .ok_or_else(|| Error::Protocol("a returned array of odd length".into()))?,
+                ),
+                None => {
+                    let step = ty.layout().size(abi) as usize;
+                    let n = b.len() / step.max(1);
+                    let items: SmallVec<[Value; 4]> =
+                        (0..n).map(|i| decode(ty, &b[i * step..], abi)).collect();
+                    Value::List(items.into_vec())
+                }
+            },
+        },
+    })
+}

@@ -1,0 +1,525 @@
+//! Writing a call into its record: the frame, the data its pointers point at, and the
+//! relocations for data in segments the server maps itself.
+//!
+//! A call is encoded twice with the same arguments: once to measure (nothing is written;
+//! the sizes say how much ring and bulk space to take), once into the reserved record.
+//! Both passes take the same steps, so the places found in the second are those measured
+//! in the first.
+
+use smallvec::SmallVec;
+use zerocopy::IntoBytes;
+
+use super::abi::Abi;
+use super::ctype::CValue;
+use super::frame::{ArgPlan, FramePlan, RetPlan};
+use super::wire::{ForeignCall, Reloc, FOREIGN_CALL_SIZE};
+use crate::error::{Error, Result};
+use crate::wire::{location, PAYLOAD_ALIGN, RECORD_HEADER_SIZE};
+
+/// A place in a call record: an offset from the start of its block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place(pub(crate) u32);
+
+impl Place {
+    /// The place `by` bytes further on.
+    #[inline]
+    pub fn offset(self, by: u32) -> Place {
+        Place(self.0 + by)
+    }
+}
+
+/// Where a buffer the library may write ended up, to be read back after the call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Back {
+    /// In the record, at this block offset.
+    Inline { at: u32, len: usize },
+    /// In the client's bulk segment.
+    Bulk { offset: usize, len: usize },
+    /// A shared array: the library wrote it in place.
+    InPlace,
+}
+
+/// The client's bulk segment, during the write pass.
+#[derive(Clone, Copy)]
+pub(crate) struct BulkArea {
+    pub ptr: *mut u8,
+    pub len: usize,
+    pub generation: u32,
+}
+
+/// What measuring a call found.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Measured {
+    /// Bytes of the block.
+    pub block_len: usize,
+    /// Bytes needed in the bulk segment.
+    pub bulk_len: usize,
+    /// Whether a shared array or a writable buffer is passed.
+    pub passes_memory: bool,
+}
+
+/// Writes one call's arguments in the server's representation (see the
+/// [module](self)). [`CValue::encode`] implementations call [`write`](Self::write) and
+/// the pointer methods; generated foreign functions call the rest.
+pub struct Encoder<'a> {
+    abi: Abi,
+    plan: &'a FramePlan,
+    /// The block, in the write pass; `None` while measuring.
+    out: Option<&'a mut [u8]>,
+    /// The server's address of the block's first byte.
+    server_block: u64,
+    /// The next free byte of the data area (a block offset).
+    cursor: u32,
+    /// Data longer than this goes to the bulk segment.
+    inline_limit: usize,
+    bulk: Option<BulkArea>,
+    bulk_cursor: usize,
+    relocs: SmallVec<[Reloc; 4]>,
+    pub(crate) backs: SmallVec<[Back; 4]>,
+    pub(crate) ret_back: Option<Back>,
+    ret_copy: u32,
+    passes_memory: bool,
+}
+
+/// Data up to this long goes in the record; longer, in the bulk segment (reused from its
+/// start each call, so it stays in cache where a ring's space moves on).
+const INLINE_MAX: usize = 64 << 10;
+
+/// Block offsets are aligned relative to the record, whose block starts here.
+const BLOCK_IN_RECORD: u32 = RECORD_HEADER_SIZE as u32;
+
+fn align_to(n: u32, align: u32) -> u32 {
+    let rec = n + BLOCK_IN_RECORD;
+    rec.div_ceil(align) * align - BLOCK_IN_RECORD
+}
+
+impl<'a> Encoder<'a> {
+    /// An encoder that measures.
+    pub(crate) fn measure(abi: Abi, plan: &'a FramePlan, inline_limit: usize) -> Self {
+        Self::new(abi, plan, None, 0, inline_limit, None)
+    }
+
+    /// An encoder that writes `block`, whose first byte the server sees at `server_block`.
+    pub(crate) fn write_into(
+        abi: Abi,
+        plan: &'a FramePlan,
+        block: &'a mut [u8],
+        server_block: u64,
+        inline_limit: usize,
+        bulk: Option<BulkArea>,
+    ) -> Self {
+        let frame = FOREIGN_CALL_SIZE as usize..(FOREIGN_CALL_SIZE + plan.frame_len) as usize;
+        block[frame].fill(0);
+        Self::new(abi, plan, Some(block), server_block, inline_limit, bulk)
+    }
+
+    fn new(
+        abi: Abi,
+        plan: &'a FramePlan,
+        out: Option<&'a mut [u8]>,
+        server_block: u64,
+        inline_limit: usize,
+        bulk: Option<BulkArea>,
+    ) -> Self {
+        let mut e = Encoder {
+            abi,
+            plan,
+            out,
+            server_block,
+            cursor: FOREIGN_CALL_SIZE + plan.frame_len,
+            inline_limit,
+            bulk,
+            bulk_cursor: 0,
+            relocs: SmallVec::new(),
+            backs: SmallVec::new(),
+            ret_back: None,
+            ret_copy: 0,
+            passes_memory: false,
+        };
+        if let RetPlan::Hidden { slot } = plan.ret {
+            let (size, align) = plan.ret_size_align;
+            let at = e.alloc(size, align.max(8));
+            e.address_of(slot, at);
+            e.ret_back = Some(Back::Inline {
+                at: at.0,
+                len: size as usize,
+            });
+        }
+        e
+    }
+
+    /// The server's ABI.
+    #[inline]
+    pub fn abi(&self) -> Abi {
+        self.abi
+    }
+
+    /// Writes `bytes` at `at` (nothing while measuring). Bytes that would fall outside the
+    /// record are not written.
+    #[inline]
+    pub fn write(&mut self, at: Place, bytes: &[u8]) {
+        if let Some(out) = &mut self.out {
+            let at = at.0 as usize;
+            if let Some(dst) = out.get_mut(at..at + bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+        }
+    }
+
+    /// Writes a pointer-sized unsigned value (an address in the server) at `at`.
+    pub fn write_address(&mut self, at: Place, addr: u64) -> Result<()> {
+        let size = self.abi.pointer_size() as usize;
+        if size == 4 && addr > u32::MAX as u64 {
+            return Err(Error::InvalidArgument(format!(
+                "{addr:#x} is not an address in a 32-bit server"
+            )));
+        }
+        self.write(at, &addr.to_le_bytes()[..size]);
+        Ok(())
+    }
+
+    /// Points the slot at `slot` at a place in this record.
+    pub(crate) fn point_at(&mut self, slot: Place, target: Place) {
+        self.address_of(slot, target)
+    }
+
+    /// Points the slot at `slot` at a place in this record.
+    fn address_of(&mut self, slot: Place, target: Place) {
+        let addr = self.server_block + target.0 as u64;
+        let size = self.abi.pointer_size() as usize;
+        self.write(slot, &addr.to_le_bytes()[..size]);
+    }
+
+    /// Takes `size` bytes of the data area, aligned to `align` (at most 64), zeroed.
+    pub(crate) fn alloc(&mut self, size: u32, align: u32) -> Place {
+        let at = align_to(self.cursor, align.max(1));
+        self.cursor = at + size;
+        if let Some(out) = &mut self.out {
+            if let Some(dst) = out.get_mut(at as usize..(at + size) as usize) {
+                dst.fill(0);
+            }
+        }
+        Place(at)
+    }
+
+    /// Places `values` in the record and points the slot at `slot` at the first. Arrays
+    /// of numbers larger than the ring's inline limit go to the bulk segment.
+    pub fn pointer_to_values<T: CValue>(&mut self, slot: Place, values: &[T]) -> Result<()> {
+        if let Some(bytes) = T::plain_bytes(values) {
+            return self.pointer_to_bytes_aligned(slot, bytes, T::LAYOUT.align(self.abi));
+        }
+        let step = T::LAYOUT.size(self.abi);
+        let len = u32::try_from(values.len() as u64 * step as u64)
+            .ok()
+            .filter(|&l| (l as usize) <= self.inline_limit)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "{} structs of {step} bytes do not fit the ring (at most {} bytes)",
+                    values.len(),
+                    self.inline_limit
+                ))
+            })?;
+        let at = self.alloc(len, T::LAYOUT.align(self.abi).max(8));
+        for (i, v) in values.iter().enumerate() {
+            v.encode(self, at.offset(i as u32 * step))?;
+        }
+        self.address_of(slot, at);
+        Ok(())
+    }
+
+    /// Places a C string (`s` and a NUL) in the record and points the slot at `slot` at
+    /// it. A NUL inside `s` is an error.
+    pub fn pointer_to_cstr(&mut self, slot: Place, s: &[u8]) -> Result<()> {
+        if let Some(i) = s.iter().position(|&b| b == 0) {
+            return Err(Error::InvalidArgument(format!(
+                "a string with a NUL at byte {i} cannot pass as a C string"
+            )));
+        }
+        match self.place_bytes(s.len() + 1, 1)? {
+            Back::Inline { at, .. } => {
+                self.write(Place(at), s);
+                self.write(Place(at + s.len() as u32), &[0]);
+                self.address_of(slot, Place(at));
+            }
+            Back::Bulk { offset, len } => {
+                if let Some(b) = self.bulk {
+                    // SAFETY: `offset + len <= b.len` (placed within the measured
+                    // target); the bulk segment is this client's own.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(s.as_ptr(), b.ptr.add(offset), s.len());
+                        *b.ptr.add(offset + s.len()) = 0;
+                    }
+                }
+                self.reloc(slot, location::CLIENT_BULK, offset, len);
+            }
+            Back::InPlace => unreachable!("place_bytes places inline or in bulk"),
+        }
+        Ok(())
+    }
+
+    /// A buffer of `values.len()` values the library writes (and reads first, with
+    /// `copy_in`), its address in the slot at `slot`; read back after the call with
+    /// [`Returned::read_back`](super::Returned::read_back).
+    pub fn buffer_of<T: CValue>(&mut self, slot: Place, values: &[T], copy_in: bool) -> Result<()> {
+        if let Some(bytes) = T::plain_bytes(values) {
+            let contents = copy_in.then_some(bytes);
+            return self.buffer(slot, bytes.len(), contents, T::LAYOUT.align(self.abi));
+        }
+        self.passes_memory = true;
+        let step = T::LAYOUT.size(self.abi);
+        let len = values.len() as u64 * step as u64;
+        if len > self.inline_limit.min(INLINE_MAX) as u64 {
+            return Err(Error::InvalidArgument(format!(
+                "a writable buffer of {len} bytes of structs (at most {INLINE_MAX})"
+            )));
+        }
+        let at = self.alloc(len as u32, T::LAYOUT.align(self.abi).max(8));
+        if copy_in {
+            for (i, v) in values.iter().enumerate() {
+                v.encode(self, at.offset(i as u32 * step))?;
+            }
+        }
+        self.address_of(slot, at);
+        self.backs.push(Back::Inline {
+            at: at.0,
+            len: len as usize,
+        });
+        Ok(())
+    }
+
+    /// Places `bytes` in the record (or the bulk segment, when large) and points the slot
+    /// at `slot` at them.
+    pub fn pointer_to_bytes(&mut self, slot: Place, bytes: &[u8]) -> Result<()> {
+        self.pointer_to_bytes_aligned(slot, bytes, 1)
+    }
+
+    pub(crate) fn pointer_to_bytes_aligned(
+        &mut self,
+        slot: Place,
+        bytes: &[u8],
+        align: u32,
+    ) -> Result<()> {
+        match self.place_bytes(bytes.len(), align)? {
+            Back::Inline { at, .. } => {
+                self.write(Place(at), bytes);
+                self.address_of(slot, Place(at));
+            }
+            Back::Bulk { offset, len } => {
+                if let Some(b) = self.bulk {
+                    // SAFETY: `offset + len <= b.len` (placed within the measured
+                    // target); the bulk segment is this client's own and not the caller's.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(bytes.as_ptr(), b.ptr.add(offset), len)
+                    };
+                }
+                self.reloc(slot, location::CLIENT_BULK, offset, len);
+            }
+            Back::InPlace => unreachable!("place_bytes places inline or in bulk"),
+        }
+        Ok(())
+    }
+
+    /// Where `len` bytes of data go: inline when small, else in the bulk segment.
+    fn place_bytes(&mut self, len: usize, align: u32) -> Result<Back> {
+        if len <= self.inline_limit.min(INLINE_MAX) {
+            let align = if len >= PAYLOAD_ALIGN {
+                PAYLOAD_ALIGN as u32
+            } else {
+                align
+            };
+            let at = align_to(self.cursor, align.max(1));
+            self.cursor = at + len as u32;
+            return Ok(Back::Inline { at, len });
+        }
+        let offset = self.bulk_cursor.next_multiple_of(PAYLOAD_ALIGN);
+        self.bulk_cursor = offset + len;
+        if let Some(b) = self.bulk {
+            if self.bulk_cursor > b.len {
+                return Err(Error::Protocol("bulk segment smaller than measured".into()));
+            }
+        }
+        Ok(Back::Bulk { offset, len })
+    }
+
+    /// A buffer of `len` bytes the library may write, holding `contents` first (or zeros),
+    /// its address in the slot at `slot`; read back after the call (see
+    /// `Returned::read_back`).
+    pub(crate) fn buffer(
+        &mut self,
+        slot: Place,
+        len: usize,
+        contents: Option<&[u8]>,
+        align: u32,
+    ) -> Result<()> {
+        self.passes_memory = true;
+        let back = self.place_bytes(len, align)?;
+        match back {
+            Back::Inline { at, .. } => {
+                if let Some(out) = &mut self.out {
+                    let dst = &mut out[at as usize..at as usize + len];
+                    match contents {
+                        Some(c) => dst[..c.len()].copy_from_slice(c),
+                        None => dst.fill(0),
+                    }
+                }
+                self.address_of(slot, Place(at));
+            }
+            Back::Bulk { offset, .. } => {
+                if let (Some(b), Some(c)) = (self.bulk, contents) {
+                    // SAFETY: `offset + len <= b.len`, and `c.len() <= len`; the bulk
+                    // segment is this client's own.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(c.as_ptr(), b.ptr.add(offset), c.len())
+                    };
+                }
+                self.reloc(slot, location::CLIENT_BULK, offset, len);
+            }
+            Back::InPlace => {}
+        }
+        self.backs.push(back);
+        Ok(())
+    }
+
+    /// Points the slot at `slot` at a shared array, which the library reads (or, when
+    /// the array was passed `&mut`, writes) in place.
+    pub fn shared(&mut self, slot: Place, array: &crate::SharedRef) {
+        let (id, len, writable) = (array.id, array.len as usize, array.writable);
+        self.passes_memory = true;
+        self.relocs.push(Reloc {
+            at: slot.0,
+            location: location::SHARED,
+            segment: id,
+            len: len as u64,
+            ..Reloc::default()
+        });
+        if writable {
+            self.backs.push(Back::InPlace);
+        }
+    }
+
+    fn reloc(&mut self, slot: Place, location: u8, offset: usize, len: usize) {
+        self.relocs.push(Reloc {
+            at: slot.0,
+            location,
+            segment: self.bulk.map_or(0, |b| b.generation),
+            offset: offset as u64,
+            len: len as u64,
+            ..Reloc::default()
+        });
+    }
+
+    /// The frame slot of parameter `i` (a pointer or a scalar passed directly).
+    pub fn slot(&self, i: usize) -> Place {
+        match &self.plan.args[i] {
+            ArgPlan::Direct { at, .. } => *at,
+            // Only structs are passed otherwise; their parameters never reach here.
+            ArgPlan::ByCopy { slot } => *slot,
+            ArgPlan::Split { parts } => parts[0].expect("a first eightbyte"),
+        }
+    }
+
+    /// Writes parameter `i`, passed by value.
+    #[inline]
+    pub fn arg<T: CValue>(&mut self, i: usize, v: &T) -> Result<()> {
+        self.arg_with(i, T::LAYOUT.size(self.abi), &mut |e, at| v.encode(e, at))
+    }
+
+    /// Writes parameter `i`, passed by value, whose `size` bytes `put` writes at a place.
+    pub(crate) fn arg_with(
+        &mut self,
+        i: usize,
+        size: u32,
+        put: &mut dyn FnMut(&mut Self, Place) -> Result<()>,
+    ) -> Result<()> {
+        match &self.plan.args[i] {
+            ArgPlan::Direct { at, extend } => {
+                let (at, extend) = (*at, *extend);
+                put(self, at)?;
+                if let Some(signed) = extend {
+                    self.extend(at, size, signed);
+                }
+            }
+            ArgPlan::ByCopy { slot } => {
+                let slot = *slot;
+                let copy = self.alloc(size, 16);
+                put(self, copy)?;
+                self.address_of(slot, copy);
+            }
+            ArgPlan::Split { parts } => {
+                let parts = *parts;
+                let tmp = self.alloc(16, 8);
+                put(self, tmp)?;
+                for (i, part) in parts.iter().enumerate() {
+                    if let Some(to) = part {
+                        self.move_eightbyte(tmp.offset(8 * i as u32), *to);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sign- or zero-extends the `size`-byte integer at `at` to 4 bytes.
+    fn extend(&mut self, at: Place, size: u32, signed: bool) {
+        if let Some(out) = &mut self.out {
+            let a = at.0 as usize;
+            let v: u32 = match (size, signed) {
+                (1, true) => out[a] as i8 as i32 as u32,
+                (1, false) => out[a] as u32,
+                (2, true) => i16::from_le_bytes([out[a], out[a + 1]]) as i32 as u32,
+                (2, false) => u16::from_le_bytes([out[a], out[a + 1]]) as u32,
+                _ => return,
+            };
+            out[a..a + 4].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    /// Copies 8 bytes from `from` to `to`, with any relocation that fills them.
+    fn move_eightbyte(&mut self, from: Place, to: Place) {
+        if let Some(out) = &mut self.out {
+            out.copy_within(from.0 as usize..from.0 as usize + 8, to.0 as usize);
+        }
+        for r in &mut self.relocs {
+            if (from.0..from.0 + 8).contains(&r.at) {
+                r.at = to.0 + (r.at - from.0);
+            }
+        }
+    }
+
+    /// Asks the server to copy what the returned pointer points at into the reply:
+    /// `len` bytes, or the C string up to its NUL (`wire::RET_STRING`).
+    pub(crate) fn set_ret_copy(&mut self, len: u32) {
+        self.ret_copy = len;
+    }
+
+    /// What the measuring pass found.
+    pub(crate) fn measured(&self) -> Measured {
+        Measured {
+            block_len: self.reloc_at() as usize + self.relocs.len() * size_of::<Reloc>(),
+            bulk_len: self.bulk_cursor,
+            passes_memory: self.passes_memory,
+        }
+    }
+
+    fn reloc_at(&self) -> u32 {
+        self.cursor.next_multiple_of(8)
+    }
+
+    /// Writes the block's head and relocations (write pass).
+    pub(crate) fn finish(mut self) {
+        let head = ForeignCall {
+            frame_len: self.plan.frame_len,
+            reloc_count: self.relocs.len() as u32,
+            reloc_at: self.reloc_at(),
+            ret_copy: self.ret_copy,
+        };
+        self.write(Place(0), head.as_bytes());
+        let relocs = std::mem::take(&mut self.relocs);
+        for (i, r) in relocs.iter().enumerate() {
+            self.write(
+                Place(head.reloc_at + (i * size_of::<Reloc>()) as u32),
+                r.as_bytes(),
+            );
+        }
+    }
+}
