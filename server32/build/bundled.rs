@@ -2,7 +2,9 @@
 //!
 //! When server32 is built for a 64-bit host target (as the root package's
 //! dev-dependency), this builds its binaries with `loadlib::build`: `server32`,
-//! `pingpong32`, `my_server` and `solve32` for the 32-bit twin target, and `server32` for the
+//! `pingpong32`, `my_server`, `solve32` and `loadlib-server` (the generic server a
+//! release ships prebuilt; tests use this build in its place) for the 32-bit twin
+//! target, and `server32` for the
 //! 64-bit target itself, copied as `server64`. They land next to the test and example
 //! executables (`target/<profile>/`), where `ServerExe::Bundled32`, `Bundled64` and
 //! `Named` find them at run time: no path is baked into any program.
@@ -42,6 +44,7 @@ pub(crate) fn build(target: &str) {
         .bin("pingpong32")
         .bin("my_server")
         .bin("solve32")
+        .bin("loadlib-server")
         .build_or_panic();
     base("server32")
         .bin_as("server32", "server64")

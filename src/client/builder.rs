@@ -5,9 +5,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{locate, Client64};
+use super::{embedded, locate, Client64};
 use crate::channel::Transport;
 use crate::error::Result;
+use crate::foreign::FOREIGN_MODULE;
 
 /// Which server executable to start.
 ///
@@ -18,10 +19,21 @@ use crate::error::Result;
 /// `.../examples`, in the profile folder above. A deployed program therefore finds a
 /// server shipped next to it; [`loadlib::build`](crate::build) puts a server there at
 /// build time.
+///
+/// For foreign calls alone ([`crate::foreign`]) no server of your own is needed: a
+/// released loadlib embeds a generic 32-bit server (the default `embedded-server`
+/// feature), which [`Bundled32`](ServerExe::Bundled32) falls back to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerExe {
     /// The bundled 32-bit server, `server32` (the default): `LOADLIB_SERVER32` if set,
-    /// else found by name as above.
+    /// else found by name as above; else, for foreign calls (module
+    /// [`FOREIGN_MODULE`](crate::foreign::FOREIGN_MODULE)), the generic server embedded
+    /// in this build of loadlib, if it has one. That one is written on first use in a
+    /// process to a folder only this user can use, and started from there:
+    /// `$XDG_CACHE_HOME/loadlib/<hash>/loadlib-server` (else `~/.cache/loadlib/…`, else
+    /// `loadlib-<uid>/…` in the temporary folder) on Linux,
+    /// `%LOCALAPPDATA%\loadlib\<hash>\loadlib-server.exe` (else in the temporary
+    /// folder) on Windows. A copy whose bytes differ is replaced.
     Bundled32,
     /// The bundled server built for 64 bits (for testing both widths), `server64`:
     /// `LOADLIB_SERVER64` if set, else found by name as above.
@@ -37,8 +49,10 @@ pub enum ServerExe {
 }
 
 impl ServerExe {
-    /// The executable this names, found as described on [`ServerExe`]. A server that
-    /// is not found is [`Error::Spawn`](crate::Error::Spawn) with [`NotFound`](std::io::ErrorKind::NotFound)
+    /// The executable this names, found as described on [`ServerExe`] (for
+    /// [`Bundled32`](ServerExe::Bundled32), the embedded server counts: the server for
+    /// foreign calls). A server that is not found is
+    /// [`Error::Spawn`](crate::Error::Spawn) with [`NotFound`](std::io::ErrorKind::NotFound)
     /// and a message listing the places searched. A [`Path`](ServerExe::Path) is
     /// returned as it is.
     ///
@@ -47,11 +61,28 @@ impl ServerExe {
     /// # Ok::<(), loadlib::Error>(())
     /// ```
     pub fn path(&self) -> Result<PathBuf> {
+        self.path_for(FOREIGN_MODULE)
+    }
+
+    /// The executable of a server for `module`: the embedded server only hosts
+    /// [`FOREIGN_MODULE`], so for another module it is listed as searched, not used.
+    pub(crate) fn path_for(&self, module: &str) -> Result<PathBuf> {
         match self {
             ServerExe::Path(p) => Ok(p.clone()),
-            ServerExe::Bundled32 => locate::find("server32", "LOADLIB_SERVER32"),
-            ServerExe::Bundled64 => locate::find("server64", "LOADLIB_SERVER64"),
-            ServerExe::Named(name) => locate::find(name, &locate::override_var(name)),
+            ServerExe::Bundled32 => {
+                let embedded = || {
+                    if module != FOREIGN_MODULE {
+                        return Err(format!(
+                            "the embedded server (not for module `{module}`: it hosts \
+                             foreign calls only, module `{FOREIGN_MODULE}`)"
+                        ));
+                    }
+                    embedded::path().map_err(|why| format!("the embedded server ({why})"))
+                };
+                locate::find("server32", "LOADLIB_SERVER32", Some(&embedded))
+            }
+            ServerExe::Bundled64 => locate::find("server64", "LOADLIB_SERVER64", None),
+            ServerExe::Named(name) => locate::find(name, &locate::override_var(name), None),
         }
     }
 }
@@ -207,6 +238,6 @@ impl Builder {
     }
 
     pub(crate) fn exe_path(&self) -> Result<PathBuf> {
-        self.exe.path()
+        self.exe.path_for(&self.module32)
     }
 }

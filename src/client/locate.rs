@@ -1,5 +1,6 @@
 //! Finding a server executable by name: an environment variable, then next to the
-//! program's own executable.
+//! program's own executable, then (for the bundled 32-bit server) a fallback such as
+//! the server embedded in loadlib.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -40,10 +41,21 @@ pub(super) fn search_dirs(exe: &Path) -> Vec<PathBuf> {
     dirs
 }
 
+/// The last place searched: a server path, or what to list among the places searched
+/// (where it was looked for and why it gave none).
+pub(super) type Fallback<'a> = &'a dyn Fn() -> std::result::Result<PathBuf, String>;
+
 /// The server executable `name` (without `.exe`): the path in `var` if it is set,
-/// else `<name>[.exe]` in the first of [`search_dirs`] that has it.
-pub(super) fn find(name: &str, var: &str) -> Result<PathBuf> {
-    find_with(name, var, std::env::var_os(var), std::env::current_exe())
+/// else `<name>[.exe]` in the first of [`search_dirs`] that has it, else what
+/// `fallback` gives.
+pub(super) fn find(name: &str, var: &str, fallback: Option<Fallback<'_>>) -> Result<PathBuf> {
+    find_with(
+        name,
+        var,
+        std::env::var_os(var),
+        std::env::current_exe(),
+        fallback,
+    )
 }
 
 fn find_with(
@@ -51,6 +63,7 @@ fn find_with(
     var: &str,
     value: Option<OsString>,
     current_exe: std::io::Result<PathBuf>,
+    fallback: Option<Fallback<'_>>,
 ) -> Result<PathBuf> {
     if let Some(p) = value.filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(p));
@@ -67,10 +80,16 @@ fn find_with(
     if let Some(p) = dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file()) {
         return Ok(p);
     }
-    let searched: Vec<String> = dirs
+    let mut searched: Vec<String> = dirs
         .iter()
         .map(|d| d.join(&file).display().to_string())
         .collect();
+    if let Some(fallback) = fallback {
+        match fallback() {
+            Ok(p) => return Ok(p),
+            Err(why) => searched.push(why),
+        }
+    }
     Err(Error::Spawn {
         path: file,
         source: std::io::Error::new(
@@ -110,9 +129,16 @@ mod tests {
 
     #[test]
     fn the_variable_wins_and_a_miss_lists_the_places_searched() {
-        let got = find_with("s", "V", Some("/x/s".into()), Ok("/nowhere/deps/t".into()));
+        let got = find_with(
+            "s",
+            "V",
+            Some("/x/s".into()),
+            Ok("/nowhere/deps/t".into()),
+            None,
+        );
         assert_eq!(got.unwrap(), PathBuf::from("/x/s"));
-        let err = find_with("s", "V", None, Ok("/nowhere/deps/t".into())).unwrap_err();
+        let none: Fallback<'_> = &|| Err("the fallback (none here)".into());
+        let err = find_with("s", "V", None, Ok("/nowhere/deps/t".into()), Some(none)).unwrap_err();
         let msg = err.to_string();
         let file = format!("s{}", std::env::consts::EXE_SUFFIX);
         let deps = Path::new("/nowhere/deps").join(&file);
@@ -121,6 +147,7 @@ mod tests {
             "V (not set)".to_owned(),
             deps.display().to_string(),
             top.display().to_string(),
+            "the fallback (none here)".to_owned(),
         ] {
             assert!(msg.contains(&place), "{place}: {msg}");
         }
@@ -132,8 +159,22 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let server = dir.join(format!("srv{}", std::env::consts::EXE_SUFFIX));
         std::fs::write(&server, b"").unwrap();
-        let got = find_with("srv", "V", None, Ok(dir.join("examples").join("app")));
+        let unused: Fallback<'_> = &|| panic!("not reached: the server is found first");
+        let got = find_with(
+            "srv",
+            "V",
+            None,
+            Ok(dir.join("examples").join("app")),
+            Some(unused),
+        );
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(got.unwrap(), server);
+    }
+
+    #[test]
+    fn the_fallback_comes_last() {
+        let fallback: Fallback<'_> = &|| Ok(PathBuf::from("/cache/embedded"));
+        let got = find_with("s", "V", None, Ok("/nowhere/t".into()), Some(fallback));
+        assert_eq!(got.unwrap(), PathBuf::from("/cache/embedded"));
     }
 }

@@ -3,6 +3,7 @@
 mod batch;
 mod builder;
 mod connection;
+mod embedded;
 mod foreign;
 mod from_value;
 mod gang;

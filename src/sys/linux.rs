@@ -14,6 +14,9 @@ use rustix::thread::futex;
 
 use super::ExitDescription;
 
+mod cache;
+pub(crate) use cache::*;
+
 /// Where POSIX shared-memory objects appear as files.
 const SHM_DIR: &str = "/dev/shm";
 

@@ -51,6 +51,9 @@ use windows_sys::Win32::System::Threading::{
 
 use super::ExitDescription;
 
+mod cache;
+pub(crate) use cache::*;
+
 /// A handle closed on drop.
 struct Handle(HANDLE);
 
@@ -165,24 +168,35 @@ impl Drop for PrivateDescriptor {
 /// Who besides this user can use the object behind `handle`, if anyone: its owner must
 /// be this user and its DACL must allow only this user.
 fn foreign_access(handle: HANDLE) -> io::Result<Option<String>> {
+    access_problem(|owner, dacl, sd| {
+        // SAFETY: `handle` is open with READ_CONTROL; the out-pointers point into `sd`,
+        // which `access_problem` frees.
+        unsafe {
+            GetSecurityInfo(
+                handle,
+                SE_KERNEL_OBJECT,
+                OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                owner,
+                std::ptr::null_mut(),
+                dacl,
+                std::ptr::null_mut(),
+                sd,
+            )
+        }
+    })
+}
+
+/// Who besides this user can use an object, if anyone, from its owner and DACL, which
+/// `query` reads (a `GetSecurityInfo`-like call that returns an error code and fills in
+/// the owner, the DACL and the descriptor holding them, freed here with `LocalFree`).
+fn access_problem(
+    query: impl FnOnce(&mut PSID, &mut *mut ACL, &mut PSECURITY_DESCRIPTOR) -> u32,
+) -> io::Result<Option<String>> {
     let me = my_sid_binary()?;
     let mut owner: PSID = std::ptr::null_mut();
     let mut dacl: *mut ACL = std::ptr::null_mut();
     let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-    // SAFETY: `handle` is open with READ_CONTROL; the out-pointers point into `sd`,
-    // which we free below.
-    let err = unsafe {
-        GetSecurityInfo(
-            handle,
-            SE_KERNEL_OBJECT,
-            OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
-            &mut owner,
-            std::ptr::null_mut(),
-            &mut dacl,
-            std::ptr::null_mut(),
-            &mut sd,
-        )
-    };
+    let err = query(&mut owner, &mut dacl, &mut sd);
     if err != 0 {
         return Err(io::Error::from_raw_os_error(err as i32));
     }
