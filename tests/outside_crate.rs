@@ -1,6 +1,8 @@
 //! A crate outside this repository uses loadlib as a user would: its build script
 //! builds its own 32-bit server with `loadlib::build`, and its program finds the server
 //! next to itself. Once with loadlib by path, once with the crate `cargo package` makes.
+//! And a program that only makes foreign calls depends on the packaged crate with the
+//! prebuilt server a release adds, and needs nothing else.
 //!
 //! The fixtures are in `tests/outside_crate/` (`Cargo.toml.in` with `@LOADLIB@` for
 //! loadlib's path). Linux only: it runs cargo, which a Windows program under Wine does
@@ -93,8 +95,10 @@ fn a_crate_builds_its_own_server_with_loadlib_build_by_path_and_packaged() {
     );
 
     let loadlib = package_loadlib(&root);
-    // The packaged crate has no build script: depending on it builds loadlib alone.
-    assert!(!loadlib.join("build.rs").exists());
+    // The packaged crate's build script runs no other program (it only embeds a
+    // prebuilt server, if the package has one): depending on it builds loadlib alone.
+    let build_rs = std::fs::read_to_string(loadlib.join("build.rs")).unwrap();
+    assert!(!build_rs.contains("Command"));
     assert!(loadlib.join("src/build/mod.rs").exists());
     assert_eq!(build_and_run_app(&root, "packaged", &loadlib), EXPECTED);
 }
@@ -121,4 +125,108 @@ fn package_loadlib(root: &Path) -> PathBuf {
         .arg("-C")
         .arg(&unpacked));
     unpacked.join(format!("loadlib-{version}"))
+}
+
+/// The generic server the tests' build made (`target/<profile>/loadlib-server`, 32-bit):
+/// what a release puts in `prebuilt/`.
+fn fresh_generic_server() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let server = profile_dir.join("loadlib-server");
+    let head = std::fs::read(&server).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (built by server32's build script)",
+            server.display()
+        )
+    });
+    assert_eq!(
+        &head[..5],
+        b"\x7fELF\x01",
+        "{} is a 32-bit ELF",
+        server.display()
+    );
+    server
+}
+
+/// Puts `server` in the unpacked crate `loadlib` as a release does (`.ci/build-prebuilt`):
+/// `prebuilt/loadlib-server-i686-unknown-linux-gnu` and its line in `prebuilt/SHA256SUMS`.
+/// Returns the sum.
+fn add_prebuilt_server(loadlib: &Path, server: &Path) -> String {
+    let prebuilt = loadlib.join("prebuilt");
+    let _ = std::fs::remove_dir_all(&prebuilt);
+    std::fs::create_dir_all(&prebuilt).unwrap();
+    let name = "loadlib-server-i686-unknown-linux-gnu";
+    std::fs::copy(server, prebuilt.join(name)).unwrap();
+    let out = run(Command::new("sha256sum").arg(name).current_dir(&prebuilt));
+    std::fs::write(prebuilt.join("SHA256SUMS"), &out.stdout).unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    line.split_whitespace().next().unwrap().to_owned()
+}
+
+/// Every folder under `dir` whose name starts with `i686-` (a 32-bit build's).
+fn i686_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name().to_string_lossy().starts_with("i686-") {
+                found.push(path);
+            } else {
+                found.extend(i686_dirs(&path));
+            }
+        }
+    }
+    found
+}
+
+/// The user path for foreign calls: the app depends on the packaged loadlib alone (no
+/// build script, no server crate) and calls a 32-bit library's functions through the
+/// server embedded in loadlib, which nothing built for 32 bits.
+#[test]
+fn foreign_calls_need_only_loadlib_and_its_embedded_server() {
+    let root = root().join("foreign");
+    std::fs::create_dir_all(&root).unwrap();
+    let loadlib = package_loadlib(&root);
+    let server = fresh_generic_server();
+    let sum = add_prebuilt_server(&loadlib, &server);
+
+    let app = root.join("foreign_app");
+    let _ = std::fs::remove_dir_all(&app);
+    copy_package("foreign_app", &app, &loadlib);
+    let target = root.join("target");
+    let build = run(cargo(&app, &target).args(["build", "-v"]));
+    let log = String::from_utf8_lossy(&build.stderr);
+    // loadlib's build script ran (it embeds the server) ...
+    assert!(
+        log.contains("build-script-build") && log.contains("/build/loadlib-"),
+        "{log}"
+    );
+    // ... and nothing was built for another target, here or in a nested build.
+    assert!(!log.contains("--target") && !log.contains("i686"), "{log}");
+    assert_eq!(i686_dirs(&target), Vec::<PathBuf>::new());
+    let exe = target.join("debug/foreign-app");
+    assert!(!target.join("debug/server32").exists());
+
+    // The embedded server is written to the user's cache folder and started from there.
+    let cache = root.join("cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let written = cache
+        .join("loadlib")
+        .join(&sum[..16])
+        .join("loadlib-server");
+    let expected = format!(
+        "add=17 scalar_multiply=[2.0, 4.0, 6.0] server_bits=32\nserver={}\n",
+        written.display()
+    );
+    for _first_then_reused in 0..2 {
+        let out = run(Command::new(&exe)
+            .env("CPP_LIB32", server32::paths::library("cpp", 32))
+            .env("XDG_CACHE_HOME", &cache)
+            .env_remove("LOADLIB_SERVER32"));
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+        assert_eq!(
+            std::fs::read(&written).unwrap(),
+            std::fs::read(&server).unwrap()
+        );
+    }
 }

@@ -86,7 +86,10 @@ pub fn host(entries: &[Entry]) -> ExitCode {
         Some(e) => run(e, cfg),
         None if cfg.module == foreign_only.name => run(&foreign_only, cfg),
         None => {
-            let names: Vec<_> = entries.iter().map(|e| e.name).collect();
+            let mut names: Vec<_> = entries.iter().map(|e| e.name).collect();
+            if !names.contains(&foreign_only.name) {
+                names.push(foreign_only.name);
+            }
             say(format_args!(
                 "server32: unknown module32 `{}`; this server hosts: {}",
                 cfg.module,
