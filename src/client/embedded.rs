@@ -109,13 +109,23 @@ mod tests {
     fn a_missing_copy_is_written_and_a_stale_one_rewritten() {
         let scratch = Scratch::new("stale");
         let root = scratch.0.join("cache").join("loadlib");
-        let file = materialise(b"new server", "0123456789abcdef", &[root.clone()]).unwrap();
+        let file = materialise(
+            b"new server",
+            "0123456789abcdef",
+            std::slice::from_ref(&root),
+        )
+        .unwrap();
         assert_eq!(file, root.join("0123456789abcdef").join(file_name()));
         assert_eq!(std::fs::read(&file).unwrap(), b"new server");
         assert!(sys::is_runnable_file(&file));
         // A copy with other bytes (damaged, or written by another build) is replaced.
         std::fs::write(&file, b"old").unwrap();
-        let again = materialise(b"new server", "0123456789abcdef", &[root.clone()]).unwrap();
+        let again = materialise(
+            b"new server",
+            "0123456789abcdef",
+            std::slice::from_ref(&root),
+        )
+        .unwrap();
         assert_eq!(again, file);
         assert_eq!(std::fs::read(&file).unwrap(), b"new server");
         assert!(sys::is_runnable_file(&file));
@@ -131,28 +141,14 @@ mod tests {
     fn a_folder_others_can_use_is_refused_and_the_next_root_used() {
         let scratch = Scratch::new("shared");
         let open_root = scratch.0.join("open");
-        // Created without a private mode or access list: others may enter.
-        std::fs::create_dir(&open_root).unwrap();
-        open_to_others(&open_root);
-        let err = materialise(b"server", "tag", &[open_root.clone()]).unwrap_err();
+        sys::create_dir_others_can_use(&open_root).unwrap();
+        let err = materialise(b"server", "tag", std::slice::from_ref(&open_root)).unwrap_err();
         assert!(err.contains("is not a private folder"), "{err}");
         assert!(err.contains(&open_root.display().to_string()), "{err}");
         assert!(!open_root.join("tag").exists());
         let good_root = scratch.0.join("good");
         let file = materialise(b"server", "tag", &[open_root, good_root.clone()]).unwrap();
         assert_eq!(file, good_root.join("tag").join(file_name()));
-    }
-
-    #[cfg(unix)]
-    fn open_to_others(dir: &Path) {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-
-    #[cfg(windows)]
-    fn open_to_others(_dir: &Path) {
-        // A folder made by `create_dir` under the temporary folder inherits its access
-        // list, which lets SYSTEM and the administrators in besides this user.
     }
 
     /// The generic server the tests build (`target/<profile>/loadlib-server`), written
@@ -169,9 +165,24 @@ mod tests {
             eprintln!("no {} next to the tests: skipped", file_name());
             return;
         };
-        let bytes = std::fs::read(&built).unwrap();
+        assert_runs_as_32_bit_server(&std::fs::read(&built).unwrap());
+    }
+
+    /// The server this build embeds, if it has one (`.ci/build-prebuilt` ran in this
+    /// workspace), is one for this OS, and runs.
+    #[test]
+    fn the_embedded_server_if_any_runs() {
+        match &EMBEDDED_SERVER {
+            Ok(server) => assert_runs_as_32_bit_server(server.bytes),
+            Err(why) => eprintln!("no embedded server ({why}): skipped"),
+        }
+    }
+
+    /// Writes `bytes` as the embedded server is written, starts it for foreign calls,
+    /// and checks that it is a 32-bit process.
+    fn assert_runs_as_32_bit_server(bytes: &[u8]) {
         let scratch = Scratch::new("run");
-        let file = materialise(&bytes, "tag", &[scratch.0.join("loadlib")]).unwrap();
+        let file = materialise(bytes, "tag", &[scratch.0.join("loadlib")]).unwrap();
         let client = crate::Client64::builder(crate::foreign::FOREIGN_MODULE)
             .server(crate::ServerExe::Path(file))
             .start()

@@ -132,7 +132,12 @@ impl PrivateDescriptor {
     fn new(inherit: bool) -> io::Result<PrivateDescriptor> {
         let sid = user_sid()?;
         let flags = if inherit { "OICI" } else { "" };
-        let sddl = wide(OsStr::new(&format!("O:{sid}D:P(A;{flags};GA;;;{sid})")));
+        Self::from_sddl(&format!("O:{sid}D:P(A;{flags};GA;;;{sid})"))
+    }
+
+    /// The descriptor `sddl` describes (for tests, one that is not private).
+    fn from_sddl(sddl: &str) -> io::Result<PrivateDescriptor> {
+        let sddl = wide(OsStr::new(sddl));
         let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
         // SAFETY: `sddl` is NUL-terminated; `sd` receives a LocalAlloc'd descriptor.
         let ok = unsafe {
@@ -168,7 +173,7 @@ impl Drop for PrivateDescriptor {
 /// Who besides this user can use the object behind `handle`, if anyone: its owner must
 /// be this user and its DACL must allow only this user.
 fn foreign_access(handle: HANDLE) -> io::Result<Option<String>> {
-    access_problem(|owner, dacl, sd| {
+    access_problem(&[], |owner, dacl, sd| {
         // SAFETY: `handle` is open with READ_CONTROL; the out-pointers point into `sd`,
         // which `access_problem` frees.
         unsafe {
@@ -186,10 +191,12 @@ fn foreign_access(handle: HANDLE) -> io::Result<Option<String>> {
     })
 }
 
-/// Who besides this user can use an object, if anyone, from its owner and DACL, which
-/// `query` reads (a `GetSecurityInfo`-like call that returns an error code and fills in
-/// the owner, the DACL and the descriptor holding them, freed here with `LocalFree`).
+/// Who besides this user (and the accounts `trusted`, by SID string) can use an object,
+/// if anyone, from its owner and DACL, which `query` reads (a `GetSecurityInfo`-like call
+/// that returns an error code and fills in the owner, the DACL and the descriptor
+/// holding them, freed here with `LocalFree`).
 fn access_problem(
+    trusted: &[&str],
     query: impl FnOnce(&mut PSID, &mut *mut ACL, &mut PSECURITY_DESCRIPTOR) -> u32,
 ) -> io::Result<Option<String>> {
     let me = my_sid_binary()?;
@@ -201,9 +208,13 @@ fn access_problem(
         return Err(io::Error::from_raw_os_error(err as i32));
     }
     let mut problem = None;
+    if owner.is_null() {
+        problem = Some("another owner (none)".to_owned());
     // SAFETY: `owner` and `me` are valid SIDs.
-    if owner.is_null() || unsafe { EqualSid(owner, me.as_ptr() as PSID) } == 0 {
-        problem = Some("another owner".to_owned());
+    } else if unsafe { EqualSid(owner, me.as_ptr() as PSID) } == 0
+        && !trusted.contains(&sid_string(owner).as_str())
+    {
+        problem = Some(format!("another owner, {}", sid_string(owner)));
     } else if dacl.is_null() {
         problem = Some("no access list (anyone may open it)".to_owned());
     } else {
@@ -236,8 +247,13 @@ fn access_problem(
             // SAFETY: an ACCESS_ALLOWED_ACE; its SID starts at `SidStart`.
             let sid = unsafe { &raw const (*ace.cast::<ACCESS_ALLOWED_ACE>()).SidStart };
             // SAFETY: both are valid SIDs.
-            if unsafe { EqualSid(sid as PSID, me.as_ptr() as PSID) } == 0 {
-                problem = Some("access granted to another account".to_owned());
+            if unsafe { EqualSid(sid as PSID, me.as_ptr() as PSID) } == 0
+                && !trusted.contains(&sid_string(sid as PSID).as_str())
+            {
+                problem = Some(format!(
+                    "access granted to another account, {}",
+                    sid_string(sid as PSID)
+                ));
                 break;
             }
         }
@@ -245,6 +261,22 @@ fn access_problem(
     // SAFETY: allocated by GetSecurityInfo; `owner` and `dacl` are not used after this.
     unsafe { LocalFree(sd) };
     Ok(problem)
+}
+
+/// `sid` in string form (`S-1-5-…`), or `?` if it cannot be converted.
+fn sid_string(sid: PSID) -> String {
+    let mut text: *mut u16 = std::ptr::null_mut();
+    // SAFETY: `sid` is a valid SID (the caller's); `text` receives a LocalAlloc'd string.
+    if unsafe { ConvertSidToStringSidW(sid, &mut text) } == 0 {
+        return "?".to_owned();
+    }
+    // SAFETY: `text` is NUL-terminated (ConvertSidToStringSidW's contract), and freed once.
+    unsafe {
+        let n = (0..).take_while(|&i| *text.add(i) != 0).count();
+        let s = String::from_utf16_lossy(std::slice::from_raw_parts(text, n));
+        LocalFree(text.cast());
+        s
+    }
 }
 
 /// This user's SID in binary form (8-aligned buffer).
@@ -649,7 +681,11 @@ fn ntstatus_name(code: u32) -> Option<&'static str> {
 
 /// Creates a directory that only this user can enter (and the files made in it).
 pub(crate) fn create_private_dir(path: &Path) -> io::Result<()> {
-    let sd = PrivateDescriptor::new(true)?;
+    create_dir_with(path, &PrivateDescriptor::new(true)?)
+}
+
+/// Creates a directory with the security descriptor `sd`.
+fn create_dir_with(path: &Path, sd: &PrivateDescriptor) -> io::Result<()> {
     let sa = sd.attributes();
     let wpath = wide(path.as_os_str());
     // SAFETY: NUL-terminated path and valid attributes.

@@ -80,3 +80,10 @@ pub(crate) fn is_runnable_file(path: &Path) -> bool {
     std::fs::symlink_metadata(path)
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o100 != 0)
 }
+
+/// Creates a folder that everyone may enter and read (for tests of the refusal).
+#[cfg(test)]
+pub(crate) fn create_dir_others_can_use(path: &Path) -> io::Result<()> {
+    std::fs::DirBuilder::new().mode(0o755).create(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}

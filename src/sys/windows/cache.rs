@@ -8,6 +8,12 @@ use windows_sys::Win32::Security::{DACL_SECURITY_INFORMATION, OWNER_SECURITY_INF
 
 use super::{access_problem, create_private_dir, wide};
 
+/// Accounts besides this user that may own or use the folder: LocalSystem, the
+/// Administrators group and CREATOR OWNER (in an inherited entry: whoever creates a file
+/// in it). They can take any file of this user's anyway; Windows grants them access to
+/// folders under `%LOCALAPPDATA%` by default, and Wine reports SYSTEM on every folder.
+const TRUSTED: &[&str] = &["S-1-5-18", "S-1-5-32-544", "S-1-3-0"];
+
 /// Where this user's copy of the embedded server may be kept, best first:
 /// `%LOCALAPPDATA%\loadlib`, then `loadlib` in the temporary folder.
 pub(crate) fn server_cache_roots() -> Vec<PathBuf> {
@@ -41,7 +47,7 @@ pub(crate) fn ensure_private_dir(path: &Path) -> io::Result<()> {
         Some("not a folder".to_owned())
     } else {
         let name = wide(path.as_os_str());
-        access_problem(|owner, dacl, sd| {
+        access_problem(TRUSTED, |owner, dacl, sd| {
             // SAFETY: `name` is NUL-terminated; the out-pointers point into `sd`, which
             // `access_problem` frees.
             unsafe {
@@ -84,4 +90,14 @@ pub(crate) fn write_private_executable(path: &Path, bytes: &[u8]) -> io::Result<
 /// Whether `path` is a regular file (not a link): a copy to reuse if its bytes are right.
 pub(crate) fn is_runnable_file(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Creates a folder that everyone may use (for tests of the refusal).
+#[cfg(test)]
+pub(crate) fn create_dir_others_can_use(path: &Path) -> io::Result<()> {
+    let sid = super::user_sid()?;
+    let sd = super::PrivateDescriptor::from_sddl(&format!(
+        "O:{sid}D:P(A;OICI;GA;;;{sid})(A;OICI;GA;;;WD)"
+    ))?;
+    super::create_dir_with(path, &sd)
 }
