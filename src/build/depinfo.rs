@@ -85,7 +85,13 @@ mod tests {
         let lib = crate_dir.join("src/lib.rs");
         let registry = PathBuf::from("/home/u/.cargo/registry/src/x/lib.rs");
         let w = watched(&[lib.clone(), registry], &[Path::new("/home/u/.cargo")]);
-        let expected: BTreeSet<PathBuf> = [lib, crate_dir.join("Cargo.toml")].into();
+        // This crate's build script (which embeds the prebuilt server) is watched too.
+        let expected: BTreeSet<PathBuf> = [
+            lib,
+            crate_dir.join("Cargo.toml"),
+            crate_dir.join("build.rs"),
+        ]
+        .into();
         assert_eq!(w, expected);
     }
 }
