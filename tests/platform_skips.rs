@@ -61,5 +61,6 @@ fn model_check_loom() {}
 #[ignore = "outside_crate.rs builds and runs a crate outside this repository with cargo, \
             which a Windows test under Wine has not; loadlib::build and the lookup next to \
             the program are the same code for Windows targets, and the Wine run uses both \
-            for the bundled servers"]
+            for the bundled servers; the embedded server's copy is written and started \
+            under Wine by the unit tests in src/client/embedded.rs"]
 fn outside_crate_with_cargo() {}

@@ -66,18 +66,27 @@ fn materialise_in(bytes: &[u8], root: &Path, tag: &str) -> io::Result<PathBuf> {
     let dir = root.join(tag);
     sys::ensure_private_dir(&dir)?;
     let file = dir.join(file_name());
-    if sys::is_runnable_file(&file) && std::fs::read(&file).is_ok_and(|b| b == bytes) {
+    let current = || sys::is_runnable_file(&file) && std::fs::read(&file).is_ok_and(|b| b == bytes);
+    if current() {
         return Ok(file);
     }
     let random = getrandom::u64().map_err(|e| io::Error::other(e.to_string()))?;
     let tmp = dir.join(format!(".{}.{random:016x}.tmp", file_name()));
     let written =
         sys::write_private_executable(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &file));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+    match written {
+        Ok(()) => Ok(file),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            // Another process may have put the same copy there meanwhile, and be running
+            // it (Windows refuses to replace a running program).
+            if current() {
+                Ok(file)
+            } else {
+                Err(e)
+            }
+        }
     }
-    Ok(file)
 }
 
 #[cfg(test)]
