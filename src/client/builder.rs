@@ -29,7 +29,8 @@ pub enum ServerExe {
     /// else found by name as above; else, for foreign calls (module
     /// [`FOREIGN_MODULE`](crate::foreign::FOREIGN_MODULE)), the generic server embedded
     /// in this build of loadlib, if it has one. That one is written on first use in a
-    /// process to a folder only this user can use, and started from there:
+    /// process (and again if the copy has gone) to a folder only this user can use, and
+    /// started from there:
     /// `$XDG_CACHE_HOME/loadlib/<hash>/loadlib-server` (else `~/.cache/loadlib/…`, else
     /// `loadlib-<uid>/…` in the temporary folder) on Linux,
     /// `%LOCALAPPDATA%\loadlib\<hash>\loadlib-server.exe` (else in the temporary

@@ -1,10 +1,11 @@
 //! The generic 32-bit server embedded in this build of loadlib, if a release put one in
 //! `prebuilt/` (see `build.rs`): the last place `ServerExe::Bundled32` looks. It is
-//! written once per process to a folder only this user can use, and started from there.
+//! written (once per process, while the copy stays) to a folder only this user can use,
+//! and started from there.
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use crate::sys;
 
@@ -25,20 +26,24 @@ fn file_name() -> String {
 }
 
 /// The embedded server as an executable file, written on first use in this process
-/// (see [`materialise`]); or, for the list of places searched, why there is none.
+/// (see [`materialise`]) and again if the copy has gone since (a cleaner of the cache
+/// or temporary folder); or, for the list of places searched, why there is none.
 pub(super) fn path() -> Result<PathBuf, String> {
-    static PATH: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let server = EMBEDDED_SERVER
-            .as_ref()
-            .map_err(|why| format!("this build of loadlib has no embedded server: {why}"))?;
-        materialise(
-            server.bytes,
-            &server.sha256[..16],
-            &sys::server_cache_roots(),
-        )
-    })
-    .clone()
+    static WRITTEN: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let server = EMBEDDED_SERVER
+        .as_ref()
+        .map_err(|why| format!("this build of loadlib has no embedded server: {why}"))?;
+    let mut written = WRITTEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = written.as_ref().filter(|p| sys::is_runnable_file(p)) {
+        return Ok(p.clone());
+    }
+    let p = materialise(
+        server.bytes,
+        &server.sha256[..16],
+        &sys::server_cache_roots(),
+    )?;
+    *written = Some(p.clone());
+    Ok(p)
 }
 
 /// Writes `bytes` as `<root>/<tag>/loadlib-server[.exe]` under the first of `roots`
