@@ -486,6 +486,26 @@ impl<'a> Encoder<'a> {
         }
     }
 
+    /// Asks the server to copy the C string the function returns into the reply.
+    #[doc(hidden)]
+    pub fn return_string(&mut self) {
+        self.ret_copy = super::wire::RET_STRING;
+    }
+
+    /// Asks the server to copy the `n` values of `T` the returned pointer points at into
+    /// the reply.
+    #[doc(hidden)]
+    pub fn return_values<T: CValue>(&mut self, n: i128) -> Result<()> {
+        let bytes = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(T::LAYOUT.size(self.abi) as usize))
+            .and_then(|b| u32::try_from(b).ok())
+            .filter(|&b| b != super::wire::RET_STRING)
+            .ok_or_else(|| Error::InvalidArgument(format!("{n} returned values")))?;
+        self.ret_copy = bytes;
+        Ok(())
+    }
+
     /// Asks the server to copy what the returned pointer points at into the reply:
     /// `len` bytes, or the C string up to its NUL (`wire::RET_STRING`).
     pub(crate) fn set_ret_copy(&mut self, len: u32) {

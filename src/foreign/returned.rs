@@ -79,6 +79,30 @@ impl Returned<'_> {
         (self.reply.flags & REPLY_NULL == 0).then_some(&self.data[..])
     }
 
+    /// The C string the function returned, copied; `None` when it returned null.
+    pub fn returned_string(&self) -> Result<Option<std::ffi::CString>> {
+        self.returned_bytes()
+            .map(|b| {
+                std::ffi::CString::new(b.to_vec())
+                    .map_err(|_| Error::Protocol("a returned string with a NUL inside".into()))
+            })
+            .transpose()
+    }
+
+    /// The values the returned pointer pointed at, copied; `None` when it was null.
+    pub fn returned_values<T: CDecode>(&self) -> Result<Option<Vec<T>>> {
+        let Some(bytes) = self.returned_bytes() else {
+            return Ok(None);
+        };
+        let step = T::LAYOUT.size(self.abi) as usize;
+        let n = bytes.len().checked_div(step).unwrap_or(0);
+        Ok(Some(
+            (0..n)
+                .map(|i| T::decode(self.abi, &bytes[i * step..]))
+                .collect(),
+        ))
+    }
+
     /// Copies what the library wrote into writable buffer `k` (in the order they were
     /// encoded) into `dst`. A shared array was written in place: nothing to copy.
     pub fn read_back<T: CDecode>(&self, k: usize, dst: &mut [T]) -> Result<()> {
