@@ -46,7 +46,10 @@ fn integers_of_every_width() {
         assert_eq!(f.sum_8bit(-50, 110).unwrap(), 60);
         assert_eq!(f.sum_16bit(i16::MAX, -1).unwrap(), 32766);
         assert_eq!(f.sum_32bit(123456788, 1).unwrap(), 123456789);
-        assert_eq!(f.sum_64bit(-(2i64.pow(62)), 1).unwrap(), -(2i64.pow(62)) + 1);
+        assert_eq!(
+            f.sum_64bit(-(2i64.pow(62)), 1).unwrap(),
+            -(2i64.pow(62)) + 1
+        );
         assert_eq!(f.factorial(0).unwrap(), 1.0);
         assert_eq!(f.factorial(10).unwrap(), 3628800.0);
         // 127! rounds differently with x87's extended precision (gfortran -m32).
@@ -64,7 +67,10 @@ fn reals_and_logicals() {
         assert!(f.is_positive(1e-300).unwrap().get());
         assert!(!f.is_positive(-1.0).unwrap().get());
         // The original tool's check: a 4-byte logical false subtracts.
-        assert_eq!(f.add_or_subtract(1000, 2000, Logical(false)).unwrap(), -1000);
+        assert_eq!(
+            f.add_or_subtract(1000, 2000, Logical(false)).unwrap(),
+            -1000
+        );
         assert_eq!(f.add_or_subtract(1000, 2000, Logical(true)).unwrap(), 3000);
         assert!((f.besselj0(2.40482555769577).unwrap()).abs() < 1e-12);
     });
