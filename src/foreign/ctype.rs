@@ -361,14 +361,16 @@ impl CDecode for Logical {
 }
 
 /// An address in the server process: a handle or a pointer the library returned, passed
-/// back to it as it is. It cannot be read from this process.
+/// back to it as it is. It cannot be read from this process. As wide as this process's
+/// pointers (a server is never wider than its client), so a struct field of this type
+/// has the layout of a C pointer here too.
 ///
 /// ```
 /// use loadlib::foreign::Ptr;
 /// assert!(Ptr::NULL.is_null());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Ptr(pub u64);
+pub struct Ptr(pub usize);
 
 impl Ptr {
     /// The null pointer.
@@ -386,13 +388,13 @@ impl CValue for Ptr {
         CType::Pointer
     }
     fn encode(&self, enc: &mut Encoder<'_>, at: Place) -> Result<()> {
-        enc.write_address(at, self.0)
+        enc.write_address(at, self.0 as u64)
     }
 }
 
 impl CDecode for Ptr {
     fn decode(abi: Abi, bytes: &[u8]) -> Self {
-        Ptr(read_uint(bytes, abi.pointer_size()))
+        Ptr(read_uint(bytes, abi.pointer_size()) as usize)
     }
 }
 

@@ -371,7 +371,7 @@ fn decode(ty: &CType, bytes: &[u8], abi: Abi) -> Value {
         CType::F32 => Value::F32(f32::decode(abi, bytes)),
         CType::F64 => Value::F64(f64::decode(abi, bytes)),
         CType::ISize => Value::I64(isize::decode(abi, bytes) as i64),
-        CType::USize | CType::Pointer => Value::U64(Ptr::decode(abi, bytes).0),
+        CType::USize | CType::Pointer => Value::U64(Ptr::decode(abi, bytes).0 as u64),
         CType::Array(t, n) => {
             let step = t.layout().size(abi) as usize;
             Value::List(
