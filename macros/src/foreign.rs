@@ -499,8 +499,9 @@ fn function(index: usize, func: &mut ForeignItemFn) -> syn::Result<(TokenStream,
                 }
                 _ => unreachable!("checked above"),
             };
+            let fname = method_name.to_string();
             checks.push(quote! {
-                ::loadlib::foreign::check_len(#c_name, #pname, #have, #need, #text)?;
+                ::loadlib::foreign::check_len(#fname, #pname, #have, #need, #text)?;
             });
         }
     }
