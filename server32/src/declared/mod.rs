@@ -3,3 +3,4 @@
 
 pub mod kernel32;
 pub mod lapack;
+pub mod testlib;
