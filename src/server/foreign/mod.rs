@@ -323,7 +323,7 @@ fn check_spec(name: &str, s: &FunctionSpec) -> Result<(), ServerError> {
         _ => false,
     });
     let frame_ok = s.frame_len <= MAX_FRAME
-        && s.frame_len >= REGISTER_BYTES
+        && s.frame_len.checked_sub(REGISTER_BYTES).is_some()
         && s.frame_len.is_multiple_of(size_of::<usize>() as u32);
     let x87_ok = matches!(s.x87, 0 | 4 | 8) && (x86 || s.x87 == 0);
     if picks_ok && frame_ok && x87_ok {
