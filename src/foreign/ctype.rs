@@ -247,11 +247,12 @@ pub trait CDecode: CValue + Sized {
         }
     }
 
-    /// Whether values are laid out alike in this process and under `abi`, byte for byte
-    /// (so slices are copied whole).
-    #[doc(hidden)]
-    fn same_bytes(_abi: Abi) -> bool {
-        false
+    /// The bytes of `values` to copy the server's representation into whole, when every
+    /// ABI lays them out as this process does and any bytes are valid values (numbers);
+    /// `None` (the default) decodes each value.
+    fn plain_bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+        let _ = values;
+        None
     }
 }
 
@@ -282,8 +283,8 @@ macro_rules! number {
                 let n = dst.len() * size_of::<$t>();
                 zerocopy::IntoBytes::as_mut_bytes(dst).copy_from_slice(&bytes[..n]);
             }
-            fn same_bytes(_abi: Abi) -> bool {
-                true
+            fn plain_bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+                Some(zerocopy::IntoBytes::as_mut_bytes(values))
             }
         }
     };
