@@ -13,7 +13,7 @@
 use super::abi::{round_up, Abi};
 use super::ctype::{CType, Class};
 use super::encode::Place;
-use super::wire::{pick, FunctionSpec, FOREIGN_CALL_SIZE, MAX_FRAME};
+use super::wire::{pick, FunctionSpec, FOREIGN_CALL_SIZE, MAX_FRAME, SPEC_HIDDEN_RET};
 use crate::error::{Error, Result};
 
 /// Bytes of the register part of an x86-64 frame.
@@ -114,6 +114,7 @@ fn plan_i386(abi: Abi, params: &[CType], ret: Option<&CType>) -> FramePlan {
             }
             _ => {
                 off = 4;
+                spec.flags |= SPEC_HIDDEN_RET;
                 RetPlan::Hidden { slot: frame(0) }
             }
         },
@@ -327,6 +328,10 @@ mod tests {
             (0, pick::EAX_EDX)
         );
         assert!(matches!(win(&c3).ret, RetPlan::Hidden { .. }));
+        // A stdcall export's decoration counts the arguments without the hidden pointer.
+        assert_eq!(linux.spec.flags, SPEC_HIDDEN_RET);
+        assert_eq!(win(&c3).spec.flags, SPEC_HIDDEN_RET);
+        assert_eq!(win(&ic).spec.flags, 0);
     }
 
     #[test]
