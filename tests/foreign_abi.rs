@@ -10,8 +10,8 @@ use std::ffi::c_char;
 use std::fmt::Debug;
 
 use loadlib::foreign::{
-    CDecode, CType, CValue, Convention, Dir, ForeignLibrary, FunctionDecl, Len, Param, Ptr,
-    Ret, FOREIGN_MODULE,
+    CDecode, CType, CValue, Convention, Dir, ForeignLibrary, FunctionDecl, Len, Param, Ptr, Ret,
+    FOREIGN_MODULE,
 };
 use loadlib::{foreign, ArrayMut, Builder, CStruct, Client64, Error, ServerExe, Value, ValueRef};
 
@@ -346,10 +346,7 @@ fn scalars(bits: u32) {
         0x0246_8acf_1357_9bcf
     );
     assert_eq!(lib.add_i64(i64::MIN, -1).unwrap(), i64::MAX);
-    assert_eq!(
-        lib.add_u64(u64::MAX - 5, 3).unwrap(),
-        0xffff_ffff_ffff_fffd
-    );
+    assert_eq!(lib.add_u64(u64::MAX - 5, 3).unwrap(), 0xffff_ffff_ffff_fffd);
     assert_eq!(lib.next_char(b'A' as c_char).unwrap(), b'B' as c_char);
     assert_eq!(lib.next_char(127).unwrap(), -128);
     assert!(!lib.not_bool(true).unwrap());
@@ -364,7 +361,10 @@ fn scalars(bits: u32) {
     assert_eq!(neg, -5);
     if bits == 32 {
         assert_eq!(wide, 105_032_704, "4.4e9 wraps in a 32-bit size_t");
-        assert_eq!(lib.neg_intptr(-(i32::MAX as isize)).unwrap(), i32::MAX as isize);
+        assert_eq!(
+            lib.neg_intptr(-(i32::MAX as isize)).unwrap(),
+            i32::MAX as isize
+        );
         let err = lib.neg_intptr(1 << 40).unwrap_err();
         assert!(err.to_string().contains("32-bit server's isize"), "{err}");
         let err = lib.add_size(1 << 33, 0).unwrap_err();
@@ -470,10 +470,9 @@ fn many_args(bits: u32) {
         )
         .unwrap();
     assert_eq!(out, v);
-    let digest = v
-        .iter()
-        .enumerate()
-        .fold(0i64, |s, (k, x)| s.wrapping_add((k as i64 + 1).wrapping_mul(*x)));
+    let digest = v.iter().enumerate().fold(0i64, |s, (k, x)| {
+        s.wrapping_add((k as i64 + 1).wrapping_mul(*x))
+    });
     assert_eq!(r, digest);
 
     let d: [f64; 10] = std::array::from_fn(|k| k as f64 * 1.5 - 4.0);
@@ -508,8 +507,8 @@ fn many_args(bits: u32) {
     assert_eq!(r, weighted(&m) as f32);
 
     let w: [f64; 18] = [
-        -1.0, 2.5, -3.0, 4.25, -5.0, 6.5, 7.0, 8.75, -9.0, 10.5, 11.0, -12.25, 13.0, 14.5,
-        -15.0, 16.5, 17.0, -18.5,
+        -1.0, 2.5, -3.0, 4.25, -5.0, 6.5, 7.0, 8.75, -9.0, 10.5, 11.0, -12.25, 13.0, 14.5, -15.0,
+        16.5, 17.0, -18.5,
     ];
     let mut out = [0.0; 18];
     let r = lib
@@ -754,8 +753,9 @@ fn strings(bits: u32) {
     assert_eq!(lib.str_len(Some("")).unwrap(), 0);
     assert_eq!(lib.str_len(None).unwrap(), -1);
     let fnv = |s: &[u8]| {
-        s.iter()
-            .fold(2_166_136_261u32, |h, b| (h ^ *b as u32).wrapping_mul(16_777_619))
+        s.iter().fold(2_166_136_261u32, |h, b| {
+            (h ^ *b as u32).wrapping_mul(16_777_619)
+        })
     };
     for s in ["", "a", "foreign calls", "ünïcødé ✓"] {
         assert_eq!(lib.fnv1a(s).unwrap(), fnv(s.as_bytes()), "{s:?}");
@@ -814,7 +814,11 @@ fn handles(bits: u32) {
     assert_eq!(lib.counters_live().unwrap(), 0);
     if bits == 32 {
         let err = lib.counter_read(Ptr(1 << 40)).unwrap_err();
-        assert!(err.to_string().contains("not an address in a 32-bit server"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("not an address in a 32-bit server"),
+            "{err}"
+        );
     }
 }
 
@@ -826,7 +830,13 @@ fn nullable(bits: u32) {
     let mut out = [0i32; 1];
     let ic = IC { i: 1, c: 2 };
     let all = lib
-        .which_null(Some(&[1.0][..]), Some("s"), Some(&ic), Some(&mut out[..]), h)
+        .which_null(
+            Some(&[1.0][..]),
+            Some("s"),
+            Some(&ic),
+            Some(&mut out[..]),
+            h,
+        )
         .unwrap();
     assert_eq!(all, 0);
     assert_eq!(out, [7]);
@@ -887,14 +897,39 @@ macro_rules! stdcall_check {
         // SAFETY: the bundled library; these functions are stdcall on i386 as declared.
         let lib = unsafe { $lib::load_with(builder(bits), path(bits)) }.expect("load");
         assert_eq!(lib.std_add(40, 2).unwrap(), 42);
-        assert_eq!(lib.std_mix(-3, 0.25, 1 << 40, 1.5).unwrap(), -3.0 + 0.5 + 3.0 * (1u64 << 40) as f64 + 6.0);
-        let v: [i64; 10] = [-5, -300, -70_000, -(1 << 40), 250, 65_000, 4_000_000_000, 1 << 62, -9, i64::MIN + 1];
-        let digest = v
-            .iter()
-            .enumerate()
-            .fold(0i64, |s, (k, x)| s.wrapping_add((k as i64 + 1).wrapping_mul(*x)));
         assert_eq!(
-            lib.std_many(v[0] as i8, v[1] as i16, v[2] as i32, v[3], v[4] as u8, v[5] as u16, v[6] as u32, v[7] as u64, v[8] as i32, v[9]).unwrap(),
+            lib.std_mix(-3, 0.25, 1 << 40, 1.5).unwrap(),
+            -3.0 + 0.5 + 3.0 * (1u64 << 40) as f64 + 6.0
+        );
+        let v: [i64; 10] = [
+            -5,
+            -300,
+            -70_000,
+            -(1 << 40),
+            250,
+            65_000,
+            4_000_000_000,
+            1 << 62,
+            -9,
+            i64::MIN + 1,
+        ];
+        let digest = v.iter().enumerate().fold(0i64, |s, (k, x)| {
+            s.wrapping_add((k as i64 + 1).wrapping_mul(*x))
+        });
+        assert_eq!(
+            lib.std_many(
+                v[0] as i8,
+                v[1] as i16,
+                v[2] as i32,
+                v[3],
+                v[4] as u8,
+                v[5] as u16,
+                v[6] as u32,
+                v[7] as u64,
+                v[8] as i32,
+                v[9]
+            )
+            .unwrap(),
             digest
         );
         assert_eq!(lib.std_make_ic(5).unwrap(), IC::make(5));
@@ -902,7 +937,10 @@ macro_rules! stdcall_check {
         assert_eq!(lib.std_make_f1(-5).unwrap(), F1::make(-5));
         assert_eq!(lib.std_make_idl(8).unwrap(), IDL::make(8));
         let x = IDL::make(-4);
-        assert_eq!(lib.std_take_idl(2, x, 1).unwrap(), x.digest() + 2000.0 + 100_000.0);
+        assert_eq!(
+            lib.std_take_idl(2, x, 1).unwrap(),
+            x.digest() + 2000.0 + 100_000.0
+        );
         let mut out = IDL::default();
         lib.std_fill_idl(&mut out, 9).unwrap();
         assert_eq!(out, IDL::make(9));
@@ -994,7 +1032,10 @@ fn runtime_form(bits: u32) {
     );
     // Strings, buffers, handles, returned arrays.
     assert_eq!(lib.call("str_len", ("four",)).unwrap(), Value::I32(4));
-    assert_eq!(lib.call("str_len", (ValueRef::None,)).unwrap(), Value::I32(-1));
+    assert_eq!(
+        lib.call("str_len", (ValueRef::None,)).unwrap(),
+        Value::I32(-1)
+    );
     assert_eq!(
         lib.call("greeting", ()).unwrap(),
         Value::Str("hello from foreign_abi".into())
@@ -1016,7 +1057,10 @@ fn runtime_form(bits: u32) {
         lib.call("counter_add", (ValueRef::U64(h), 4)).unwrap(),
         Value::I32(7)
     );
-    assert_eq!(lib.call("counter_free", (ValueRef::U64(h),)).unwrap(), Value::None);
+    assert_eq!(
+        lib.call("counter_free", (ValueRef::U64(h),)).unwrap(),
+        Value::None
+    );
     let Value::Array(sq) = lib.call("squares", (5,)).unwrap() else {
         panic!("an array")
     };
@@ -1047,13 +1091,22 @@ fn runtime_errors(bits: u32) {
         "`add_i32` takes 2 arguments, 3 given"
     );
     let m = msg(lib.call("add_i32", ("one", 2)));
-    assert!(m.contains("argument `a` of `add_i32`") && m.contains("not an integer"), "{m}");
+    assert!(
+        m.contains("argument `a` of `add_i32`") && m.contains("not an integer"),
+        "{m}"
+    );
     let m = msg(lib.call("add_i8", (1, 128)));
-    assert!(m.contains("argument `b` of `add_i8`") && m.contains("128 does not fit i8"), "{m}");
+    assert!(
+        m.contains("argument `b` of `add_i8`") && m.contains("128 does not fit i8"),
+        "{m}"
+    );
     let m = msg(lib.call("add_u32", (-1, 0)));
     assert!(m.contains("-1 does not fit u32"), "{m}");
     let m = msg(lib.call("mul_f64", ("x", 1.0)));
-    assert!(m.contains("argument `a` of `mul_f64`") && m.contains("not a number"), "{m}");
+    assert!(
+        m.contains("argument `a` of `mul_f64`") && m.contains("not a number"),
+        "{m}"
+    );
     let m = msg(lib.call("fnv1a", (ValueRef::None,)));
     assert_eq!(m, "argument `s` of `fnv1a`: may not be null");
     let m = msg(lib.call("fnv1a", (5,)));
@@ -1068,7 +1121,10 @@ fn runtime_errors(bits: u32) {
     let m = msg(lib.call("sum_or_minus1", (&wrong[..], 2)));
     assert!(m.contains("an array of"), "{m}");
     let m = msg(lib.call("take_idl", (1, 2, 3)));
-    assert!(m.contains("argument `v` of `take_idl`") && m.contains("struct IDL"), "{m}");
+    assert!(
+        m.contains("argument `v` of `take_idl`") && m.contains("struct IDL"),
+        "{m}"
+    );
     let bad_map = Value::Map(vec![("i".into(), Value::I32(1))]);
     let m = msg(lib.call("take_idl", [1.into(), (&bad_map).into(), 2.into()]));
     assert!(m.contains("no field `d`"), "{m}");
@@ -1077,7 +1133,10 @@ fn runtime_errors(bits: u32) {
     let mut small = [0i8; 4];
     let m = msg(lib.call(
         "write_greeting",
-        [ValueRef::ArrayMut(ArrayMut::output(&mut small[..])), 8.into()],
+        [
+            ValueRef::ArrayMut(ArrayMut::output(&mut small[..])),
+            8.into(),
+        ],
     ));
     assert!(m.contains("holds 4 elements where 8 are needed"), "{m}");
     let m = msg(lib.call("write_greeting", (&small[..], 4)));
@@ -1102,15 +1161,17 @@ fn runtime_errors(bits: u32) {
         ),
     ];
     // SAFETY: the declarations match csrc/foreign_abi.c.
-    let hand = unsafe {
-        ForeignLibrary::bind(lib.client().clone(), path(bits), Convention::C, decls)
-    }
-    .unwrap();
+    let hand =
+        unsafe { ForeignLibrary::bind(lib.client().clone(), path(bits), Convention::C, decls) }
+            .unwrap();
     let mut text = *b"abc!";
     let r = hand
         .call(
             "upper_in_place",
-            [ValueRef::ArrayMut(ArrayMut::from_slice(&mut text[..])), 4.into()],
+            [
+                ValueRef::ArrayMut(ArrayMut::from_slice(&mut text[..])),
+                4.into(),
+            ],
         )
         .unwrap();
     assert_eq!((r, &text), (Value::I32(3), b"ABC!"));
@@ -1149,7 +1210,10 @@ fn crash_then_reload(bits: u32) {
     assert_eq!(lib.add_i32(1, 1).unwrap(), 2);
     let err = lib.crash(0).unwrap_err();
     common::assert_access_violation(&err, &format!("{bits}-bit"));
-    assert!(lib.add_i32(1, 1).is_err(), "the crashed server answers no more");
+    assert!(
+        lib.add_i32(1, 1).is_err(),
+        "the crashed server answers no more"
+    );
     let again = load(bits);
     assert_eq!(again.add_i32(20, 22).unwrap(), 42);
     assert_eq!(again.make_idl(1).unwrap(), IDL::make(1));
