@@ -114,6 +114,20 @@ struct NestS {
 
 #[derive(CStruct, Clone, Copy, Debug, Default, PartialEq)]
 #[repr(C)]
+struct LL {
+    a: i64,
+    b: i64,
+}
+
+#[derive(CStruct, Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C)]
+struct DD {
+    a: f64,
+    b: f64,
+}
+
+#[derive(CStruct, Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C)]
 struct Mixed {
     a: i8,
     b: f64,
@@ -221,6 +235,7 @@ foreign! {
         fn bump_nests(p: &mut NestS);
         fn late_structs(a: i64, b: i64, c: i64, d: i64, e: i64, x: DL, y: DL, f: f64) -> f64;
         fn f2_after_doubles(a: f64, b: f64, c: f64, d: f64, e: f64, f: f64, g: f64, h: f64, x: F2, k: i32) -> f64;
+        fn regs_left(a: i64, b: i64, c: i64, d: i64, e: i64, p: f64, q: f64, r: f64, s: f64, t: f64, u: f64, v: f64, x: LL, y: DD, f: i64, w: f64) -> f64;
         fn layout_of(which: i32, #[out] #[len(16)] out: *mut u32) -> u32;
 
         fn str_len(s: Option<&CStr>) -> i32;
@@ -280,6 +295,14 @@ macro_rules! stdcall_lib {
 
 stdcall_lib!(SystemLib, "system");
 stdcall_lib!(StdcallLib, "stdcall");
+
+foreign! {
+    /// A stdcall function declared as cdecl: on 32-bit Windows its export is decorated
+    /// (`std_add@8`), so only a stdcall declaration finds it.
+    struct StdAsC: extern "C" {
+        fn std_add(a: i32, b: i32) -> i32;
+    }
+}
 
 foreign! {
     /// Two functions the library does not have, beside one it has.
@@ -730,6 +753,21 @@ fn structs_late(bits: u32) {
         .f2_after_doubles(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, p, -2)
         .unwrap();
     assert_eq!(r, 36.0 + 10.0 * p.digest() - 2000.0);
+    let (x, y) = (LL { a: -3, b: 1 << 40 }, DD { a: 0.5, b: -2.25 });
+    let r = lib
+        .regs_left(
+            1, 2, 3, 4, 5, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, x, y, -1, 0.5,
+        )
+        .unwrap();
+    let want = weighted(&[
+        1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0,
+    ]) + 13.0 * -3.0
+        + 14.0 * (1u64 << 40) as f64
+        + 15.0 * 0.5
+        + 16.0 * -2.25
+        + 17.0 * -1.0
+        + 18.0 * 0.5;
+    assert_eq!(r, want);
 
     let abi = lib.library().client().abi();
     let mut out = [0u32; 16];
@@ -952,6 +990,15 @@ macro_rules! stdcall_check {
 
 fn stdcall_system(bits: u32) {
     stdcall_check!(SystemLib, bits);
+    // The decorated name is what was found on 32-bit Windows: the plain one is not there.
+    // SAFETY: the bundled library; nothing is called through the cdecl declaration.
+    let plain = unsafe { StdAsC::load_with(builder(bits), path(bits)) };
+    if cfg!(windows) && bits == 32 {
+        let err = plain.err().expect("no undecorated `std_add`").to_string();
+        assert!(err.contains("has no function `std_add`"), "{err}");
+    } else {
+        assert!(plain.is_ok(), "an undecorated export");
+    }
 }
 
 fn stdcall_explicit(bits: u32) {

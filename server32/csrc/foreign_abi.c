@@ -270,6 +270,18 @@ double f2_after_doubles(double a, double b, double c, double d, double e, double
     return a + b + c + d + e + f + g + h + 10.0 * digest_f2(&x) + 1000.0 * k;
 }
 
+/* Structs that need two registers of a kind when one is left (x86-64 System V): each
+ * goes whole to the stack, and the register left takes the next scalar of its kind. */
+typedef struct { int64_t a, b; } LL;
+typedef struct { double a, b; } DD;
+double regs_left(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e, double p, double q,
+                 double r, double s, double t, double u, double v, LL x, DD y, int64_t f,
+                 double w) {
+    return (double)(a + 2 * b + 3 * c + 4 * d + 5 * e) + 6 * p + 7 * q + 8 * r + 9 * s
+           + 10 * t + 11 * u + 12 * v + 13.0 * (double)x.a + 14.0 * (double)x.b + 15 * y.a
+           + 16 * y.b + 17.0 * (double)f + 18 * w;
+}
+
 /* sizeof, _Alignof and each field's offsetof: out[0], out[1], out[2 + k]. Returns how
  * many values it wrote (0 for an unknown `which`). */
 #define FIELD(X, f) out[n++] = (uint32_t)offsetof(X, f)
