@@ -37,6 +37,8 @@ fn smoke() {
                 Ret::Void,
             ),
         ];
+        // SAFETY: the bundled C++ library, each function declared as csrc/cpp_lib32.cpp
+        // defines it.
         let lib = unsafe {
             ForeignLibrary::bind(
                 client,

@@ -166,10 +166,10 @@ impl StructType {
         // The rules of the const `struct_layout`, over a list known at run time.
         for abi in 0..4 {
             let mut at = 0;
-            for (i, (_, t)) in fields.iter().enumerate() {
+            for ((_, t), offset) in fields.iter().zip(&mut offsets) {
                 let l = t.layout();
                 at = round_up(at, l.align[abi]);
-                offsets[i][abi] = at;
+                offset[abi] = at;
                 at += l.size[abi];
                 layout.align[abi] = layout.align[abi].max(l.align[abi]);
             }

@@ -420,8 +420,8 @@ pub(crate) fn call(lib: &ForeignLibrary, i: usize, args: &[ValueRef<'_>]) -> Res
         _ => 0,
     };
     let ret = lib.invoke(i, &mut |enc| {
-        for k in 0..args.len() {
-            encode_arg(enc, decl, k, &args[k])?;
+        for (k, arg) in args.iter().enumerate() {
+            encode_arg(enc, decl, k, arg)?;
         }
         enc.set_ret_copy(ret_copy);
         Ok(())

@@ -260,8 +260,8 @@ impl ForeignHost {
                 reply.flags = REPLY_NULL;
             } else {
                 let len = match call.ret_copy {
-                    // SAFETY: the library returned a C string, as declared.
                     RET_STRING => {
+                        // SAFETY: the library returned a C string, as declared.
                         unsafe { bounded_strlen(returned, max_copy) }.ok_or_else(|| {
                             ServerError::value_error(format!(
                                 "the returned string is longer than {max_copy} bytes"
@@ -341,7 +341,7 @@ fn check_spec(name: &str, s: &FunctionSpec) -> Result<(), ServerError> {
     });
     let frame_ok = s.frame_len <= MAX_FRAME
         && s.frame_len >= REGISTER_BYTES
-        && s.frame_len % size_of::<usize>() as u32 == 0;
+        && s.frame_len.is_multiple_of(size_of::<usize>() as u32);
     let x87_ok = matches!(s.x87, 0 | 4 | 8) && (x86 || s.x87 == 0);
     if picks_ok && frame_ok && x87_ok {
         Ok(())
