@@ -1121,6 +1121,41 @@ fn runtime_form(bits: u32) {
         lib.call("sum_or_minus1", (&data[..], 4)).unwrap(),
         Value::I64(10)
     );
+    // A shared array given writable to a parameter the library only reads, before a
+    // buffer it writes: that buffer still comes back.
+    let mut shared = lib.client().alloc_array::<f64>(&[2]).unwrap();
+    let mut out = [0i32; 1];
+    let ic = Value::List(vec![Value::I32(1), Value::I8(2)]);
+    let r = lib
+        .call(
+            "which_null",
+            [
+                (&mut shared).into(),
+                "s".into(),
+                (&ic).into(),
+                ValueRef::ArrayMut(ArrayMut::output(&mut out[..])),
+                ValueRef::None,
+            ],
+        )
+        .unwrap();
+    assert_eq!((r, out), (Value::I32(0b10000), [7]));
+    let ic = Value::Map(vec![
+        ("c".into(), Value::I8(2)),
+        ("i".into(), Value::I32(1)),
+    ]);
+    let r = lib
+        .call(
+            "which_null",
+            [
+                ValueRef::None,
+                ValueRef::None,
+                (&ic).into(),
+                ValueRef::None,
+                ValueRef::None,
+            ],
+        )
+        .unwrap();
+    assert_eq!(r, Value::I32(0b11011));
 }
 
 fn runtime_errors(bits: u32) {
@@ -1175,6 +1210,22 @@ fn runtime_errors(bits: u32) {
     let bad_map = Value::Map(vec![("i".into(), Value::I32(1))]);
     let m = msg(lib.call("take_idl", [1.into(), (&bad_map).into(), 2.into()]));
     assert!(m.contains("no field `d`"), "{m}");
+    // A struct by reference, as the list of its fields or a map; a wrong one is named.
+    let ic = Value::List(vec![Value::I32(1), Value::Str("x".into())]);
+    let m = msg(lib.call(
+        "which_null",
+        [
+            ValueRef::None,
+            ValueRef::None,
+            (&ic).into(),
+            ValueRef::None,
+            ValueRef::None,
+        ],
+    ));
+    assert!(
+        m.starts_with("argument `ic` of `which_null`: ") && m.contains("not an integer"),
+        "{m}"
+    );
     let m = msg(lib.call("no_such", ()));
     assert!(m.contains("declares no function `no_such`"), "{m}");
     let mut small = [0i8; 4];
