@@ -499,8 +499,9 @@ fn function(index: usize, func: &mut ForeignItemFn) -> syn::Result<(TokenStream,
                 }
                 _ => unreachable!("checked above"),
             };
+            let fname = method_name.to_string();
             checks.push(quote! {
-                ::loadlib::foreign::check_len(#c_name, #pname, #have, #need, #text)?;
+                ::loadlib::foreign::check_len(#fname, #pname, #have, #need, #text)?;
             });
         }
     }
@@ -543,16 +544,23 @@ fn function(index: usize, func: &mut ForeignItemFn) -> syn::Result<(TokenStream,
         #call_doc
         pub fn #method_name(&self #(, #inputs)*) -> ::loadlib::Result<#out_ty> {
             #(#checks)*
-            let __ret = self.__lib.invoke(#index, &mut |__enc: &mut ::loadlib::foreign::Encoder<'_>| {
-                #(#puts)*
-                #ret_put
-                ::core::result::Result::Ok(())
+            let mut __out = ::core::option::Option::None;
+            self.__lib.invoke(#index, &mut |__step| match __step {
+                ::loadlib::foreign::Step::Encode(__enc) => {
+                    #(#puts)*
+                    #ret_put
+                    ::core::result::Result::Ok(())
+                }
+                ::loadlib::foreign::Step::Decode(__ret) => {
+                    #k
+                    #(#backs)*
+                    #k_end
+                    let __value = #ret_value;
+                    __out = ::core::option::Option::Some(#out_value);
+                    ::core::result::Result::Ok(())
+                }
             })?;
-            #k
-            #(#backs)*
-            #k_end
-            let __value = #ret_value;
-            ::core::result::Result::Ok(#out_value)
+            __out.ok_or_else(|| ::loadlib::Error::Protocol(::std::string::String::from("a foreign call without a result")))
         }
     };
     Ok((decl, method))

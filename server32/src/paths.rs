@@ -20,16 +20,16 @@ pub fn library(name: &str, bits: u32) -> &'static str {
         ("fortran", 64) => env!("LOADLIB_FORTRAN_LIB"),
         ("labview", 64) => env!("LOADLIB_LABVIEW_LIB"),
         ("abi", 64) => env!("LOADLIB_ABI_LIB"),
-        ("test", 32) => twin(option_env!("LOADLIB_TEST_LIB_32")),
-        ("cpp", 32) => twin(option_env!("LOADLIB_CPP_LIB_32")),
-        ("fortran", 32) => twin(option_env!("LOADLIB_FORTRAN_LIB_32")),
-        ("labview", 32) => twin(option_env!("LOADLIB_LABVIEW_LIB_32")),
-        ("abi", 32) => twin(option_env!("LOADLIB_ABI_LIB_32")),
+        ("test", 32) => built(option_env!("LOADLIB_TEST_LIB_32")),
+        ("cpp", 32) => built(option_env!("LOADLIB_CPP_LIB_32")),
+        ("fortran", 32) => built(option_env!("LOADLIB_FORTRAN_LIB_32")),
+        ("labview", 32) => built(option_env!("LOADLIB_LABVIEW_LIB_32")),
+        ("abi", 32) => built(option_env!("LOADLIB_ABI_LIB_32")),
         other => panic!("no bundled library {other:?}"),
     }
 }
 
-/// A 32-bit library's path, which only a 64-bit host build has.
-fn twin(path: Option<&'static str>) -> &'static str {
-    path.unwrap_or_else(|| panic!("the 32-bit libraries come with a 64-bit host build"))
+/// A 32-bit library's path, which only a build for a 64-bit host has.
+fn built(path: Option<&'static str>) -> &'static str {
+    path.unwrap_or_else(|| panic!("the 32-bit libraries are built for a 64-bit host only"))
 }

@@ -7,7 +7,7 @@
 //! | `&T` (by reference, read) | a `T` or a `&T` |
 //! | `&mut T` (by reference, read and written) | `&mut T` |
 //! | `&[T]`, `*const T` | `&[T]`, `&Vec<T>`, `&[T; N]` (copied into the request), `&SharedArray<T>` (read in place) |
-//! | `&mut [T]`, `*mut T` | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]` (copied there and back), `&mut SharedArray<T>` (written in place) |
+//! | `&mut [T]`, `*mut T` | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]`, `Out<T>` (copied there and back), `&mut SharedArray<T>` (written in place) |
 //! | `#[out] &mut [T]` | the same; only the length is sent |
 //! | `&CStr`, `*const c_char` | `&str`, `&String`, `&CStr`, `&CString`, `&[u8]` (a NUL is added) |
 
@@ -172,6 +172,20 @@ impl<T: CDecode + Element> OutArray<T> for &mut SharedArray<T> {
     }
     fn take_back(&mut self, _ret: &Returned<'_>, _k: usize) -> Result<()> {
         Ok(()) // written in place
+    }
+}
+
+/// A result buffer, as in typed interfaces: what the library writes is copied into it.
+impl<T: CDecode> OutArray<T> for crate::Out<'_, T> {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+        let slot = enc.slot(i);
+        enc.buffer_of(slot, self, copy_in)
+    }
+    fn take_back(&mut self, ret: &Returned<'_>, k: usize) -> Result<()> {
+        ret.read_back(k, self)
     }
 }
 

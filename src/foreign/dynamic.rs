@@ -8,6 +8,7 @@ use super::ctype::{CType, Logical, Ptr};
 use super::decl::{Dir, FunctionDecl, Len, ParamKind, Ret};
 use super::encode::{Encoder, Place};
 use super::library::ForeignLibrary;
+use super::returned::{Returned, Step};
 use super::wire::RET_STRING;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -384,7 +385,7 @@ fn decode(ty: &CType, bytes: &[u8], abi: Abi) -> Value {
         CType::F32 => Value::F32(f32::decode(abi, bytes)),
         CType::F64 => Value::F64(f64::decode(abi, bytes)),
         CType::ISize => Value::I64(isize::decode(abi, bytes) as i64),
-        CType::USize | CType::Pointer => Value::U64(Ptr::decode(abi, bytes).0),
+        CType::USize | CType::Pointer => Value::U64(Ptr::decode(abi, bytes).0 as u64),
         CType::Array(t, n) => {
             let step = t.layout().size(abi) as usize;
             Value::List(
@@ -432,13 +433,30 @@ pub(crate) fn call(lib: &ForeignLibrary, i: usize, args: &[ValueRef<'_>]) -> Res
         }
         _ => 0,
     };
-    let ret = lib.invoke(i, &mut |enc| {
-        for (k, arg) in args.iter().enumerate() {
-            encode_arg(enc, decl, k, arg)?;
+    let mut value = None;
+    lib.invoke(i, &mut |step| match step {
+        Step::Encode(enc) => {
+            for (k, arg) in args.iter().enumerate() {
+                encode_arg(enc, decl, k, arg)?;
+            }
+            enc.set_ret_copy(ret_copy);
+            Ok(())
         }
-        enc.set_ret_copy(ret_copy);
-        Ok(())
+        Step::Decode(ret) => {
+            value = Some(decode_result(decl, args, ret, abi)?);
+            Ok(())
+        }
     })?;
+    value.ok_or_else(|| Error::Protocol("a call with no result".into()))
+}
+
+/// Copies what the library wrote into the writable arguments and reads the result.
+fn decode_result(
+    decl: &FunctionDecl,
+    args: &[ValueRef<'_>],
+    ret: &Returned<'_>,
+    abi: Abi,
+) -> Result<Value> {
     let mut back = 0;
     for (p, v) in decl.params.iter().zip(args) {
         if let ParamKind::Array { dir, .. } = p.kind {

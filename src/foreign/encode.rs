@@ -58,8 +58,8 @@ pub(crate) struct Measured {
     pub passes_memory: bool,
 }
 
-/// Writes one call's arguments in the server's representation (see the
-/// [module](self)). [`CValue::encode`] implementations call [`write`](Self::write) and
+/// Writes one call's arguments in the server's representation, twice: to measure, then
+/// into the record. [`CValue::encode`] implementations call [`write`](Self::write) and
 /// the pointer methods; generated foreign functions call the rest.
 pub struct Encoder<'a> {
     abi: Abi,

@@ -38,4 +38,4 @@ pub use ctype::{CDecode, CType, CValue, Logical, Ptr, StructType};
 pub use decl::{Dir, FunctionDecl, Len, Param, ParamKind, Ret};
 pub use encode::{Encoder, Place};
 pub use library::{Convention, ForeignLibrary, FOREIGN_MODULE};
-pub use returned::Returned;
+pub use returned::{Returned, Step};

@@ -345,8 +345,8 @@ fn serve_loop(
                         // SAFETY: the record is published and ours until released below;
                         // no reference to it is used past this point (the library may
                         // write its buffers in it); the client vouched for the function.
-                        let called = unsafe { foreign.call(rec, &header, &mut cache, max_copy) };
-                        match called {
+                        let outcome = unsafe { foreign.call(rec, &header, &mut cache, max_copy) };
+                        match outcome {
                             Ok(out) => send_foreign_reply(&chan, seq, &out, &mut alive),
                             Err(e) => send_error(&chan, seq, &e, &mut bulk, &mut alive),
                         }

@@ -262,7 +262,8 @@ impl ForeignHost {
                 let len = match call.ret_copy {
                     RET_STRING => {
                         // SAFETY: the library returned a C string, as declared.
-                        unsafe { bounded_strlen(returned, max_copy) }.ok_or_else(|| {
+                        let len = unsafe { bounded_strlen(returned, max_copy) };
+                        len.ok_or_else(|| {
                             ServerError::value_error(format!(
                                 "the returned string is longer than {max_copy} bytes"
                             ))
@@ -340,7 +341,7 @@ fn check_spec(name: &str, s: &FunctionSpec) -> Result<(), ServerError> {
         _ => false,
     });
     let frame_ok = s.frame_len <= MAX_FRAME
-        && s.frame_len >= REGISTER_BYTES
+        && s.frame_len.checked_sub(REGISTER_BYTES).is_some()
         && s.frame_len.is_multiple_of(size_of::<usize>() as u32);
     let x87_ok = matches!(s.x87, 0 | 4 | 8) && (x86 || s.x87 == 0);
     if picks_ok && frame_ok && x87_ok {
