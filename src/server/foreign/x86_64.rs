@@ -67,89 +67,72 @@ pub(super) unsafe extern "C" fn call(
 
 /// Calls `f` as above, in the Windows x64 convention.
 ///
+/// Unlike the System V one, it has unwind information (`.seh_*`): an exception in the
+/// library (an access violation, say) is dispatched by walking the stack through the
+/// tables of every function on it. A function without them, as a naked function is by
+/// default, is taken for a leaf whose return address is at `rsp`; here it is not, the walk
+/// goes astray and the process ends without its top-level filter running. The prologue
+/// pushes the registers it saves, then makes `rbp` the frame pointer, so the unwinder
+/// finds them whatever the body does to `rsp`.
+///
 /// # Safety
 /// As above.
 #[cfg(windows)]
-pub(super) unsafe fn call(
+#[unsafe(naked)]
+pub(super) unsafe extern "C" fn call(
     f: usize,
     frame: *const u8,
     stack_len: usize,
     regs: *mut Regs,
-    _x87: u32,
+    x87: u32,
 ) {
-    // SAFETY: the caller's promise; the trampoline takes these four arguments in the
-    // Windows x64 convention (`extern "C"` on this target).
-    unsafe { loadlib_foreign_call_win64(f, frame, stack_len, regs) }
+    core::arch::naked_asm!(
+        ".seh_proc {call}",
+        "push rbp",
+        ".seh_pushreg rbp",
+        "push rbx",
+        ".seh_pushreg rbx",
+        "push r12",
+        ".seh_pushreg r12",
+        "push rsi",
+        ".seh_pushreg rsi",
+        "push rdi",
+        ".seh_pushreg rdi",
+        "mov rbp, rsp",
+        ".seh_setframe rbp, 0",
+        ".seh_endprologue",
+        "mov r12, rcx",
+        "mov rbx, r9",
+        "mov r10, rdx",
+        "mov rcx, r8",
+        "sub rsp, r8",
+        "sub rsp, 32",
+        "and rsp, -16",
+        "lea rdi, [rsp + 32]",
+        "lea rsi, [r10 + 112]",
+        "cld",
+        "rep movsb",
+        "movq xmm0, qword ptr [r10 + 48]",
+        "movq xmm1, qword ptr [r10 + 56]",
+        "movq xmm2, qword ptr [r10 + 64]",
+        "movq xmm3, qword ptr [r10 + 72]",
+        "mov rcx, [r10]",
+        "mov rdx, [r10 + 8]",
+        "mov r8, [r10 + 16]",
+        "mov r9, [r10 + 24]",
+        "call r12",
+        "mov [rbx], rax",
+        "mov [rbx + 8], rdx",
+        "movq qword ptr [rbx + 16], xmm0",
+        "movq qword ptr [rbx + 24], xmm1",
+        "lea rsp, [rbp]",
+        "pop rdi",
+        "pop rsi",
+        "pop r12",
+        "pop rbx",
+        "pop rbp",
+        "ret",
+        ".seh_endproc",
+        call = sym call,
+    )
 }
-
-#[cfg(windows)]
-extern "C" {
-    /// The Windows x64 trampoline below.
-    fn loadlib_foreign_call_win64(f: usize, frame: *const u8, stack_len: usize, regs: *mut Regs);
-}
-
-// The Windows x64 trampoline, with unwind information (`.seh_*`): an exception in the
-// library (an access violation, say) is dispatched by walking the stack through the
-// tables of every function on it. A function without them, as a naked function is, is
-// taken for a leaf whose return address is at `rsp`; here it is not, the walk goes astray
-// and the process ends without its top-level filter running. The prologue pushes the
-// registers it saves, then makes `rbp` the frame pointer, so the unwinder finds them
-// whatever the body does to `rsp`.
-#[cfg(windows)]
-core::arch::global_asm!(
-    ".pushsection .text",
-    ".globl loadlib_foreign_call_win64",
-    ".def loadlib_foreign_call_win64",
-    ".scl 2",
-    ".type 32",
-    ".endef",
-    ".p2align 4",
-    "loadlib_foreign_call_win64:",
-    ".seh_proc loadlib_foreign_call_win64",
-    "push rbp",
-    ".seh_pushreg rbp",
-    "push rbx",
-    ".seh_pushreg rbx",
-    "push r12",
-    ".seh_pushreg r12",
-    "push rsi",
-    ".seh_pushreg rsi",
-    "push rdi",
-    ".seh_pushreg rdi",
-    "mov rbp, rsp",
-    ".seh_setframe rbp, 0",
-    ".seh_endprologue",
-    "mov r12, rcx",
-    "mov rbx, r9",
-    "mov r10, rdx",
-    "mov rcx, r8",
-    "sub rsp, r8",
-    "sub rsp, 32",
-    "and rsp, -16",
-    "lea rdi, [rsp + 32]",
-    "lea rsi, [r10 + 112]",
-    "cld",
-    "rep movsb",
-    "movq xmm0, qword ptr [r10 + 48]",
-    "movq xmm1, qword ptr [r10 + 56]",
-    "movq xmm2, qword ptr [r10 + 64]",
-    "movq xmm3, qword ptr [r10 + 72]",
-    "mov rcx, [r10]",
-    "mov rdx, [r10 + 8]",
-    "mov r8, [r10 + 16]",
-    "mov r9, [r10 + 24]",
-    "call r12",
-    "mov [rbx], rax",
-    "mov [rbx + 8], rdx",
-    "movq qword ptr [rbx + 16], xmm0",
-    "movq qword ptr [rbx + 24], xmm1",
-    "lea rsp, [rbp]",
-    "pop rdi",
-    "pop rsi",
-    "pop r12",
-    "pop rbx",
-    "pop rbp",
-    "ret",
-    ".seh_endproc",
-    ".popsection",
-);
