@@ -365,6 +365,34 @@ mod tests {
     }
 
     #[test]
+    fn sysv64_a_struct_short_of_registers_goes_whole_to_the_stack() {
+        // Measured against gcc (tests/foreign_abi.rs, `regs_left`): five integers, then
+        // a struct of two INTEGER eightbytes; the sixth register is left for the next.
+        let ll = CType::Struct(StructType::new(
+            "LL",
+            [("a", CType::I64), ("b", CType::I64)],
+        ));
+        let mut params = vec![CType::I64; 5];
+        params.extend([ll, CType::I64]);
+        let p = plan(Abi::X64SysV, &params, Some(&CType::F64)).unwrap();
+        assert_eq!(at(&p.args[5]), X64_REGS);
+        assert_eq!(at(&p.args[6]), 5 * 8);
+        // { int n; float v[3]; }: the first eightbyte mixes classes, so INTEGER.
+        let arr = CType::Struct(StructType::new(
+            "Arr",
+            [("n", CType::I32), ("v", CType::Array(CType::F32.into(), 3))],
+        ));
+        let p = plan(Abi::X64SysV, &[arr.clone()], Some(&arr)).unwrap();
+        assert_eq!(
+            p.args[0],
+            ArgPlan::Split {
+                parts: [Some(frame(0)), Some(frame(X64_XMM))]
+            }
+        );
+        assert_eq!(p.spec.picks, [pick::RAX, pick::XMM0]);
+    }
+
+    #[test]
     fn win64_uses_positions_and_copies_large_structs() {
         let big = CType::Struct(StructType::new(
             "B",
