@@ -382,7 +382,7 @@ mod tests {
             "Arr",
             [("n", CType::I32), ("v", CType::Array(CType::F32.into(), 3))],
         ));
-        let p = plan(Abi::X64SysV, &[arr.clone()], Some(&arr)).unwrap();
+        let p = plan(Abi::X64SysV, std::slice::from_ref(&arr), Some(&arr)).unwrap();
         assert_eq!(
             p.args[0],
             ArgPlan::Split {
