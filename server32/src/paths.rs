@@ -6,7 +6,8 @@
 /// one when the tests and benchmarks use this crate.
 pub const TEST_LIB: &str = env!("LOADLIB_TEST_LIB");
 
-/// A bundled example library (`"cpp"`, `"fortran"`, `"labview"`, `"test"`) as a server
+/// A bundled example library (`"cpp"`, `"fortran"`, `"labview"`, `"test"`, and
+/// `"abi"`, the foreign-call conformance library `csrc/foreign_abi.c`) as a server
 /// of `bits` bits loads it: the 32-bit build, or this crate's own (64-bit when the tests
 /// use it). For tests that name the library to the server (foreign calls).
 ///
@@ -18,10 +19,12 @@ pub fn library(name: &str, bits: u32) -> &'static str {
         ("cpp", 64) => env!("LOADLIB_CPP_LIB"),
         ("fortran", 64) => env!("LOADLIB_FORTRAN_LIB"),
         ("labview", 64) => env!("LOADLIB_LABVIEW_LIB"),
+        ("abi", 64) => env!("LOADLIB_ABI_LIB"),
         ("test", 32) => built(option_env!("LOADLIB_TEST_LIB_32")),
         ("cpp", 32) => built(option_env!("LOADLIB_CPP_LIB_32")),
         ("fortran", 32) => built(option_env!("LOADLIB_FORTRAN_LIB_32")),
         ("labview", 32) => built(option_env!("LOADLIB_LABVIEW_LIB_32")),
+        ("abi", 32) => built(option_env!("LOADLIB_ABI_LIB_32")),
         other => panic!("no bundled library {other:?}"),
     }
 }

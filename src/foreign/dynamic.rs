@@ -306,51 +306,64 @@ fn encode_arg(
             }
             .map_err(wrap)
         }
-        ParamKind::Array { ty, dir, .. } => {
-            let slot = enc.slot(k);
-            let abi = enc.abi();
-            let align = ty.layout().align(abi);
-            match v {
-                ValueRef::None => enc.write_address(slot, 0),
-                ValueRef::Shared(s) => {
-                    if *dir != Dir::In && !s.writable {
-                        return Err(bad(
-                            decl,
-                            k,
-                            "the library writes it: pass `&mut SharedArray`",
-                        ));
-                    }
-                    enc.shared(slot, s);
-                    Ok(())
-                }
-                ValueRef::ArrayMut(m) if *dir != Dir::In => {
-                    let a = m.as_ref();
-                    let contents = (*dir == Dir::InOut).then(|| a.as_bytes());
-                    enc.buffer(slot, a.as_bytes().len(), contents, align)
-                }
-                ValueRef::ArrayMut(m) => {
-                    enc.pointer_to_bytes_aligned(slot, m.as_ref().as_bytes(), align)
-                }
-                ValueRef::Array(a) => enc.pointer_to_bytes_aligned(slot, a.as_bytes(), align),
-                ValueRef::Bytes(b) => enc.pointer_to_bytes_aligned(slot, b, align),
-                ValueRef::Str(s) => enc.pointer_to_bytes_aligned(slot, s.as_bytes(), align),
-                ValueRef::List(l) => {
-                    let step = ty.layout().size(abi);
-                    let at = enc.alloc(step * l.len() as u32, align.max(8));
-                    for (i, x) in l.iter().enumerate() {
-                        encode_at(enc, at.offset(i as u32 * step), ty, &x.into())?;
-                    }
-                    enc.point_at(slot, at);
-                    Ok(())
-                }
-                scalar => {
-                    let at = enc.alloc(ty.layout().size(abi), align.max(8));
-                    encode_at(enc, at, ty, scalar)?;
-                    enc.point_at(slot, at);
-                    Ok(())
-                }
+        ParamKind::Array { ty, dir, len, .. } => {
+            encode_pointed(enc, k, ty, *dir, *len, v).map_err(wrap)
+        }
+    }
+}
+
+/// Writes argument `k`, a pointer parameter to elements of `ty`: the data in the record
+/// (or a shared array in place), its address in the parameter's slot.
+fn encode_pointed(
+    enc: &mut Encoder<'_>,
+    k: usize,
+    ty: &CType,
+    dir: Dir,
+    len: Len,
+    v: &ValueRef<'_>,
+) -> Result<()> {
+    let slot = enc.slot(k);
+    let abi = enc.abi();
+    let align = ty.layout().align(abi);
+    // One struct passed by reference may be given as the list of its fields.
+    let one_struct = len == Len::One && matches!(ty, CType::Struct(_));
+    match v {
+        ValueRef::None => enc.write_address(slot, 0),
+        ValueRef::Shared(s) => {
+            if dir != Dir::In && !s.writable {
+                return Err(Error::InvalidArgument(
+                    "the library writes it: pass `&mut SharedArray`".into(),
+                ));
             }
-            .map_err(wrap)
+            // Read-only when the library only reads it: nothing to take back after.
+            let mut s = s.clone();
+            s.writable &= dir != Dir::In;
+            enc.shared(slot, &s);
+            Ok(())
+        }
+        ValueRef::ArrayMut(m) if dir != Dir::In => {
+            let a = m.as_ref();
+            let contents = (dir == Dir::InOut).then(|| a.as_bytes());
+            enc.buffer(slot, a.as_bytes().len(), contents, align)
+        }
+        ValueRef::ArrayMut(m) => enc.pointer_to_bytes_aligned(slot, m.as_ref().as_bytes(), align),
+        ValueRef::Array(a) => enc.pointer_to_bytes_aligned(slot, a.as_bytes(), align),
+        ValueRef::Bytes(b) => enc.pointer_to_bytes_aligned(slot, b, align),
+        ValueRef::Str(s) => enc.pointer_to_bytes_aligned(slot, s.as_bytes(), align),
+        ValueRef::List(l) if !one_struct => {
+            let step = ty.layout().size(abi);
+            let at = enc.alloc(step * l.len() as u32, align.max(8));
+            for (i, x) in l.iter().enumerate() {
+                encode_at(enc, at.offset(i as u32 * step), ty, &x.into())?;
+            }
+            enc.point_at(slot, at);
+            Ok(())
+        }
+        one => {
+            let at = enc.alloc(ty.layout().size(abi), align.max(8));
+            encode_at(enc, at, ty, one)?;
+            enc.point_at(slot, at);
+            Ok(())
         }
     }
 }

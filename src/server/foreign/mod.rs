@@ -22,7 +22,7 @@ use super::{Args, Library, ServerError};
 use crate::bulk::SegmentCache;
 use crate::foreign::wire::{
     pick, ForeignCall, ForeignReply, FunctionSpec, Reloc, FOREIGN_CALL_SIZE, MAX_FRAME, REPLY_NULL,
-    RET_STRING, SPEC_LAST_ERROR,
+    RET_STRING, SPEC_HIDDEN_RET, SPEC_LAST_ERROR,
 };
 use crate::wire::{location, RecordHeader};
 
@@ -113,7 +113,7 @@ impl ForeignHost {
         let mut found = Vec::with_capacity(names.len());
         let mut missing = Vec::new();
         for (name, spec) in names.iter().zip(&specs) {
-            match lib.address(name, stdcall.then_some(spec.frame_len)) {
+            match stdcall_address(lib, name, spec, stdcall) {
                 Some(address) => found.push(Bound {
                     address,
                     spec: *spec,
@@ -282,6 +282,24 @@ impl ForeignHost {
         }
         Ok(Outcome { reply, data })
     }
+}
+
+/// The address of function `name`; a `stdcall` one is also found under its decorated
+/// names (`_name@N`, `name@N`, on 32-bit Windows). `N` counts the declared arguments
+/// only, not a hidden pointer to the result (mingw's decoration; the frame's whole length
+/// is tried too).
+fn stdcall_address(lib: &Library, name: &str, spec: &FunctionSpec, stdcall: bool) -> Option<usize> {
+    if !stdcall {
+        return lib.address(name, None);
+    }
+    let hidden = if spec.flags & SPEC_HIDDEN_RET != 0 {
+        4
+    } else {
+        0
+    };
+    let args = spec.frame_len.saturating_sub(hidden);
+    lib.address(name, Some(args))
+        .or_else(|| (hidden != 0).then(|| lib.address(name, Some(spec.frame_len)))?)
 }
 
 /// The server's address of a relocation's target, after checking it lies in its segment.
