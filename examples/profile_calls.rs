@@ -1,9 +1,11 @@
 //! A steady stream of calls for a profiler: small calls (`add`) and 10^6-element array calls
-//! (`scalar_multiply`), through the 32-bit server, with the typed client.
+//! (`scalar_multiply`), through the 32-bit server, with the typed client; `foreign` makes
+//! the small calls through a `foreign!` declaration instead.
 //!
 //! ```text
 //! cargo build --release --example profile_calls
 //! valgrind --tool=callgrind target/release/examples/profile_calls small 100000
+//! valgrind --tool=callgrind target/release/examples/profile_calls foreign 100000
 //! ```
 
 use loadlib::Client64;
@@ -13,7 +15,25 @@ fn main() -> Result<(), loadlib::Error> {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "small".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    let client = TestLibClient::start(Client64::builder("testlib"))?;
+    // `PROFILE_SERVER64=1`: the 64-bit server, which valgrind can follow
+    // (`--trace-children=yes`) where it cannot start the 32-bit one.
+    let (exe, bits) = match std::env::var_os("PROFILE_SERVER64") {
+        Some(_) => (loadlib::ServerExe::Bundled64, 64),
+        None => (loadlib::ServerExe::Bundled32, 32),
+    };
+    let client = TestLibClient::start(Client64::builder("testlib").server(exe.clone()))?;
+    if what == "foreign" {
+        let builder = Client64::builder(loadlib::foreign::FOREIGN_MODULE).server(exe);
+        let path = server32::paths::library("test", bits);
+        // SAFETY: the bundled test library, declared as defined in csrc/loadlib_test.c.
+        let lib = unsafe { server32::declared::testlib::TestLib::load_with(builder, path) }?;
+        let t0 = std::time::Instant::now();
+        for i in 0..n as i32 {
+            assert_eq!(lib.add(i, 1)?, i + 1);
+        }
+        println!("{n} foreign calls, {:?} per call", t0.elapsed() / n as u32);
+        return Ok(());
+    }
     let t0 = std::time::Instant::now();
     match what.as_str() {
         "small" => {

@@ -18,6 +18,9 @@
 //! ```
 #![deny(missing_docs, unreachable_pub)]
 
+// The derive and `foreign!` name `::loadlib`, which this crate's own tests use too.
+extern crate self as loadlib;
+
 pub mod array_view;
 pub mod build;
 mod bulk;
@@ -39,6 +42,7 @@ mod wire;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
+pub use loadlib_macros::{foreign, CStruct};
 pub use value::{Array, ArrayData, Value};
 pub use value_ref::{ArrayMut, ArrayRef, IntoArgs, Out, Shape, SharedRef, ValueRef};
 pub mod client;

@@ -68,8 +68,8 @@ impl Ring {
         space_bell: Bell,
         cpus: [&AtomicU32; 2],
     ) -> Self {
-        debug_assert!(data as usize % RECORD_ALIGN == 0);
-        debug_assert!(capacity % RECORD_ALIGN as u64 == 0);
+        debug_assert!((data as usize).is_multiple_of(RECORD_ALIGN));
+        debug_assert!(capacity.is_multiple_of(RECORD_ALIGN as u64));
         Ring {
             ctrl,
             data,
@@ -237,7 +237,7 @@ impl Ring {
             let pos = tail % self.capacity;
             if avail > self.capacity
                 || avail < RECORD_ALIGN as u64
-                || pos % RECORD_ALIGN as u64 != 0
+                || !pos.is_multiple_of(RECORD_ALIGN as u64)
             {
                 return Err(Corrupt(format!(
                     "ring indices head={head} tail={tail} are inconsistent"
@@ -251,7 +251,7 @@ impl Ring {
             let h = RecordHeader::read(bytes);
             let len = h.len as u64;
             if len < RECORD_ALIGN as u64
-                || len % RECORD_ALIGN as u64 != 0
+                || !len.is_multiple_of(RECORD_ALIGN as u64)
                 || len > avail
                 || pos + len > self.capacity
             {

@@ -83,9 +83,9 @@ fn local_time_here() -> SystemTime {
     }
 }
 
-fn check_against_local_clock(k: &Kernel32Client) {
+fn check_against_local_clock(read: impl Fn() -> SystemTime) {
     let before = local_time_here();
-    let t = server_time(k);
+    let t = read();
     let after = local_time_here();
     assert!((1..=12).contains(&t.month), "{t:?}");
     assert!((1..=31).contains(&t.day), "{t:?}");
@@ -111,7 +111,19 @@ fn local_time_matches_this_process() {
     for (exe, w) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
         let k = Kernel32Client::start(Client64::builder("kernel32").server(exe)).unwrap();
         assert_eq!(width(&k), w);
-        check_against_local_clock(&k);
+        check_against_local_clock(|| server_time(&k));
+    }
+}
+
+#[test]
+fn local_time_through_declarations_alone_matches_this_process() {
+    use server32::declared::kernel32::{Kernel32, SYSTEM_LIBRARY};
+    for (exe, w) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
+        let builder = Client64::builder(loadlib::foreign::FOREIGN_MODULE).server(exe);
+        // SAFETY: the system's own library, declared as its headers define it.
+        let k = unsafe { Kernel32::load_with(builder, SYSTEM_LIBRARY) }.unwrap();
+        assert_eq!(k.library().client().server_pointer_width(), w);
+        check_against_local_clock(|| k.local_time().unwrap());
     }
 }
 

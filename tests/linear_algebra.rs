@@ -374,3 +374,52 @@ fn explicit_lapack_and_blas_paths() {
         .unwrap();
     assert_eq!(p.as_slice::<f64>().unwrap(), &[11.0]);
 }
+
+#[test]
+fn dgesv_called_directly_with_the_matrix_in_shared_memory() {
+    use loadlib::ServerExe;
+    use server32::declared::lapack::{Lapack, LAPACK};
+    // Under Wine only the 32-bit OpenBLAS DLL is installed (`.ci/install-wine`).
+    let widths: &[_] = if cfg!(windows) {
+        &[(ServerExe::Bundled32, 32)]
+    } else {
+        &[(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)]
+    };
+    for (exe, bits) in widths.iter().cloned() {
+        let builder = Client64::builder(loadlib::foreign::FOREIGN_MODULE).server(exe);
+        // SAFETY: the system's LAPACK, declared with its reference interface.
+        let lapack = unsafe { Lapack::load_with(builder, LAPACK) }.unwrap();
+        let client = lapack.library().client();
+        assert_eq!(client.server_pointer_width(), bits);
+        // [[4, 1], [2, 3]] x = [1, 2] (column-major), x = [0.1, 0.6]; and two
+        // right-hand sides at once.
+        let mut a = client.alloc_array::<f64>(&[4]).unwrap();
+        a.copy_from_slice(&[4.0, 2.0, 1.0, 3.0]);
+        let mut b = client.alloc_array::<f64>(&[4]).unwrap();
+        b.copy_from_slice(&[1.0, 2.0, 5.0, 5.0]);
+        let (mut ipiv, mut info) = ([0i32; 2], -1);
+        lapack
+            .dgesv_(2, 2, &mut a, 2, &mut ipiv, &mut b, 2, &mut info)
+            .unwrap();
+        assert_eq!(info, 0);
+        assert_close(&b, &[0.1, 0.6, 1.0, 1.0], 1e-12);
+        assert_eq!(ipiv, [1, 2]);
+        // A singular matrix: LAPACK says which pivot is zero.
+        let mut a = [1.0, 2.0, 2.0, 4.0];
+        let mut b = [1.0, 1.0];
+        lapack
+            .dgesv_(2, 1, &mut a[..], 2, &mut ipiv, &mut b[..], 2, &mut info)
+            .unwrap();
+        assert_eq!(info, 2);
+        // A matrix shorter than n·n is refused before the call.
+        let err = lapack
+            .dgesv_(3, 1, &mut a[..], 3, &mut ipiv, &mut b[..], 3, &mut info)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "argument `a` of `dgesv_` holds 4 elements, but its length `lda * n` is 9"
+            ),
+            "{err}"
+        );
+    }
+}

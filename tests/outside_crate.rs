@@ -53,7 +53,14 @@ fn copy_package(name: &str, to: &Path, loadlib: &Path) {
         }
     }
     let manifest = std::fs::read_to_string(from.join("Cargo.toml.in")).unwrap();
-    let manifest = manifest.replace("@LOADLIB@", &loadlib.display().to_string());
+    // loadlib's macros sit beside it: in the repository, and in the unpacked packages.
+    let macros = match loadlib.join("macros").exists() {
+        true => loadlib.join("macros"),
+        false => loadlib.with_file_name(format!("loadlib-macros-{}", env!("CARGO_PKG_VERSION"))),
+    };
+    let manifest = manifest
+        .replace("@LOADLIB@", &loadlib.display().to_string())
+        .replace("@LOADLIB_MACROS@", &macros.display().to_string());
     std::fs::write(to.join("Cargo.toml"), manifest).unwrap();
     let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock");
     std::fs::copy(lock, to.join("Cargo.lock")).unwrap();
@@ -110,20 +117,24 @@ fn package_loadlib(root: &Path) -> PathBuf {
     run(cargo(manifest_dir, &pkg_target).args([
         "package",
         "-p",
+        "loadlib-macros",
+        "-p",
         "loadlib",
         "--no-verify",
         "--allow-dirty",
     ]));
     let version = env!("CARGO_PKG_VERSION");
-    let krate = pkg_target.join(format!("package/loadlib-{version}.crate"));
     let unpacked = root.join("unpacked");
     let _ = std::fs::remove_dir_all(&unpacked);
     std::fs::create_dir_all(&unpacked).unwrap();
-    run(Command::new("tar")
-        .arg("xzf")
-        .arg(&krate)
-        .arg("-C")
-        .arg(&unpacked));
+    for name in ["loadlib-macros", "loadlib"] {
+        let krate = pkg_target.join(format!("package/{name}-{version}.crate"));
+        run(Command::new("tar")
+            .arg("xzf")
+            .arg(&krate)
+            .arg("-C")
+            .arg(&unpacked));
+    }
     unpacked.join(format!("loadlib-{version}"))
 }
 

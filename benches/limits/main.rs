@@ -5,7 +5,9 @@
 //! * the bridge: small calls (one at a time by name and through the typed client, and
 //!   pipelined), `scalar_multiply` of 10^3..10^7 f64 and LAPACK `solve` at n = 100, 500,
 //!   1000 (typed clients), over shared memory with copied arrays, with arrays allocated in
-//!   the segment (no copy), and over the file transport.
+//!   the segment (no copy), and over the file transport;
+//! * foreign calls (functions declared with `foreign!`, no server code): `add`,
+//!   `scalar_multiply` of 10^6 f64 in the segment, and LAPACK's `dgesv_` at n = 1000.
 //!
 //! Ends with a table of medians and their ratios to the matching floor.
 //!
@@ -16,6 +18,7 @@
 #[path = "../common/estimates.rs"]
 mod estimates;
 mod floors;
+mod foreign;
 mod original;
 mod report;
 
@@ -173,7 +176,7 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = floors::pingpong, floors::memcpy, floors::in_process, floors::solve_32bit, small_calls, scalar_multiply, solve
+    targets = floors::pingpong, floors::memcpy, floors::in_process, floors::solve_32bit, small_calls, foreign::foreign, scalar_multiply, solve
 }
 
 fn main() {

@@ -52,6 +52,18 @@ pub fn summary() {
         "ping-pong",
         ping,
     );
+    row(
+        "small call `add`, foreign (declared with `foreign!`)",
+        "foreign/add",
+        "ping-pong",
+        ping,
+    );
+    if let Some((f, t)) = median("foreign/add").zip(median("small_call/shm_typed")) {
+        println!(
+            "| foreign `add` / typed `add`, this run | {:.2}× | - | - |",
+            f / t
+        );
+    }
     if let Some(m) = median("small_call/shm_pipelined") {
         let per = m / BATCH as f64;
         println!(
@@ -123,6 +135,23 @@ pub fn summary() {
         );
         let _ = floor64;
     }
+    let n = crate::foreign::FOREIGN_SCALAR;
+    row(
+        &format!(
+            "scalar_multiply 10^{} f64, foreign, arrays in the segment",
+            n.ilog10()
+        ),
+        &format!("foreign/scalar_multiply_shared/{n}"),
+        "in-process",
+        median(&format!("floor_in_process/scalar_multiply/{n}")),
+    );
+    let n = crate::foreign::FOREIGN_SOLVE;
+    row(
+        &format!("`dgesv_` n={n}, foreign, matrix in the segment"),
+        &format!("foreign/dgesv/{n}"),
+        "32-bit in-process",
+        median(&format!("floor_in_process_32bit/solve/{n}")),
+    );
     match plot() {
         Some(path) => println!("\nplot: {path}"),
         None => println!("\n(no plot: some estimates are missing)"),

@@ -52,6 +52,14 @@ const LIBS: &[Lib] = &[
         how: How::Native("cc", &["-Wl,--no-as-needed", "-lm"]),
     },
     Lib {
+        src: "foreign_abi.c",
+        name: "foreign_abi",
+        var: "LOADLIB_ABI_LIB",
+        // The compiler's defaults (x87 floats on i386): the conventions under test are
+        // those of a library built plainly.
+        how: How::Native("cc", &[]),
+    },
+    Lib {
         src: "dotnet_lib32.cs",
         name: "dotnet_lib32",
         var: "LOADLIB_DOTNET_LIB",

@@ -62,7 +62,8 @@ function is_positive(a) result(value) bind(c, name='is_positive')
     use iso_c_binding
     implicit none
     real(c_double), intent(in) :: a
-    logical(c_bool) :: value
+    ! A default LOGICAL (4 bytes under gfortran), as in the original tool's library.
+    logical :: value
     value = a > 0.d0
 end function is_positive
 
@@ -71,7 +72,7 @@ function add_or_subtract(a, b, do_addition) result(value) bind(c, name='add_or_s
     use iso_c_binding
     implicit none
     integer(c_int32_t), intent(in) :: a, b
-    logical(c_bool), intent(in) :: do_addition
+    logical, intent(in) :: do_addition
     integer(c_int32_t) :: value
     if (do_addition) then
         value = a + b

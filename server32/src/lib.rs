@@ -5,5 +5,6 @@
 //! wrapper in-process over the 64-bit build of its library.
 
 pub mod alloc_count;
+pub mod declared;
 pub mod paths;
 pub mod wrappers;

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::foreign::encode::{Back, BulkArea, Encoder};
 use crate::foreign::frame::FramePlan;
 use crate::foreign::wire::{ForeignReply, FunctionSpec, BIND_METHOD};
-use crate::foreign::{Abi, Returned};
+use crate::foreign::{Abi, Returned, Step};
 use crate::value_ref::ValueRef;
 use crate::wire::{KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
 
@@ -44,20 +44,21 @@ impl Client64 {
         )
     }
 
-    /// Calls bound function `id` (`name` for messages), laid out by `plan`: `encode`
-    /// writes the arguments (it runs twice, to measure and to write). The result holds
-    /// the client until dropped, so what the library wrote can be read back.
-    pub(crate) fn foreign_call<'c>(
-        &'c self,
+    /// Calls bound function `id` (`name` for messages), laid out by `plan`. `call` is
+    /// given [`Step::Encode`] twice (to measure, then to write the record) and, once the
+    /// reply is in, [`Step::Decode`], all while the client is held, so what the library
+    /// wrote is read before the next call can reuse its place.
+    pub(crate) fn foreign_call(
+        &self,
         id: u32,
         name: &str,
         plan: &FramePlan,
-        encode: &mut dyn FnMut(&mut Encoder<'_>) -> Result<()>,
-    ) -> Result<Returned<'c>> {
+        call: &mut dyn FnMut(Step<'_, '_>) -> Result<()>,
+    ) -> Result<()> {
         let abi = self.abi();
         let inline_limit = self.inline_limit;
         let mut m = Encoder::measure(abi, plan, inline_limit);
-        encode(&mut m)?;
+        call(Step::Encode(&mut m))?;
         let measured = m.measured();
         if abi.is_32_bit() && measured.bulk_len as u64 > super::MAX_PAYLOAD_32 {
             return Err(Error::InvalidArgument(format!(
@@ -67,10 +68,11 @@ impl Client64 {
         }
         let freed = self.take_freed();
         let mut lock = CallLock(self.lock_for_call());
-        if lock.0.closed {
+        let inner = &mut *lock.0;
+        if inner.closed {
             return Err(Error::Closed);
         }
-        if !lock.0.chan.in_place() {
+        if !inner.chan.in_place() {
             return Err(Error::InvalidArgument(
                 "foreign calls need the shared-memory transport".into(),
             ));
@@ -82,7 +84,6 @@ impl Client64 {
         };
         let mut backs = SmallVec::<[Back; 4]>::new();
         let mut ret_back = None;
-        let inner = &mut *lock.0;
         let result = (|| {
             inner.send_freed(&freed)?;
             let bulk = match measured.bulk_len {
@@ -113,7 +114,7 @@ impl Client64 {
                         let server_block = server_ring + (offset + RECORD_HEADER_SIZE) as u64;
                         let mut e =
                             Encoder::write_into(abi, plan, block, server_block, inline_limit, bulk);
-                        encode(&mut e)?;
+                        call(Step::Encode(&mut e))?;
                         backs = e.backs.clone();
                         ret_back = e.ret_back;
                         e.finish();
@@ -125,7 +126,7 @@ impl Client64 {
                 return Err(timed_out());
             };
             inner.seq = seq;
-            let reply = inner
+            let (reply, data) = inner
                 .recv_for(seq, deadline, |view, cache| match view.header.kind {
                     KIND_FOREIGN_REPLY => {
                         let (reply, rest) = ForeignReply::read_from_prefix(view.block)
@@ -139,40 +140,34 @@ impl Client64 {
                     other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
                 })?
                 .ok_or_else(timed_out)??;
-            Ok((reply, offset))
+            let returned = Returned {
+                abi,
+                reply,
+                data: &data,
+                block: inner
+                    .chan
+                    .request_ring()
+                    .wrapping_add(offset + RECORD_HEADER_SIZE),
+                block_len: measured.block_len,
+                bulk: inner.bulk.mapped().map(|(p, l)| (p as *const u8, l)),
+                backs: &backs,
+                ret_back,
+            };
+            call(Step::Decode(&returned))
         })();
-        let ((reply, data), offset) = match result {
-            Ok(r) => r,
-            Err(e) => {
-                if matches!(e, Error::ResponseTimeout { .. } | Error::Protocol(_))
-                    && measured.passes_memory
-                {
-                    inner.end_server_holding_shared_arrays();
-                }
-                return self.note_fatal(inner, Err(e));
-            }
-        };
-        let block = inner
-            .chan
-            .request_ring()
-            .wrapping_add(offset + RECORD_HEADER_SIZE);
-        let bulk = inner.bulk.mapped().map(|(p, l)| (p as *const u8, l));
-        Ok(Returned {
-            _lock: lock,
-            abi,
-            reply,
-            data,
-            block,
-            block_len: measured.block_len,
-            bulk,
-            backs,
-            ret_back,
-        })
+        if matches!(
+            result,
+            Err(Error::ResponseTimeout { .. } | Error::Protocol(_))
+        ) && measured.passes_memory
+        {
+            inner.end_server_holding_shared_arrays();
+        }
+        self.note_fatal(inner, result)
     }
 }
 
 /// The client, held for one foreign call until its result has been read.
-pub(crate) struct CallLock<'c>(MutexGuard<'c, Inner>);
+struct CallLock<'c>(MutexGuard<'c, Inner>);
 
 impl Drop for CallLock<'_> {
     fn drop(&mut self) {

@@ -18,7 +18,6 @@ pub use builder::{Builder, ServerExe};
 #[doc(hidden)]
 pub use connection::{method_index, INTERFACE_METHOD};
 pub use connection::{Connection, InterfaceId};
-pub(crate) use foreign::CallLock;
 pub use from_value::FromValue;
 pub use process::ServerOutput;
 use shared_array::FreedIds;

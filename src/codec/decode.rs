@@ -257,7 +257,7 @@ impl<'a> Block<'a> {
                     ));
                 }
                 let (p, len) = self.payload(&d, segs)?;
-                if p as usize % dt.size() != 0 {
+                if !(p as usize).is_multiple_of(dt.size()) {
                     return err(format!("array payload at {p:p} is not aligned for {dt}"));
                 }
                 if d.flags & FLAG_WRITABLE != 0 {

@@ -7,7 +7,7 @@
 //! | `&T` (by reference, read) | a `T` or a `&T` |
 //! | `&mut T` (by reference, read and written) | `&mut T` |
 //! | `&[T]`, `*const T` | `&[T]`, `&Vec<T>`, `&[T; N]` (copied into the request), `&SharedArray<T>` (read in place) |
-//! | `&mut [T]`, `*mut T` | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]` (copied there and back), `&mut SharedArray<T>` (written in place) |
+//! | `&mut [T]`, `*mut T` | `&mut [T]`, `&mut Vec<T>`, `&mut [T; N]`, `Out<T>` (copied there and back), `&mut SharedArray<T>` (written in place) |
 //! | `#[out] &mut [T]` | the same; only the length is sent |
 //! | `&CStr`, `*const c_char` | `&str`, `&String`, `&CStr`, `&CString`, `&[u8]` (a NUL is added) |
 
@@ -76,6 +76,27 @@ impl<T: CValue + Element> InArray<T> for &SharedArray<T> {
             enc.shared(slot, &s);
         }
         Ok(())
+    }
+}
+
+/// Bytes for an array of C `char`s (`*const c_char` with a length).
+impl InArray<i8> for &[u8] {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+        let slot = enc.slot(i);
+        enc.pointer_to_bytes(slot, self)
+    }
+}
+
+/// A string's bytes for an array of C `char`s (`*const c_char` with a length).
+impl InArray<i8> for &str {
+    fn len(&self) -> usize {
+        str::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+        InArray::<i8>::put(&self.as_bytes(), enc, i)
     }
 }
 
@@ -154,6 +175,34 @@ impl<T: CDecode + Element> OutArray<T> for &mut SharedArray<T> {
     }
 }
 
+/// A result buffer, as in typed interfaces: what the library writes is copied into it.
+impl<T: CDecode> OutArray<T> for crate::Out<'_, T> {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+        let slot = enc.slot(i);
+        enc.buffer_of(slot, self, copy_in)
+    }
+    fn take_back(&mut self, ret: &Returned<'_>, k: usize) -> Result<()> {
+        ret.read_back(k, self)
+    }
+}
+
+/// A byte buffer for an array of C `char`s the library writes (`*mut c_char`).
+impl OutArray<i8> for &mut [u8] {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+        let slot = enc.slot(i);
+        enc.buffer_of::<u8>(slot, self, copy_in)
+    }
+    fn take_back(&mut self, ret: &Returned<'_>, k: usize) -> Result<()> {
+        ret.read_back::<u8>(k, self)
+    }
+}
+
 /// What the caller passes for a C string parameter: the bytes, to which a NUL is added.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot pass as a C string",
@@ -201,11 +250,38 @@ pub fn put_ref<T: CValue>(enc: &mut Encoder<'_>, i: usize, v: &impl Borrow<T>) -
     enc.pointer_to_values(slot, std::slice::from_ref(v.borrow()))
 }
 
-/// Writes a value passed by mutable reference (`&mut T`) as parameter `i`.
+/// Writes a value passed by mutable reference (`&mut T`) as parameter `i`; its value
+/// goes too when `copy_in`.
 #[doc(hidden)]
-pub fn put_mut<T: CValue>(enc: &mut Encoder<'_>, i: usize, v: &T) -> Result<()> {
+pub fn put_mut<T: CValue>(enc: &mut Encoder<'_>, i: usize, v: &T, copy_in: bool) -> Result<()> {
     let slot = enc.slot(i);
-    enc.buffer_of(slot, std::slice::from_ref(v), true)
+    enc.buffer_of(slot, std::slice::from_ref(v), copy_in)
+}
+
+/// Checks, before a call, that array argument `param` of `function` holds the elements
+/// its declared length `expr` (= `need`) says the library uses. `None`: a null pointer.
+#[doc(hidden)]
+pub fn check_len(
+    function: &str,
+    param: &str,
+    have: Option<usize>,
+    need: i128,
+    expr: &str,
+) -> Result<()> {
+    let Some(have) = have else {
+        return Ok(()); // null: the library is told so by the length too
+    };
+    if need < 0 {
+        return Err(crate::Error::InvalidArgument(format!(
+            "argument `{param}` of `{function}`: its length `{expr}` is {need}"
+        )));
+    }
+    if (have as i128) < need {
+        return Err(crate::Error::InvalidArgument(format!(
+            "argument `{param}` of `{function}` holds {have} elements, but its length `{expr}` is {need}"
+        )));
+    }
+    Ok(())
 }
 
 /// Writes a C string as parameter `i`.

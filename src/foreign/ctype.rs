@@ -166,10 +166,10 @@ impl StructType {
         // The rules of the const `struct_layout`, over a list known at run time.
         for abi in 0..4 {
             let mut at = 0;
-            for (i, (_, t)) in fields.iter().enumerate() {
+            for ((_, t), offset) in fields.iter().zip(offsets.iter_mut()) {
                 let l = t.layout();
                 at = round_up(at, l.align[abi]);
-                offsets[i][abi] = at;
+                offset[abi] = at;
                 at += l.size[abi];
                 layout.align[abi] = layout.align[abi].max(l.align[abi]);
             }
@@ -247,11 +247,12 @@ pub trait CDecode: CValue + Sized {
         }
     }
 
-    /// Whether values are laid out alike in this process and under `abi`, byte for byte
-    /// (so slices are copied whole).
-    #[doc(hidden)]
-    fn same_bytes(_abi: Abi) -> bool {
-        false
+    /// The bytes of `values` to copy the server's representation into whole, when every
+    /// ABI lays them out as this process does and any bytes are valid values (numbers);
+    /// `None` (the default) decodes each value.
+    fn plain_bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+        let _ = values;
+        None
     }
 }
 
@@ -282,8 +283,8 @@ macro_rules! number {
                 let n = dst.len() * size_of::<$t>();
                 zerocopy::IntoBytes::as_mut_bytes(dst).copy_from_slice(&bytes[..n]);
             }
-            fn same_bytes(_abi: Abi) -> bool {
-                true
+            fn plain_bytes_mut(values: &mut [Self]) -> Option<&mut [u8]> {
+                Some(zerocopy::IntoBytes::as_mut_bytes(values))
             }
         }
     };
@@ -361,14 +362,16 @@ impl CDecode for Logical {
 }
 
 /// An address in the server process: a handle or a pointer the library returned, passed
-/// back to it as it is. It cannot be read from this process.
+/// back to it as it is. It cannot be read from this process. As wide as this process's
+/// pointers (a server is never wider than its client), so a struct field of this type
+/// has the layout of a C pointer here too.
 ///
 /// ```
 /// use loadlib::foreign::Ptr;
 /// assert!(Ptr::NULL.is_null());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Ptr(pub u64);
+pub struct Ptr(pub usize);
 
 impl Ptr {
     /// The null pointer.
@@ -386,13 +389,13 @@ impl CValue for Ptr {
         CType::Pointer
     }
     fn encode(&self, enc: &mut Encoder<'_>, at: Place) -> Result<()> {
-        enc.write_address(at, self.0)
+        enc.write_address(at, self.0 as u64)
     }
 }
 
 impl CDecode for Ptr {
     fn decode(abi: Abi, bytes: &[u8]) -> Self {
-        Ptr(read_uint(bytes, abi.pointer_size()))
+        Ptr(read_uint(bytes, abi.pointer_size()) as usize)
     }
 }
 

@@ -8,6 +8,7 @@ use super::ctype::{CType, Logical, Ptr};
 use super::decl::{Dir, FunctionDecl, Len, ParamKind, Ret};
 use super::encode::{Encoder, Place};
 use super::library::ForeignLibrary;
+use super::returned::{Returned, Step};
 use super::wire::RET_STRING;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -305,51 +306,64 @@ fn encode_arg(
             }
             .map_err(wrap)
         }
-        ParamKind::Array { ty, dir, .. } => {
-            let slot = enc.slot(k);
-            let abi = enc.abi();
-            let align = ty.layout().align(abi);
-            match v {
-                ValueRef::None => enc.write_address(slot, 0),
-                ValueRef::Shared(s) => {
-                    if *dir != Dir::In && !s.writable {
-                        return Err(bad(
-                            decl,
-                            k,
-                            "the library writes it: pass `&mut SharedArray`",
-                        ));
-                    }
-                    enc.shared(slot, s);
-                    Ok(())
-                }
-                ValueRef::ArrayMut(m) if *dir != Dir::In => {
-                    let a = m.as_ref();
-                    let contents = (*dir == Dir::InOut).then(|| a.as_bytes());
-                    enc.buffer(slot, a.as_bytes().len(), contents, align)
-                }
-                ValueRef::ArrayMut(m) => {
-                    enc.pointer_to_bytes_aligned(slot, m.as_ref().as_bytes(), align)
-                }
-                ValueRef::Array(a) => enc.pointer_to_bytes_aligned(slot, a.as_bytes(), align),
-                ValueRef::Bytes(b) => enc.pointer_to_bytes_aligned(slot, b, align),
-                ValueRef::Str(s) => enc.pointer_to_bytes_aligned(slot, s.as_bytes(), align),
-                ValueRef::List(l) => {
-                    let step = ty.layout().size(abi);
-                    let at = enc.alloc(step * l.len() as u32, align.max(8));
-                    for (i, x) in l.iter().enumerate() {
-                        encode_at(enc, at.offset(i as u32 * step), ty, &x.into())?;
-                    }
-                    enc.point_at(slot, at);
-                    Ok(())
-                }
-                scalar => {
-                    let at = enc.alloc(ty.layout().size(abi), align.max(8));
-                    encode_at(enc, at, ty, scalar)?;
-                    enc.point_at(slot, at);
-                    Ok(())
-                }
+        ParamKind::Array { ty, dir, len, .. } => {
+            encode_pointed(enc, k, ty, *dir, *len, v).map_err(wrap)
+        }
+    }
+}
+
+/// Writes argument `k`, a pointer parameter to elements of `ty`: the data in the record
+/// (or a shared array in place), its address in the parameter's slot.
+fn encode_pointed(
+    enc: &mut Encoder<'_>,
+    k: usize,
+    ty: &CType,
+    dir: Dir,
+    len: Len,
+    v: &ValueRef<'_>,
+) -> Result<()> {
+    let slot = enc.slot(k);
+    let abi = enc.abi();
+    let align = ty.layout().align(abi);
+    // One struct passed by reference may be given as the list of its fields.
+    let one_struct = len == Len::One && matches!(ty, CType::Struct(_));
+    match v {
+        ValueRef::None => enc.write_address(slot, 0),
+        ValueRef::Shared(s) => {
+            if dir != Dir::In && !s.writable {
+                return Err(Error::InvalidArgument(
+                    "the library writes it: pass `&mut SharedArray`".into(),
+                ));
             }
-            .map_err(wrap)
+            // Read-only when the library only reads it: nothing to take back after.
+            let mut s = s.clone();
+            s.writable &= dir != Dir::In;
+            enc.shared(slot, &s);
+            Ok(())
+        }
+        ValueRef::ArrayMut(m) if dir != Dir::In => {
+            let a = m.as_ref();
+            let contents = (dir == Dir::InOut).then(|| a.as_bytes());
+            enc.buffer(slot, a.as_bytes().len(), contents, align)
+        }
+        ValueRef::ArrayMut(m) => enc.pointer_to_bytes_aligned(slot, m.as_ref().as_bytes(), align),
+        ValueRef::Array(a) => enc.pointer_to_bytes_aligned(slot, a.as_bytes(), align),
+        ValueRef::Bytes(b) => enc.pointer_to_bytes_aligned(slot, b, align),
+        ValueRef::Str(s) => enc.pointer_to_bytes_aligned(slot, s.as_bytes(), align),
+        ValueRef::List(l) if !one_struct => {
+            let step = ty.layout().size(abi);
+            let at = enc.alloc(step * l.len() as u32, align.max(8));
+            for (i, x) in l.iter().enumerate() {
+                encode_at(enc, at.offset(i as u32 * step), ty, &x.into())?;
+            }
+            enc.point_at(slot, at);
+            Ok(())
+        }
+        one => {
+            let at = enc.alloc(ty.layout().size(abi), align.max(8));
+            encode_at(enc, at, ty, one)?;
+            enc.point_at(slot, at);
+            Ok(())
         }
     }
 }
@@ -371,7 +385,7 @@ fn decode(ty: &CType, bytes: &[u8], abi: Abi) -> Value {
         CType::F32 => Value::F32(f32::decode(abi, bytes)),
         CType::F64 => Value::F64(f64::decode(abi, bytes)),
         CType::ISize => Value::I64(isize::decode(abi, bytes) as i64),
-        CType::USize | CType::Pointer => Value::U64(Ptr::decode(abi, bytes).0),
+        CType::USize | CType::Pointer => Value::U64(Ptr::decode(abi, bytes).0 as u64),
         CType::Array(t, n) => {
             let step = t.layout().size(abi) as usize;
             Value::List(
@@ -419,13 +433,30 @@ pub(crate) fn call(lib: &ForeignLibrary, i: usize, args: &[ValueRef<'_>]) -> Res
         }
         _ => 0,
     };
-    let ret = lib.invoke(i, &mut |enc| {
-        for k in 0..args.len() {
-            encode_arg(enc, decl, k, &args[k])?;
+    let mut value = None;
+    lib.invoke(i, &mut |step| match step {
+        Step::Encode(enc) => {
+            for (k, arg) in args.iter().enumerate() {
+                encode_arg(enc, decl, k, arg)?;
+            }
+            enc.set_ret_copy(ret_copy);
+            Ok(())
         }
-        enc.set_ret_copy(ret_copy);
-        Ok(())
+        Step::Decode(ret) => {
+            value = Some(decode_result(decl, args, ret, abi)?);
+            Ok(())
+        }
     })?;
+    value.ok_or_else(|| Error::Protocol("a call with no result".into()))
+}
+
+/// Copies what the library wrote into the writable arguments and reads the result.
+fn decode_result(
+    decl: &FunctionDecl,
+    args: &[ValueRef<'_>],
+    ret: &Returned<'_>,
+    abi: Abi,
+) -> Result<Value> {
     let mut back = 0;
     for (p, v) in decl.params.iter().zip(args) {
         if let ParamKind::Array { dir, .. } = p.kind {

@@ -58,8 +58,8 @@ pub(crate) struct Measured {
     pub passes_memory: bool,
 }
 
-/// Writes one call's arguments in the server's representation (see the
-/// [module](self)). [`CValue::encode`] implementations call [`write`](Self::write) and
+/// Writes one call's arguments in the server's representation, twice: to measure, then
+/// into the record. [`CValue::encode`] implementations call [`write`](Self::write) and
 /// the pointer methods; generated foreign functions call the rest.
 pub struct Encoder<'a> {
     abi: Abi,
@@ -484,6 +484,26 @@ impl<'a> Encoder<'a> {
                 r.at = to.0 + (r.at - from.0);
             }
         }
+    }
+
+    /// Asks the server to copy the C string the function returns into the reply.
+    #[doc(hidden)]
+    pub fn return_string(&mut self) {
+        self.ret_copy = super::wire::RET_STRING;
+    }
+
+    /// Asks the server to copy the `n` values of `T` the returned pointer points at into
+    /// the reply.
+    #[doc(hidden)]
+    pub fn return_values<T: CValue>(&mut self, n: i128) -> Result<()> {
+        let bytes = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(T::LAYOUT.size(self.abi) as usize))
+            .and_then(|b| u32::try_from(b).ok())
+            .filter(|&b| b != super::wire::RET_STRING)
+            .ok_or_else(|| Error::InvalidArgument(format!("{n} returned values")))?;
+        self.ret_copy = bytes;
+        Ok(())
     }
 
     /// Asks the server to copy what the returned pointer points at into the reply:

@@ -13,7 +13,7 @@
 use super::abi::{round_up, Abi};
 use super::ctype::{CType, Class};
 use super::encode::Place;
-use super::wire::{pick, FunctionSpec, FOREIGN_CALL_SIZE, MAX_FRAME};
+use super::wire::{pick, FunctionSpec, FOREIGN_CALL_SIZE, MAX_FRAME, SPEC_HIDDEN_RET};
 use crate::error::{Error, Result};
 
 /// Bytes of the register part of an x86-64 frame.
@@ -114,6 +114,7 @@ fn plan_i386(abi: Abi, params: &[CType], ret: Option<&CType>) -> FramePlan {
             }
             _ => {
                 off = 4;
+                spec.flags |= SPEC_HIDDEN_RET;
                 RetPlan::Hidden { slot: frame(0) }
             }
         },
@@ -327,6 +328,10 @@ mod tests {
             (0, pick::EAX_EDX)
         );
         assert!(matches!(win(&c3).ret, RetPlan::Hidden { .. }));
+        // A stdcall export's decoration counts the arguments without the hidden pointer.
+        assert_eq!(linux.spec.flags, SPEC_HIDDEN_RET);
+        assert_eq!(win(&c3).spec.flags, SPEC_HIDDEN_RET);
+        assert_eq!(win(&ic).spec.flags, 0);
     }
 
     #[test]
@@ -357,6 +362,34 @@ mod tests {
         let p = plan(Abi::X64SysV, &[big], Some(&CType::I32)).unwrap();
         assert_eq!(at(&p.args[0]), X64_REGS);
         assert_eq!(p.frame_len, X64_REGS + 24);
+    }
+
+    #[test]
+    fn sysv64_a_struct_short_of_registers_goes_whole_to_the_stack() {
+        // Measured against gcc (tests/foreign_abi.rs, `regs_left`): five integers, then
+        // a struct of two INTEGER eightbytes; the sixth register is left for the next.
+        let ll = CType::Struct(StructType::new(
+            "LL",
+            [("a", CType::I64), ("b", CType::I64)],
+        ));
+        let mut params = vec![CType::I64; 5];
+        params.extend([ll, CType::I64]);
+        let p = plan(Abi::X64SysV, &params, Some(&CType::F64)).unwrap();
+        assert_eq!(at(&p.args[5]), X64_REGS);
+        assert_eq!(at(&p.args[6]), 5 * 8);
+        // { int n; float v[3]; }: the first eightbyte mixes classes, so INTEGER.
+        let arr = CType::Struct(StructType::new(
+            "Arr",
+            [("n", CType::I32), ("v", CType::Array(CType::F32.into(), 3))],
+        ));
+        let p = plan(Abi::X64SysV, std::slice::from_ref(&arr), Some(&arr)).unwrap();
+        assert_eq!(
+            p.args[0],
+            ArgPlan::Split {
+                parts: [Some(frame(0)), Some(frame(X64_XMM))]
+            }
+        );
+        assert_eq!(p.spec.picks, [pick::RAX, pick::XMM0]);
     }
 
     #[test]

@@ -4,9 +4,8 @@
 use std::sync::Arc;
 
 use super::decl::FunctionDecl;
-use super::encode::Encoder;
 use super::frame::FramePlan;
-use super::returned::Returned;
+use super::returned::Step;
 use super::wire::FunctionSpec;
 use crate::client::{Builder, Client64};
 use crate::error::{Error, Result};
@@ -177,16 +176,12 @@ impl ForeignLibrary {
         &self.functions[i].decl
     }
 
-    /// Calls function `i`: `encode` writes the arguments (it runs twice: to measure and
-    /// to write). What generated handles call.
+    /// Calls function `i`: `call` writes the arguments when given [`Step::Encode`]
+    /// (twice: to measure, then into the record) and reads the result when given
+    /// [`Step::Decode`]. What generated handles call.
     #[doc(hidden)]
-    pub fn invoke(
-        &self,
-        i: usize,
-        encode: &mut dyn FnMut(&mut Encoder<'_>) -> Result<()>,
-    ) -> Result<Returned<'_>> {
+    pub fn invoke(&self, i: usize, call: &mut dyn FnMut(Step<'_, '_>) -> Result<()>) -> Result<()> {
         let f = &self.functions[i];
-        self.client
-            .foreign_call(f.id, &f.decl.name, &f.plan, encode)
+        self.client.foreign_call(f.id, &f.decl.name, &f.plan, call)
     }
 }

@@ -32,10 +32,10 @@ pub(crate) mod wire;
 
 pub use abi::{struct_layout, Abi, TypeLayout, ABIS};
 #[doc(hidden)]
-pub use args::{put_mut, put_opt_str, put_ref, put_str};
+pub use args::{check_len, put_mut, put_opt_str, put_ref, put_str};
 pub use args::{CStrArg, InArray, OutArray};
 pub use ctype::{CDecode, CType, CValue, Logical, Ptr, StructType};
 pub use decl::{Dir, FunctionDecl, Len, Param, ParamKind, Ret};
 pub use encode::{Encoder, Place};
 pub use library::{Convention, ForeignLibrary, FOREIGN_MODULE};
-pub use returned::Returned;
+pub use returned::{Returned, Step};

@@ -5,27 +5,35 @@ use smallvec::SmallVec;
 
 use super::abi::Abi;
 use super::ctype::CDecode;
-use super::encode::Back;
+use super::encode::{Back, Encoder};
 use super::wire::{ForeignReply, REPLY_NULL};
 use crate::error::{Error, Result};
 
 /// The outcome of one foreign call: the return value, the buffers the library wrote
-/// (copied out of shared memory on request), and `errno` / `GetLastError()`. It holds the
-/// client until dropped, so the buffers stay as the library left them; forgetting it
-/// leaves the client locked (later calls wait forever), never reads stale memory.
+/// (copied out of shared memory on request), and `errno` / `GetLastError()`. Lent to the
+/// call's [`Step::Decode`] while the client is held, so the buffers stay as the library
+/// left them.
 pub struct Returned<'r> {
-    pub(crate) _lock: crate::client::CallLock<'r>,
     pub(crate) abi: Abi,
     pub(crate) reply: ForeignReply,
     /// The bytes copied from a returned pointer.
-    pub(crate) data: Vec<u8>,
+    pub(crate) data: &'r [u8],
     /// This process's address of the request's block.
     pub(crate) block: *const u8,
     pub(crate) block_len: usize,
     /// This process's mapping of the bulk segment.
     pub(crate) bulk: Option<(*const u8, usize)>,
-    pub(crate) backs: SmallVec<[Back; 4]>,
+    pub(crate) backs: &'r [Back],
     pub(crate) ret_back: Option<Back>,
+}
+
+/// One step of a foreign call, given to the closure that makes it: writing the
+/// arguments (twice: to measure, then into the record), then reading the result.
+pub enum Step<'s, 'r> {
+    /// Write the arguments.
+    Encode(&'s mut Encoder<'r>),
+    /// Read the result and what the library wrote.
+    Decode(&'s Returned<'r>),
 }
 
 impl Returned<'_> {
@@ -76,7 +84,31 @@ impl Returned<'_> {
     /// The bytes copied from the pointer the function returned, or `None` when it
     /// returned null.
     pub fn returned_bytes(&self) -> Option<&[u8]> {
-        (self.reply.flags & REPLY_NULL == 0).then_some(&self.data[..])
+        (self.reply.flags & REPLY_NULL == 0).then_some(self.data)
+    }
+
+    /// The C string the function returned, copied; `None` when it returned null.
+    pub fn returned_string(&self) -> Result<Option<std::ffi::CString>> {
+        self.returned_bytes()
+            .map(|b| {
+                std::ffi::CString::new(b.to_vec())
+                    .map_err(|_| Error::Protocol("a returned string with a NUL inside".into()))
+            })
+            .transpose()
+    }
+
+    /// The values the returned pointer pointed at, copied; `None` when it was null.
+    pub fn returned_values<T: CDecode>(&self) -> Result<Option<Vec<T>>> {
+        let Some(bytes) = self.returned_bytes() else {
+            return Ok(None);
+        };
+        let step = T::LAYOUT.size(self.abi) as usize;
+        let n = bytes.len().checked_div(step).unwrap_or(0);
+        Ok(Some(
+            (0..n)
+                .map(|i| T::decode(self.abi, &bytes[i * step..]))
+                .collect(),
+        ))
     }
 
     /// Copies what the library wrote into writable buffer `k` (in the order they were
@@ -87,16 +119,13 @@ impl Returned<'_> {
             return Ok(());
         }
         let size = T::LAYOUT.size(self.abi) as usize * dst.len();
-        if T::same_bytes(self.abi) {
-            let src = self.source(back, size)?;
-            let dst_bytes = size_of_val(dst);
-            if dst_bytes != size {
-                return Err(Error::Protocol("a buffer read back at another size".into()));
-            }
-            // SAFETY: `src` holds `size` readable bytes (checked by `source`), in memory
-            // this process maps and the caller's slice is not part of; `T`'s values are
-            // valid for any bytes (`same_bytes` holds only for numbers).
-            unsafe { std::ptr::copy_nonoverlapping(src, dst.as_mut_ptr().cast::<u8>(), size) };
+        if let Some(bytes) = T::plain_bytes_mut(dst) {
+            let n = bytes.len().min(size);
+            let src = self.source(back, n)?;
+            // SAFETY: `src` holds `n` readable bytes (checked by `source`), in this
+            // client's request block or bulk segment, which `bytes` (the caller's values,
+            // borrowed mutably) is not part of.
+            unsafe { std::ptr::copy_nonoverlapping(src, bytes.as_mut_ptr(), n) };
             return Ok(());
         }
         let bytes = self.copy_out(back, size)?;

@@ -29,6 +29,9 @@ pub(crate) const RET_STRING: u32 = u32::MAX;
 pub(crate) const REPLY_NULL: u32 = 1;
 /// `FunctionSpec::flags`: read `errno` (Linux) or `GetLastError` (Windows) after the call.
 pub(crate) const SPEC_LAST_ERROR: u8 = 1;
+/// `FunctionSpec::flags`: the frame starts with a hidden pointer to the result (i386), which
+/// a `stdcall` export's decoration `name@N` does not count in `N`.
+pub(crate) const SPEC_HIDDEN_RET: u8 = 2;
 /// The reserved method that binds a library's functions: arguments are the library's
 /// path, whether it is stdcall, the functions' names (each followed by a NUL), and their
 /// [`FunctionSpec`]s; the reply is the id of the first function (the others follow).
@@ -97,7 +100,7 @@ pub(crate) struct FunctionSpec {
     pub x87: u8,
     /// Where each eightbyte of the result comes from (one of [`pick`]).
     pub picks: [u8; 2],
-    /// [`SPEC_LAST_ERROR`] or 0.
+    /// [`SPEC_LAST_ERROR`], [`SPEC_HIDDEN_RET`], or 0.
     pub flags: u8,
 }
 

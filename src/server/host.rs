@@ -344,11 +344,12 @@ fn serve_loop(
             KIND_FOREIGN => {
                 let header = view.header;
                 match chan.record_ptr(&inc) {
-                    // SAFETY: the record is published and ours until released below; no
-                    // reference to it is used past this point (the library may write
-                    // its buffers in it); the client vouched for the function.
                     Some(rec) => {
-                        match unsafe { foreign.call(rec, &header, &mut cache, max_copy) } {
+                        // SAFETY: the record is published and ours until released below;
+                        // no reference to it is used past this point (the library may
+                        // write its buffers in it); the client vouched for the function.
+                        let outcome = unsafe { foreign.call(rec, &header, &mut cache, max_copy) };
+                        match outcome {
                             Ok(out) => send_foreign_reply(&chan, seq, &out, &mut alive),
                             Err(e) => send_error(&chan, seq, &e, &mut bulk, &mut alive),
                         }

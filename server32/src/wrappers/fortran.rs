@@ -8,8 +8,9 @@ use std::ffi::c_char;
 use loadlib::server::{Kwargs, Result, Server32, ServerError};
 use loadlib::{Array, ArrayRef};
 
-/// `logical(c_bool)`: one byte, 0 or 1 (read as `u8`, so no other value is ever UB).
-type Logical = u8;
+/// A default `LOGICAL`, as the original tool's `fortran_lib32` declares its logicals: 4
+/// bytes under gfortran, any non-zero value true (read as `i32`, so no value is UB).
+type Logical = i32;
 
 loadlib::library! {
     /// The bind(c) interfaces of csrc/fortran_lib32.f90: every dummy argument is a

@@ -8,8 +8,9 @@
 use loadlib::server::{Kwargs, Result, Server32};
 
 /// The local date and time, field for field Windows' `SYSTEMTIME` (eight 16-bit words).
+/// A `CStruct`, so foreign declarations take it too (`server32::declared::kernel32`).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, loadlib::CStruct)]
 pub struct SystemTime {
     /// The year, e.g. 2025.
     pub year: u16,

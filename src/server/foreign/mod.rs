@@ -22,7 +22,7 @@ use super::{Args, Library, ServerError};
 use crate::bulk::SegmentCache;
 use crate::foreign::wire::{
     pick, ForeignCall, ForeignReply, FunctionSpec, Reloc, FOREIGN_CALL_SIZE, MAX_FRAME, REPLY_NULL,
-    RET_STRING, SPEC_LAST_ERROR,
+    RET_STRING, SPEC_HIDDEN_RET, SPEC_LAST_ERROR,
 };
 use crate::wire::{location, RecordHeader};
 
@@ -113,7 +113,7 @@ impl ForeignHost {
         let mut found = Vec::with_capacity(names.len());
         let mut missing = Vec::new();
         for (name, spec) in names.iter().zip(&specs) {
-            match lib.address(name, stdcall.then_some(spec.frame_len)) {
+            match stdcall_address(lib, name, spec, stdcall) {
                 Some(address) => found.push(Bound {
                     address,
                     spec: *spec,
@@ -260,9 +260,10 @@ impl ForeignHost {
                 reply.flags = REPLY_NULL;
             } else {
                 let len = match call.ret_copy {
-                    // SAFETY: the library returned a C string, as declared.
                     RET_STRING => {
-                        unsafe { bounded_strlen(returned, max_copy) }.ok_or_else(|| {
+                        // SAFETY: the library returned a C string, as declared.
+                        let len = unsafe { bounded_strlen(returned, max_copy) };
+                        len.ok_or_else(|| {
                             ServerError::value_error(format!(
                                 "the returned string is longer than {max_copy} bytes"
                             ))
@@ -281,6 +282,24 @@ impl ForeignHost {
         }
         Ok(Outcome { reply, data })
     }
+}
+
+/// The address of function `name`; a `stdcall` one is also found under its decorated
+/// names (`_name@N`, `name@N`, on 32-bit Windows). `N` counts the declared arguments
+/// only, not a hidden pointer to the result (mingw's decoration; the frame's whole length
+/// is tried too).
+fn stdcall_address(lib: &Library, name: &str, spec: &FunctionSpec, stdcall: bool) -> Option<usize> {
+    if !stdcall {
+        return lib.address(name, None);
+    }
+    let hidden = if spec.flags & SPEC_HIDDEN_RET != 0 {
+        4
+    } else {
+        0
+    };
+    let args = spec.frame_len.saturating_sub(hidden);
+    lib.address(name, Some(args))
+        .or_else(|| (hidden != 0).then(|| lib.address(name, Some(spec.frame_len)))?)
 }
 
 /// The server's address of a relocation's target, after checking it lies in its segment.
@@ -322,8 +341,8 @@ fn check_spec(name: &str, s: &FunctionSpec) -> Result<(), ServerError> {
         _ => false,
     });
     let frame_ok = s.frame_len <= MAX_FRAME
-        && s.frame_len >= REGISTER_BYTES
-        && s.frame_len % size_of::<usize>() as u32 == 0;
+        && s.frame_len.checked_sub(REGISTER_BYTES).is_some()
+        && s.frame_len.is_multiple_of(size_of::<usize>() as u32);
     let x87_ok = matches!(s.x87, 0 | 4 | 8) && (x86 || s.x87 == 0);
     if picks_ok && frame_ok && x87_ok {
         Ok(())

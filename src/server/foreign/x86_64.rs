@@ -67,6 +67,14 @@ pub(super) unsafe extern "C" fn call(
 
 /// Calls `f` as above, in the Windows x64 convention.
 ///
+/// Unlike the System V one, it has unwind information (`.seh_*`): an exception in the
+/// library (an access violation, say) is dispatched by walking the stack through the
+/// tables of every function on it. A function without them, as a naked function is by
+/// default, is taken for a leaf whose return address is at `rsp`; here it is not, the walk
+/// goes astray and the process ends without its top-level filter running. The prologue
+/// pushes the registers it saves, then makes `rbp` the frame pointer, so the unwinder
+/// finds them whatever the body does to `rsp`.
+///
 /// # Safety
 /// As above.
 #[cfg(windows)]
@@ -79,12 +87,20 @@ pub(super) unsafe extern "C" fn call(
     x87: u32,
 ) {
     core::arch::naked_asm!(
+        ".seh_proc {call}",
         "push rbp",
-        "mov rbp, rsp",
+        ".seh_pushreg rbp",
         "push rbx",
+        ".seh_pushreg rbx",
         "push r12",
+        ".seh_pushreg r12",
         "push rsi",
+        ".seh_pushreg rsi",
         "push rdi",
+        ".seh_pushreg rdi",
+        "mov rbp, rsp",
+        ".seh_setframe rbp, 0",
+        ".seh_endprologue",
         "mov r12, rcx",
         "mov rbx, r9",
         "mov r10, rdx",
@@ -109,12 +125,14 @@ pub(super) unsafe extern "C" fn call(
         "mov [rbx + 8], rdx",
         "movq qword ptr [rbx + 16], xmm0",
         "movq qword ptr [rbx + 24], xmm1",
-        "lea rsp, [rbp - 32]",
+        "lea rsp, [rbp]",
         "pop rdi",
         "pop rsi",
         "pop r12",
         "pop rbx",
         "pop rbp",
         "ret",
+        ".seh_endproc",
+        call = sym call,
     )
 }

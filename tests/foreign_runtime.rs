@@ -1,9 +1,11 @@
+//! The run-time form of foreign calls: declarations as data, arguments as values.
+
 use loadlib::foreign::{CType, Convention, Dir, ForeignLibrary, FunctionDecl, Len, Param, Ret};
 use loadlib::{ArrayMut, Client64, ServerExe, Value};
 use std::sync::Arc;
 
 #[test]
-fn smoke() {
+fn the_cpp_library_through_declarations_as_data() {
     for (exe, bits) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {
         let client = Arc::new(Client64::builder("foreign").server(exe).start().unwrap());
         let decls = vec![
@@ -37,6 +39,7 @@ fn smoke() {
                 Ret::Void,
             ),
         ];
+        // SAFETY: the bundled library, declared as defined in csrc/cpp_lib32.cpp.
         let lib = unsafe {
             ForeignLibrary::bind(
                 client,

@@ -1,0 +1,114 @@
+//! Calls the C++ example library (`server32/csrc/cpp_lib32.cpp`, a 32-bit shared library)
+//! from this 64-bit program with **no server code**: its functions are declared here with
+//! `loadlib::foreign!`, and the bundled server calls them as declared.
+//!
+//! The same functions through a wrapper server: `examples/cpp.rs`.
+//!
+//! ```text
+//! cargo run --example cpp_foreign
+//! cargo run --example cpp_foreign -- /path/to/msl/examples/loadlib/cpp_lib32.so
+//! ```
+//!
+//! The second form runs it against the original tool's own library (from the
+//! `msl-loadlib` wheel).
+
+use loadlib::{foreign, CStruct};
+
+/// `struct Point { double x; double y; }`
+#[derive(CStruct, Clone, Copy, Debug)]
+#[repr(C)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+/// `struct FourPoints { Point points[4]; }`, passed by value.
+#[derive(CStruct, Clone, Copy)]
+#[repr(C)]
+struct FourPoints {
+    points: [Point; 4],
+}
+
+/// `struct NPoints { int n; Point *points; }`: the points are placed next to the call, and
+/// the library gets a pointer to them.
+#[derive(CStruct)]
+#[repr(C)]
+struct NPoints<'a> {
+    n: i32,
+    points: &'a [Point],
+}
+
+foreign! {
+    /// The C++ library's exports (`extern "C"`), as `cpp_lib32.cpp` defines them.
+    struct CppLib: extern "C" {
+        fn add(a: i32, b: i32) -> i32;
+        fn subtract(a: f32, b: f32) -> f32;
+        fn add_or_subtract(a: f64, b: f64, do_addition: bool) -> f64;
+        /// `xout[i] = a * xin[i]`: both arrays hold at least `n` values (checked here).
+        fn scalar_multiply(a: f64, #[len(n)] xin: *const f64, n: i32, #[out] #[len(n)] xout: *mut f64);
+        fn reverse_string_v1(#[len(n)] original: *const c_char, n: i32, #[out] #[len(n + 1)] reversed: *mut c_char);
+        /// Returns `n` chars the library allocated: copied back here.
+        #[returns_len(n)]
+        fn reverse_string_v2(#[len(n)] original: *const c_char, n: i32) -> *mut c_char;
+        fn distance_4_points(p: FourPoints) -> f64;
+        fn distance_n_points(p: NPoints) -> f64;
+    }
+}
+
+fn main() -> loadlib::Result<()> {
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| server32::paths::library("cpp", 32).to_owned());
+    // SAFETY: loading runs the library's initialisers in the server; the declarations
+    // above are the library's own signatures.
+    let cpp = unsafe { CppLib::load(&path) }?;
+    println!(
+        "{path} in a {}-bit server, called through declarations alone",
+        cpp.library().client().server_pointer_width()
+    );
+    println!("add(3, 14) = {}", cpp.add(3, 14)?);
+    println!("subtract(43.2, 3.2) = {}", cpp.subtract(43.2, 3.2)?);
+    println!(
+        "add_or_subtract(10.0, 5.0, true) = {}, (…, false) = {}",
+        cpp.add_or_subtract(10.0, 5.0, true)?,
+        cpp.add_or_subtract(10.0, 5.0, false)?
+    );
+    let x = [0.0, 1.0, 2.0, 3.0, 4.0];
+    let mut y = [0.0; 5];
+    cpp.scalar_multiply(2.0, &x, 5, &mut y)?;
+    println!("scalar_multiply(2.0, {x:?}) = {y:?}");
+    // With the arrays in shared memory the library reads and writes them in place.
+    let client = cpp.library().client();
+    let mut xs = client.alloc_array::<f64>(&[5])?;
+    xs.copy_from_slice(&x);
+    let mut ys = client.alloc_array::<f64>(&[5])?;
+    cpp.scalar_multiply(3.0, &xs, 5, &mut ys)?;
+    println!("scalar_multiply(3.0, …) in shared memory = {:?}", &ys[..]);
+    let s = "New Zealand";
+    let mut buf = vec![0u8; s.len() + 1];
+    cpp.reverse_string_v1(s, s.len() as i32, &mut buf[..])?;
+    let v1 = std::ffi::CStr::from_bytes_until_nul(&buf).expect("a NUL at the end");
+    println!("reverse_string_v1({s:?}) = {v1:?}");
+    let v2 = cpp
+        .reverse_string_v2(s, s.len() as i32)?
+        .unwrap_or_default();
+    let v2: String = v2.iter().map(|&c| c as u8 as char).collect();
+    println!("reverse_string_v2({s:?}) = {v2:?}");
+    let p = |x, y| Point { x, y };
+    let square = FourPoints {
+        points: [p(0.0, 0.0), p(0.0, 1.0), p(1.0, 1.0), p(1.0, 0.0)],
+    };
+    println!(
+        "distance_4_points(unit square) = {}",
+        cpp.distance_4_points(square)?
+    );
+    let triangle = [p(0.0, 0.0), p(3.0, 0.0), p(3.0, 4.0)];
+    println!(
+        "distance_n_points(3-4-5 triangle) = {}",
+        cpp.distance_n_points(NPoints {
+            n: 3,
+            points: &triangle
+        })?
+    );
+    Ok(())
+}

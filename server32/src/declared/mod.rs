@@ -1,0 +1,6 @@
+//! Libraries declared with `loadlib::foreign!` alone, for the examples, tests and
+//! benchmarks: the system's own 32-bit libraries, called with no server code.
+
+pub mod kernel32;
+pub mod lapack;
+pub mod testlib;
