@@ -160,13 +160,13 @@ fn fresh_generic_server() -> PathBuf {
 }
 
 /// Puts `server` in the unpacked crate `loadlib` as a release does (`.ci/build-prebuilt`):
-/// `prebuilt/loadlib-server-i686-unknown-linux-gnu` and its line in `prebuilt/SHA256SUMS`.
+/// `prebuilt/<name>` (`loadlib-server-i686-unknown-linux-gnu`, or
+/// `loadlib-server-i686-pc-windows-gnu.exe`) and its line in `prebuilt/SHA256SUMS`.
 /// Returns the sum.
-fn add_prebuilt_server(loadlib: &Path, server: &Path) -> String {
+fn add_prebuilt_server(loadlib: &Path, server: &Path, name: &str) -> String {
     let prebuilt = loadlib.join("prebuilt");
     let _ = std::fs::remove_dir_all(&prebuilt);
     std::fs::create_dir_all(&prebuilt).unwrap();
-    let name = "loadlib-server-i686-unknown-linux-gnu";
     std::fs::copy(server, prebuilt.join(name)).unwrap();
     let out = run(Command::new("sha256sum").arg(name).current_dir(&prebuilt));
     std::fs::write(prebuilt.join("SHA256SUMS"), &out.stdout).unwrap();
@@ -190,6 +190,22 @@ fn i686_dirs(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// What the foreign app prints for the bundled C++ and Fortran libraries (the original
+/// tool's values), before the line naming its server.
+const FOREIGN_EXPECTED: &str = "add=17
+subtract=40.25
+add_or_subtract=15.5,4.5
+scalar_multiply=[2.0, 4.0, 6.0]
+reverse_string=dnalaeZ weN,dnalaeZ weN
+distance=4,12
+sums=60,32766,123456789,-4611686018427387903
+products=100,1e300
+logicals=true,false,3000,-1000
+factorial=3628800 standard_deviation=3.027650354097 besselj0=0.171650807138
+reverse=nartroF add_1d=[11.0, 22.0, 33.0] matrix=[22.0, 49.0, 28.0, 64.0]
+server_bits=32
+";
+
 /// The user path for foreign calls: the app depends on the packaged loadlib alone (no
 /// build script, no server crate) and calls a 32-bit library's functions through the
 /// server embedded in loadlib, which nothing built for 32 bits.
@@ -199,7 +215,7 @@ fn foreign_calls_need_only_loadlib_and_its_embedded_server() {
     std::fs::create_dir_all(&root).unwrap();
     let loadlib = package_loadlib(&root);
     let server = fresh_generic_server();
-    let sum = add_prebuilt_server(&loadlib, &server);
+    let sum = add_prebuilt_server(&loadlib, &server, "loadlib-server-i686-unknown-linux-gnu");
 
     let app = root.join("foreign_app");
     let _ = std::fs::remove_dir_all(&app);
@@ -225,19 +241,84 @@ fn foreign_calls_need_only_loadlib_and_its_embedded_server() {
         .join("loadlib")
         .join(&sum[..16])
         .join("loadlib-server");
-    let expected = format!(
-        "add=17 scalar_multiply=[2.0, 4.0, 6.0] server_bits=32\nserver={}\n",
-        written.display()
-    );
+    let expected = format!("{FOREIGN_EXPECTED}server={}\n", written.display());
     for _first_then_reused in 0..2 {
         let out = run(Command::new(&exe)
             .env("CPP_LIB32", server32::paths::library("cpp", 32))
+            .env("FORTRAN_LIB32", server32::paths::library("fortran", 32))
             .env("XDG_CACHE_HOME", &cache)
             .env_remove("LOADLIB_SERVER32"));
         assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
         assert_eq!(
             std::fs::read(&written).unwrap(),
             std::fs::read(&server).unwrap()
+        );
+    }
+}
+
+/// A path as a Windows program under Wine sees it (the host's root is drive `Z:`).
+fn wine_path(p: &Path) -> String {
+    format!("Z:{}", p.display().to_string().replace('/', "\\"))
+}
+
+/// The same app, built for 64-bit Windows against the packaged loadlib with the 32-bit
+/// Windows server in its `prebuilt/`, run under Wine: every value of the two libraries
+/// (32-bit DLLs built by mingw-w64) through the embedded server.
+#[test]
+#[ignore = "needs Wine and the mingw-w64 cross compilers (bash .ci/install-wine); .ci/run runs it"]
+fn foreign_calls_on_windows_need_only_loadlib_and_its_embedded_server() {
+    let root = root().join("foreign_windows");
+    std::fs::create_dir_all(&root).unwrap();
+    let loadlib = package_loadlib(&root);
+    // What a release builds: the generic server for 32-bit Windows. server32's build
+    // script makes the example DLLs for that target beside it.
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server_target = root.join("server-target");
+    run(cargo(manifest_dir, &server_target).args([
+        "build",
+        "-p",
+        "server32",
+        "--features",
+        "bins",
+        "--bin",
+        "loadlib-server",
+        "--target",
+        "i686-pc-windows-gnu",
+    ]));
+    let built = server_target.join("i686-pc-windows-gnu/debug");
+    let server = built.join("loadlib-server.exe");
+    let out_dir = std::fs::read_dir(built.join("build"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("out"))
+        .find(|d| d.join("cpp_lib32.dll").exists())
+        .expect("server32's build script built the DLLs");
+    add_prebuilt_server(&loadlib, &server, "loadlib-server-i686-pc-windows-gnu.exe");
+
+    let app = root.join("foreign_app");
+    let _ = std::fs::remove_dir_all(&app);
+    copy_package("foreign_app", &app, &loadlib);
+    let target = root.join("target");
+    run(cargo(&app, &target).args(["build", "--target", "x86_64-pc-windows-gnu"]));
+    assert_eq!(i686_dirs(&target), Vec::<PathBuf>::new());
+    let exe = target.join("x86_64-pc-windows-gnu/debug/foreign-app.exe");
+    for _first_then_reused in 0..2 {
+        let out = run(Command::new("wine")
+            .arg(&exe)
+            .env("WINEDEBUG", "-all")
+            .env("CPP_LIB32", wine_path(&out_dir.join("cpp_lib32.dll")))
+            .env(
+                "FORTRAN_LIB32",
+                wine_path(&out_dir.join("fortran_lib32.dll")),
+            )
+            .env_remove("LOADLIB_SERVER32"));
+        let printed = String::from_utf8(out.stdout).unwrap();
+        let (values, server) = printed
+            .split_once("server=")
+            .unwrap_or_else(|| panic!("{printed}"));
+        assert_eq!(values, FOREIGN_EXPECTED);
+        assert!(
+            server.contains("\\loadlib\\") && server.trim_end().ends_with("loadlib-server.exe"),
+            "the embedded server's copy ran: {server}"
         );
     }
 }
