@@ -1,6 +1,7 @@
 //! Calls the C++ example library (`server32/csrc/cpp_lib32.cpp`, a 32-bit shared library)
-//! from this 64-bit program with **no server code**: its functions are declared here with
-//! `loadlib::foreign!`, and the bundled server calls them as declared.
+//! from this 64-bit program with **no server code**: its functions are declared with
+//! `loadlib::foreign!` (`server32/src/declared/cpp.rs`, its structs with
+//! `#[derive(CStruct)]`), and the bundled server calls them as declared.
 //!
 //! The same functions through a wrapper server: `examples/cpp.rs`.
 //!
@@ -12,48 +13,7 @@
 //! The second form runs it against the original tool's own library (from the
 //! `msl-loadlib` wheel).
 
-use loadlib::{foreign, CStruct};
-
-/// `struct Point { double x; double y; }`
-#[derive(CStruct, Clone, Copy, Debug)]
-#[repr(C)]
-struct Point {
-    x: f64,
-    y: f64,
-}
-
-/// `struct FourPoints { Point points[4]; }`, passed by value.
-#[derive(CStruct, Clone, Copy)]
-#[repr(C)]
-struct FourPoints {
-    points: [Point; 4],
-}
-
-/// `struct NPoints { int n; Point *points; }`: the points are placed next to the call, and
-/// the library gets a pointer to them.
-#[derive(CStruct)]
-#[repr(C)]
-struct NPoints<'a> {
-    n: i32,
-    points: &'a [Point],
-}
-
-foreign! {
-    /// The C++ library's exports (`extern "C"`), as `cpp_lib32.cpp` defines them.
-    struct CppLib: extern "C" {
-        fn add(a: i32, b: i32) -> i32;
-        fn subtract(a: f32, b: f32) -> f32;
-        fn add_or_subtract(a: f64, b: f64, do_addition: bool) -> f64;
-        /// `xout[i] = a * xin[i]`: both arrays hold at least `n` values (checked here).
-        fn scalar_multiply(a: f64, #[len(n)] xin: *const f64, n: i32, #[out] #[len(n)] xout: *mut f64);
-        fn reverse_string_v1(#[len(n)] original: *const c_char, n: i32, #[out] #[len(n + 1)] reversed: *mut c_char);
-        /// Returns `n` chars the library allocated: copied back here.
-        #[returns_len(n)]
-        fn reverse_string_v2(#[len(n)] original: *const c_char, n: i32) -> *mut c_char;
-        fn distance_4_points(p: FourPoints) -> f64;
-        fn distance_n_points(p: NPoints) -> f64;
-    }
-}
+use server32::declared::cpp::{CppLib, FourPoints, NPoints, Point};
 
 fn main() -> loadlib::Result<()> {
     let path = std::env::args()

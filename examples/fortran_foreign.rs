@@ -1,7 +1,7 @@
 //! Calls the Fortran example library (`server32/csrc/fortran_lib32.f90`) with **no server
-//! code**: its procedures are declared here with `loadlib::foreign!`, every argument by
-//! reference as Fortran passes it. The same functions through a wrapper server:
-//! `examples/fortran.rs`.
+//! code**: its procedures are declared with `loadlib::foreign!`
+//! (`server32/src/declared/fortran.rs`), every argument by reference as Fortran passes
+//! it. The same functions through a wrapper server: `examples/fortran.rs`.
 //!
 //! ```text
 //! cargo run --example fortran_foreign
@@ -10,33 +10,8 @@
 //!
 //! The second form runs it against the original tool's own library.
 
-use loadlib::foreign;
 use loadlib::foreign::Logical;
-
-foreign! {
-    /// The library's `bind(c)` procedures. A default `LOGICAL` is 4 bytes (`Logical`);
-    /// matrices are column-major.
-    struct FortranLib: extern "C" {
-        fn sum_8bit(a: &i8, b: &i8) -> i8;
-        fn sum_16bit(a: &i16, b: &i16) -> i16;
-        fn sum_32bit(a: &i32, b: &i32) -> i32;
-        fn sum_64bit(a: &i64, b: &i64) -> i64;
-        fn multiply_float32(a: &f32, b: &f32) -> f32;
-        fn multiply_float64(a: &f64, b: &f64) -> f64;
-        fn is_positive(a: &f64) -> Logical;
-        fn add_or_subtract(a: &i32, b: &i32, do_addition: &Logical) -> i32;
-        fn factorial(n: &i8) -> f64;
-        fn standard_deviation(#[len(n)] a: &[f64], n: &i32) -> f64;
-        fn besselj0(x: &f64) -> f64;
-        fn reverse_string(#[len(n)] original: *const c_char, n: &i32, #[out] #[len(n + 1)] reversed: *mut c_char);
-        fn add_1d_arrays(#[out] #[len(n)] out: &mut [f64], #[len(n)] in1: &[f64], #[len(n)] in2: &[f64], n: &i32);
-        fn matrix_multiply(
-            #[out] #[len(r1 * c2)] out: &mut [f64],
-            #[len(r1 * c1)] a1: &[f64], r1: &i32, c1: &i32,
-            #[len(r2 * c2)] a2: &[f64], r2: &i32, c2: &i32,
-        );
-    }
-}
+use server32::declared::fortran::FortranLib;
 
 fn main() -> loadlib::Result<()> {
     let path = std::env::args()

@@ -1,42 +1,8 @@
-//! The C++ example library declared with `foreign!` alone: every function, through real
-//! 32- and 64-bit servers.
+//! The C++ example library declared with `foreign!` alone
+//! (`server32::declared::cpp`): every function, through real 32- and 64-bit servers.
 
-use loadlib::{foreign, CStruct, Client64, ServerExe};
-
-#[derive(CStruct, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Point {
-    x: f64,
-    y: f64,
-}
-
-#[derive(CStruct, Clone, Copy, Debug)]
-#[repr(C)]
-struct FourPoints {
-    points: [Point; 4],
-}
-
-#[derive(CStruct)]
-#[repr(C)]
-struct NPoints<'a> {
-    n: i32,
-    points: &'a [Point],
-}
-
-foreign! {
-    /// The C++ example library (`csrc/cpp_lib32.cpp`, the original tool's `cpp_lib32`).
-    struct CppLib: extern "C" {
-        fn add(a: i32, b: i32) -> i32;
-        fn subtract(a: f32, b: f32) -> f32;
-        fn add_or_subtract(a: f64, b: f64, do_addition: bool) -> f64;
-        fn scalar_multiply(a: f64, #[len(n)] xin: *const f64, n: i32, #[out] #[len(n)] xout: *mut f64);
-        fn reverse_string_v1(#[len(n)] original: *const c_char, n: i32, #[out] #[len(n + 1)] reversed: *mut c_char);
-        #[returns_len(n)]
-        fn reverse_string_v2(#[len(n)] original: *const c_char, n: i32) -> *mut c_char;
-        fn distance_4_points(p: FourPoints) -> f64;
-        fn distance_n_points(p: NPoints) -> f64;
-    }
-}
+use loadlib::{Client64, ServerExe};
+use server32::declared::cpp::{CppLib, FourPoints, NPoints, Point};
 
 fn both_widths(check: impl Fn(&CppLib, u32)) {
     for (exe, bits) in [(ServerExe::Bundled32, 32), (ServerExe::Bundled64, 64)] {

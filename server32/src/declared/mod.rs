@@ -1,6 +1,8 @@
 //! Libraries declared with `loadlib::foreign!` alone, for the examples, tests and
 //! benchmarks: the system's own 32-bit libraries, called with no server code.
 
+pub mod cpp;
+pub mod fortran;
 pub mod kernel32;
 pub mod lapack;
 pub mod testlib;
