@@ -28,7 +28,9 @@ pub enum Abi {
     I386SysV = 0,
     /// 32-bit x86 Windows (the mingw-w64 rules): 8-byte scalars are 8-aligned; structs of
     /// 1, 2, 4 or 8 bytes come back in `eax`/`edx:eax`, or in `st0` when their one field is
-    /// a float or double.
+    /// a float or double, and any other through a hidden pointer the caller pops. These
+    /// are gcc's rules, measured; a DLL built by MSVC may return a struct whose one field
+    /// is a float or double in `edx:eax` instead (not tested here: no MSVC).
     I386Windows = 1,
     /// x86-64 Linux (System V AMD64): up to six integer and eight vector registers, structs
     /// of up to 16 bytes classified by eightbyte.
