@@ -58,7 +58,9 @@ impl Client64 {
         let abi = self.abi();
         let inline_limit = self.inline_limit;
         let mut m = Encoder::measure(abi, plan, inline_limit);
-        call(Step::Encode(&mut m))?;
+        if !plan.fixed {
+            call(Step::Encode(&mut m))?;
+        }
         let measured = m.measured();
         if abi.is_32_bit() && measured.bulk_len as u64 > super::MAX_PAYLOAD_32 {
             return Err(Error::InvalidArgument(format!(
@@ -82,7 +84,7 @@ impl Client64 {
             method: name.to_owned(),
             timeout: self.request_timeout,
         };
-        let mut backs = SmallVec::<[Back; 4]>::new();
+        let mut backs = SmallVec::<[Back; 2]>::new();
         let mut ret_back = None;
         let result = (|| {
             inner.send_freed(&freed)?;
@@ -112,13 +114,19 @@ impl Client64 {
                     &mut alive,
                     |block, offset| {
                         let server_block = server_ring + (offset + RECORD_HEADER_SIZE) as u64;
-                        let mut e =
-                            Encoder::write_into(abi, plan, block, server_block, inline_limit, bulk);
+                        let mut e = Encoder::write_into(
+                            abi,
+                            plan,
+                            block,
+                            &measured,
+                            server_block,
+                            inline_limit,
+                            bulk,
+                        );
                         call(Step::Encode(&mut e))?;
-                        backs = e.backs.clone();
+                        backs = std::mem::take(&mut e.backs);
                         ret_back = e.ret_back;
-                        e.finish();
-                        Ok(())
+                        e.finish()
                     },
                 )?
             };

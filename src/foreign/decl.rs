@@ -3,7 +3,7 @@
 
 use super::abi::Abi;
 use super::ctype::CType;
-use super::frame::{self, FramePlan};
+use super::frame::{self, FramePlan, RetPlan};
 use super::wire::SPEC_LAST_ERROR;
 use crate::error::Result;
 
@@ -203,6 +203,11 @@ impl FunctionDecl {
         if self.last_error {
             plan.spec.flags |= SPEC_LAST_ERROR;
         }
+        // Numbers and addresses by value place no data beside the frame.
+        plan.fixed = !matches!(plan.ret, RetPlan::Hidden { .. })
+            && self.params.iter().all(|p| {
+                matches!(&p.kind, ParamKind::Value(t) if !matches!(t, CType::Struct(_) | CType::Array(..)))
+            });
         Ok(plan)
     }
 }

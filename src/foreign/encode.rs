@@ -52,6 +52,8 @@ pub(crate) struct BulkArea {
 pub(crate) struct Measured {
     /// Bytes of the block.
     pub block_len: usize,
+    /// Where its relocations start.
+    pub reloc_at: u32,
     /// Bytes needed in the bulk segment.
     pub bulk_len: usize,
     /// Whether a shared array or a writable buffer is passed.
@@ -74,8 +76,11 @@ pub struct Encoder<'a> {
     inline_limit: usize,
     bulk: Option<BulkArea>,
     bulk_cursor: usize,
-    relocs: SmallVec<[Reloc; 4]>,
-    pub(crate) backs: SmallVec<[Back; 4]>,
+    /// Where the relocations go (a block offset; known in the write pass), and how many
+    /// have been placed.
+    reloc_at: u32,
+    reloc_count: u32,
+    pub(crate) backs: SmallVec<[Back; 2]>,
     pub(crate) ret_back: Option<Back>,
     ret_copy: u32,
     passes_memory: bool,
@@ -99,18 +104,22 @@ impl<'a> Encoder<'a> {
         Self::new(abi, plan, None, 0, inline_limit, None)
     }
 
-    /// An encoder that writes `block`, whose first byte the server sees at `server_block`.
+    /// An encoder that writes `block` as `measured` said, whose first byte the server
+    /// sees at `server_block`.
     pub(crate) fn write_into(
         abi: Abi,
         plan: &'a FramePlan,
         block: &'a mut [u8],
+        measured: &Measured,
         server_block: u64,
         inline_limit: usize,
         bulk: Option<BulkArea>,
     ) -> Self {
         let frame = FOREIGN_CALL_SIZE as usize..(FOREIGN_CALL_SIZE + plan.frame_len) as usize;
         block[frame].fill(0);
-        Self::new(abi, plan, Some(block), server_block, inline_limit, bulk)
+        let mut e = Self::new(abi, plan, Some(block), server_block, inline_limit, bulk);
+        e.reloc_at = measured.reloc_at;
+        e
     }
 
     fn new(
@@ -130,7 +139,8 @@ impl<'a> Encoder<'a> {
             inline_limit,
             bulk,
             bulk_cursor: 0,
-            relocs: SmallVec::new(),
+            reloc_at: 0,
+            reloc_count: 0,
             backs: SmallVec::new(),
             ret_back: None,
             ret_copy: 0,
@@ -385,7 +395,7 @@ impl<'a> Encoder<'a> {
     pub fn shared(&mut self, slot: Place, array: &crate::SharedRef) {
         let (id, len, writable) = (array.id, array.len as usize, array.writable);
         self.passes_memory = true;
-        self.relocs.push(Reloc {
+        self.push_reloc(Reloc {
             at: slot.0,
             location: location::SHARED,
             segment: id,
@@ -398,7 +408,7 @@ impl<'a> Encoder<'a> {
     }
 
     fn reloc(&mut self, slot: Place, location: u8, offset: usize, len: usize) {
-        self.relocs.push(Reloc {
+        self.push_reloc(Reloc {
             at: slot.0,
             location,
             segment: self.bulk.map_or(0, |b| b.generation),
@@ -406,6 +416,14 @@ impl<'a> Encoder<'a> {
             len: len as u64,
             ..Reloc::default()
         });
+    }
+
+    /// Writes relocation number `reloc_count` in its place after the data (the write
+    /// pass), and counts it.
+    fn push_reloc(&mut self, r: Reloc) {
+        let at = self.reloc_at + self.reloc_count * size_of::<Reloc>() as u32;
+        self.write(Place(at), r.as_bytes());
+        self.reloc_count += 1;
     }
 
     /// The frame slot of parameter `i` (a pointer or a scalar passed directly).
@@ -421,6 +439,14 @@ impl<'a> Encoder<'a> {
     /// Writes parameter `i`, passed by value.
     #[inline]
     pub fn arg<T: CValue>(&mut self, i: usize, v: &T) -> Result<()> {
+        if let ArgPlan::Direct { at, extend } = self.plan.args[i] {
+            // The common case, without the indirection of `arg_with`.
+            v.encode(self, at)?;
+            if let Some(signed) = extend {
+                self.extend(at, T::LAYOUT.size(self.abi), signed);
+            }
+            return Ok(());
+        }
         self.arg_with(i, T::LAYOUT.size(self.abi), &mut |e, at| v.encode(e, at))
     }
 
@@ -476,12 +502,19 @@ impl<'a> Encoder<'a> {
 
     /// Copies 8 bytes from `from` to `to`, with any relocation that fills them.
     fn move_eightbyte(&mut self, from: Place, to: Place) {
-        if let Some(out) = &mut self.out {
-            out.copy_within(from.0 as usize..from.0 as usize + 8, to.0 as usize);
-        }
-        for r in &mut self.relocs {
-            if (from.0..from.0 + 8).contains(&r.at) {
-                r.at = to.0 + (r.at - from.0);
+        let Some(out) = &mut self.out else {
+            return;
+        };
+        out.copy_within(from.0 as usize..from.0 as usize + 8, to.0 as usize);
+        for i in 0..self.reloc_count as usize {
+            // The slot a relocation fills is its first field, a `u32`.
+            let a = self.reloc_at as usize + i * size_of::<Reloc>();
+            let Some(field) = out.get_mut(a..a + 4) else {
+                continue;
+            };
+            let slot = u32::from_le_bytes(field.try_into().expect("4 bytes"));
+            if (from.0..from.0 + 8).contains(&slot) {
+                field.copy_from_slice(&(to.0 + (slot - from.0)).to_le_bytes());
             }
         }
     }
@@ -514,32 +547,30 @@ impl<'a> Encoder<'a> {
 
     /// What the measuring pass found.
     pub(crate) fn measured(&self) -> Measured {
+        let reloc_at = self.cursor.next_multiple_of(8);
         Measured {
-            block_len: self.reloc_at() as usize + self.relocs.len() * size_of::<Reloc>(),
+            block_len: (reloc_at + self.reloc_count * size_of::<Reloc>() as u32) as usize,
+            reloc_at,
             bulk_len: self.bulk_cursor,
             passes_memory: self.passes_memory,
         }
     }
 
-    fn reloc_at(&self) -> u32 {
-        self.cursor.next_multiple_of(8)
-    }
-
-    /// Writes the block's head and relocations (write pass).
-    pub(crate) fn finish(mut self) {
+    /// Writes the block's head (write pass), after checking that the arguments took the
+    /// places measured: an argument that changed between the passes is an error.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        if self.cursor.next_multiple_of(8) != self.reloc_at {
+            return Err(Error::InvalidArgument(
+                "an argument changed its size between measuring and writing the call".into(),
+            ));
+        }
         let head = ForeignCall {
             frame_len: self.plan.frame_len,
-            reloc_count: self.relocs.len() as u32,
-            reloc_at: self.reloc_at(),
+            reloc_count: self.reloc_count,
+            reloc_at: self.reloc_at,
             ret_copy: self.ret_copy,
         };
         self.write(Place(0), head.as_bytes());
-        let relocs = std::mem::take(&mut self.relocs);
-        for (i, r) in relocs.iter().enumerate() {
-            self.write(
-                Place(head.reloc_at + (i * size_of::<Reloc>()) as u32),
-                r.as_bytes(),
-            );
-        }
+        Ok(())
     }
 }

@@ -58,6 +58,9 @@ pub(crate) struct FramePlan {
     pub ret_size_align: (u32, u32),
     /// What the server needs to call it and read its result.
     pub spec: FunctionSpec,
+    /// Whether every call has the same size (numbers and addresses by value, the result
+    /// in registers): then the call need not be measured before it is written.
+    pub fixed: bool,
 }
 
 /// Place in the record of frame offset `off`.
@@ -142,6 +145,7 @@ fn plan_i386(abi: Abi, params: &[CType], ret: Option<&CType>) -> FramePlan {
         ret: ret_plan,
         ret_size_align: (0, 1),
         spec,
+        fixed: false,
     }
 }
 
@@ -242,6 +246,7 @@ fn plan_sysv64(params: &[CType], ret: Option<&CType>) -> FramePlan {
         ret: ret_plan,
         ret_size_align: (0, 1),
         spec,
+        fixed: false,
     }
 }
 
@@ -282,6 +287,7 @@ fn plan_win64(params: &[CType], ret: Option<&CType>) -> FramePlan {
         ret: ret_plan,
         ret_size_align: (0, 1),
         spec,
+        fixed: false,
     }
 }
 
