@@ -5,6 +5,8 @@
 
 mod derive;
 mod foreign;
+mod function;
+mod signature;
 mod types;
 
 use proc_macro::TokenStream;
