@@ -14,9 +14,9 @@
 use std::borrow::Borrow;
 use std::ffi::{CStr, CString};
 
-use super::ctype::{CDecode, CValue};
 use super::encode::Encoder;
 use super::returned::Returned;
+use super::values::{CDecode, CValue};
 use crate::client::SharedArray;
 use crate::dtype::Element;
 use crate::error::Result;

@@ -10,8 +10,8 @@ use smallvec::SmallVec;
 use zerocopy::IntoBytes;
 
 use super::abi::Abi;
-use super::ctype::CValue;
 use super::frame::{ArgPlan, FramePlan, RetPlan};
+use super::values::CValue;
 use super::wire::{ForeignCall, Reloc, FOREIGN_CALL_SIZE};
 use crate::error::{Error, Result};
 use crate::wire::{location, PAYLOAD_ALIGN, RECORD_HEADER_SIZE};

@@ -21,6 +21,7 @@
 
 mod abi;
 mod args;
+mod convert;
 mod ctype;
 mod decl;
 mod dynamic;
@@ -28,14 +29,16 @@ pub(crate) mod encode;
 pub(crate) mod frame;
 mod library;
 mod returned;
+mod values;
 pub(crate) mod wire;
 
 pub use abi::{struct_layout, Abi, TypeLayout, ABIS};
 #[doc(hidden)]
 pub use args::{check_len, put_mut, put_opt_str, put_ref, put_str};
 pub use args::{CStrArg, InArray, OutArray};
-pub use ctype::{CDecode, CType, CValue, Logical, Ptr, StructType};
+pub use ctype::{CType, StructType};
 pub use decl::{Dir, FunctionDecl, Len, Param, ParamKind, Ret};
 pub use encode::{Encoder, Place};
 pub use library::{Convention, ForeignLibrary, FOREIGN_MODULE};
 pub use returned::{Returned, Step};
+pub use values::{CDecode, CValue, Logical, Ptr};

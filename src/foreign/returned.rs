@@ -4,8 +4,8 @@
 use smallvec::SmallVec;
 
 use super::abi::Abi;
-use super::ctype::CDecode;
 use super::encode::{Back, Encoder};
+use super::values::CDecode;
 use super::wire::{ForeignReply, REPLY_NULL};
 use crate::error::{Error, Result};
 
