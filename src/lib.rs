@@ -1,10 +1,33 @@
 //! loadlib: call a 32-bit shared library from a 64-bit program through shared memory.
 //!
-//! A [`Client64`] in the 64-bit program starts a 32-bit server process (the bundled
-//! `server32`, or your own built with [`server::serve`]) that loads the library and runs
-//! wrapper methods by name. Requests and replies are fixed-layout records in two rings in
-//! one shared segment; numeric arrays are read in place; each side spins briefly and then
-//! sleeps (on a shared futex on Linux, a named event on Windows).
+//! Declare the library's C functions with [`foreign!`] and call them: a [`Client64`]
+//! starts a 32-bit server process (the server embedded in loadlib, or the bundled one)
+//! that loads the library and calls each function as the declaration lays it out, with no
+//! 32-bit code of yours ([`foreign`](mod@foreign)).
+//!
+//! ```no_run
+//! loadlib::foreign! {
+//!     struct Cpp: extern "C" {
+//!         fn add(a: i32, b: i32) -> i32;
+//!         fn scalar_multiply(a: f64, #[len(n)] x: *const f64, n: i32, #[out] #[len(n)] y: *mut f64);
+//!     }
+//! }
+//! // SAFETY: loading runs the library's initialisers in the server; the declarations are
+//! // the library's own signatures.
+//! let cpp = unsafe { Cpp::load("cpp_lib32.so") }?;
+//! assert_eq!(cpp.add(3, 14)?, 17);
+//! let mut y = [0.0; 3];
+//! cpp.scalar_multiply(2.0, &[1.0, 2.0, 3.0], 3, &mut y)?;
+//! assert_eq!(y, [2.0, 4.0, 6.0]);
+//! # Ok::<(), loadlib::Error>(())
+//! ```
+//!
+//! For logic that must run next to the library, write a server of your own
+//! ([`interface!`], [`library!`], [`server::serve`]) and call its wrapper methods through
+//! the typed client generated from one declaration, or by name. Requests and replies are
+//! fixed-layout records in two rings in one shared segment; numeric arrays are read in
+//! place; each side spins briefly and then sleeps (on a shared futex on Linux, a named
+//! event on Windows).
 //!
 //! ```no_run
 //! use loadlib::Client64;

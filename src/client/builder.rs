@@ -20,7 +20,7 @@ use crate::foreign::FOREIGN_MODULE;
 /// server shipped next to it; [`loadlib::build`](crate::build) puts a server there at
 /// build time.
 ///
-/// For foreign calls alone ([`crate::foreign`]) no server of your own is needed: a
+/// For foreign calls alone ([`foreign`](mod@crate::foreign)) no server of your own is needed: a
 /// released loadlib embeds a generic 32-bit server (the default `embedded-server`
 /// feature), which [`Bundled32`](ServerExe::Bundled32) falls back to.
 #[derive(Clone, Debug, PartialEq, Eq)]

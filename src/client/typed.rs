@@ -27,7 +27,9 @@ use crate::value::{Array, Value};
 use crate::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
 
 /// A client-side value that can stand for an interface parameter of type `P`, written
-/// `fn(P)`. See the [module](self) for the table.
+/// `fn(P)`: a number for a number, `&[T]`, `&Vec<T>` or `&SharedArray<T>` for `&[T]`,
+/// `&mut [T]` or `&mut SharedArray<T>` for `&mut [T]` and `Out<'_, T>`, `&str` for `&str`,
+/// `Option` of any of these for `Option<P>`.
 ///
 /// ```
 /// use loadlib::client::Arg;
