@@ -1,0 +1,198 @@
+//! A `loadlib::Client64` for Python: start, calls by name, shared arrays, shutdown.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use loadlib::{Client64, ServerExe, Value, ValueRef};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::buffers::{dtype_of, SharedAny, SharedBuffer};
+use crate::convert::{arg_refs, to_arg, to_py, Arg};
+use crate::errors::{py_result, to_py_err};
+
+/// Values moved into [`Python::detach`], whose closure runs on this same thread while
+/// other threads may run Python code.
+pub(crate) struct Detached<T>(pub(crate) T);
+
+// SAFETY: `detach` runs its closure on the calling thread, so nothing is sent anywhere;
+// the bound exists to keep Python objects from being used without the interpreter. What
+// is wrapped here is argument views ([`ValueRef`]) of owned values and shared arrays,
+// which hold no Python objects; views of Python-owned memory (numpy arrays read in place)
+// are never wrapped: a call with one keeps the interpreter (see `call_with`).
+unsafe impl<T> Send for Detached<T> {}
+
+/// A timeout in seconds as a `Duration`; `None` is practically unbounded (a year).
+pub(crate) fn seconds(what: &str, s: Option<f64>) -> PyResult<Duration> {
+    match s {
+        None => Ok(Duration::from_secs(365 * 24 * 3600)),
+        Some(s) => Duration::try_from_secs_f64(s)
+            .map_err(|_| PyValueError::new_err(format!("{what} must be a number of seconds >= 0, not {s}"))),
+    }
+}
+
+/// A client and its server.
+#[pyclass(frozen, module = "loadlib._native")]
+pub struct NativeClient {
+    client: Mutex<Option<Arc<Client64>>>,
+    server_pid: u32,
+    pointer_width: u32,
+}
+
+impl NativeClient {
+    fn lock(&self) -> MutexGuard<'_, Option<Arc<Client64>>> {
+        self.client.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The client, or the error of a closed one.
+    pub(crate) fn get(&self, py: Python<'_>) -> PyResult<Arc<Client64>> {
+        self.lock()
+            .clone()
+            .ok_or_else(|| to_py_err(py, loadlib::Error::Closed))
+    }
+}
+
+/// Converts `args`, and calls `f` with their views: without the interpreter, unless an
+/// argument reads numpy's memory in place.
+pub(crate) fn call_with(
+    py: Python<'_>,
+    args: &Bound<'_, PyTuple>,
+    writable_arrays: bool,
+    f: impl FnOnce(&[ValueRef<'_>]) -> loadlib::Result<Value> + Send,
+) -> PyResult<Py<PyAny>> {
+    let mut converted = args
+        .iter()
+        .map(|a| to_arg(&a, writable_arrays))
+        .collect::<PyResult<Vec<Arg<'_>>>>()?;
+    let keep = converted.iter().any(Arg::borrows_python_memory);
+    let value = arg_refs(&mut converted, |refs| {
+        let r = if keep {
+            f(refs)
+        } else {
+            let refs = Detached(refs);
+            py.detach(move || {
+                let refs = refs;
+                f(refs.0)
+            })
+        };
+        py_result(py, r)
+    })?;
+    to_py(py, value)
+}
+
+#[pymethods]
+impl NativeClient {
+    /// Starts server `exe` with module `module` and waits until it is ready.
+    #[new]
+    #[pyo3(signature = (exe, module, kwargs, env, library_paths, startup_timeout, request_timeout, shutdown_timeout))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        exe: PathBuf,
+        module: &str,
+        kwargs: Vec<(String, String)>,
+        env: Vec<(String, String)>,
+        library_paths: Vec<PathBuf>,
+        startup_timeout: f64,
+        request_timeout: Option<f64>,
+        shutdown_timeout: f64,
+    ) -> PyResult<NativeClient> {
+        let mut b = Client64::builder(module)
+            .server(ServerExe::Path(exe))
+            .startup_timeout(seconds("timeout", Some(startup_timeout))?)
+            .request_timeout(seconds("rpc_timeout", request_timeout)?)
+            .shutdown_timeout(seconds("kill_timeout", Some(shutdown_timeout))?);
+        for (k, v) in kwargs {
+            if k.contains('=') || k.is_empty() {
+                return Err(PyValueError::new_err(format!(
+                    "{k:?} cannot be a keyword argument's name"
+                )));
+            }
+            b = b.kwarg(k, v);
+        }
+        for (k, v) in env {
+            b = b.env(k, v);
+        }
+        for p in library_paths {
+            b = b.library_path(p);
+        }
+        let client = py_result(py, py.detach(move || b.start()))?;
+        Ok(NativeClient {
+            server_pid: client.server_pid(),
+            pointer_width: client.server_pointer_width(),
+            client: Mutex::new(Some(Arc::new(client))),
+        })
+    }
+
+    /// Calls `name` with `args` (a tuple) and returns the reply.
+    fn call(&self, py: Python<'_>, name: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let client = self.get(py)?;
+        call_with(py, args, false, |refs| client.call(name, refs))
+    }
+
+    /// A zeroed array of numpy type string `typestr` and `shape` in shared memory.
+    fn alloc(&self, py: Python<'_>, typestr: &str, shape: Vec<usize>) -> PyResult<SharedBuffer> {
+        let dtype = dtype_of(typestr).ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "shared arrays hold int8…int64, uint8…uint64, float32 or float64, not {typestr:?}"
+            ))
+        })?;
+        let client = self.get(py)?;
+        let array = py_result(py, SharedAny::alloc(&client, dtype, &shape))?;
+        Ok(SharedBuffer::new(array))
+    }
+
+    /// Stops the server (killing it after the shutdown timeout) and returns its
+    /// `(stdout, stderr, status)`; `None` if it was already shut down.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<Option<(String, String, String)>> {
+        let Some(arc) = self.lock().take() else {
+            return Ok(None);
+        };
+        let client = match Arc::try_unwrap(arc) {
+            Ok(c) => c,
+            Err(arc) => {
+                *self.lock() = Some(arc);
+                return Err(PyValueError::new_err(
+                    "the client is still in use by bound functions or another thread",
+                ));
+            }
+        };
+        let out = py_result(py, py.detach(move || client.shutdown_server32()))?;
+        Ok(Some((out.stdout, out.stderr, out.status)))
+    }
+
+    /// Whether `shutdown` ran.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.lock().is_none()
+    }
+
+    /// The server's process id.
+    #[getter]
+    fn server_pid(&self) -> u32 {
+        self.server_pid
+    }
+
+    /// The server's pointer width (32 for a 32-bit server).
+    #[getter]
+    fn pointer_width(&self) -> u32 {
+        self.pointer_width
+    }
+
+    /// Binds one foreign function of the library at `path` (see `foreign`).
+    #[pyo3(signature = (path, stdcall, name, params, ret))]
+    fn bind(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        stdcall: bool,
+        name: &str,
+        params: &Bound<'_, PyAny>,
+        ret: &Bound<'_, PyAny>,
+    ) -> PyResult<crate::foreign::NativeFunction> {
+        let client = self.get(py)?;
+        crate::foreign::bind(py, client, path, stdcall, name, params, ret)
+    }
+}
