@@ -85,11 +85,12 @@ class Client64:
         if self._python_server:
             exe = _paths.find(_paths.PYTHON_SERVER, server32_dir)
             env.append(("LOADLIB_SERVER32_SYS_PATH", os.pathsep.join(sys_path)))
+            env.append(("PYTHONUNBUFFERED", "1"))
         else:
             exe = os.fsdecode(server32_exe)
         library_paths = _paths_of(add_dll_directory)
         kw = [(str(k), str(v)) for k, v in kwargs.items()]
-        self._native = NativeClient(exe, module32, kw, env, library_paths, float(timeout), rpc_timeout, float(kill_timeout))
+        self._native = NativeClient(exe, module32, kw, env, library_paths, float(timeout), rpc_timeout, float(kill_timeout), self._python_server)
 
     # -- the original tool's API --------------------------------------------------
 

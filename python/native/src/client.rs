@@ -39,6 +39,8 @@ pub struct NativeClient {
     client: Mutex<Option<Arc<Client64>>>,
     server_pid: u32,
     pointer_width: u32,
+    /// Whether objects of other types go pickled (a Python server).
+    pickle: bool,
 }
 
 impl NativeClient {
@@ -60,11 +62,12 @@ pub(crate) fn call_with(
     py: Python<'_>,
     args: &Bound<'_, PyTuple>,
     writable_arrays: bool,
+    pickle: bool,
     f: impl FnOnce(&[ValueRef<'_>]) -> loadlib::Result<Value> + Send,
 ) -> PyResult<Py<PyAny>> {
     let mut converted = args
         .iter()
-        .map(|a| to_arg(&a, writable_arrays))
+        .map(|a| to_arg(&a, writable_arrays, pickle))
         .collect::<PyResult<Vec<Arg<'_>>>>()?;
     let keep = converted.iter().any(Arg::borrows_python_memory);
     let value = arg_refs(&mut converted, |refs| {
@@ -86,7 +89,7 @@ pub(crate) fn call_with(
 impl NativeClient {
     /// Starts server `exe` with module `module` and waits until it is ready.
     #[new]
-    #[pyo3(signature = (exe, module, kwargs, env, library_paths, startup_timeout, request_timeout, shutdown_timeout))]
+    #[pyo3(signature = (exe, module, kwargs, env, library_paths, startup_timeout, request_timeout, shutdown_timeout, pickle=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -98,6 +101,7 @@ impl NativeClient {
         startup_timeout: f64,
         request_timeout: Option<f64>,
         shutdown_timeout: f64,
+        pickle: bool,
     ) -> PyResult<NativeClient> {
         let mut b = Client64::builder(module)
             .server(ServerExe::Path(exe))
@@ -122,6 +126,7 @@ impl NativeClient {
         Ok(NativeClient {
             server_pid: client.server_pid(),
             pointer_width: client.server_pointer_width(),
+            pickle,
             client: Mutex::new(Some(Arc::new(client))),
         })
     }
@@ -129,7 +134,7 @@ impl NativeClient {
     /// Calls `name` with `args` (a tuple) and returns the reply.
     fn call(&self, py: Python<'_>, name: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         let client = self.get(py)?;
-        call_with(py, args, false, |refs| client.call(name, refs))
+        call_with(py, args, false, self.pickle, |refs| client.call(name, refs))
     }
 
     /// A zeroed array of numpy type string `typestr` and `shape` in shared memory.

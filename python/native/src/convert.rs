@@ -54,14 +54,18 @@ impl Arg<'_> {
 /// Converts `obj`. `writable_arrays`: a writable numpy array passes as a writable argument
 /// (the library's writes come back into it), as foreign calls want; otherwise as a
 /// read-only one.
-pub(crate) fn to_arg<'py>(obj: &Bound<'py, PyAny>, writable_arrays: bool) -> PyResult<Arg<'py>> {
+pub(crate) fn to_arg<'py>(
+    obj: &Bound<'py, PyAny>,
+    writable_arrays: bool,
+    pickle: bool,
+) -> PyResult<Arg<'py>> {
     if let Some(v) = simple_value(obj)? {
         return Ok(Arg::Value(v));
     }
     if let Ok(iface) = obj.getattr("__array_interface__") {
         return array_arg(obj, &iface.cast_into::<PyDict>()?, writable_arrays, true);
     }
-    Ok(Arg::Value(to_value(obj)?))
+    Ok(Arg::Value(to_value(obj, pickle)?))
 }
 
 /// `None`, `bool`, `int`, `float`, `str`, `bytes`: the common arguments, checked first.
@@ -95,16 +99,21 @@ fn int_value(i: &Bound<'_, PyInt>) -> PyResult<Value> {
     )))
 }
 
-/// Any value, owned (lists, dicts, and arrays inside them are copied).
-pub(crate) fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+/// The key of a map that holds a pickled object (for Python servers only).
+pub(crate) const PICKLE_KEY: &str = "\u{0}pickle";
+
+/// Any value, owned (lists, dicts, and arrays inside them are copied). `pickle`: an
+/// object of another type goes pickled, as the original tool sends everything (a
+/// Python server unpickles it), rather than being refused.
+pub(crate) fn to_value(obj: &Bound<'_, PyAny>, pickle: bool) -> PyResult<Value> {
     if let Some(v) = simple_value(obj)? {
         return Ok(v);
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        return l.iter().map(|x| to_value(&x)).collect::<PyResult<_>>().map(Value::List);
+        return l.iter().map(|x| to_value(&x, pickle)).collect::<PyResult<_>>().map(Value::List);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return t.iter().map(|x| to_value(&x)).collect::<PyResult<_>>().map(Value::List);
+        return t.iter().map(|x| to_value(&x, pickle)).collect::<PyResult<_>>().map(Value::List);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut items = Vec::with_capacity(d.len());
@@ -115,7 +124,7 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
                     type_name(&k)
                 ))
             })?;
-            items.push((key.to_cow()?.into_owned(), to_value(&v)?));
+            items.push((key.to_cow()?.into_owned(), to_value(&v, pickle)?));
         }
         return Ok(Value::Map(items));
     }
@@ -133,6 +142,17 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
     if obj.hasattr("__float__")? {
         return Ok(Value::F64(obj.call_method0("__float__")?.extract::<f64>()?));
+    }
+    if pickle {
+        let pickled = obj
+            .py()
+            .import("pickle")?
+            .call_method1("dumps", (obj, 5))?
+            .cast_into::<PyBytes>()?;
+        return Ok(Value::Map(vec![(
+            PICKLE_KEY.to_owned(),
+            Value::Bytes(pickled.as_bytes().to_vec()),
+        )]));
     }
     Err(PyTypeError::new_err(format!(
         "cannot send a {} to the server (it takes None, bool, int, float, str, bytes, \
@@ -363,6 +383,14 @@ pub(crate) fn to_py(py: Python<'_>, v: Value) -> PyResult<Py<PyAny>> {
                 .map(|x| to_py(py, x))
                 .collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)?.into_any().unbind()
+        }
+        Value::Map(items) if items.len() == 1 && items[0].0 == PICKLE_KEY => {
+            let Some((_, Value::Bytes(b))) = items.into_iter().next() else {
+                return Err(PyTypeError::new_err("a pickled reply without its bytes"));
+            };
+            py.import("pickle")?
+                .call_method1("loads", (PyBytes::new(py, &b),))?
+                .unbind()
         }
         Value::Map(items) => {
             let d = PyDict::new(py);

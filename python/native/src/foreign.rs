@@ -157,7 +157,7 @@ impl NativeFunction {
     /// Calls the function with `args` (a tuple). Writable numpy arrays passed for
     /// pointers the library writes get its writes back; shared ones are written in place.
     fn call(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        call_with(py, args, true, |refs| self.lib.call(&self.name, refs))
+        call_with(py, args, true, false, |refs| self.lib.call(&self.name, refs))
     }
 
     fn __repr__(&self) -> String {

@@ -6,6 +6,7 @@ import ctypes
 import importlib
 import inspect
 import os
+import pickle
 import sys
 import traceback
 import types
@@ -100,17 +101,12 @@ def to_wire(obj):
     except TypeError:
         view = None
     if view is not None:
-        fmt = view.format.lstrip("<=@")
-        if fmt not in _FORMATS and fmt.startswith("<") is False and len(fmt) == 1:
-            pass
-        dtype = _FORMATS.get(fmt)
-        if dtype is None and view.itemsize in (1, 2, 4, 8) and fmt and fmt[-1] in _FORMATS:
-            dtype = _FORMATS[fmt[-1]]
-        if dtype is None:
-            raise TypeError("cannot send a buffer of format {!r}".format(view.format))
-        return ("\x00array", dtype, list(view.shape), view.tobytes())
+        dtype = _FORMATS.get(view.format.lstrip("<=@"))
+        if dtype is not None:
+            return ("\x00array", dtype, list(view.shape), view.tobytes())
     if hasattr(obj, "__index__"):
         return obj.__index__()
     if hasattr(obj, "__float__"):
         return float(obj)
-    raise TypeError("cannot send a {} back to the client".format(type(obj).__name__))
+    # As the original tool sends everything: pickled (the client unpickles it).
+    return ("\x00pickle", pickle.dumps(obj, 5))

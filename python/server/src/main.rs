@@ -26,6 +26,8 @@ static MODULE: OnceLock<String> = OnceLock::new();
 const KWARGS_PREFIX: &str = "\u{1}kw:";
 /// The request for the library's path and the server's pid.
 const METADATA: &str = "\u{1}metadata";
+/// The key of a map that holds a pickled object (the client's `PICKLE_KEY`).
+const PICKLE_KEY: &str = "\u{0}pickle";
 
 const BOOT: &str = include_str!("boot.py");
 const SERVER32_PY: &str = include_str!("../../loadlib/server32.py");
@@ -221,6 +223,12 @@ fn value_to_py<'py>(
                 .collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)?.into_any()
         }
+        Value::Map(items) if items.len() == 1 && items[0].0 == PICKLE_KEY => {
+            let Some((_, Value::Bytes(b))) = items.into_iter().next() else {
+                return Err(pyo3::exceptions::PyTypeError::new_err("a pickled argument without its bytes"));
+            };
+            py.import("pickle")?.call_method1("loads", (PyBytes::new(py, &b),))?
+        }
         Value::Map(items) => {
             let d = PyDict::new(py);
             for (k, x) in items {
@@ -283,6 +291,10 @@ fn from_py(boot: &Bound<'_, PyModule>, obj: &Bound<'_, PyAny>, depth: u32) -> Py
     }
     let wire = boot.call_method1("to_wire", (obj,))?;
     if let Ok(t) = wire.cast::<PyTuple>() {
+        if t.len() == 2 && t.get_item(0)?.extract::<String>()? == "\u{0}pickle" {
+            let bytes = t.get_item(1)?.cast::<PyBytes>()?.as_bytes().to_vec();
+            return Ok(Value::Map(vec![(PICKLE_KEY.to_owned(), Value::Bytes(bytes))]));
+        }
         if t.len() == 4 && t.get_item(0)?.extract::<String>()? == "\u{0}array" {
             let dtype: String = t.get_item(1)?.extract()?;
             let shape: Vec<usize> = t.get_item(2)?.extract()?;
