@@ -10,7 +10,7 @@ shared memory.
 """
 
 from ._client import Client64
-from ._ctypes import CDLL32, WinDLL32
+from ._ctypes import CDLL32, WinDLL32, c_int64, c_longlong, c_uint64, c_ulonglong
 from .exceptions import ArgumentError, ConnectionTimeoutError, ResponseTimeoutError, Server32Error, ServerCrashedError
 from .server32 import Server32
 
@@ -24,5 +24,9 @@ __all__ = [
     "Server32Error",
     "ServerCrashedError",
     "WinDLL32",
+    "c_int64",
+    "c_longlong",
+    "c_uint64",
+    "c_ulonglong",
 ]
 __version__ = "0.1.0"

@@ -21,11 +21,12 @@ from . import _paths
 from ._native import NativeClient
 from .exceptions import ArgumentError, Server32Error
 
-__all__ = ["CDLL32", "WinDLL32"]
+__all__ = ["CDLL32", "WinDLL32", "c_int64", "c_longlong", "c_uint64", "c_ulonglong"]
 
-# The 32-bit library's C types by ctypes' type code. `long` is the 32-bit library's:
-# 4 bytes (so on 64-bit Linux, where ctypes.c_int64 *is* c_long, write c_longlong for
-# a 64-bit integer).
+# The 32-bit library's C types by ctypes' type code. `long` ("l") is the 32-bit
+# library's: 4 bytes. On 64-bit Linux, ctypes.c_longlong and c_int64 *are* c_long (the
+# same class), so a 64-bit integer is declared with this module's c_int64 / c_longlong
+# (c_uint64 / c_ulonglong), which mean 8 bytes everywhere.
 _CODES = {
     "?": "bool",
     "b": "i8",
@@ -48,6 +49,27 @@ _NUMPY = {"i8": "|i1", "u8": "|u1", "i16": "<i2", "u16": "<u2", "i32": "<i4", "u
 _SIZES = {"bool": 1, "i8": 1, "u8": 1, "i16": 2, "u16": 2, "i32": 4, "u32": 4, "i64": 8, "u64": 8, "f32": 4, "f64": 8, "pointer": 4}
 
 _Simple = ctypes._SimpleCData  # noqa: SLF001
+
+
+class c_int64(_Simple):  # noqa: N801
+    """A 64-bit signed integer (``long long``, ``int64_t``) for the 32-bit library. On
+    64-bit Linux ``ctypes.c_int64`` and ``ctypes.c_longlong`` are ``ctypes.c_long``,
+    which loadlib reads as the library's 4-byte ``long``: declare 64-bit integers with
+    this one (a fundamental ctypes type, like ``ctypes.c_longlong`` on Windows)."""
+
+    _type_ = "q"
+
+
+class c_uint64(_Simple):  # noqa: N801
+    """A 64-bit unsigned integer (``unsigned long long``, ``uint64_t``); see
+    ``c_int64``."""
+
+    _type_ = "Q"
+
+
+c_longlong = c_int64
+c_ulonglong = c_uint64
+
 _PointerType = ctypes._Pointer  # noqa: SLF001
 _CArg = type(ctypes.byref(ctypes.c_int()))
 
@@ -217,6 +239,10 @@ def _pointer_arg(elem: Any, elem_type: Any, v: Any, i: int) -> tuple[Any, Any]:
         return ("array", elem if not isinstance(elem, tuple) else "u8", "inout", False), view
     if hasattr(v, "__array_interface__"):
         iface = v.__array_interface__
+        want = _NUMPY.get(elem) if isinstance(elem, str) else None
+        if want is not None and iface["typestr"] != want and not (elem == "bool" and iface["typestr"] in ("|b1", "|i1")):
+            msg = f"argument {i + 1}: an array of {iface['typestr']} for a pointer to {elem} ({want})"
+            raise _fail(msg)
         data = iface.get("data")
         readonly = not isinstance(data, tuple) or data[1]
         return ("array", elem, "in" if readonly else "inout", False), v
@@ -239,6 +265,9 @@ def _arg(t: Any, v: Any, i: int) -> tuple[Any, Any]:
     if t is None:
         return _inferred(v, i)
     if t is ctypes.c_char_p:
+        if isinstance(v, (ctypes.Array, bytearray)):
+            # A buffer the library may write (create_string_buffer), as ctypes passes it.
+            return _pointer_arg("i8", ctypes.c_char, v, i)
         if isinstance(v, str):
             v = v.encode()
         if v is not None and not isinstance(v, (bytes, bytearray)):

@@ -1,7 +1,7 @@
 //! A `loadlib::Client64` for Python: start, calls by name, shared arrays, shutdown.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use loadlib::{Client64, ServerExe, Value, ValueRef};
@@ -41,6 +41,9 @@ pub struct NativeClient {
     pointer_width: u32,
     /// Whether objects of other types go pickled (a Python server).
     pickle: bool,
+    /// The functions bound through this client, whose libraries hold it: emptied at
+    /// shutdown.
+    functions: Mutex<Vec<Weak<std::sync::RwLock<Option<loadlib::foreign::ForeignLibrary>>>>>,
 }
 
 impl NativeClient {
@@ -128,6 +131,7 @@ impl NativeClient {
             pointer_width: client.server_pointer_width(),
             pickle,
             client: Mutex::new(Some(Arc::new(client))),
+            functions: Mutex::new(Vec::new()),
         })
     }
 
@@ -152,6 +156,14 @@ impl NativeClient {
     /// Stops the server (killing it after the shutdown timeout) and returns its
     /// `(stdout, stderr, status)`; `None` if it was already shut down.
     fn shutdown(&self, py: Python<'_>) -> PyResult<Option<(String, String, String)>> {
+        // The bound functions' libraries hold the client: let go of them first (waiting
+        // for calls in progress).
+        let functions = std::mem::take(&mut *self.functions.lock().unwrap_or_else(|p| p.into_inner()));
+        py.detach(|| {
+            for f in functions.iter().filter_map(Weak::upgrade) {
+                f.write().unwrap_or_else(|p| p.into_inner()).take();
+            }
+        });
         let Some(arc) = self.lock().take() else {
             return Ok(None);
         };
@@ -198,6 +210,10 @@ impl NativeClient {
         ret: &Bound<'_, PyAny>,
     ) -> PyResult<crate::foreign::NativeFunction> {
         let client = self.get(py)?;
-        crate::foreign::bind(py, client, path, stdcall, name, params, ret)
+        let f = crate::foreign::bind(py, client, path, stdcall, name, params, ret)?;
+        let mut functions = self.functions.lock().unwrap_or_else(|p| p.into_inner());
+        functions.retain(|w| w.strong_count() > 0);
+        functions.push(Arc::downgrade(&f.lib));
+        Ok(f)
     }
 }

@@ -7,7 +7,7 @@
 //! Parameters: `("value", type)`, `("array", type, "in" | "out" | "inout", nullable)`,
 //! `("str", nullable)`. Result: `None` (void), `("value", type)`, `("str",)`.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use loadlib::foreign::{
     CType, Convention, Dir, ForeignLibrary, FunctionDecl, Len, Param, Ret, StructType,
@@ -131,6 +131,7 @@ pub(crate) fn bind(
         Convention::C
     };
     let path = path.to_owned();
+    let path_for_repr = path.clone();
     // SAFETY: the library runs in the server process, which is all a wrong declaration
     // or a misbehaving library can crash or corrupt (the client reports a crash as an
     // error). The one way it reaches this process is through shared arrays, which the
@@ -140,16 +141,22 @@ pub(crate) fn bind(
     // with ctypes.CDLL.
     let lib = py.detach(move || unsafe { ForeignLibrary::bind(client, &path, convention, vec![decl]) });
     Ok(NativeFunction {
-        lib: py_result(py, lib)?,
+        lib: Arc::new(RwLock::new(Some(py_result(py, lib)?))),
         name: name.to_owned(),
+        path: path_for_repr,
     })
 }
+
+/// A bound function's library: `None` once its client has shut down (which takes it,
+/// so that the client, which the library holds, can be ended).
+pub(crate) type Slot = Arc<RwLock<Option<ForeignLibrary>>>;
 
 /// One bound foreign function.
 #[pyclass(frozen, module = "loadlib._native")]
 pub struct NativeFunction {
-    lib: ForeignLibrary,
+    pub(crate) lib: Slot,
     name: String,
+    path: String,
 }
 
 #[pymethods]
@@ -157,10 +164,14 @@ impl NativeFunction {
     /// Calls the function with `args` (a tuple). Writable numpy arrays passed for
     /// pointers the library writes get its writes back; shared ones are written in place.
     fn call(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        call_with(py, args, true, false, |refs| self.lib.call(&self.name, refs))
+        let lib = self.lib.read().unwrap_or_else(|p| p.into_inner());
+        let Some(lib) = lib.as_ref() else {
+            return Err(crate::errors::to_py_err(py, loadlib::Error::Closed));
+        };
+        call_with(py, args, true, false, |refs| lib.call(&self.name, refs))
     }
 
     fn __repr__(&self) -> String {
-        format!("<loadlib foreign function {} of {}>", self.name, self.lib.path())
+        format!("<loadlib foreign function {} of {}>", self.name, self.path)
     }
 }
