@@ -28,8 +28,9 @@ unsafe impl<T> Send for Detached<T> {}
 pub(crate) fn seconds(what: &str, s: Option<f64>) -> PyResult<Duration> {
     match s {
         None => Ok(Duration::from_secs(365 * 24 * 3600)),
-        Some(s) => Duration::try_from_secs_f64(s)
-            .map_err(|_| PyValueError::new_err(format!("{what} must be a number of seconds >= 0, not {s}"))),
+        Some(s) => Duration::try_from_secs_f64(s).map_err(|_| {
+            PyValueError::new_err(format!("{what} must be a number of seconds >= 0, not {s}"))
+        }),
     }
 }
 
@@ -158,7 +159,8 @@ impl NativeClient {
     fn shutdown(&self, py: Python<'_>) -> PyResult<Option<(String, String, String)>> {
         // The bound functions' libraries hold the client: let go of them first (waiting
         // for calls in progress).
-        let functions = std::mem::take(&mut *self.functions.lock().unwrap_or_else(|p| p.into_inner()));
+        let functions =
+            std::mem::take(&mut *self.functions.lock().unwrap_or_else(|p| p.into_inner()));
         py.detach(|| {
             for f in functions.iter().filter_map(Weak::upgrade) {
                 f.write().unwrap_or_else(|p| p.into_inner()).take();

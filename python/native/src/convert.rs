@@ -14,7 +14,9 @@
 use loadlib::{ArrayMut, ArrayRef, DType, Value, ValueRef};
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+};
 use pyo3::IntoPyObjectExt;
 
 use crate::buffers::{dtype_of, to_numpy, OwnedBuffer, SharedBuffer};
@@ -110,10 +112,18 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, pickle: bool) -> PyResult<Value> 
         return Ok(v);
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        return l.iter().map(|x| to_value(&x, pickle)).collect::<PyResult<_>>().map(Value::List);
+        return l
+            .iter()
+            .map(|x| to_value(&x, pickle))
+            .collect::<PyResult<_>>()
+            .map(Value::List);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return t.iter().map(|x| to_value(&x, pickle)).collect::<PyResult<_>>().map(Value::List);
+        return t
+            .iter()
+            .map(|x| to_value(&x, pickle))
+            .collect::<PyResult<_>>()
+            .map(Value::List);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut items = Vec::with_capacity(d.len());
@@ -225,7 +235,11 @@ fn array_arg<'py>(
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .ok_or_else(|| PyOverflowError::new_err("the array's size overflows"))?;
     let nbytes = elements * dtype.size();
-    if let Some(buffer) = by_reference.then(|| shared_base(obj)).transpose()?.flatten() {
+    if let Some(buffer) = by_reference
+        .then(|| shared_base(obj))
+        .transpose()?
+        .flatten()
+    {
         let b = buffer.get();
         if b.span() == (address, nbytes) && b.dtype() == dtype {
             return Ok(Arg::Shared {
@@ -353,7 +367,9 @@ unsafe fn borrowed_ref<'a>(
             }
         };
     }
-    Ok(view!(I8: i8, I16: i16, I32: i32, I64: i64, U8: u8, U16: u16, U32: u32, U64: u64, F32: f32, F64: f64))
+    Ok(
+        view!(I8: i8, I16: i16, I32: i32, I64: i64, U8: u8, U16: u16, U32: u32, U64: u64, F32: f32, F64: f64),
+    )
 }
 
 /// A reply value as a Python object.
@@ -401,4 +417,3 @@ pub(crate) fn to_py(py: Python<'_>, v: Value) -> PyResult<Py<PyAny>> {
         }
     })
 }
-

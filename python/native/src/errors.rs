@@ -63,8 +63,17 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
             "ServerCrashedError",
             format!("The 32-bit server crashed ({how})"),
             &[
-                ("signal", signal.into_pyobject(py).map_or_else(|_| py.None(), |v| v.unbind())),
-                ("code", code.into_pyobject(py).map_or_else(|_| py.None(), |v| v.unbind())),
+                (
+                    "signal",
+                    signal
+                        .into_pyobject(py)
+                        .map_or_else(|_| py.None(), |v| v.unbind()),
+                ),
+                (
+                    "code",
+                    code.into_pyobject(py)
+                        .map_or_else(|_| py.None(), |v| v.unbind()),
+                ),
                 ("stderr", s(&stderr)),
             ],
         ),

@@ -139,7 +139,8 @@ pub(crate) fn bind(
     // (only numpy's views read and write it), so such writes cannot break an aliasing
     // guarantee here. Loading the library and its declarations are the caller's, as
     // with ctypes.CDLL.
-    let lib = py.detach(move || unsafe { ForeignLibrary::bind(client, &path, convention, vec![decl]) });
+    let lib =
+        py.detach(move || unsafe { ForeignLibrary::bind(client, &path, convention, vec![decl]) });
     Ok(NativeFunction {
         lib: Arc::new(RwLock::new(Some(py_result(py, lib)?))),
         name: name.to_owned(),

@@ -68,10 +68,14 @@ def metadata(server):
     return {"path": str(getattr(server, "path", "")), "pid": os.getpid()}
 
 
-def error(exc):
-    """(name, message with the traceback after a mark) of an exception."""
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return type(exc).__name__, str(exc) + TRACEBACK_MARK + tb
+def error(exc, tb=None):
+    """(name, message with the traceback after a mark) of an exception; the frames of
+    this file are left out."""
+    tb = tb if tb is not None else exc.__traceback__
+    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith("<loadlib-server32-python>")]
+    text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) if frames else ""
+    text += "".join(traceback.format_exception_only(type(exc), exc))
+    return type(exc).__name__, str(exc) + TRACEBACK_MARK + text
 
 
 def array(fmt, shape, data):

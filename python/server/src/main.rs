@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 use loadlib::server::{host, Args, Dispatch, Entry, Kwargs, Reply, ServerError};
 use loadlib::{Array, ArrayData, ArrayMut, DType, Value, ValueRef};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+};
 use pyo3::IntoPyObjectExt;
 
 /// The module the command line names.
@@ -55,7 +57,8 @@ fn main() -> ExitCode {
 fn server_error(py: Python<'_>, e: PyErr) -> ServerError {
     let described = (|| -> PyResult<(String, String)> {
         let boot = boot(py)?;
-        boot.call_method1("error", (e.value(py),))?.extract()
+        boot.call_method1("error", (e.value(py), e.traceback(py)))?
+            .extract()
     })();
     match described {
         Ok((name, message)) => ServerError::new(name, message),
@@ -69,7 +72,12 @@ fn boot(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         return Ok(m);
     }
     let code = CString::new(BOOT).expect("no NUL in boot.py");
-    PyModule::from_code(py, &code, c"<loadlib-server32-python>/boot.py", c"_loadlib_boot")
+    PyModule::from_code(
+        py,
+        &code,
+        c"<loadlib-server32-python>/boot.py",
+        c"_loadlib_boot",
+    )
 }
 
 /// Builds the user's `Server32` subclass.
@@ -80,7 +88,11 @@ fn make(kwargs: &Kwargs) -> Result<Box<dyn Dispatch>, ServerError> {
             let boot = boot(py)?;
             boot.call_method1("install_loadlib", (SERVER32_PY, EXCEPTIONS_PY))?;
             let sys_path: Vec<String> = std::env::var("LOADLIB_SERVER32_SYS_PATH")
-                .map(|s| std::env::split_paths(&s).map(|p| p.display().to_string()).collect())
+                .map(|s| {
+                    std::env::split_paths(&s)
+                        .map(|p| p.display().to_string())
+                        .collect()
+                })
                 .unwrap_or_default();
             let kw = PyDict::new(py);
             for (k, v) in kwargs.iter() {
@@ -167,7 +179,10 @@ fn to_py<'py, 'a>(
     v: ValueRef<'a>,
     back: &mut Vec<WriteBack<'a>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let array = |d: DType, shape: Vec<usize>, bytes: &[u8]| -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyByteArray>)> {
+    let array = |d: DType,
+                 shape: Vec<usize>,
+                 bytes: &[u8]|
+     -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyByteArray>)> {
         let data = PyByteArray::new(py, bytes);
         let view = boot.call_method1("array", (format(d), shape, &data))?;
         Ok((view, data))
@@ -225,9 +240,12 @@ fn value_to_py<'py>(
         }
         Value::Map(items) if items.len() == 1 && items[0].0 == PICKLE_KEY => {
             let Some((_, Value::Bytes(b))) = items.into_iter().next() else {
-                return Err(pyo3::exceptions::PyTypeError::new_err("a pickled argument without its bytes"));
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "a pickled argument without its bytes",
+                ));
             };
-            py.import("pickle")?.call_method1("loads", (PyBytes::new(py, &b),))?
+            py.import("pickle")?
+                .call_method1("loads", (PyBytes::new(py, &b),))?
         }
         Value::Map(items) => {
             let d = PyDict::new(py);
@@ -273,10 +291,18 @@ fn from_py(boot: &Bound<'_, PyModule>, obj: &Bound<'_, PyAny>, depth: u32) -> Py
         return Ok(Value::Bytes(b.to_vec()));
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        return l.iter().map(|x| from_py(boot, &x, depth + 1)).collect::<PyResult<_>>().map(Value::List);
+        return l
+            .iter()
+            .map(|x| from_py(boot, &x, depth + 1))
+            .collect::<PyResult<_>>()
+            .map(Value::List);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return t.iter().map(|x| from_py(boot, &x, depth + 1)).collect::<PyResult<_>>().map(Value::List);
+        return t
+            .iter()
+            .map(|x| from_py(boot, &x, depth + 1))
+            .collect::<PyResult<_>>()
+            .map(Value::List);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut items = Vec::with_capacity(d.len());
@@ -293,7 +319,10 @@ fn from_py(boot: &Bound<'_, PyModule>, obj: &Bound<'_, PyAny>, depth: u32) -> Py
     if let Ok(t) = wire.cast::<PyTuple>() {
         if t.len() == 2 && t.get_item(0)?.extract::<String>()? == "\u{0}pickle" {
             let bytes = t.get_item(1)?.cast::<PyBytes>()?.as_bytes().to_vec();
-            return Ok(Value::Map(vec![(PICKLE_KEY.to_owned(), Value::Bytes(bytes))]));
+            return Ok(Value::Map(vec![(
+                PICKLE_KEY.to_owned(),
+                Value::Bytes(bytes),
+            )]));
         }
         if t.len() == 4 && t.get_item(0)?.extract::<String>()? == "\u{0}array" {
             let dtype: String = t.get_item(1)?.extract()?;
@@ -305,9 +334,13 @@ fn from_py(boot: &Bound<'_, PyModule>, obj: &Bound<'_, PyAny>, depth: u32) -> Py
                 .find(|d| d.name() == dtype)
                 .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err(format!("dtype {dtype}")))?;
             let data = ArrayData::copy_from_bytes(d, bytes);
-            return Array::from_data(shape, data).map(Value::Array).ok_or_else(|| {
-                pyo3::exceptions::PyValueError::new_err("a buffer whose shape does not match its size")
-            });
+            return Array::from_data(shape, data)
+                .map(Value::Array)
+                .ok_or_else(|| {
+                    pyo3::exceptions::PyValueError::new_err(
+                        "a buffer whose shape does not match its size",
+                    )
+                });
         }
     }
     from_py(boot, &wire, depth + 1)
@@ -375,7 +408,8 @@ impl Dispatch for PyServer {
                 for i in 0..n {
                     items.push(to_py(py, boot, args.get(i).map_err(to_py_err)?, &mut back)?);
                 }
-                let result = boot.call_method1("call", (server, name, PyTuple::new(py, items)?, kwargs))?;
+                let result =
+                    boot.call_method1("call", (server, name, PyTuple::new(py, items)?, kwargs))?;
                 for w in back {
                     write_back(py, w)?;
                 }
