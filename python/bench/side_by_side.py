@@ -62,7 +62,6 @@ def main() -> None:
         shutil.copy(src / name, tmp / name)
     (tmp / "cpp32.py").write_text((tmp / "cpp32.py").read_text().replace("from msl.loadlib import", "from loadlib import"))
     lib_path = str(tmp / "cpp_lib32.so")
-    sys.path.insert(0, str(tmp))
 
     starts = 3 if QUICK else 7
     calls = 200 if QUICK else 2000
@@ -79,7 +78,7 @@ def main() -> None:
         c.shutdown_server32()
 
     def ours_start():
-        c = loadlib.Client64("cpp32")
+        c = loadlib.Client64("cpp32", append_sys_path=tmp)
         c.request32("add", 1, 1)
         c.shutdown_server32()
 
@@ -91,7 +90,7 @@ def main() -> None:
     rows.append(("start-up (start, first reply, shut down)", median_time(msl_start, starts), median_time(ours_start, starts), median_time(cdll_start, starts), None))
 
     msl = Cpp64()
-    ours = loadlib.Client64("cpp32")
+    ours = loadlib.Client64("cpp32", append_sys_path=tmp)
     lib = loadlib.CDLL32(lib_path)
     lib.add.restype = ctypes.c_int
     lib.add.argtypes = [ctypes.c_int, ctypes.c_int]

@@ -17,8 +17,6 @@ from .server32 import Server32
 
 __all__ = ["Client64"]
 
-#: A request whose last argument is the keyword arguments: the method's name follows.
-KWARGS_PREFIX = "\x01kw:"
 #: The request for a Python server's metadata (the library's path, its pid).
 METADATA = "\x01metadata"
 
@@ -105,12 +103,7 @@ class Client64:
         if native is None:
             msg = "The connection to the 32-bit server is closed"
             raise Server32Error(msg)
-        if kwargs:
-            if not self._python_server:
-                msg = "keyword arguments reach Python servers only; this server takes positional ones"
-                raise TypeError(msg)
-            return native.call(KWARGS_PREFIX + name, (*args, kwargs))
-        return native.call(name, args)
+        return native.call(name, args, kwargs)
 
     def shutdown_server32(self, kill_timeout: float = 10) -> tuple[io.BytesIO, io.BytesIO]:
         """Stops the server (killing it if it has not ended within the ``kill_timeout``

@@ -128,6 +128,13 @@ def test_values(client: Client64) -> None:
     assert client.request32("types", 1, 1.5, "s", b"b", [1], {"a": 1}, None, True) == ["int", "float", "str", "bytes", "list", "dict", "NoneType", "bool"]
     assert client.request32("types", np.arange(3.0)) == ["memoryview"]
     assert client.request32("total", np.arange(10.0)) == 45.0
+    # Long lists of numbers travel packed as arrays, and arrive as lists (of their type).
+    floats = [float(i) for i in 10**6 * [1]]
+    assert client.request32("types", floats, list(range(10**6))) == ["list", "list"]
+    back = client.request32("echo", floats, list(range(100)), [1.5] * 20 + ["x"])
+    assert back == [floats, list(range(100)), [1.5] * 20 + ["x"]]
+    assert type(back[0][0]) is float
+    assert type(back[1][0]) is int
     back = client.request32("make_array", 5)
     assert isinstance(back, np.ndarray)
     assert back.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]

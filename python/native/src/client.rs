@@ -7,10 +7,10 @@ use std::time::Duration;
 use loadlib::{Client64, ServerExe, Value, ValueRef};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::buffers::{dtype_of, SharedAny, SharedBuffer};
-use crate::convert::{arg_refs, to_arg, to_py, Arg};
+use crate::convert::{arg_refs, packed_list, to_arg, to_py, to_value, Arg};
 use crate::errors::{py_result, to_py_err};
 
 /// Values moved into [`Python::detach`], whose closure runs on this same thread while
@@ -60,19 +60,27 @@ impl NativeClient {
     }
 }
 
-/// Converts `args`, and calls `f` with their views: without the interpreter, unless an
-/// argument reads numpy's memory in place.
+/// Converts `args` (as foreign calls take them), and calls `f` with their views.
 pub(crate) fn call_with(
     py: Python<'_>,
     args: &Bound<'_, PyTuple>,
     writable_arrays: bool,
-    pickle: bool,
     f: impl FnOnce(&[ValueRef<'_>]) -> loadlib::Result<Value> + Send,
 ) -> PyResult<Py<PyAny>> {
-    let mut converted = args
+    let converted = args
         .iter()
-        .map(|a| to_arg(&a, writable_arrays, pickle))
+        .map(|a| to_arg(&a, writable_arrays, false))
         .collect::<PyResult<Vec<Arg<'_>>>>()?;
+    call_converted(py, converted, f)
+}
+
+/// Calls `f` with the views of `converted`: without the interpreter, unless an argument
+/// reads numpy's memory in place.
+pub(crate) fn call_converted(
+    py: Python<'_>,
+    mut converted: Vec<Arg<'_>>,
+    f: impl FnOnce(&[ValueRef<'_>]) -> loadlib::Result<Value> + Send,
+) -> PyResult<Py<PyAny>> {
     let keep = converted.iter().any(Arg::borrows_python_memory);
     let value = arg_refs(&mut converted, |refs| {
         let r = if keep {
@@ -88,6 +96,12 @@ pub(crate) fn call_with(
     })?;
     to_py(py, value)
 }
+
+/// A request to a Python server with more than positional arguments: its name after
+/// this prefix and two fields, `kw` if the last argument holds the keyword arguments,
+/// and the indices of the arguments that are lists sent packed as arrays
+/// (`"\u{1}py:kw:0,2:name"`; `server/src/main.rs` reads it).
+const PY_PREFIX: &str = "\u{1}py:";
 
 #[pymethods]
 impl NativeClient {
@@ -137,9 +151,52 @@ impl NativeClient {
     }
 
     /// Calls `name` with `args` (a tuple) and returns the reply.
-    fn call(&self, py: Python<'_>, name: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+    /// `kwargs` (a dict) go to Python servers only.
+    #[pyo3(signature = (name, args, kwargs=None))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
         let client = self.get(py)?;
-        call_with(py, args, false, self.pickle, |refs| client.call(name, refs))
+        let mut converted = Vec::with_capacity(args.len() + 1);
+        let mut packed = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            // A long list of numbers for a Python server: an array (which may go in a
+            // bulk segment: lists go inline, within the ring's size), a list again there.
+            if self.pickle {
+                if let Some(array) = a
+                    .cast::<PyList>()
+                    .ok()
+                    .map(packed_list)
+                    .transpose()?
+                    .flatten()
+                {
+                    converted.push(Arg::Value(Value::Array(array)));
+                    packed.push(i.to_string());
+                    continue;
+                }
+            }
+            converted.push(to_arg(&a, false, self.pickle)?);
+        }
+        let kwargs = kwargs.filter(|k| !k.is_empty());
+        if let Some(kw) = kwargs {
+            if !self.pickle {
+                return Err(PyTypeError::new_err(
+                    "keyword arguments reach Python servers only; this server takes positional ones",
+                ));
+            }
+            converted.push(Arg::Value(to_value(kw.as_any(), true)?));
+        }
+        let name = if kwargs.is_some() || !packed.is_empty() {
+            let kw = if kwargs.is_some() { "kw" } else { "" };
+            format!("{PY_PREFIX}{kw}:{}:{name}", packed.join(","))
+        } else {
+            name.to_owned()
+        };
+        call_converted(py, converted, |refs| client.call(&name, refs))
     }
 
     /// A zeroed array of numpy type string `typestr` and `shape` in shared memory.

@@ -101,6 +101,44 @@ fn int_value(i: &Bound<'_, PyInt>) -> PyResult<Value> {
     )))
 }
 
+/// The key of a map that holds a long list of numbers as an array (for Python servers,
+/// which make it a list again): a record holds lists inline, and an array is 4× smaller.
+pub(crate) const LIST_KEY: &str = "\u{0}list";
+
+/// A list of at least 16 floats, or of ints that fit `i64`, packed as an array.
+pub(crate) fn packed_list(l: &Bound<'_, PyList>) -> PyResult<Option<loadlib::Array>> {
+    if l.len() < 16 {
+        return Ok(None);
+    }
+    let first = l.get_item(0)?;
+    let array = if first.is_exact_instance_of::<PyFloat>() {
+        let mut v = Vec::with_capacity(l.len());
+        for x in l.iter() {
+            match x.cast_exact::<PyFloat>() {
+                Ok(f) => v.push(f.value()),
+                Err(_) => return Ok(None),
+            }
+        }
+        loadlib::Array::from_vec(v)
+    } else if first.is_exact_instance_of::<PyInt>() {
+        let mut v = Vec::with_capacity(l.len());
+        for x in l.iter() {
+            match x
+                .cast_exact::<PyInt>()
+                .ok()
+                .and_then(|i| i.extract::<i64>().ok())
+            {
+                Some(i) => v.push(i),
+                None => return Ok(None),
+            }
+        }
+        loadlib::Array::from_vec(v)
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(array))
+}
+
 /// The key of a map that holds a pickled object (for Python servers only).
 pub(crate) const PICKLE_KEY: &str = "\u{0}pickle";
 
@@ -112,6 +150,11 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, pickle: bool) -> PyResult<Value> 
         return Ok(v);
     }
     if let Ok(l) = obj.cast::<PyList>() {
+        if pickle {
+            if let Some(array) = packed_list(l)? {
+                return Ok(Value::Map(vec![(LIST_KEY.to_owned(), Value::Array(array))]));
+            }
+        }
         return l
             .iter()
             .map(|x| to_value(&x, pickle))
@@ -399,6 +442,17 @@ pub(crate) fn to_py(py: Python<'_>, v: Value) -> PyResult<Py<PyAny>> {
                 .map(|x| to_py(py, x))
                 .collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)?.into_any().unbind()
+        }
+        Value::Map(items) if items.len() == 1 && items[0].0 == LIST_KEY => {
+            let Some((_, Value::Array(a))) = items.into_iter().next() else {
+                return Err(PyTypeError::new_err("a packed list without its array"));
+            };
+            let list = match (a.as_slice::<f64>(), a.as_slice::<i64>()) {
+                (Some(f), _) => PyList::new(py, f)?,
+                (_, Some(i)) => PyList::new(py, i)?,
+                _ => return Err(PyTypeError::new_err("a packed list of another dtype")),
+            };
+            list.into_any().unbind()
         }
         Value::Map(items) if items.len() == 1 && items[0].0 == PICKLE_KEY => {
             let Some((_, Value::Bytes(b))) = items.into_iter().next() else {

@@ -24,10 +24,15 @@ use pyo3::IntoPyObjectExt;
 /// The module the command line names.
 static MODULE: OnceLock<String> = OnceLock::new();
 
-/// A request whose last argument holds the keyword arguments (`loadlib/_client.py`).
-const KWARGS_PREFIX: &str = "\u{1}kw:";
+/// A request with more than positional arguments (the client's `PY_PREFIX`):
+/// `"\u{1}py:kw:0,2:name"`: `kw` if the last argument holds the keyword arguments, the
+/// indices of lists sent as arrays, the method's name.
+const PY_PREFIX: &str = "\u{1}py:";
 /// The request for the library's path and the server's pid.
 const METADATA: &str = "\u{1}metadata";
+/// The key of a map that holds a long list of numbers as an array (the client's
+/// `LIST_KEY`).
+const LIST_KEY: &str = "\u{0}list";
 /// The key of a map that holds a pickled object (the client's `PICKLE_KEY`).
 const PICKLE_KEY: &str = "\u{0}pickle";
 
@@ -238,6 +243,22 @@ fn value_to_py<'py>(
                 .collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)?.into_any()
         }
+        Value::Map(items) if items.len() == 1 && items[0].0 == LIST_KEY => {
+            let Some((_, Value::Array(a))) = items.into_iter().next() else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "a packed list without its array",
+                ));
+            };
+            match (a.as_slice::<f64>(), a.as_slice::<i64>()) {
+                (Some(f), _) => PyList::new(py, f)?.into_any(),
+                (_, Some(i)) => PyList::new(py, i)?.into_any(),
+                _ => {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(
+                        "a packed list of another dtype",
+                    ))
+                }
+            }
+        }
         Value::Map(items) if items.len() == 1 && items[0].0 == PICKLE_KEY => {
             let Some((_, Value::Bytes(b))) = items.into_iter().next() else {
                 return Err(pyo3::exceptions::PyTypeError::new_err(
@@ -291,6 +312,9 @@ fn from_py(boot: &Bound<'_, PyModule>, obj: &Bound<'_, PyAny>, depth: u32) -> Py
         return Ok(Value::Bytes(b.to_vec()));
     }
     if let Ok(l) = obj.cast::<PyList>() {
+        if let Some(packed) = packed_list(l)? {
+            return Ok(packed);
+        }
         return l
             .iter()
             .map(|x| from_py(boot, &x, depth + 1))
@@ -346,6 +370,44 @@ fn from_py(boot: &Bound<'_, PyModule>, obj: &Bound<'_, PyAny>, depth: u32) -> Py
     from_py(boot, &wire, depth + 1)
 }
 
+/// A list of at least 16 floats, or of ints that fit `i64`, packed as an array (a reply
+/// holds lists inline; an array is 4× smaller and the client makes it a list again).
+fn packed_list(l: &Bound<'_, PyList>) -> PyResult<Option<Value>> {
+    if l.len() < 16 {
+        return Ok(None);
+    }
+    let first = l.get_item(0)?;
+    let array = if first.is_exact_instance_of::<PyFloat>() {
+        let mut v = Vec::with_capacity(l.len());
+        for x in l.iter() {
+            match x.cast_exact::<PyFloat>() {
+                Ok(f) => v.push(f.value()),
+                Err(_) => return Ok(None),
+            }
+        }
+        Array::from_vec(v)
+    } else if first.is_exact_instance_of::<PyInt>() {
+        let mut v = Vec::with_capacity(l.len());
+        for x in l.iter() {
+            match x
+                .cast_exact::<PyInt>()
+                .ok()
+                .and_then(|i| i.extract::<i64>().ok())
+            {
+                Some(i) => v.push(i),
+                None => return Ok(None),
+            }
+        }
+        Array::from_vec(v)
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(Value::Map(vec![(
+        LIST_KEY.to_owned(),
+        Value::Array(array),
+    )])))
+}
+
 /// Copies what Python code wrote into an argument's bytearray back into the array.
 fn write_back(py: Python<'_>, w: WriteBack<'_>) -> PyResult<()> {
     let copy = w.copy.bind(py).to_vec();
@@ -391,9 +453,19 @@ impl Dispatch for PyServer {
                 if method == METADATA {
                     return from_py(boot, &boot.call_method1("metadata", (server,))?, 0);
                 }
-                let (name, with_kwargs) = match method.strip_prefix(KWARGS_PREFIX) {
-                    Some(n) => (n, true),
-                    None => (method, false),
+                let (name, with_kwargs, packed) = match method.strip_prefix(PY_PREFIX) {
+                    Some(rest) => {
+                        let mut parts = rest.splitn(3, ':');
+                        let kw = parts.next() == Some("kw");
+                        let packed: Vec<usize> = parts
+                            .next()
+                            .unwrap_or("")
+                            .split(',')
+                            .filter_map(|i| i.parse().ok())
+                            .collect();
+                        (parts.next().unwrap_or(""), kw, packed)
+                    }
+                    None => (method, false, Vec::new()),
                 };
                 let mut n = args.len();
                 let kwargs = if with_kwargs && n > 0 {
@@ -406,7 +478,19 @@ impl Dispatch for PyServer {
                 let mut back = Vec::new();
                 let mut items = Vec::with_capacity(n);
                 for i in 0..n {
-                    items.push(to_py(py, boot, args.get(i).map_err(to_py_err)?, &mut back)?);
+                    let v = args.get(i).map_err(to_py_err)?;
+                    items.push(match v {
+                        ValueRef::Array(a) if packed.contains(&i) => {
+                            if let Some(f) = a.as_slice::<f64>() {
+                                PyList::new(py, f)?.into_any()
+                            } else if let Some(x) = a.as_slice::<i64>() {
+                                PyList::new(py, x)?.into_any()
+                            } else {
+                                to_py(py, boot, ValueRef::Array(a), &mut back)?
+                            }
+                        }
+                        v => to_py(py, boot, v, &mut back)?,
+                    });
                 }
                 let result =
                     boot.call_method1("call", (server, name, PyTuple::new(py, items)?, kwargs))?;
