@@ -54,7 +54,7 @@ def fmt(s: float | None) -> str:
 def main() -> None:
     from msl.examples.loadlib import Cpp64  # noqa: PLC0415
     import msl.examples.loadlib as examples  # noqa: PLC0415
-    import msl.loadlib  # noqa: PLC0415
+    from msl.loadlib import __version__ as msl_version  # noqa: PLC0415
 
     tmp = Path(tempfile.mkdtemp(prefix="loadlib-bench-"))
     src = Path(examples.__file__).parent
@@ -138,13 +138,14 @@ def main() -> None:
     ours.shutdown_server32()
     lib.close()
 
-    print(f"msl-loadlib {msl.loadlib.__version__}, loadlib {loadlib.__version__}, Python {sys.version.split()[0]}, N = {N}")
+    print(f"msl-loadlib {msl_version}, loadlib {loadlib.__version__}, Python {sys.version.split()[0]}, N = {N}")
     print()
     print("| case | msl-loadlib 1.1.0 `Cpp64` | loadlib `Client64` + the same `Cpp32` | loadlib `CDLL32` | msl / best loadlib |")
     print("|---|---|---|---|---|")
     for name, m, o, c, _ in rows:
         best = min(v for v in (o, c) if v is not None)
-        ratio = f"{m / best:,.0f}×" if m is not None else "-"
+        r = m / best if m is not None else None
+        ratio = "-" if r is None else f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
         print(f"| {name} | {fmt(m)} | {fmt(o)} | {fmt(c)} | {ratio} |")
 
 
