@@ -83,7 +83,6 @@ class Client64:
         if self._python_server:
             exe = _paths.find(_paths.PYTHON_SERVER, server32_dir)
             env.append(("LOADLIB_SERVER32_SYS_PATH", os.pathsep.join(sys_path)))
-            env.append(("PYTHONUNBUFFERED", "1"))
         else:
             exe = os.fsdecode(server32_exe)
         library_paths = _paths_of(add_dll_directory)

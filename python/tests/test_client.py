@@ -87,6 +87,12 @@ def test_typed_errors_and_shared_arrays(rust_server: str) -> None:
         with pytest.raises(loadlib.Server32Error, match="writable shared array"):
             c.request32("accumulate", x, np.zeros(1000))
         assert c.request32("sum", x) == 1500.0
+        with Client64("testlib", server32_exe=rust_server) as other:
+            foreign = other.alloc_array(1000)  # another client's: sent as a copy here
+            with pytest.raises(loadlib.Server32Error, match="writable shared array"):
+                c.request32("accumulate", x, foreign)
+            other.request32("accumulate", x, foreign)
+            assert foreign[0] == 1.5
         i32 = c.alloc_array((2, 3), dtype=np.int32)
         assert i32.dtype == np.int32
         assert i32.shape == (2, 3)

@@ -214,3 +214,21 @@ def test_rebinding(lib: CDLL32) -> None:
     f.restype = loadlib.c_longlong
     assert f(1 << 40) == 1 << 41
     assert math.isclose(2.0, 2.0)
+
+
+def test_stdcall(test_lib: str) -> None:
+    with loadlib.WinDLL32(test_lib) as lib:
+        f = lib.add_stdcall
+        f.argtypes = [ctypes.c_int, ctypes.c_int]
+        for i in range(100):  # a wrong convention would unbalance the stack at once
+            assert f(i, 1) == i + 1
+
+
+def test_shared_array_of_another_client_is_copied(lib: CDLL32, test_lib: str) -> None:
+    with CDLL32(test_lib) as other:
+        x = np.asarray(other._native_client().alloc("<f8", [10]))  # noqa: SLF001
+        x[:] = 1.0
+        lib.scale.restype = None
+        lib.scale.argtypes = [ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.c_int]
+        lib.scale(5.0, x, 10)  # writable: copied there and back
+        assert x.tolist() == [5.0] * 10

@@ -118,10 +118,13 @@ pub struct SharedBuffer {
     nbytes: usize,
     dtype: DType,
     shape: Vec<usize>,
+    /// The segment name of the client that allocated it: its server is the one that
+    /// knows the array (by its number).
+    owner: String,
 }
 
 impl SharedBuffer {
-    pub(crate) fn new(mut array: SharedAny) -> SharedBuffer {
+    pub(crate) fn new(mut array: SharedAny, owner: &str) -> SharedBuffer {
         let dtype;
         let shape;
         let (address, nbytes) = on_shared!(&mut array, a => {
@@ -136,7 +139,13 @@ impl SharedBuffer {
             nbytes,
             dtype,
             shape,
+            owner: owner.to_owned(),
         }
+    }
+
+    /// The segment name of the client that allocated it.
+    pub(crate) fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// The array, for one call. A second use at once (the same array twice in one call,

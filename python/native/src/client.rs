@@ -65,11 +65,12 @@ pub(crate) fn call_with(
     py: Python<'_>,
     args: &Bound<'_, PyTuple>,
     writable_arrays: bool,
+    owner: &str,
     f: impl FnOnce(&[ValueRef<'_>]) -> loadlib::Result<Value> + Send,
 ) -> PyResult<Py<PyAny>> {
     let converted = args
         .iter()
-        .map(|a| to_arg(&a, writable_arrays, false))
+        .map(|a| to_arg(&a, writable_arrays, false, owner))
         .collect::<PyResult<Vec<Arg<'_>>>>()?;
     call_converted(py, converted, f)
 }
@@ -179,7 +180,7 @@ impl NativeClient {
                     continue;
                 }
             }
-            converted.push(to_arg(&a, false, self.pickle)?);
+            converted.push(to_arg(&a, false, self.pickle, client.segment_name())?);
         }
         let kwargs = kwargs.filter(|k| !k.is_empty());
         if let Some(kw) = kwargs {
@@ -208,7 +209,7 @@ impl NativeClient {
         })?;
         let client = self.get(py)?;
         let array = py_result(py, SharedAny::alloc(&client, dtype, &shape))?;
-        Ok(SharedBuffer::new(array))
+        Ok(SharedBuffer::new(array, client.segment_name()))
     }
 
     /// Stops the server (killing it after the shutdown timeout) and returns its

@@ -56,16 +56,24 @@ impl Arg<'_> {
 /// Converts `obj`. `writable_arrays`: a writable numpy array passes as a writable argument
 /// (the library's writes come back into it), as foreign calls want; otherwise as a
 /// read-only one.
+/// `owner`: the segment name of the client the call goes to: a shared array of another
+/// client is passed as a copy, as any numpy array is.
 pub(crate) fn to_arg<'py>(
     obj: &Bound<'py, PyAny>,
     writable_arrays: bool,
     pickle: bool,
+    owner: &str,
 ) -> PyResult<Arg<'py>> {
     if let Some(v) = simple_value(obj)? {
         return Ok(Arg::Value(v));
     }
     if let Ok(iface) = obj.getattr("__array_interface__") {
-        return array_arg(obj, &iface.cast_into::<PyDict>()?, writable_arrays, true);
+        return array_arg(
+            obj,
+            &iface.cast_into::<PyDict>()?,
+            writable_arrays,
+            Some(owner),
+        );
     }
     Ok(Arg::Value(to_value(obj, pickle)?))
 }
@@ -186,7 +194,7 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, pickle: bool) -> PyResult<Value> 
     }
     if let Ok(iface) = obj.getattr("__array_interface__") {
         // Inside a list or map: a copy (a shared array too).
-        let mut arg = [array_arg(obj, &iface.cast_into::<PyDict>()?, false, false)?];
+        let mut arg = [array_arg(obj, &iface.cast_into::<PyDict>()?, false, None)?];
         return arg_refs(&mut arg, |refs| Ok(refs[0].to_value()));
     }
     if obj.hasattr("__index__")? {
@@ -227,7 +235,7 @@ fn array_arg<'py>(
     obj: &Bound<'py, PyAny>,
     iface: &Bound<'py, PyDict>,
     writable_arrays: bool,
-    by_reference: bool,
+    owner: Option<&str>,
 ) -> PyResult<Arg<'py>> {
     let get = |k: &str| -> PyResult<Bound<'py, PyAny>> {
         iface
@@ -270,7 +278,7 @@ fn array_arg<'py>(
             ));
         }
         let iface = copy.getattr("__array_interface__")?.cast_into::<PyDict>()?;
-        return array_arg(&copy, &iface, false, false);
+        return array_arg(&copy, &iface, false, None);
     };
     let (address, readonly): (usize, bool) = data.extract()?;
     let elements = shape
@@ -278,13 +286,9 @@ fn array_arg<'py>(
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .ok_or_else(|| PyOverflowError::new_err("the array's size overflows"))?;
     let nbytes = elements * dtype.size();
-    if let Some(buffer) = by_reference
-        .then(|| shared_base(obj))
-        .transpose()?
-        .flatten()
-    {
+    if let Some(buffer) = owner.map(|_| shared_base(obj)).transpose()?.flatten() {
         let b = buffer.get();
-        if b.span() == (address, nbytes) && b.dtype() == dtype {
+        if b.span() == (address, nbytes) && b.dtype() == dtype && Some(b.owner()) == owner {
             return Ok(Arg::Shared {
                 buffer,
                 writable: !readonly,
@@ -300,7 +304,7 @@ fn array_arg<'py>(
         if copy.is(obj) {
             return Err(PyTypeError::new_err("an array at a misaligned address"));
         }
-        return array_arg(&copy, &iface, false, false);
+        return array_arg(&copy, &iface, false, None);
     }
     // A numpy scalar's memory is a temporary array: writes to it would be lost.
     let temporary = iface.contains("__ref")?;

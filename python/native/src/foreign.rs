@@ -169,7 +169,9 @@ impl NativeFunction {
         let Some(lib) = lib.as_ref() else {
             return Err(crate::errors::to_py_err(py, loadlib::Error::Closed));
         };
-        call_with(py, args, true, |refs| lib.call(&self.name, refs))
+        call_with(py, args, true, lib.client().segment_name(), |refs| {
+            lib.call(&self.name, refs)
+        })
     }
 
     fn __repr__(&self) -> String {

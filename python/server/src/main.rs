@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use loadlib::server::{host, Args, Dispatch, Entry, Kwargs, Reply, ServerError};
 use loadlib::{Array, ArrayData, ArrayMut, DType, Value, ValueRef};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
@@ -49,9 +50,6 @@ fn main() -> ExitCode {
     else {
         return host(&[]); // which reports the missing option
     };
-    // The 64-bit Python's settings would point this interpreter at the wrong stdlib.
-    std::env::remove_var("PYTHONHOME");
-    std::env::remove_var("PYTHONPATH");
     let name: &'static str = Box::leak(module.clone().into_boxed_str());
     MODULE.get_or_init(|| module);
     host(&[Entry::new(name, make)])
@@ -85,9 +83,58 @@ fn boot(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     )
 }
 
+/// Where the 32-bit CPython's standard library is: Debian's `libpython3.11:i386` is
+/// built for prefix `/usr` (`/usr/lib/python3.11`, with the i386 extension modules in
+/// its `lib-dynload`); `LOADLIB_SERVER32_PYTHONHOME` overrides it.
+const DEFAULT_HOME: &str = "/usr";
+
+/// Starts the interpreter: isolated from the 64-bit program's Python settings (its
+/// `PYTHONHOME`, `PYTHONPATH`, and the `python3` on `PATH`, from which CPython would
+/// otherwise derive its prefix: a 64-bit virtual environment's), with the home above and
+/// unbuffered output (what the server prints reaches the client even if it crashes).
+fn init_python() -> Result<(), ServerError> {
+    let home = std::env::var("LOADLIB_SERVER32_PYTHONHOME").unwrap_or_else(|_| DEFAULT_HOME.into());
+    let home =
+        CString::new(home).map_err(|_| ServerError::value_error("a NUL in the Python home"))?;
+    let failed = |what: &str, status: ffi::PyStatus| {
+        let msg = if status.err_msg.is_null() {
+            String::new()
+        } else {
+            // SAFETY: a status with an error message points to a static C string.
+            unsafe { std::ffi::CStr::from_ptr(status.err_msg) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        ServerError::new("PythonError", format!("{what}: {msg}"))
+    };
+    let mut config = std::mem::MaybeUninit::<ffi::PyConfig>::uninit();
+    let cfg = config.as_mut_ptr();
+    // SAFETY: called once, on the main thread, before anything else touches Python (the
+    // interpreter is not initialised yet: `make` runs once). `PyConfig_InitIsolatedConfig`
+    // initialises every field of `cfg`; the field pointers passed on point into it; the
+    // strings are copied by CPython; `PyConfig_Clear` frees what it allocated, after
+    // `Py_InitializeFromConfig` has read it.
+    unsafe {
+        ffi::PyConfig_InitIsolatedConfig(cfg);
+        (*cfg).buffered_stdio = 0;
+        let status = ffi::PyConfig_SetBytesString(cfg, &raw mut (*cfg).home, home.as_ptr());
+        if ffi::PyStatus_Exception(status) != 0 {
+            ffi::PyConfig_Clear(cfg);
+            return Err(failed("setting the Python home", status));
+        }
+        let status = ffi::Py_InitializeFromConfig(cfg);
+        ffi::PyConfig_Clear(cfg);
+        if ffi::PyStatus_Exception(status) != 0 {
+            return Err(failed("starting the 32-bit Python", status));
+        }
+    }
+    Ok(())
+}
+
 /// Builds the user's `Server32` subclass.
 fn make(kwargs: &Kwargs) -> Result<Box<dyn Dispatch>, ServerError> {
     let module = MODULE.get().expect("set in main").clone();
+    init_python()?;
     Python::attach(|py| {
         let built = (|| -> PyResult<PyServer> {
             let boot = boot(py)?;

@@ -28,3 +28,5 @@ const char *null_string(void) { return 0; }
 int is_null(const void *p) { return p == 0; }
 int crash(void) { volatile int *p = 0; return *p; }
 void sleep_ms(int ms) { usleep(ms * 1000); }
+/* stdcall (the callee pops its arguments), as WINAPI functions are. */
+int __attribute__((stdcall)) add_stdcall(int a, int b) { return a + b; }
