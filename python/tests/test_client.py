@@ -66,6 +66,11 @@ def test_errors(echo: Client64) -> None:
         echo.request32("echo", 2**64)
     with pytest.raises(TypeError, match="str keys"):
         echo.request32("echo", {1: 2})
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested deeper"):
+        echo.request32("echo", deep)
     assert echo.request32("echo", 1) == 1  # still serving
 
 

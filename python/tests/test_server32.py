@@ -173,6 +173,10 @@ def test_errors(client: Client64) -> None:
     with pytest.raises(loadlib.Server32Error) as e:
         client.request32("add", 1)
     assert e.value.name == "TypeError"
+    with pytest.raises(loadlib.Server32Error) as e:
+        client.request32("deep", 100_000)
+    assert e.value.name == "ValueError"
+    assert len(str(client.request32("deep", 10))) == 22
     assert client.request32("add", 1, 1) == 2
 
 

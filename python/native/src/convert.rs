@@ -12,7 +12,7 @@
 //! array as a new numpy array (which owns the reply's memory, no further copy).
 
 use loadlib::{ArrayMut, ArrayRef, DType, Value, ValueRef};
-use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
@@ -154,6 +154,18 @@ pub(crate) const PICKLE_KEY: &str = "\u{0}pickle";
 /// object of another type goes pickled, as the original tool sends everything (a
 /// Python server unpickles it), rather than being refused.
 pub(crate) fn to_value(obj: &Bound<'_, PyAny>, pickle: bool) -> PyResult<Value> {
+    to_value_at(obj, pickle, 0)
+}
+
+/// Lists and dicts nested deeper than this are refused (the server's decoder allows 64).
+const MAX_DEPTH: u32 = 60;
+
+fn to_value_at(obj: &Bound<'_, PyAny>, pickle: bool, depth: u32) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(PyValueError::new_err(format!(
+            "lists and dicts nested deeper than {MAX_DEPTH} levels cannot be sent"
+        )));
+    }
     if let Some(v) = simple_value(obj)? {
         return Ok(v);
     }
@@ -165,14 +177,14 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, pickle: bool) -> PyResult<Value> 
         }
         return l
             .iter()
-            .map(|x| to_value(&x, pickle))
+            .map(|x| to_value_at(&x, pickle, depth + 1))
             .collect::<PyResult<_>>()
             .map(Value::List);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
         return t
             .iter()
-            .map(|x| to_value(&x, pickle))
+            .map(|x| to_value_at(&x, pickle, depth + 1))
             .collect::<PyResult<_>>()
             .map(Value::List);
     }
@@ -185,7 +197,10 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, pickle: bool) -> PyResult<Value> 
                     type_name(&k)
                 ))
             })?;
-            items.push((key.to_cow()?.into_owned(), to_value(&v, pickle)?));
+            items.push((
+                key.to_cow()?.into_owned(),
+                to_value_at(&v, pickle, depth + 1)?,
+            ));
         }
         return Ok(Value::Map(items));
     }

@@ -327,9 +327,9 @@ fn value_to_py<'py>(
 
 /// A Python result as a value for the client.
 fn from_py(boot: &Bound<'_, PyModule>, obj: &Bound<'_, PyAny>, depth: u32) -> PyResult<Value> {
-    if depth > 100 {
+    if depth > 60 {
         return Err(pyo3::exceptions::PyValueError::new_err(
-            "the reply nests deeper than 100 levels",
+            "the reply nests lists or dicts deeper than 60 levels",
         ));
     }
     if obj.is_none() {

@@ -75,5 +75,11 @@ class PyServer(Server32):
     def make_tagged(self, tag):
         return Tagged(tag)
 
+    def deep(self, n):
+        x = []
+        for _ in range(n):
+            x = [x]
+        return x
+
     def shutdown_handler(self):
         print("shutting down")
