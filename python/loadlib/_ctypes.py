@@ -342,6 +342,9 @@ def _ret(t: Any) -> Any:
     raise TypeError(msg)
 
 
+_FAST_VALUES = (int, float, bool)
+
+
 class _Function32:
     """A function of a 32-bit library, with ctypes' ``argtypes``, ``restype`` and
     ``errcheck``."""
@@ -349,16 +352,39 @@ class _Function32:
     def __init__(self, lib: CDLL32, name: str) -> None:
         self._lib = lib
         self.__name__ = name
-        self.argtypes: Any = None
+        self._argtypes: tuple[Any, ...] | None = None
         self.restype: Any = ctypes.c_int
         self.errcheck: Any = None
         self._bound: dict[Any, Any] = {}
+        # (argtypes, restype, bound function) of a signature of numbers only, whose
+        # calls with plain numbers skip the general conversion.
+        self._fast: tuple[Any, Any, Any] | None = None
+
+    @property
+    def argtypes(self) -> tuple[Any, ...] | None:
+        """The parameters' ctypes types (kept as a tuple, as ctypes does)."""
+        return self._argtypes
+
+    @argtypes.setter
+    def argtypes(self, value: Any) -> None:
+        self._argtypes = None if value is None else tuple(value)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.__name__} of {self._lib._name!r}>"
 
     def __call__(self, *args: Any) -> Any:
-        argtypes = self.argtypes
+        fast = self._fast
+        if fast is not None and fast[0] is self._argtypes and fast[1] is self.restype and len(args) == len(fast[0]):
+            for v in args:
+                if type(v) not in _FAST_VALUES:
+                    break
+            else:
+                result = fast[2].call(args)
+                return result if self.errcheck is None else self.errcheck(result, self, args)
+        return self._call(args)
+
+    def _call(self, args: tuple[Any, ...]) -> Any:
+        argtypes = self._argtypes
         n = 0 if argtypes is None else len(argtypes)
         if len(args) < n:
             msg = f"this function takes at least {n} argument{'s' if n != 1 else ''} ({len(args)} given)"
@@ -376,6 +402,13 @@ class _Function32:
         if native is None:
             native = self._lib._native_client().bind(self._lib._name, self._lib._stdcall, self.__name__, specs, ret)
             self._bound[key] = native
+        if (
+            argtypes is not None
+            and len(args) == n
+            and all(s[0] == "value" and isinstance(s[1], str) and s[1] != "pointer" for s in specs)
+            and (restype is None or (_is_simple(restype) and restype._type_ not in "cPz"))
+        ):
+            self._fast = (argtypes, restype, native)
         result = native.call(tuple(values))
         if restype is ctypes.c_char_p and isinstance(result, str):
             result = result.encode()
