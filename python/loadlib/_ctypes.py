@@ -345,6 +345,22 @@ def _ret(t: Any) -> Any:
 _FAST_VALUES = (int, float, bool)
 
 
+def _one_writer(specs: list[Any], values: list[Any]) -> None:
+    """The same memory passed writable twice (``f(x, n, x)``, in place): the last one
+    stays writable, the others are read (as they were before the call)."""
+    spans = []
+    for i, (spec, v) in enumerate(zip(specs, values)):
+        if spec[0] == "array" and spec[2] == "inout" and hasattr(v, "__array_interface__"):
+            address = v.__array_interface__["data"][0]
+            spans.append((i, address, address + v.nbytes))
+    for k, (i, lo, hi) in enumerate(spans):
+        if any(lo < hi2 and lo2 < hi for _, lo2, hi2 in spans[k + 1 :]):
+            view = values[i].view()
+            view.flags.writeable = False
+            values[i] = view
+            specs[i] = ("array", specs[i][1], "in", specs[i][3])
+
+
 class _Function32:
     """A function of a 32-bit library, with ctypes' ``argtypes``, ``restype`` and
     ``errcheck``."""
@@ -395,6 +411,7 @@ class _Function32:
             spec, value = _arg(argtypes[i] if i < n else None, v, i)
             specs.append(spec)
             values.append(value)
+        _one_writer(specs, values)
         restype = self.restype
         ret = _ret(restype)
         key = (tuple(specs), ret)

@@ -91,6 +91,13 @@ def test_arrays(cpp: CDLL32) -> None:
     out2 = (ctypes.c_double * 3)()
     sm(3.0, [1.0, 2.0, 3.0], 3, out2)
     assert list(out2) == [3.0, 6.0, 9.0]
+    y = np.arange(5.0)
+    sm(2.0, y, 5, y)  # in place: the library reads and writes the same memory
+    assert y.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+    ro = np.arange(5.0)
+    ro.flags.writeable = False
+    sm(3.0, ro, 5, out)
+    assert out.tolist() == [0.0, 3.0, 6.0, 9.0, 12.0]
     with pytest.raises(loadlib.ArgumentError, match="float64|f64"):
         sm(2.0, np.arange(5, dtype=np.int32), 5, out)
 

@@ -355,6 +355,7 @@ pub(crate) fn arg_refs<R>(
     args: &mut [Arg<'_>],
     f: impl FnOnce(&[ValueRef<'_>]) -> PyResult<R>,
 ) -> PyResult<R> {
+    separate_writable(args)?;
     let mut guards = Vec::new();
     for a in args.iter() {
         if let Arg::Shared { buffer, .. } = a {
@@ -389,6 +390,83 @@ pub(crate) fn arg_refs<R>(
         });
     }
     f(&refs)
+}
+
+/// Makes sure no writable view of numpy memory overlaps another view: a read-only
+/// argument over the same memory as a writable one (`f(x, n, x)`, in place) becomes a
+/// copy taken now, so the library reads what `x` held before the call, as it would in
+/// process; two writable ones over the same memory are an error.
+fn separate_writable(args: &mut [Arg<'_>]) -> PyResult<()> {
+    let span = |a: &Arg<'_>| match a {
+        Arg::Borrowed {
+            address,
+            nbytes,
+            writable,
+            ..
+        } if *nbytes > 0 => Some((*address, *address + *nbytes, *writable)),
+        _ => None,
+    };
+    let spans: Vec<_> = args.iter().map(span).collect();
+    let overlaps = |a: (usize, usize, bool), b: (usize, usize, bool)| a.0 < b.1 && b.0 < a.1;
+    for (i, si) in spans.iter().enumerate() {
+        let Some(si) = *si else { continue };
+        for (j, sj) in spans.iter().enumerate() {
+            let Some(sj) = *sj else { continue };
+            if i == j || !overlaps(si, sj) {
+                continue;
+            }
+            if si.2 && sj.2 {
+                return Err(crate::errors::argument_error(
+                    obj_py(&args[i]),
+                    format!(
+                        "arguments {} and {} are the same writable memory (pass a copy for one)",
+                        i.min(j) + 1,
+                        i.max(j) + 1
+                    ),
+                ));
+            }
+        }
+    }
+    for i in 0..args.len() {
+        let Some(si) = spans[i] else { continue };
+        let shadowed = !si.2
+            && spans
+                .iter()
+                .enumerate()
+                .any(|(j, sj)| j != i && sj.is_some_and(|sj| sj.2 && overlaps(si, sj)));
+        if shadowed {
+            let mut one = [std::mem::replace(&mut args[i], Arg::Value(Value::None))];
+            let copy = arg_refs_plain(&mut one)?;
+            args[i] = Arg::Value(copy);
+        }
+    }
+    Ok(())
+}
+
+/// The owned copy of one read-only borrowed argument.
+fn arg_refs_plain(one: &mut [Arg<'_>; 1]) -> PyResult<Value> {
+    let Arg::Borrowed {
+        dtype,
+        shape,
+        address,
+        nbytes,
+        ..
+    } = &one[0]
+    else {
+        return Ok(Value::None);
+    };
+    // SAFETY: as in `arg_refs`: numpy's live, aligned memory, the interpreter held; the
+    // view is read-only and dropped before this returns, before any writable view exists.
+    let view = unsafe { borrowed_ref(*dtype, shape, *address, *nbytes, false) }?;
+    Ok(view.to_value())
+}
+
+fn obj_py<'py>(a: &Arg<'py>) -> Python<'py> {
+    match a {
+        Arg::Borrowed { _obj, .. } => _obj.py(),
+        Arg::Shared { buffer, .. } => buffer.py(),
+        Arg::Value(_) => unreachable!("only borrowed arguments overlap"),
+    }
 }
 
 /// A view of `nbytes` at `address` as an array of `dtype` and `shape`.

@@ -93,3 +93,8 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
 pub(crate) fn py_result<T>(py: Python<'_>, r: loadlib::Result<T>) -> PyResult<T> {
     r.map_err(|e| to_py_err(py, e))
 }
+
+/// A `loadlib.ArgumentError` with `message`.
+pub(crate) fn argument_error(py: Python<'_>, message: String) -> PyErr {
+    make(py, "ArgumentError", message, &[])
+}
