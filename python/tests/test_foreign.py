@@ -171,9 +171,26 @@ def test_shared_arrays_are_zero_copy(lib: CDLL32) -> None:
     assert copied[999] == 999.0  # the library wrote into the request's copy
     lib.scale(3.0, readonly, 1000)
     assert x[999] == 2997.0  # ... and straight into the shared memory
+    lib.scale(0.5, x, 1000)  # writable: in place too
+    assert x[999] == 1498.5
     lib.sum.restype = ctypes.c_double
     lib.sum.argtypes = [ctypes.POINTER(ctypes.c_double), ctypes.c_int]
-    assert lib.sum(x, 1000) == 3.0 * 999 * 1000 / 2
+    assert lib.sum(x, 1000) == 1.5 * 999 * 1000 / 2
+
+
+def test_in_place_on_shared_memory(cpp: CDLL32) -> None:
+    sm = cpp.scalar_multiply
+    sm.restype = None
+    sm.argtypes = [ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.c_int, ctypes.POINTER(ctypes.c_double)]
+    s = np.asarray(cpp._native_client().alloc("<f8", [5]))  # noqa: SLF001
+    s[:] = [1.0, 2.0, 3.0, 4.0, 5.0]
+    sm(2.0, s, 5, s)  # the same shared array twice: the library reads and writes it in place
+    assert s.tolist() == [2.0, 4.0, 6.0, 8.0, 10.0]
+    out = np.zeros(3)
+    sm(10.0, s[1:4], 3, out)  # a slice of shared memory goes as a copy
+    assert out.tolist() == [40.0, 60.0, 80.0]
+    sm(10.0, s[1:4], 3, s)  # ... read before the library writes the shared array
+    assert s.tolist()[:3] == [40.0, 60.0, 80.0]
 
 
 def test_errors(lib: CDLL32) -> None:

@@ -148,15 +148,14 @@ impl SharedBuffer {
         &self.owner
     }
 
-    /// The array, for one call. A second use at once (the same array twice in one call,
-    /// or in two threads' calls) is an error rather than a wait.
+    /// The array, for one call. A use at once by another thread's call is an error
+    /// rather than a wait.
     pub(crate) fn lock(&self) -> PyResult<MutexGuard<'_, SharedAny>> {
         match self.array.try_lock() {
             Ok(g) => Ok(g),
             Err(TryLockError::Poisoned(p)) => Ok(p.into_inner()),
             Err(TryLockError::WouldBlock) => Err(PyValueError::new_err(
-                "this shared array is already passed in a call in progress (the same array \
-                 twice in one call, or in two threads at once)",
+                "this shared array is passed in another thread's call in progress",
             )),
         }
     }

@@ -356,21 +356,32 @@ pub(crate) fn arg_refs<R>(
     f: impl FnOnce(&[ValueRef<'_>]) -> PyResult<R>,
 ) -> PyResult<R> {
     separate_writable(args)?;
-    let mut guards = Vec::new();
+    // Each shared array locked once, however often it is passed (`f(s, n, s)`, in place:
+    // the server sees the same memory twice, as the library would in process).
+    let mut guards: Vec<(*const SharedBuffer, _)> = Vec::new();
     for a in args.iter() {
         if let Arg::Shared { buffer, .. } = a {
-            guards.push(buffer.get().lock()?);
+            let key: *const SharedBuffer = buffer.get();
+            if !guards.iter().any(|(k, _)| *k == key) {
+                guards.push((key, buffer.get().lock()?));
+            }
         }
     }
-    let mut guards = guards.iter_mut();
     let mut refs = Vec::with_capacity(args.len());
     for a in args.iter() {
         refs.push(match a {
             Arg::Value(v) => ValueRef::from(v),
-            Arg::Shared { writable, .. } => guards
-                .next()
-                .expect("one guard per shared argument")
-                .value_ref(*writable),
+            Arg::Shared { buffer, writable } => {
+                let key: *const SharedBuffer = buffer.get();
+                let (_, guard) = guards
+                    .iter_mut()
+                    .find(|(k, _)| *k == key)
+                    .expect("each shared array was locked above");
+                match guard.value_ref(*writable) {
+                    ValueRef::Shared(r) => ValueRef::Shared(r),
+                    _ => unreachable!("a shared array's argument is a shared reference"),
+                }
+            }
             Arg::Borrowed {
                 dtype,
                 shape,
@@ -381,8 +392,9 @@ pub(crate) fn arg_refs<R>(
             } => {
                 // SAFETY: `address..address+nbytes` is the memory of a C-contiguous numpy
                 // array (its `__array_interface__`, checked aligned above), which `_obj`
-                // (and `_iface`, for a numpy scalar's temporary) keeps alive, and numpy does not move or free an array's memory while a
-                // reference to the array exists. The caller holds the interpreter for as
+                // (and `_iface`, for a numpy scalar's temporary) keeps alive, and numpy
+                // does not move or free an array's memory while a reference to the array
+                // exists. The caller holds the interpreter for as
                 // long as these views live (`borrows_python_memory`), so no Python code
                 // runs meanwhile to write or read it. Writable ones were writable there.
                 unsafe { borrowed_ref(*dtype, shape, *address, *nbytes, *writable) }?
@@ -404,6 +416,15 @@ fn separate_writable(args: &mut [Arg<'_>]) -> PyResult<()> {
             writable,
             ..
         } if *nbytes > 0 => Some((*address, *address + *nbytes, *writable)),
+        // The server writes a writable shared array while the call runs: no view of
+        // its memory (a slice of it passed as a plain array) may be live then.
+        Arg::Shared {
+            buffer,
+            writable: true,
+        } => {
+            let (address, nbytes) = buffer.get().span();
+            (nbytes > 0).then_some((address, address + nbytes, true))
+        }
         _ => None,
     };
     let spans: Vec<_> = args.iter().map(span).collect();
@@ -415,7 +436,9 @@ fn separate_writable(args: &mut [Arg<'_>]) -> PyResult<()> {
             if i == j || !overlaps(si, sj) {
                 continue;
             }
-            if si.2 && sj.2 {
+            let both_shared =
+                matches!(args[i], Arg::Shared { .. }) && matches!(args[j], Arg::Shared { .. });
+            if si.2 && sj.2 && !both_shared {
                 return Err(crate::errors::argument_error(
                     obj_py(&args[i]),
                     format!(
