@@ -104,9 +104,9 @@ def main() -> None:
 
     # -- scalar_multiply of 10^6 doubles ------------------------------------------------
     out_np = np.empty(N)
-    shared_x = np.asarray(lib._native_client().alloc("<f8", [N]))  # noqa: SLF001
+    shared_x = lib.alloc_array(N)
     shared_x[:] = x_np
-    shared_out = np.asarray(lib._native_client().alloc("<f8", [N]))  # noqa: SLF001
+    shared_out = lib.alloc_array(N)
     check = msl.scalar_multiply(2.0, x_list)
     assert check[-1] == 2.0 * (N - 1)
     assert ours.request32("scalar_multiply", 2.0, x_list)[-1] == 2.0 * (N - 1)

@@ -499,6 +499,15 @@ class CDLL32:
             raise
         return _Function32(self, name)
 
+    def alloc_array(self, shape: int | tuple[int, ...], dtype: Any = float) -> Any:
+        """A zeroed numpy array in shared memory, which the library reads and writes in
+        place when passed for a pointer: nothing is copied either way. It stays valid as
+        long as any numpy array over it exists, even after the server has ended."""
+        np = _numpy()
+        shape_t = (int(shape),) if isinstance(shape, int) else tuple(int(d) for d in shape)
+        typestr = np.dtype(dtype).newbyteorder("<").str
+        return np.asarray(self._native_client().alloc(typestr, list(shape_t)))
+
     @property
     def server32_pid(self) -> int:
         """The server's process id."""

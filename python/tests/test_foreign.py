@@ -158,8 +158,7 @@ def test_byref_and_structs(lib: CDLL32) -> None:
 def test_shared_arrays_are_zero_copy(lib: CDLL32) -> None:
     """The library writes a shared array in place: declared read-only here (the
     library really writes it), a copied array would not change, a shared one does."""
-    client = lib._native_client()
-    x = np.asarray(client.alloc("<f8", [1000]))
+    x = lib.alloc_array(1000)
     x[:] = np.arange(1000.0)
     readonly = x.view()
     readonly.flags.writeable = False
@@ -182,7 +181,7 @@ def test_in_place_on_shared_memory(cpp: CDLL32) -> None:
     sm = cpp.scalar_multiply
     sm.restype = None
     sm.argtypes = [ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.c_int, ctypes.POINTER(ctypes.c_double)]
-    s = np.asarray(cpp._native_client().alloc("<f8", [5]))  # noqa: SLF001
+    s = cpp.alloc_array(5)
     s[:] = [1.0, 2.0, 3.0, 4.0, 5.0]
     sm(2.0, s, 5, s)  # the same shared array twice: the library reads and writes it in place
     assert s.tolist() == [2.0, 4.0, 6.0, 8.0, 10.0]
@@ -250,7 +249,7 @@ def test_stdcall(test_lib: str) -> None:
 
 def test_shared_array_of_another_client_is_copied(lib: CDLL32, test_lib: str) -> None:
     with CDLL32(test_lib) as other:
-        x = np.asarray(other._native_client().alloc("<f8", [10]))  # noqa: SLF001
+        x = other.alloc_array(10)
         x[:] = 1.0
         lib.scale.restype = None
         lib.scale.argtypes = [ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.c_int]
