@@ -49,8 +49,9 @@ pub mod client;
 pub use channel::Transport;
 pub use client::{Batch, Builder, Client64, FromValue, ServerExe, ServerOutput, SharedArray};
 
-/// Internals for this crate's own fuzz tests, benchmarks and bundled programs. Not API:
-/// no stability, and no safety promise (`codec::SegmentMap` hands out raw pointers).
+/// Internals for this crate's own fuzz tests, benchmarks and bundled programs. Not API: no
+/// stability. Sound as the rest is: what needs a promise from its caller is `unsafe`
+/// (`codec::SegmentMap`, `codec::BulkTarget::new`, `server::Args::new`).
 #[doc(hidden)]
 pub mod __private {
     pub use crate::channel::RecordView;

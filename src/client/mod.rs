@@ -129,7 +129,7 @@ impl Client64 {
             share_cores: b.share_cores,
             request_timeout: b.request_timeout,
             next_array_id: AtomicU32::new(1),
-            freed: Arc::default(),
+            freed: Arc::new(FreedIds::new()),
             batch_thread: AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 bulk: BulkWriter::new(&started.base, location::CLIENT_BULK),
@@ -252,8 +252,14 @@ impl Client64 {
         Ok(inner)
     }
 
-    /// Refuses arguments a 32-bit server could not map.
+    /// Refuses shared arrays of another client, and arguments a 32-bit server could not
+    /// map.
     fn check_args(&self, args: &[ValueRef<'_>]) -> Result<()> {
+        for a in args {
+            if let ValueRef::Shared(s) = a {
+                self.freed.check_owner(s)?;
+            }
+        }
         if self.pointer_width == 32 {
             let total: u64 = args.iter().map(payload_bytes).sum();
             if total > MAX_PAYLOAD_32 {
@@ -268,6 +274,11 @@ impl Client64 {
     /// Ids of shared arrays dropped since the last call.
     fn take_freed(&self) -> Vec<u32> {
         self.freed.take()
+    }
+
+    /// The number that this client's shared arrays carry (see `FreedIds::owner`).
+    pub(crate) fn array_owner(&self) -> u64 {
+        self.freed.owner
     }
 
     /// Closes the connection after an error that leaves it unusable.
@@ -315,7 +326,9 @@ fn server_error(view: &RecordView<'_>, cache: &mut SegmentCache) -> Result<Error
     let block = Channel::block(view)?;
     cache.prepare(&block)?;
     let value = decode_value(view.block, cache).map_err(|e| Error::Protocol(e.0))?;
-    let name = String::from_utf8_lossy(view.name).into_owned();
+    // Copied before it is checked: the server could still write the ring.
+    let name = String::from_utf8(view.name.to_vec())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let message = match value {
         Value::Str(s) => s,
         other => other.to_string(),

@@ -37,5 +37,5 @@ pub use args::{CStrArg, InArray, OutArray};
 pub use ctype::{CDecode, CType, CValue, Logical, Ptr, StructType};
 pub use decl::{Dir, FunctionDecl, Len, Param, ParamKind, Ret};
 pub use encode::{Encoder, Place};
-pub use library::{Convention, ForeignLibrary, FOREIGN_MODULE};
+pub use library::{Convention, ForeignLibrary, Lease, FOREIGN_MODULE};
 pub use returned::{Returned, Step};
