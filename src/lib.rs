@@ -42,6 +42,8 @@ mod wire;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
+#[doc(hidden)]
+pub use loadlib_macros::{__interface_signatures, __static_lifetimes};
 pub use loadlib_macros::{foreign, CStruct};
 pub use value::{Array, ArrayData, Value};
 pub use value_ref::{ArrayMut, ArrayRef, IntoArgs, Out, Shape, SharedRef, ValueRef};

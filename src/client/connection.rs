@@ -29,12 +29,12 @@ pub const INTERFACE_METHOD: &str = "__loadlib_interface__";
 pub struct InterfaceId {
     /// The trait's name.
     pub name: &'static str,
-    /// FNV-1a hash of the trait's method signatures, as written.
+    /// FNV-1a hash of the canonical form of the trait's method signatures.
     pub hash: u64,
 }
 
 impl InterfaceId {
-    /// The id of interface `name` whose signatures read `signatures`.
+    /// The id of interface `name` whose signatures' canonical form is `signatures`.
     pub const fn new(name: &'static str, signatures: &str) -> InterfaceId {
         let bytes = signatures.as_bytes();
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
