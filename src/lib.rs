@@ -31,6 +31,9 @@ pub mod error;
 pub mod foreign;
 mod interface;
 mod layout;
+#[cfg(all(test, loadlib_loom))]
+mod model_check;
+mod primitive;
 mod ring;
 pub mod server;
 mod shm;

@@ -6,10 +6,11 @@
 //! [`RingControl`]; everything read from the ring is bounds-checked, since the peer may
 //! be buggy or hostile.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::layout::RingControl;
-use crate::sys::Bell;
+use crate::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::primitive::Bell;
 use crate::wake::Signal;
 use crate::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
