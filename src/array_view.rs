@@ -226,8 +226,9 @@ impl<'a> ArrayMut<'a> {
         unsafe { std::ptr::copy_nonoverlapping(src, self.ptr, self.len) };
     }
     /// # Safety
-    /// `ptr..ptr+len` must be writable, aligned to 64, overlap no other live view, and
-    /// stay mapped for `'a`; `len` must be the shape's element count times the size.
+    /// `ptr..ptr+len` must be writable, aligned for `dtype`'s elements, overlap no other
+    /// live view, and stay mapped and untouched by anything else for `'a`; `len` must be
+    /// the shape's element count times the element size.
     pub(crate) unsafe fn from_raw(dtype: DType, shape: Shape, ptr: *mut u8, len: usize) -> Self {
         ArrayMut {
             dtype,
@@ -275,14 +276,69 @@ impl<'a> ArrayMut<'a> {
     }
 }
 
-/// A reference to a client-allocated shared array, as sent in a request.
-#[derive(Clone, Debug)]
-pub struct SharedRef {
+/// A shared array lent to one call (or batch), as sent in a request: made from
+/// `&'a SharedArray` (the server reads it) or `&'a mut SharedArray` (the server may write
+/// it), whose borrow it keeps for `'a`.
+///
+/// It cannot be cloned, and the array cannot be used while it lives: a writable one holds
+/// the `&mut` it came from. A shorter one for the same array comes from
+/// [`reborrow`](Self::reborrow) (with the same access) or [`read_only`](Self::read_only);
+/// a server refuses a call that names one array writable twice.
+#[derive(Debug)]
+pub struct SharedRef<'a> {
     pub(crate) id: u32,
     pub(crate) dtype: DType,
     pub(crate) shape: Shape,
     pub(crate) len: u64,
     pub(crate) writable: bool,
+    /// The client (or in-process connection) that allocated the array: its segment is
+    /// named after that client's, and only that one's server maps it.
+    pub(crate) owner: u64,
+    pub(crate) _borrow: PhantomData<&'a ()>,
+}
+
+impl SharedRef<'_> {
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    /// Bytes of the array.
+    pub fn byte_len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the server may write it.
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    /// A read-only reference to the same array, for as long as this one is borrowed.
+    pub fn read_only(&self) -> SharedRef<'_> {
+        SharedRef {
+            writable: false,
+            ..self.reborrow()
+        }
+    }
+
+    /// A reference to the same array with the same access, for as long as this one is
+    /// borrowed.
+    pub fn reborrow(&self) -> SharedRef<'_> {
+        SharedRef {
+            id: self.id,
+            dtype: self.dtype,
+            shape: self.shape.clone(),
+            len: self.len,
+            writable: self.writable,
+            owner: self.owner,
+            _borrow: PhantomData,
+        }
+    }
 }
 
 /// An output array parameter: the server method writes it, and nothing is sent in.

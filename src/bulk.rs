@@ -66,12 +66,9 @@ impl BulkWriter {
             self.segment = Some(Segment::create(&name, size)?);
         }
         let s = self.segment.as_ref().expect("just ensured");
-        Ok(BulkTarget {
-            ptr: s.as_ptr(),
-            len: s.len(),
-            location: self.location,
-            generation: self.generation,
-        })
+        // SAFETY: the segment is mapped writable for its length, is this writer's own,
+        // and outlives the target's use (a send, within this borrow of the writer's owner).
+        Ok(unsafe { BulkTarget::new(s.as_ptr(), s.len(), self.location, self.generation) })
     }
 }
 
@@ -146,7 +143,10 @@ impl SegmentCache {
     }
 }
 
-impl SegmentMap for SegmentCache {
+// SAFETY: every segment it returns is mapped read-write for its length (`Segment::open`)
+// and stays mapped while the cache is borrowed (it unmaps only through `&mut self`); this
+// process reaches the peer's segments only through the decoded values.
+unsafe impl SegmentMap for SegmentCache {
     fn segment(&self, location: u8, segment: u32) -> Option<(*mut u8, usize)> {
         let s = match location {
             location::SHARED => self.shared.get(&segment)?,

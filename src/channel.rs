@@ -414,7 +414,7 @@ impl Channel {
         let Some(p) = rx.peek().map_err(|c| Error::Protocol(c.0))? else {
             return Ok(None); // only padding was published
         };
-        let h = RecordHeader::read(rx.record(p));
+        let h = RecordHeader::read(rx.record(&p));
         if matches!(h.kind, KIND_FILE_REQUEST | KIND_FILE_REPLY) && self.file_dir.is_some() {
             rx.release(p);
             let path = self.file_path(h.kind, h.seq);
@@ -441,17 +441,17 @@ impl Channel {
         self.tx.set_away(away);
     }
 
-    /// The bytes of a received record.
-    pub(crate) fn bytes(&self, inc: &Incoming) -> &[u8] {
-        match *inc {
+    /// The bytes of a received record, for as long as it is held (not released).
+    pub(crate) fn bytes<'a>(&'a self, inc: &'a Incoming) -> &'a [u8] {
+        match inc {
             Incoming::Ring(p) => self.rx.record(p),
-            Incoming::File(len) => &self.file_buf.as_bytes()[..len],
+            Incoming::File(len) => &self.file_buf.as_bytes()[..*len],
         }
     }
 
     /// The start of a received record in the ring, or `None` for one read from a file.
     pub(crate) fn record_ptr(&self, inc: &Incoming) -> Option<*mut u8> {
-        match *inc {
+        match inc {
             Incoming::Ring(p) => Some(self.rx.record_ptr(p)),
             Incoming::File(_) => None,
         }

@@ -52,7 +52,9 @@
 /// [`client::Returns`](crate::client::Returns).
 ///
 /// The client checks at start-up that the server implements the same interface: the
-/// trait's name and a hash of its signatures as written. A server built from another
+/// trait's name and a hash of its signatures in a canonical form (method names and order,
+/// parameter and return types; not parameter names, lifetimes, paths or spacing, so the
+/// hash is the same whatever compiler built either side). A server built from another
 /// version of the declaration gives [`Error::InterfaceMismatch`](crate::Error) naming
 /// both. The generic call by name (`client.call("add", (3, 14))`) stays available
 /// through [`Connection`](crate::client::Connection), which the client dereferences to.
@@ -154,12 +156,17 @@ macro_rules! interface {
         }
 
         impl $client {
-            /// The interface this client speaks: the trait's name and a hash of its
-            /// signatures.
-            pub const INTERFACE: $crate::client::InterfaceId = $crate::client::InterfaceId::new(
-                stringify!($name),
-                stringify!($(fn $method $(<$($lt),+>)? ($($arg: $argty),*) $(-> $ret)?;)*),
+            /// The canonical form of the interface's signatures: its methods in order,
+            /// with their parameter and return types (no parameter names, lifetimes or
+            /// paths), which [`INTERFACE`](Self::INTERFACE)'s hash is taken over.
+            pub const SIGNATURES: &'static str = $crate::__interface_signatures!(
+                $(fn $method ($($arg: $argty),*) $(-> $ret)?;)*
             );
+
+            /// The interface this client speaks: the trait's name and a hash of its
+            /// signatures' canonical form ([`SIGNATURES`](Self::SIGNATURES)).
+            pub const INTERFACE: $crate::client::InterfaceId =
+                $crate::client::InterfaceId::new(stringify!($name), Self::SIGNATURES);
 
             /// The names of the interface's functions.
             pub const METHODS: &'static [&'static str] = &[$(stringify!($method)),*];
@@ -201,10 +208,10 @@ macro_rules! interface {
 
             $(
                 $(#[$fmeta])*
-                #[allow(clippy::too_many_arguments)]
+                #[allow(clippy::too_many_arguments, clippy::extra_unused_lifetimes)]
                 pub fn $method<'__c $($(, $lt)+)?>(
                     &self
-                    $(, $arg: impl $crate::client::Arg<'__c, fn($argty)>)*
+                    $(, $arg: impl $crate::client::Arg<'__c, fn($crate::__static_lifetimes!($argty))>)*
                 ) -> $crate::Result<<$crate::__interface_ret!($($ret)?) as $crate::client::Returns>::Output> {
                     #[allow(unused_mut)]
                     let mut __list = $crate::client::ArgList::new();
@@ -235,4 +242,62 @@ macro_rules! __interface_ret {
     ($ret:ty) => {
         $ret
     };
+}
+
+#[cfg(test)]
+#[allow(unreachable_pub, dead_code)]
+mod tests {
+    use crate::value_ref::{ArrayRef, Out};
+
+    crate::interface! {
+        /// A known interface, whose hash is pinned below.
+        pub trait Pinned => PinnedClient {
+            fn add(a: i32, b: i32) -> i32;
+            fn total(x: &[f64]) -> f64;
+            fn scale_into(k: f64, x: ArrayRef<'_>, out: Out<'_, f64>);
+            fn name() -> String;
+        }
+    }
+
+    mod respelled {
+        crate::interface! {
+            /// The same interface, its parameters renamed and its types spelled otherwise.
+            pub trait Pinned => PinnedClient {
+                fn add(left: i32, right: core::primitive::i32) -> i32;
+                fn total<'x>(values: &'x [ f64 ]) -> f64;
+                fn scale_into<'a>(
+                    factor: f64,
+                    data: crate::value_ref::ArrayRef<'a>,
+                    result: crate::Out<'a, f64>,
+                ) -> ();
+                fn name() -> ::std::string::String;
+            }
+        }
+    }
+
+    #[test]
+    fn the_hash_of_a_known_interface_is_pinned() {
+        assert_eq!(
+            PinnedClient::SIGNATURES,
+            "loadlib-interface/1:add(i32,i32)->i32;total(&[f64])->f64;\
+             scale_into(f64,ArrayRef,Out<f64>)->();name()->String;"
+        );
+        // FNV-1a of the form above (checked with an independent implementation): a change
+        // here means servers built before refuse clients built after, and the other way.
+        assert_eq!(PinnedClient::INTERFACE.hash, 0x0628_1eaa_9a70_8747);
+        assert_eq!(PinnedClient::INTERFACE.name, "Pinned");
+        assert_eq!(
+            PinnedClient::INTERFACE.describe(),
+            format!("Pinned#{:016x}", PinnedClient::INTERFACE.hash)
+        );
+    }
+
+    #[test]
+    fn renamed_parameters_and_respelled_types_keep_the_hash() {
+        assert_eq!(
+            respelled::PinnedClient::SIGNATURES,
+            PinnedClient::SIGNATURES
+        );
+        assert_eq!(respelled::PinnedClient::INTERFACE, PinnedClient::INTERFACE);
+    }
 }

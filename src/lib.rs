@@ -54,6 +54,9 @@ pub mod error;
 pub mod foreign;
 mod interface;
 mod layout;
+#[cfg(all(test, loadlib_loom))]
+mod model_check;
+mod primitive;
 mod ring;
 pub mod server;
 mod shm;
@@ -65,6 +68,8 @@ mod wire;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, Result};
+#[doc(hidden)]
+pub use loadlib_macros::{__interface_signatures, __static_lifetimes};
 pub use loadlib_macros::{foreign, CStruct};
 pub use value::{Array, ArrayData, Value};
 pub use value_ref::{ArrayMut, ArrayRef, IntoArgs, Out, Shape, SharedRef, ValueRef};
@@ -72,8 +77,9 @@ pub mod client;
 pub use channel::Transport;
 pub use client::{Batch, Builder, Client64, FromValue, ServerExe, ServerOutput, SharedArray};
 
-/// Internals for this crate's own fuzz tests, benchmarks and bundled programs. Not API:
-/// no stability, and no safety promise (`codec::SegmentMap` hands out raw pointers).
+/// Internals for this crate's own fuzz tests, benchmarks and bundled programs. Not API: no
+/// stability. Sound as the rest is: what needs a promise from its caller is `unsafe`
+/// (`codec::SegmentMap`, `codec::BulkTarget::new`, `server::Args::new`).
 #[doc(hidden)]
 pub mod __private {
     pub use crate::channel::RecordView;

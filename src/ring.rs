@@ -6,10 +6,11 @@
 //! [`RingControl`]; everything read from the ring is bounds-checked, since the peer may
 //! be buggy or hostile.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::layout::RingControl;
-use crate::sys::Bell;
+use crate::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::primitive::Bell;
 use crate::wake::Signal;
 use crate::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
@@ -38,8 +39,9 @@ unsafe impl Send for Ring {}
 // protocol (reserved but unpublished space, or published but unreleased records).
 unsafe impl Sync for Ring {}
 
-/// A record read from a ring, still owned by the ring until released.
-#[derive(Clone, Copy, Debug)]
+/// A record read from a ring, the consumer's until [`Ring::release`] takes it back; its
+/// bytes are borrowed from it ([`Ring::record`]), so none outlive the release.
+#[derive(Debug)]
 pub(crate) struct Peeked {
     /// Offset of the record in the data area.
     pub offset: usize,
@@ -271,8 +273,8 @@ impl Ring {
         }
     }
 
-    /// The bytes of a peeked record.
-    pub(crate) fn record(&self, p: Peeked) -> &[u8] {
+    /// The bytes of a peeked record, for as long as it is held.
+    pub(crate) fn record<'a>(&'a self, p: &'a Peeked) -> &'a [u8] {
         // SAFETY: `peek` checked `offset + len <= capacity`; the record stays published
         // and untouched by the producer until `release`.
         unsafe { std::slice::from_raw_parts(self.data.add(p.offset), p.len) }
@@ -280,7 +282,7 @@ impl Ring {
 
     /// The start of a peeked record, as a raw pointer: for a server that lets a library
     /// write into the record (a foreign call's buffers), which no reference may cover.
-    pub(crate) fn record_ptr(&self, p: Peeked) -> *mut u8 {
+    pub(crate) fn record_ptr(&self, p: &Peeked) -> *mut u8 {
         // SAFETY: `peek` checked `offset + len <= capacity`.
         unsafe { self.data.add(p.offset) }
     }

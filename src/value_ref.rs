@@ -38,8 +38,8 @@ pub enum ValueRef<'a> {
     /// A writable array: on the server, in shared memory; on the client, the caller's
     /// slice, copied into the request (unless [`ArrayMut::output`]) and back from it.
     ArrayMut(ArrayMut<'a>),
-    /// A client-allocated shared array (client side only).
-    Shared(SharedRef),
+    /// A client-allocated shared array (client side only), borrowed for `'a`.
+    Shared(SharedRef<'a>),
     List(Cow<'a, [Value]>),
     Map(Cow<'a, [(String, Value)]>),
 }
@@ -324,7 +324,9 @@ tuple_args!(11: A, B, C, D, E, F, G, H, I, J, K);
 tuple_args!(12: A, B, C, D, E, F, G, H, I, J, K, L);
 
 impl ValueRef<'_> {
-    /// A shorter borrow of the same value (writable arrays become read-only views).
+    /// A shorter borrow of the same value (writable slices become read-only views; a
+    /// shared array keeps its access, and a server refuses a call that names one writable
+    /// array twice).
     pub fn reborrow(&self) -> ValueRef<'_> {
         match self {
             ValueRef::None => ValueRef::None,
@@ -343,7 +345,7 @@ impl ValueRef<'_> {
             ValueRef::Bytes(b) => ValueRef::Bytes(b),
             ValueRef::Array(a) => ValueRef::Array(a.clone()),
             ValueRef::ArrayMut(a) => ValueRef::Array(a.as_ref()),
-            ValueRef::Shared(s) => ValueRef::Shared(s.clone()),
+            ValueRef::Shared(s) => ValueRef::Shared(s.reborrow()),
             ValueRef::List(l) => ValueRef::List(Cow::Borrowed(l)),
             ValueRef::Map(m) => ValueRef::Map(Cow::Borrowed(m)),
         }

@@ -15,11 +15,13 @@
 //! word, and the event stays set until the wait. Every park is a bounded slice, after
 //! which the caller's liveness check runs, so a dead peer is always noticed.
 
-use std::sync::atomic::{fence, AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::sys::{self, Bell};
+use crate::primitive::sync::atomic::{fence, AtomicU32};
+// The platform's bell and CPU hints, or loom's models of them (see `primitive`).
+use crate::primitive::{self as sys, Bell};
 
 /// How long one futex wait lasts before the liveness check runs again.
 pub(crate) const PARK_SLICE: Duration = Duration::from_millis(50);
@@ -177,7 +179,7 @@ impl Signal<'_> {
             // a pure spin would burn the time slice it needs to answer.
             loop {
                 for _ in 0..8 {
-                    std::hint::spin_loop();
+                    sys::spin_loop();
                     if ready() {
                         return Ok(());
                     }
@@ -187,7 +189,7 @@ impl Signal<'_> {
                     break;
                 }
                 if spun >= BUSY_SPIN {
-                    std::thread::yield_now();
+                    sys::yield_now();
                     if ready() {
                         return Ok(());
                     }

@@ -190,7 +190,8 @@ fn record(name: &str, args: &[ValueRef<'_>]) -> (Vec<u64>, usize, usize) {
 }
 
 struct NoSegments;
-impl SegmentMap for NoSegments {
+// SAFETY: it names no memory.
+unsafe impl SegmentMap for NoSegments {
     fn segment(&self, _: u8, _: u32) -> Option<(*mut u8, usize)> {
         None
     }

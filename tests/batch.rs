@@ -8,11 +8,15 @@ use loadlib::{Error, Value};
 fn ten_thousand_pipelined_calls_each_get_their_own_reply() {
     for cfg in common::configs() {
         let client = cfg.start("testlib");
-        let mut batch = client.batch();
-        for i in 0..10_000i32 {
-            batch.submit("add", (i, 1_000_000i32)).unwrap();
-        }
-        let replies = batch.finish().unwrap();
+        let replies = client
+            .batch(|b| {
+                for i in 0..10_000i32 {
+                    b.submit("add", (i, 1_000_000i32))?;
+                }
+                assert_eq!(b.submitted(), 10_000);
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(replies.len(), 10_000, "[{}]", cfg.label);
         for (i, r) in replies.into_iter().enumerate() {
             assert_eq!(
@@ -29,12 +33,14 @@ fn ten_thousand_pipelined_calls_each_get_their_own_reply() {
 fn errors_inside_a_batch_stay_with_their_call() {
     for cfg in common::configs() {
         let client = cfg.start("testlib");
-        let mut batch = client.batch();
-        batch.submit("add", (1i32, 2i32)).unwrap();
-        batch.submit("nope", ()).unwrap();
-        batch.submit("add", (3i32, "four")).unwrap();
-        batch.submit("add", (5i32, 6i32)).unwrap();
-        let r = batch.finish().unwrap();
+        let r = client
+            .batch(|b| {
+                b.submit("add", (1i32, 2i32))?;
+                b.submit("nope", ())?;
+                b.submit("add", (3i32, "four"))?;
+                b.submit("add", (5i32, 6i32))
+            })
+            .unwrap();
         assert_eq!(r[0].as_ref().unwrap(), &Value::I32(3));
         assert!(matches!(&r[1], Err(Error::Server32 { name, .. }) if name == "UnknownMethod"));
         assert!(matches!(&r[2], Err(Error::Server32 { name, .. }) if name == "TypeError"));
@@ -53,13 +59,16 @@ fn bulk_arrays_in_a_batch_are_never_overwritten_while_in_use() {
                 (0..n).map(|k| (i * 1_000_000 + k) as f64).collect()
             })
             .collect();
-        // The batch borrows what it sends until it ends, so it opens after the data.
-        let mut batch = client.batch();
-        for a in &arrays {
-            batch.submit("echo", (a,)).unwrap();
-            batch.submit("echo", ("between",)).unwrap();
-        }
-        let replies = batch.finish().unwrap();
+        // The batch borrows what it sends until it ends, so the data is made before it.
+        let replies = client
+            .batch(|b| {
+                for a in &arrays {
+                    b.submit("echo", (a,))?;
+                    b.submit("echo", ("between",))?;
+                }
+                Ok(())
+            })
+            .unwrap();
         for (i, a) in arrays.iter().enumerate() {
             let back = replies[2 * i].as_ref().unwrap();
             let Value::Array(back) = back else {
@@ -90,17 +99,101 @@ fn shared_arrays_in_a_batch_are_written_before_the_batch_ends() {
         let mut outs: Vec<_> = (0..4)
             .map(|_| client.alloc_array::<f64>(&[100]).unwrap())
             .collect();
-        let mut batch = client.batch();
-        for (k, out) in outs.iter_mut().enumerate() {
-            batch
-                .submit("scalar_multiply_into", (k as f64, &x, out))
-                .unwrap();
-        }
-        // `outs` cannot be touched here: the batch holds it (tests/compile_fail).
-        let replies = batch.finish().unwrap();
+        let replies = client
+            .batch(|b| {
+                for (k, out) in outs.iter_mut().enumerate() {
+                    b.submit("scalar_multiply_into", (k as f64, &x, out))?;
+                }
+                // `outs` cannot be touched here: the batch holds it (tests/compile_fail).
+                Ok(())
+            })
+            .unwrap();
         assert!(replies.iter().all(|r| r.is_ok()), "[{}]", cfg.label);
         for (k, out) in outs.iter().enumerate() {
             assert_eq!(out[99], 99.0 * k as f64, "[{}] out {k}", cfg.label);
         }
     }
+}
+
+/// Fills `outs` through a batch of slow calls that `end` cuts short inside the closure,
+/// then checks the client works on and every array holds its final value, now and a
+/// while later (no late write after `batch` is over).
+fn a_batch_cut_short(end: impl Fn() -> loadlib::Result<()>) {
+    for cfg in common::configs()
+        .into_iter()
+        .filter(|c| c.transport == loadlib::Transport::SharedMemory)
+    {
+        let client = cfg.start("testlib");
+        let mut outs: Vec<_> = (0..3)
+            .map(|_| client.alloc_array::<f64>(&[1000]).unwrap())
+            .collect();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            client.batch(|b| {
+                for (k, out) in outs.iter_mut().enumerate() {
+                    b.submit("sleep_then_fill", (50i32, out, k as f64 + 1.0))?;
+                }
+                assert_eq!(b.in_flight(), 3);
+                end()
+            })
+        }));
+        // The server finished every call before `batch` returned or the panic went on.
+        for (k, out) in outs.iter().enumerate() {
+            assert!(
+                out.iter().all(|&v| v == k as f64 + 1.0),
+                "[{}] out {k}",
+                cfg.label
+            );
+        }
+        let sum: i32 = client.request32("add", (2, 3)).unwrap();
+        assert_eq!(sum, 5, "[{}] the client works on", cfg.label);
+        for out in &mut outs {
+            out.fill(-1.0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        assert!(
+            outs.iter().all(|o| o.iter().all(|&v| v == -1.0)),
+            "[{}] nothing wrote the arrays after the batch",
+            cfg.label
+        );
+        match r {
+            Ok(r) => assert!(
+                matches!(&r, Err(Error::InvalidArgument(m)) if m == "stop"),
+                "[{}] {r:?}",
+                cfg.label
+            ),
+            Err(p) => assert_eq!(p.downcast_ref::<&str>(), Some(&"boom"), "[{}]", cfg.label),
+        }
+    }
+}
+
+#[test]
+fn a_batch_that_returns_early_waits_for_its_calls_and_leaves_the_client_usable() {
+    a_batch_cut_short(|| Err(Error::InvalidArgument("stop".into())));
+}
+
+#[test]
+fn a_batch_that_panics_waits_for_its_calls_and_leaves_the_client_usable() {
+    a_batch_cut_short(|| std::panic::panic_any("boom"));
+}
+
+#[test]
+fn a_call_on_the_client_inside_its_own_batch_is_refused_not_a_deadlock() {
+    let client = loadlib::Client64::new("testlib").unwrap();
+    let replies = client
+        .batch(|b| {
+            b.submit("add", (1i32, 2i32))?;
+            let inner = client.call("add", (3i32, 4i32)).unwrap_err();
+            assert!(
+                matches!(&inner, Error::InvalidArgument(m) if m.contains("its own batch")),
+                "{inner}"
+            );
+            let nested = client.batch(|_| Ok(())).unwrap_err();
+            assert!(matches!(nested, Error::InvalidArgument(_)), "{nested}");
+            b.submit("add", (5i32, 6i32))
+        })
+        .unwrap();
+    assert_eq!(replies.len(), 2);
+    assert_eq!(replies[1].as_ref().unwrap(), &Value::I32(11));
+    // Other threads wait for the batch; after it, calls from this thread work again.
+    assert_eq!(client.request32::<i32>("add", (1, 1)).unwrap(), 2);
 }

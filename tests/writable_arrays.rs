@@ -99,14 +99,14 @@ fn the_file_transport_and_batches_refuse_plain_writable_arrays_with_a_clear_erro
                 cfg.label
             );
         } else {
-            let mut batch = client.batch();
-            let err = batch.submit("scalar_multiply_into", &args[..]).unwrap_err();
+            let err = client
+                .batch(|b| b.submit("scalar_multiply_into", &args[..]))
+                .unwrap_err();
             assert!(
                 matches!(&err, Error::InvalidArgument(m) if m.contains("cannot be batched")),
                 "[{}] {err}",
                 cfg.label
             );
-            drop(batch);
             client.call("scalar_multiply_into", &args[..]).unwrap();
         }
         // The bridge works on after the refusal.

@@ -72,11 +72,16 @@ fn small_calls(c: &mut Criterion) {
     g.throughput(Throughput::Elements(BATCH as u64));
     g.bench_function("shm_pipelined", |b| {
         b.iter(|| {
-            let mut batch = shm.client64().expect("a server").batch();
-            for i in 0..BATCH as i32 {
-                batch.submit("add", (i, 1i32)).unwrap();
-            }
-            let r = batch.finish().unwrap();
+            let r = shm
+                .client64()
+                .expect("a server")
+                .batch(|b| {
+                    for i in 0..BATCH as i32 {
+                        b.submit("add", (i, 1i32))?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
             assert_eq!(r.len(), BATCH);
         })
     });

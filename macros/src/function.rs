@@ -114,19 +114,19 @@ pub(crate) fn generate(index: usize, sig: &Signature) -> syn::Result<(TokenStrea
             Kind::Value(_) | Kind::Opaque => quote!(__enc.arg(#i, &#n)?;),
             Kind::Ref(t) => quote!(::loadlib::foreign::put_ref::<#t>(__enc, #i, &#n)?;),
             Kind::RefMut(_) => quote!(::loadlib::foreign::put_mut(__enc, #i, &*#n, #copy_in)?;),
-            Kind::Slice(t) => quote!(::loadlib::foreign::InArray::<#t>::put(&#n, __enc, #i)?;),
-            Kind::SliceMut(t) => quote!(::loadlib::foreign::OutArray::<#t>::put(&#n, __enc, #i, #copy_in)?;),
+            Kind::Slice(t) => quote!(::loadlib::foreign::InArray::<#t>::put(&#n, __enc, #i, __lease)?;),
+            Kind::SliceMut(t) => quote!(::loadlib::foreign::OutArray::<#t>::put(&#n, __enc, #i, #copy_in, __lease)?;),
             Kind::Str => quote!(::loadlib::foreign::put_str(__enc, #i, &#n)?;),
             Kind::OptRef(t) => quote!(match #n {
                 ::core::option::Option::Some(__x) => ::loadlib::foreign::put_ref::<#t>(__enc, #i, __x)?,
                 ::core::option::Option::None => { #null }
             }),
             Kind::OptSlice(t) => quote!(match #n {
-                ::core::option::Option::Some(__x) => ::loadlib::foreign::InArray::<#t>::put(&__x, __enc, #i)?,
+                ::core::option::Option::Some(__x) => ::loadlib::foreign::InArray::<#t>::put(&__x, __enc, #i, __lease)?,
                 ::core::option::Option::None => { #null }
             }),
             Kind::OptSliceMut(t) => quote!(match &#n {
-                ::core::option::Option::Some(__x) => ::loadlib::foreign::OutArray::<#t>::put(__x, __enc, #i, #copy_in)?,
+                ::core::option::Option::Some(__x) => ::loadlib::foreign::OutArray::<#t>::put(__x, __enc, #i, #copy_in, __lease)?,
                 ::core::option::Option::None => { #null }
             }),
             Kind::OptStr => quote!(::loadlib::foreign::put_opt_str(__enc, #i, #n.as_ref())?;),
@@ -211,7 +211,7 @@ pub(crate) fn generate(index: usize, sig: &Signature) -> syn::Result<(TokenStrea
         pub fn #method_name(&self #(, #inputs)*) -> ::loadlib::Result<#out_ty> {
             #(#checks)*
             let mut __out = ::core::option::Option::None;
-            self.__lib.invoke(#index, &mut |__step| match __step {
+            self.__lib.invoke(#index, &mut |__step, __lease| match __step {
                 ::loadlib::foreign::Step::Encode(__enc) => {
                     #(#puts)*
                     #ret_put

@@ -6,6 +6,7 @@
 mod derive;
 mod foreign;
 mod function;
+mod interface;
 mod signature;
 mod types;
 
@@ -113,4 +114,22 @@ pub fn derive_cstruct(input: TokenStream) -> TokenStream {
     derive::expand(parsed)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// The canonical form of an interface's signatures, as a string literal (what
+/// `loadlib::interface!` hashes). Not API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __interface_signatures(input: TokenStream) -> TokenStream {
+    let sigs = syn::parse_macro_input!(input as interface::Signatures);
+    let form = interface::canonical(&sigs);
+    quote::quote!(#form).into()
+}
+
+/// A parameter type with every lifetime `'static` (the typed client's marker). Not API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __static_lifetimes(input: TokenStream) -> TokenStream {
+    let ty = syn::parse_macro_input!(input as syn::Type);
+    interface::static_lifetimes(ty).into()
 }

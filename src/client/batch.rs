@@ -11,37 +11,47 @@ use crate::error::{Error, Result};
 use crate::value::Value;
 use crate::value_ref::{IntoArgs, ValueRef};
 
-/// A batch of pipelined calls on one client, replies matched to requests by sequence
-/// number and returned in submission order.
+/// A batch of pipelined calls on one client, open for the closure given to
+/// [`Client64::batch`]; replies are matched to requests by sequence number and returned
+/// in submission order when the batch ends.
 ///
-/// While a batch is open it holds the client, so calls from other threads wait. Arguments
-/// stay borrowed until the batch is finished or dropped (`'a`): a shared array passed to
-/// a batched call cannot be read or written before the server is done with it. Dropping
-/// a batch waits for its outstanding replies; if one does not come in time and shared
-/// arrays were passed, the server is ended, as for a single call.
+/// The batch is scoped, as [`std::thread::scope`] is: what a call submits is borrowed
+/// for `'env`, which outlasts the whole `batch(…)` call, and `batch` waits for every reply
+/// before it returns — also when the closure returns early or panics. The closure only
+/// ever gets `&mut Batch`, so no guard can be leaked with [`std::mem::forget`]: a shared
+/// array passed `&mut` to a batched call cannot be read or dropped until the server is
+/// done with it (`tests/compile_fail/`). If a reply does not come in time and shared
+/// arrays were passed, the server is ended before `batch` returns, so no late write can
+/// reach an array the caller holds again.
+///
+/// While a batch is open it holds the client: calls from other threads wait, and a call
+/// on the same client from inside the closure is refused ([`Error::InvalidArgument`])
+/// rather than deadlocking — submit it to the batch instead.
 ///
 /// ```no_run
 /// let client = loadlib::Client64::new("echo")?;
-/// let mut batch = client.batch();
-/// for i in 0..1000i32 {
-///     batch.submit("echo", (i,))?;
-/// }
-/// let replies = batch.finish()?; // one Result per call, in order
+/// let replies = client.batch(|b| {
+///     for i in 0..1000i32 {
+///         b.submit("echo", (i,))?;
+///     }
+///     Ok(())
+/// })?; // one Result per call, in order
 /// assert_eq!(replies[999].as_ref().unwrap(), &loadlib::Value::I32(999));
 /// # Ok::<(), loadlib::Error>(())
 /// ```
-pub struct Batch<'c, 'a> {
+pub struct Batch<'c, 'env> {
     client: &'c Client64,
     inner: MutexGuard<'c, Inner>,
     pending: VecDeque<(u64, Instant)>,
     results: Vec<Result<Value>>,
     /// Whether a submitted call passed a shared array.
     shared: bool,
-    /// The arguments' borrows last as long as the batch.
-    _args: PhantomData<ValueRef<'a>>,
+    /// The arguments' borrows last for `'env`, which outlives the `batch` call. Invariant,
+    /// as `std::thread::Scope`'s is, so that it cannot be shortened inside the closure.
+    _env: PhantomData<&'env mut &'env ()>,
 }
 
-impl<'c, 'a> Batch<'c, 'a> {
+impl<'c, 'env> Batch<'c, 'env> {
     /// A batch over `inner`, locked with this thread's core lease taken.
     pub(super) fn new(client: &'c Client64, inner: MutexGuard<'c, Inner>) -> Self {
         Batch {
@@ -50,14 +60,14 @@ impl<'c, 'a> Batch<'c, 'a> {
             pending: VecDeque::new(),
             results: Vec::new(),
             shared: false,
-            _args: PhantomData,
+            _env: PhantomData,
         }
     }
 
     /// Sends a call without waiting for its reply (replies of earlier calls are collected
     /// when the rings are full). Errors here are fatal or a time-out; the server's errors
-    /// for this call come back from [`finish`](Self::finish).
-    pub fn submit(&mut self, method: &str, args: impl IntoArgs<'a>) -> Result<()> {
+    /// for this call come back, with its result, when the batch ends.
+    pub fn submit(&mut self, method: &str, args: impl IntoArgs<'env>) -> Result<()> {
         let list = args.into_args();
         let args = list.as_ref();
         if args.iter().any(|a| matches!(a, ValueRef::ArrayMut(_))) {
@@ -65,8 +75,8 @@ impl<'c, 'a> Batch<'c, 'a> {
                 "a writable array cannot be batched: its copy back needs the reply at once (pass a SharedArray instead)".into(),
             ));
         }
+        self.client.check_args(args)?;
         self.shared |= super::passes_shared(args);
-        self.client.check_payload(args)?;
         if self.inner.closed {
             return Err(Error::Closed);
         }
@@ -130,25 +140,22 @@ impl<'c, 'a> Batch<'c, 'a> {
         self.pending.len()
     }
 
-    /// Waits for every reply and returns one result per submitted call, in order.
-    pub fn finish(mut self) -> Result<Vec<Result<Value>>> {
+    /// Calls submitted so far.
+    pub fn submitted(&self) -> usize {
+        self.pending.len() + self.results.len()
+    }
+
+    /// Waits for every reply; one result per submitted call, in order.
+    fn finish(&mut self) -> Result<Vec<Result<Value>>> {
         while !self.pending.is_empty() {
             self.collect_one()?;
         }
         Ok(std::mem::take(&mut self.results))
     }
-}
 
-impl Drop for Batch<'_, '_> {
-    fn drop(&mut self) {
-        self.drain();
-        self.inner.leave();
-    }
-}
-
-impl Batch<'_, '_> {
+    /// Waits for what is still in flight, however the batch ends: the borrows of `'env`
+    /// may end once `batch` returns, so the server must be done with every call first.
     fn drain(&mut self) {
-        // The borrows end with the batch: the server must be done with every call first.
         while !self.pending.is_empty() {
             if self.collect_one().is_err() {
                 // Unanswered calls may still use the arrays: the server must not outlive
@@ -156,8 +163,61 @@ impl Batch<'_, '_> {
                 if self.shared {
                     self.inner.end_server_holding_shared_arrays();
                 }
+                self.pending.clear();
                 break;
             }
         }
+    }
+}
+
+impl Drop for Batch<'_, '_> {
+    fn drop(&mut self) {
+        // Also on a panic in the closure: the batch lives on `batch`'s stack, so it is
+        // dropped before the unwinding leaves `batch`, and nothing can forget it.
+        self.drain();
+        self.inner.leave();
+        self.client.batch_ended();
+    }
+}
+
+impl Client64 {
+    /// Runs `f` with a [`Batch`] of pipelined calls on this client, then waits for every
+    /// reply and returns one result per submitted call, in order.
+    ///
+    /// The outer error is the first of: the closure's own error, a fatal error or a
+    /// time-out while the calls were in flight. Each call's own error (the server's) is
+    /// in its place in the list. However `f` ends (returning, returning early with an
+    /// error, or panicking), `batch` waits for the server to finish every submitted call
+    /// before it returns or the panic goes on, so arrays passed to the batch are written
+    /// by then and not after.
+    ///
+    /// Arguments are borrowed for `'env`, beyond the whole call: data a batched call reads
+    /// or writes is made before the batch and read after it.
+    ///
+    /// ```no_run
+    /// let client = loadlib::Client64::new("testlib")?;
+    /// let x = client.alloc_array::<f64>(&[1 << 20])?;
+    /// let mut outs = [client.alloc_array::<f64>(&[1 << 20])?, client.alloc_array::<f64>(&[1 << 20])?];
+    /// client.batch(|b| {
+    ///     for (k, out) in outs.iter_mut().enumerate() {
+    ///         b.submit("scalar_multiply_into", (k as f64, &x, out))?;
+    ///     }
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(outs[1][0], x[0]); // read once the batch is over
+    /// # Ok::<(), loadlib::Error>(())
+    /// ```
+    pub fn batch<'env, F>(&self, f: F) -> Result<Vec<Result<Value>>>
+    where
+        F: FnOnce(&mut Batch<'_, 'env>) -> Result<()>,
+    {
+        let inner = self.lock_for_call()?;
+        self.batch_started();
+        let mut batch = Batch::new(self, inner);
+        let outcome = f(&mut batch);
+        let replies = batch.finish();
+        drop(batch);
+        outcome?;
+        replies
     }
 }

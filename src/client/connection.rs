@@ -29,12 +29,12 @@ pub const INTERFACE_METHOD: &str = "__loadlib_interface__";
 pub struct InterfaceId {
     /// The trait's name.
     pub name: &'static str,
-    /// FNV-1a hash of the trait's method signatures, as written.
+    /// FNV-1a hash of the canonical form of the trait's method signatures.
     pub hash: u64,
 }
 
 impl InterfaceId {
-    /// The id of interface `name` whose signatures read `signatures`.
+    /// The id of interface `name` whose signatures' canonical form is `signatures`.
     pub const fn new(name: &'static str, signatures: &str) -> InterfaceId {
         let bytes = signatures.as_bytes();
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -104,7 +104,7 @@ impl Connection {
                 bulk: Mutex::new(None),
                 base: shm::new_base_name()?,
                 next_array_id: AtomicU32::new(1),
-                freed: Arc::default(),
+                freed: Arc::new(FreedIds::new()),
             }),
         })
     }
@@ -210,6 +210,11 @@ impl InProcess {
     fn call(&self, method: &str, args: &[ValueRef<'_>]) -> Result<Value> {
         // Arrays dropped by the caller need no notice here: each call maps afresh.
         drop(self.freed.take());
+        for a in args {
+            if let ValueRef::Shared(s) = a {
+                self.freed.check_owner(s)?;
+            }
+        }
         let plan = codec::plan(args, usize::MAX, 0).map_err(|e| Error::InvalidArgument(e.0))?;
         let mut lines = vec![Line([0; 64]); plan.block_len.div_ceil(64)];
         let bytes = &mut lines.as_mut_bytes()[..plan.block_len];

@@ -69,7 +69,7 @@ impl Client64 {
             )));
         }
         let freed = self.take_freed();
-        let mut lock = CallLock(self.lock_for_call());
+        let mut lock = CallLock(self.lock_for_call()?);
         let inner = &mut *lock.0;
         if inner.closed {
             return Err(Error::Closed);

@@ -25,7 +25,7 @@ pub use shared_array::SharedArray;
 pub use typed::{Arg, ArgList, Returns};
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -71,6 +71,19 @@ pub struct Client64 {
     request_timeout: Duration,
     next_array_id: AtomicU32,
     freed: Arc<FreedIds>,
+    /// The thread (by [`thread_token`]) inside a batch of this client, or 0: a call it
+    /// makes on the client inside the batch is refused rather than deadlocking.
+    batch_thread: AtomicU64,
+}
+
+/// A number for the calling thread, unique in the process and never 0.
+fn thread_token() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        // Relaxed: only uniqueness is needed, which the read-modify-write gives.
+        static TOKEN: u64 = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    TOKEN.with(|t| *t)
 }
 
 struct Inner {
@@ -116,7 +129,8 @@ impl Client64 {
             share_cores: b.share_cores,
             request_timeout: b.request_timeout,
             next_array_id: AtomicU32::new(1),
-            freed: Arc::default(),
+            freed: Arc::new(FreedIds::new()),
+            batch_thread: AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 bulk: BulkWriter::new(&started.base, location::CLIENT_BULK),
                 cache: SegmentCache::new(&started.base),
@@ -184,9 +198,9 @@ impl Client64 {
     }
 
     fn call_method(&self, method: Method<'_>, args: &[ValueRef<'_>]) -> Result<Value> {
-        self.check_payload(args)?;
+        self.check_args(args)?;
         let freed = self.take_freed();
-        let mut inner = self.lock_for_call();
+        let mut inner = self.lock_for_call()?;
         if inner.closed {
             inner.leave();
             return Err(Error::Closed);
@@ -203,15 +217,31 @@ impl Client64 {
         self.note_fatal(&mut inner, result)
     }
 
-    /// Opens a batch of pipelined calls (see [`Batch`]).
-    pub fn batch<'a>(&self) -> Batch<'_, 'a> {
-        Batch::new(self, self.lock_for_call())
+    /// Marks this thread as inside a batch of this client (it holds the client).
+    fn batch_started(&self) {
+        // Relaxed: only this thread compares it with its own token (program order); other
+        // threads see some other thread's token or 0, and wait for the lock either way.
+        self.batch_thread.store(thread_token(), Ordering::Relaxed);
+    }
+
+    /// The batch of this thread ended.
+    fn batch_ended(&self) {
+        // Relaxed: see `batch_started`.
+        self.batch_thread.store(0, Ordering::Relaxed);
     }
 
     /// The connection for a call or batch, with a core lease for this thread first (so
     /// threads sharing one client take turns by the slice, and a thread waiting for a
-    /// lease does not hold the client; see `gang`).
-    fn lock_for_call(&self) -> std::sync::MutexGuard<'_, Inner> {
+    /// lease does not hold the client; see `gang`). A call from inside this thread's own
+    /// batch of this client is refused: it would wait for itself.
+    fn lock_for_call(&self) -> Result<std::sync::MutexGuard<'_, Inner>> {
+        // Relaxed: see `batch_started`.
+        let in_batch = self.batch_thread.load(Ordering::Relaxed);
+        if in_batch != 0 && in_batch == thread_token() {
+            return Err(Error::InvalidArgument(
+                "a call on a client inside its own batch would wait for itself: submit it to the batch".into(),
+            ));
+        }
         if self.share_cores {
             gang::with_member(|m| m.enter());
         }
@@ -219,11 +249,17 @@ impl Client64 {
         if self.share_cores {
             inner.chan.set_away(false);
         }
-        inner
+        Ok(inner)
     }
 
-    /// Refuses arguments a 32-bit server could not map.
-    fn check_payload(&self, args: &[ValueRef<'_>]) -> Result<()> {
+    /// Refuses shared arrays of another client, and arguments a 32-bit server could not
+    /// map.
+    fn check_args(&self, args: &[ValueRef<'_>]) -> Result<()> {
+        for a in args {
+            if let ValueRef::Shared(s) = a {
+                self.freed.check_owner(s)?;
+            }
+        }
         if self.pointer_width == 32 {
             let total: u64 = args.iter().map(payload_bytes).sum();
             if total > MAX_PAYLOAD_32 {
@@ -238,6 +274,11 @@ impl Client64 {
     /// Ids of shared arrays dropped since the last call.
     fn take_freed(&self) -> Vec<u32> {
         self.freed.take()
+    }
+
+    /// The number that this client's shared arrays carry (see `FreedIds::owner`).
+    pub(crate) fn array_owner(&self) -> u64 {
+        self.freed.owner
     }
 
     /// Closes the connection after an error that leaves it unusable.
@@ -285,7 +326,9 @@ fn server_error(view: &RecordView<'_>, cache: &mut SegmentCache) -> Result<Error
     let block = Channel::block(view)?;
     cache.prepare(&block)?;
     let value = decode_value(view.block, cache).map_err(|e| Error::Protocol(e.0))?;
-    let name = String::from_utf8_lossy(view.name).into_owned();
+    // Copied before it is checked: the server could still write the ring.
+    let name = String::from_utf8(view.name.to_vec())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let message = match value {
         Value::Str(s) => s,
         other => other.to_string(),

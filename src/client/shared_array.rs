@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::bulk::segment_name;
@@ -79,13 +79,27 @@ impl<T: Element> SharedArray<T> {
         &self.shape
     }
 
-    fn reference(&self, writable: bool) -> SharedRef {
+    fn reference(&self, writable: bool) -> SharedRef<'_> {
+        // SAFETY: a read-only reference borrows `self` for its lifetime; a writable one
+        // is made only from `&mut self` (see the `From` impls).
+        unsafe { self.lent(writable) }
+    }
+
+    /// A reference to this array for `'l`.
+    ///
+    /// # Safety
+    /// The array must stay borrowed for `'l` — mutably if `writable` (nothing else reads
+    /// or writes it), else shared (nothing writes it) — as by a `&'l SharedArray` or a
+    /// `&'l mut SharedArray` that is not used while the reference lives.
+    pub(crate) unsafe fn lent<'l>(&self, writable: bool) -> SharedRef<'l> {
         SharedRef {
             id: self.id,
             dtype: T::DTYPE,
             shape: self.shape.clone(),
             len: self.len as u64,
             writable,
+            owner: self.freed.owner,
+            _borrow: PhantomData,
         }
     }
 }
@@ -128,14 +142,39 @@ impl<T: Element> Drop for SharedArray<T> {
 }
 
 /// Ids of shared arrays dropped since the last call, and a flag that lets every call
-/// check for them without taking the lock.
-#[derive(Default)]
+/// check for them without taking the lock; also which client the arrays belong to.
 pub(crate) struct FreedIds {
     any: AtomicBool,
     ids: Mutex<Vec<u32>>,
+    /// A number for the client (or in-process connection) that owns this list and the
+    /// arrays that report to it, unique in the process: a call checks that every shared
+    /// array it passes is its own, since another client's server would map the wrong
+    /// segment (ids are counted per client).
+    pub(crate) owner: u64,
 }
 
 impl FreedIds {
+    /// The list of a new client.
+    pub(crate) fn new() -> FreedIds {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        FreedIds {
+            any: AtomicBool::new(false),
+            ids: Mutex::new(Vec::new()),
+            // Relaxed: only uniqueness is needed, which the read-modify-write gives.
+            owner: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// Refuses a shared array of another client.
+    pub(crate) fn check_owner(&self, array: &SharedRef<'_>) -> Result<()> {
+        if array.owner != self.owner {
+            return Err(Error::InvalidArgument(
+                "a shared array of another client: pass each client arrays it allocated (alloc_array)".into(),
+            ));
+        }
+        Ok(())
+    }
+
     fn push(&self, id: u32) {
         self.ids.lock().unwrap_or_else(|p| p.into_inner()).push(id);
         // Release: pairs with the Acquire load in `take`, after the push.
@@ -154,14 +193,26 @@ impl FreedIds {
     }
 }
 
+impl<'a, T: Element> From<&'a SharedArray<T>> for SharedRef<'a> {
+    fn from(a: &'a SharedArray<T>) -> Self {
+        a.reference(false)
+    }
+}
+
+impl<'a, T: Element> From<&'a mut SharedArray<T>> for SharedRef<'a> {
+    fn from(a: &'a mut SharedArray<T>) -> Self {
+        a.reference(true)
+    }
+}
+
 impl<'a, T: Element> From<&'a SharedArray<T>> for ValueRef<'a> {
     fn from(a: &'a SharedArray<T>) -> Self {
-        ValueRef::Shared(a.reference(false))
+        ValueRef::Shared(a.into())
     }
 }
 
 impl<'a, T: Element> From<&'a mut SharedArray<T>> for ValueRef<'a> {
     fn from(a: &'a mut SharedArray<T>) -> Self {
-        ValueRef::Shared(a.reference(true))
+        ValueRef::Shared(a.into())
     }
 }

@@ -2,8 +2,10 @@
 //! return type of the interface to what the caller passes and gets back.
 //!
 //! A parameter declared `x: P` in the interface becomes `x: impl Arg<'c, fn(P)>` in the
-//! client method (the `fn(P)` form lets `P` keep its elided lifetimes). A return type
-//! `R` becomes `<R as Returns>::Output`: the owned form of what the server returns.
+//! client method, where every lifetime of `P`, elided ones too, is made `'static`
+//! (`&[f64]` is `fn(&'static [f64])`, `ArrayRef<'_>` is `fn(ArrayRef<'static>)`): a marker
+//! type only, never higher-ranked, so each parameter type has one impl. A return type `R`
+//! becomes `<R as Returns>::Output`: the owned form of what the server returns.
 //!
 //! | interface parameter | the client passes |
 //! |---|---|
@@ -33,7 +35,7 @@ use crate::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
 ///
 /// ```
 /// use loadlib::client::Arg;
-/// fn takes_slice<'c>(x: impl Arg<'c, fn(&[f64])>) -> usize {
+/// fn takes_slice<'c>(x: impl Arg<'c, fn(&'static [f64])>) -> usize {
 ///     let mut args = loadlib::client::ArgList::new();
 ///     x.push_to(&mut args);
 ///     args.as_slice().len()
@@ -98,16 +100,16 @@ macro_rules! numeric {
                 args.push(ValueRef::$v(self));
             }
         }
-        slice_args!(fn(&[$t]), $t);
+        slice_args!(fn(&'static [$t]), $t);
         slice_args!(fn(Vec<$t>), $t);
-        impl<'c> Arg<'c, fn(&mut [$t])> for &'c mut SharedArray<$t> {
+        impl<'c> Arg<'c, fn(&'static mut [$t])> for &'c mut SharedArray<$t> {
             fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
-        mut_slice_args!(fn(&mut [$t]), $t, from_slice);
-        mut_slice_args!(for<'x> fn(Out<'x, $t>), $t, output);
-        impl<'c> Arg<'c, for<'x> fn(Out<'x, $t>)> for &'c mut SharedArray<$t> {
+        mut_slice_args!(fn(&'static mut [$t]), $t, from_slice);
+        mut_slice_args!(fn(Out<'static, $t>), $t, output);
+        impl<'c> Arg<'c, fn(Out<'static, $t>)> for &'c mut SharedArray<$t> {
             fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
@@ -193,63 +195,41 @@ macro_rules! string_args {
         }
     )*};
 }
-string_args!(fn(&str), fn(String));
+string_args!(fn(&'static str), fn(String));
 
 macro_rules! nd_args {
     ($($p:ty),*) => {$(
-        #[allow(coherence_leak_check)]
-        impl<'c, 'a> Arg<'c, $p> for ArrayRef<'c> {
+        impl<'c> Arg<'c, $p> for ArrayRef<'c> {
             fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(ValueRef::Array(self));
             }
         }
-        #[allow(coherence_leak_check)]
-        impl<'c, 'd: 'c, 'a> Arg<'c, $p> for &'c ArrayRef<'d> {
+        impl<'c, 'd: 'c> Arg<'c, $p> for &'c ArrayRef<'d> {
             fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(ValueRef::Array(self.clone()));
             }
         }
-        #[allow(coherence_leak_check)]
-        impl<'c, 'a> Arg<'c, $p> for &'c Array {
+        impl<'c> Arg<'c, $p> for &'c Array {
             fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
-        #[allow(coherence_leak_check)]
-        impl<'c, 'a, T: Element> Arg<'c, $p> for &'c SharedArray<T> {
+        impl<'c, T: Element> Arg<'c, $p> for &'c SharedArray<T> {
             fn push_to(self, args: &mut ArgList<'c>) {
                 args.push(self.into());
             }
         }
     )*};
 }
-// A named lifetime (`ArrayRef<'a>`) and an elided one (`ArrayRef<'_>`, which makes
-// `fn(ArrayRef<'_>)` higher-ranked) are different parameter types: both are covered.
-nd_args!(fn(ArrayRef<'a>), for<'x> fn(ArrayRef<'x>), fn(Array));
+nd_args!(fn(ArrayRef<'static>), fn(Array));
 
-#[allow(coherence_leak_check)]
-impl<'c, 'a, T: Element> Arg<'c, fn(ArrayMut<'a>)> for &'c mut SharedArray<T> {
+impl<'c, T: Element> Arg<'c, fn(ArrayMut<'static>)> for &'c mut SharedArray<T> {
     fn push_to(self, args: &mut ArgList<'c>) {
         args.push(self.into());
     }
 }
 
-#[allow(coherence_leak_check)]
-impl<'c, T: Element> Arg<'c, for<'x> fn(ArrayMut<'x>)> for &'c mut SharedArray<T> {
-    fn push_to(self, args: &mut ArgList<'c>) {
-        args.push(self.into());
-    }
-}
-
-#[allow(coherence_leak_check)]
-impl<'c, 'a, T: Into<ValueRef<'c>>> Arg<'c, fn(ValueRef<'a>)> for T {
-    fn push_to(self, args: &mut ArgList<'c>) {
-        args.push(self.into());
-    }
-}
-
-#[allow(coherence_leak_check)]
-impl<'c, T: Into<ValueRef<'c>>> Arg<'c, for<'x> fn(ValueRef<'x>)> for T {
+impl<'c, T: Into<ValueRef<'c>>> Arg<'c, fn(ValueRef<'static>)> for T {
     fn push_to(self, args: &mut ArgList<'c>) {
         args.push(self.into());
     }
@@ -270,15 +250,7 @@ impl<'c, P, T: Arg<'c, fn(P)>> Arg<'c, fn(Option<P>)> for Option<T> {
     }
 }
 
-#[allow(coherence_leak_check)]
-impl<'c, 'a> Arg<'c, fn(Rest<'a>)> for Vec<ValueRef<'c>> {
-    fn push_to(self, args: &mut ArgList<'c>) {
-        args.extend(self);
-    }
-}
-
-#[allow(coherence_leak_check)]
-impl<'c> Arg<'c, for<'x> fn(Rest<'x>)> for Vec<ValueRef<'c>> {
+impl<'c> Arg<'c, fn(Rest<'static>)> for Vec<ValueRef<'c>> {
     fn push_to(self, args: &mut ArgList<'c>) {
         args.extend(self);
     }

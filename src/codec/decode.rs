@@ -25,14 +25,22 @@ fn err<T>(msg: impl Into<String>) -> Result<T, DecodeError> {
 }
 
 /// Resolves payloads that live outside the record.
-pub trait SegmentMap {
+///
+/// # Safety
+/// When [`segment`](Self::segment) returns `Some((ptr, len))`, `ptr..ptr + len` must be
+/// mapped, readable and writable, and stay so while the map is borrowed; and this process
+/// must reach those bytes, while a block's values borrow them, only through those values
+/// (the decoder hands out `&[u8]`, `&str` and, through [`Args`](crate::server::Args),
+/// `&mut [T]` views of them).
+pub unsafe trait SegmentMap {
     /// Start and length of the mapped segment at `location` with id `segment`.
     fn segment(&self, location: u8, segment: u32) -> Option<(*mut u8, usize)>;
 }
 
 /// A map with no segments: every out-of-record payload is an error.
 pub(super) struct NoSegments;
-impl SegmentMap for NoSegments {
+// SAFETY: it names no memory.
+unsafe impl SegmentMap for NoSegments {
     fn segment(&self, _: u8, _: u32) -> Option<(*mut u8, usize)> {
         None
     }
@@ -199,17 +207,104 @@ impl<'a> Block<'a> {
         Ok(unsafe { std::slice::from_raw_parts(p, len) })
     }
 
-    /// Value `i`, borrowing the block and segments. Writable arrays become
-    /// [`ValueRef::ArrayMut`]; call [`check_overlaps`](Self::check_overlaps) first.
+    /// Value `i`, borrowing the block and segments, read-only: an array the client
+    /// passed writable comes as a [`ValueRef::Array`] too (a server method gets it
+    /// writable through [`Args`](crate::server::Args)).
     pub fn get(&self, i: usize, segs: &'a dyn SegmentMap) -> Result<ValueRef<'a>, DecodeError> {
-        self.get_at(i, segs, 0)
+        // SAFETY: `writable = false`: no writable view is made.
+        unsafe { self.get_at(i, segs, 0, false) }
     }
 
-    fn get_at(
+    /// Value `i`, with a writable array as [`ValueRef::ArrayMut`].
+    ///
+    /// # Safety
+    /// While the result lives, nothing else may reach a writable array it views:
+    /// [`check_overlaps`](Self::check_overlaps) has passed, no other value is taken for
+    /// index `i` of this block, and no other view of the block's writable arrays lives
+    /// (what [`Args`](crate::server::Args) keeps to).
+    pub(crate) unsafe fn get_writable(
+        &self,
+        i: usize,
+        segs: &'a dyn SegmentMap,
+    ) -> Result<ValueRef<'a>, DecodeError> {
+        // SAFETY: the caller's guarantees.
+        unsafe { self.get_at(i, segs, 0, true) }
+    }
+
+    /// Value `i` as an owned [`Value`], every byte copied out of shared memory before it
+    /// is checked (a string is validated in the copy), so a peer that writes the block
+    /// meanwhile cannot break what was checked.
+    pub fn get_owned(&self, i: usize, segs: &'a dyn SegmentMap) -> Result<Value, DecodeError> {
+        self.owned_at(i, segs, 0)
+    }
+
+    fn owned_at(
         &self,
         i: usize,
         segs: &'a dyn SegmentMap,
         depth: usize,
+    ) -> Result<Value, DecodeError> {
+        if i >= self.count {
+            return err(format!(
+                "value {i} requested from a block of {}",
+                self.count
+            ));
+        }
+        let d = self.desc(i);
+        match d.tag {
+            tag::STR => {
+                let copy = self.bytes_of(&d, segs)?.to_vec();
+                String::from_utf8(copy).map(Value::Str).map_err(|e| {
+                    DecodeError(format!("string argument {i} is not valid UTF-8: {e}"))
+                })
+            }
+            tag::LIST | tag::MAP => {
+                if depth >= MAX_DEPTH {
+                    return err(format!("lists nested deeper than {MAX_DEPTH}"));
+                }
+                if d.location != location::INLINE {
+                    return err("lists and maps must be inline");
+                }
+                let nested = Block::parse(self.bytes_of(&d, segs)?)?;
+                let mut values = Vec::with_capacity(nested.count);
+                for j in 0..nested.count {
+                    values.push(nested.owned_at(j, &NoSegments, depth + 1)?);
+                }
+                Self::list_or_map(d.tag, values)
+            }
+            // SAFETY: read-only; every other kind of value is copied by `to_value`, and
+            // what was checked of it (a length, a shape) was read once, into `d`.
+            _ => Ok(unsafe { self.get_at(i, segs, depth, false) }?.to_value()),
+        }
+    }
+
+    /// A list, or a map from its key, value pairs.
+    fn list_or_map(tag: u8, values: Vec<Value>) -> Result<Value, DecodeError> {
+        if tag == tag::LIST {
+            return Ok(Value::List(values));
+        }
+        if !values.len().is_multiple_of(2) {
+            return err("a map block must hold key, value pairs");
+        }
+        let mut pairs = Vec::with_capacity(values.len() / 2);
+        let mut it = values.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            let Value::Str(k) = k else {
+                return err(format!("map key of type {}", k.type_name()));
+            };
+            pairs.push((k, v));
+        }
+        Ok(Value::Map(pairs))
+    }
+
+    /// # Safety
+    /// With `writable`, as for [`get_writable`](Self::get_writable).
+    unsafe fn get_at(
+        &self,
+        i: usize,
+        segs: &'a dyn SegmentMap,
+        depth: usize,
+        writable: bool,
     ) -> Result<ValueRef<'a>, DecodeError> {
         if i >= self.count {
             return err(format!(
@@ -260,10 +355,11 @@ impl<'a> Block<'a> {
                 if !(p as usize).is_multiple_of(dt.size()) {
                     return err(format!("array payload at {p:p} is not aligned for {dt}"));
                 }
-                if d.flags & FLAG_WRITABLE != 0 {
-                    // SAFETY: bounds and alignment checked; exclusivity among this block's
-                    // views is checked by `check_overlaps`; the client does not touch the
-                    // array until the reply arrives.
+                if writable && d.flags & FLAG_WRITABLE != 0 {
+                    // SAFETY: bounds and alignment checked; the memory is mapped writable
+                    // for 'a (`SegmentMap`); exclusivity is the caller's (see
+                    // `get_writable`); the client does not touch the array until the reply
+                    // arrives.
                     ValueRef::ArrayMut(unsafe { ArrayMut::from_raw(dt, shape, p, len) })
                 } else {
                     // SAFETY: as in `bytes_of`.
@@ -281,30 +377,20 @@ impl<'a> Block<'a> {
                 let nested = Block::parse(self.bytes_of(&d, segs)?)?;
                 let mut values = Vec::with_capacity(nested.count);
                 for j in 0..nested.count {
-                    values.push(nested.get_at(j, &NoSegments, depth + 1)?.to_value());
+                    values.push(nested.owned_at(j, &NoSegments, depth + 1)?);
                 }
-                if d.tag == tag::LIST {
-                    ValueRef::List(Cow::Owned(values))
-                } else {
-                    if values.len() % 2 != 0 {
-                        return err("a map block must hold key, value pairs");
-                    }
-                    let mut pairs = Vec::with_capacity(values.len() / 2);
-                    let mut it = values.into_iter();
-                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                        let Value::Str(k) = k else {
-                            return err(format!("map key of type {}", k.type_name()));
-                        };
-                        pairs.push((k, v));
-                    }
-                    ValueRef::Map(Cow::Owned(pairs))
+                match Self::list_or_map(d.tag, values)? {
+                    Value::List(l) => ValueRef::List(Cow::Owned(l)),
+                    Value::Map(m) => ValueRef::Map(Cow::Owned(m)),
+                    _ => unreachable!("a list or a map"),
                 }
             }
             other => return err(format!("unknown value tag {other}")),
         })
     }
 
-    /// Rejects a block in which a writable array overlaps another array of the block.
+    /// Rejects a block in which a writable array overlaps another payload of the block
+    /// (an array, a string or bytes) in the same segment.
     pub fn check_overlaps(&self) -> Result<(), DecodeError> {
         if self.packed {
             return Ok(()); // Scalars only: nothing is writable.
@@ -317,7 +403,7 @@ impl<'a> Block<'a> {
             for j in 0..self.count {
                 let b = self.desc(j);
                 if i == j
-                    || b.tag != tag::ARRAY
+                    || !matches!(b.tag, tag::ARRAY | tag::STR | tag::BYTES)
                     || (b.location, b.segment) != (a.location, a.segment)
                 {
                     continue;
@@ -337,7 +423,8 @@ fn dtype(code: u8) -> Result<DType, DecodeError> {
     DType::from_code(code).ok_or_else(|| DecodeError(format!("unknown dtype code {code}")))
 }
 
-/// Decodes a block that holds exactly one value into an owned [`Value`].
+/// Decodes a block that holds exactly one value into an owned [`Value`], copied out of
+/// shared memory before it is checked (see [`Block::get_owned`]).
 pub fn decode_value(bytes: &[u8], segs: &dyn SegmentMap) -> Result<Value, DecodeError> {
     let block = Block::parse(bytes)?;
     if block.len() != 1 {
@@ -346,7 +433,7 @@ pub fn decode_value(bytes: &[u8], segs: &dyn SegmentMap) -> Result<Value, Decode
             block.len()
         ));
     }
-    Ok(block.get_at(0, segs, 0)?.to_value())
+    block.get_owned(0, segs)
 }
 
 #[cfg(test)]

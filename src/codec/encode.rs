@@ -22,13 +22,41 @@ pub struct Plan {
 /// A place for payloads too large to go inline.
 pub struct BulkTarget {
     /// Start of the mapped bulk segment (64-aligned).
-    pub ptr: *mut u8,
+    pub(crate) ptr: *mut u8,
     /// Its length.
-    pub len: usize,
+    pub(crate) len: usize,
     /// [`location::CLIENT_BULK`] or [`location::SERVER_BULK`].
-    pub location: u8,
+    pub(crate) location: u8,
     /// The segment's generation.
-    pub generation: u32,
+    pub(crate) generation: u32,
+}
+
+impl BulkTarget {
+    /// A target at `ptr` of `len` bytes, which a peer knows as segment `generation` at
+    /// `location`.
+    ///
+    /// # Safety
+    /// `ptr..ptr + len` must be writable and not reached by anything else while [`write`]
+    /// fills it (in particular not by the arguments written). (A peer reads arrays from it
+    /// aligned to 64 from its start: a real segment's start is page-aligned.)
+    pub unsafe fn new(ptr: *mut u8, len: usize, location: u8, generation: u32) -> BulkTarget {
+        BulkTarget {
+            ptr,
+            len,
+            location,
+            generation,
+        }
+    }
+
+    /// Its length.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it has no room.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// An argument list that cannot be encoded.

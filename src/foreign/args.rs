@@ -15,12 +15,12 @@ use std::borrow::Borrow;
 use std::ffi::{CStr, CString};
 
 use super::encode::Encoder;
+use super::library::Lease;
 use super::returned::Returned;
 use super::values::{CDecode, CValue};
 use crate::client::SharedArray;
 use crate::dtype::Element;
 use crate::error::Result;
-use crate::value_ref::ValueRef;
 
 /// What the caller passes for an array parameter the library reads.
 #[diagnostic::on_unimplemented(
@@ -34,15 +34,21 @@ pub trait InArray<T> {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Writes it as parameter `i`.
-    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()>;
+    /// Writes it as parameter `i` of the call `lease` is for (a value lent to the call in
+    /// place, a shared array, must be borrowed until the call is over: `Self: 'call`).
+    fn put<'call>(&self, enc: &mut Encoder<'_>, i: usize, lease: Lease<'call>) -> Result<()>
+    where
+        Self: 'call;
 }
 
 impl<T: CValue> InArray<T> for &[T] {
     fn len(&self) -> usize {
         <[T]>::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+    fn put<'call>(&self, enc: &mut Encoder<'_>, i: usize, _lease: Lease<'call>) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
         enc.pointer_to_values(slot, self)
     }
@@ -52,8 +58,11 @@ impl<T: CValue> InArray<T> for &Vec<T> {
     fn len(&self) -> usize {
         Vec::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
-        self.as_slice().put(enc, i)
+    fn put<'call>(&self, enc: &mut Encoder<'_>, i: usize, lease: Lease<'call>) -> Result<()>
+    where
+        Self: 'call,
+    {
+        self.as_slice().put(enc, i, lease)
     }
 }
 
@@ -61,8 +70,11 @@ impl<T: CValue, const N: usize> InArray<T> for &[T; N] {
     fn len(&self) -> usize {
         N
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
-        self.as_slice().put(enc, i)
+    fn put<'call>(&self, enc: &mut Encoder<'_>, i: usize, lease: Lease<'call>) -> Result<()>
+    where
+        Self: 'call,
+    {
+        self.as_slice().put(enc, i, lease)
     }
 }
 
@@ -70,12 +82,13 @@ impl<T: CValue + Element> InArray<T> for &SharedArray<T> {
     fn len(&self) -> usize {
         <[T]>::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+    fn put<'call>(&self, enc: &mut Encoder<'_>, i: usize, lease: Lease<'call>) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
-        if let ValueRef::Shared(s) = ValueRef::from(*self) {
-            enc.shared(slot, &s);
-        }
-        Ok(())
+        let s: crate::SharedRef<'call> = (*self).into();
+        enc.shared(slot, &s, lease)
     }
 }
 
@@ -84,7 +97,10 @@ impl InArray<i8> for &[u8] {
     fn len(&self) -> usize {
         <[u8]>::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
+    fn put<'call>(&self, enc: &mut Encoder<'_>, i: usize, _lease: Lease<'call>) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
         enc.pointer_to_bytes(slot, self)
     }
@@ -95,8 +111,11 @@ impl InArray<i8> for &str {
     fn len(&self) -> usize {
         str::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize) -> Result<()> {
-        InArray::<i8>::put(&self.as_bytes(), enc, i)
+    fn put<'call>(&self, enc: &mut Encoder<'_>, i: usize, lease: Lease<'call>) -> Result<()>
+    where
+        Self: 'call,
+    {
+        InArray::<i8>::put(&self.as_bytes(), enc, i, lease)
     }
 }
 
@@ -113,8 +132,18 @@ pub trait OutArray<T> {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Writes it as parameter `i`; its contents go too when `copy_in`.
-    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()>;
+    /// Writes it as parameter `i` of the call `lease` is for; its contents go too when
+    /// `copy_in` (a value lent to the call in place, a shared array, must be borrowed
+    /// until the call is over: `Self: 'call`).
+    fn put<'call>(
+        &self,
+        enc: &mut Encoder<'_>,
+        i: usize,
+        copy_in: bool,
+        lease: Lease<'call>,
+    ) -> Result<()>
+    where
+        Self: 'call;
     /// Takes what the library wrote, from writable buffer `k` of the call.
     fn take_back(&mut self, ret: &Returned<'_>, k: usize) -> Result<()>;
 }
@@ -123,7 +152,16 @@ impl<T: CDecode> OutArray<T> for &mut [T] {
     fn len(&self) -> usize {
         <[T]>::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+    fn put<'call>(
+        &self,
+        enc: &mut Encoder<'_>,
+        i: usize,
+        copy_in: bool,
+        _lease: Lease<'call>,
+    ) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
         enc.buffer_of(slot, self, copy_in)
     }
@@ -136,7 +174,16 @@ impl<T: CDecode> OutArray<T> for &mut Vec<T> {
     fn len(&self) -> usize {
         Vec::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+    fn put<'call>(
+        &self,
+        enc: &mut Encoder<'_>,
+        i: usize,
+        copy_in: bool,
+        _lease: Lease<'call>,
+    ) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
         enc.buffer_of(slot, self, copy_in)
     }
@@ -149,7 +196,16 @@ impl<T: CDecode, const N: usize> OutArray<T> for &mut [T; N] {
     fn len(&self) -> usize {
         N
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+    fn put<'call>(
+        &self,
+        enc: &mut Encoder<'_>,
+        i: usize,
+        copy_in: bool,
+        _lease: Lease<'call>,
+    ) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
         enc.buffer_of(slot, &self[..], copy_in)
     }
@@ -162,13 +218,22 @@ impl<T: CDecode + Element> OutArray<T> for &mut SharedArray<T> {
     fn len(&self) -> usize {
         <[T]>::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize, _copy_in: bool) -> Result<()> {
+    fn put<'call>(
+        &self,
+        enc: &mut Encoder<'_>,
+        i: usize,
+        _copy_in: bool,
+        lease: Lease<'call>,
+    ) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
-        if let ValueRef::Shared(mut s) = ValueRef::from(&**self) {
-            s.writable = true;
-            enc.shared(slot, &s);
-        }
-        Ok(())
+        // SAFETY: `Self` is a `&'p mut SharedArray` with `'p: 'call`: the array is
+        // borrowed mutably until the call is over, and only through this value, which the
+        // call's steps use for nothing else while the server may write it.
+        let s: crate::SharedRef<'call> = unsafe { (**self).lent(true) };
+        enc.shared(slot, &s, lease)
     }
     fn take_back(&mut self, _ret: &Returned<'_>, _k: usize) -> Result<()> {
         Ok(()) // written in place
@@ -180,7 +245,16 @@ impl<T: CDecode> OutArray<T> for crate::Out<'_, T> {
     fn len(&self) -> usize {
         <[T]>::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+    fn put<'call>(
+        &self,
+        enc: &mut Encoder<'_>,
+        i: usize,
+        copy_in: bool,
+        _lease: Lease<'call>,
+    ) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
         enc.buffer_of(slot, self, copy_in)
     }
@@ -194,7 +268,16 @@ impl OutArray<i8> for &mut [u8] {
     fn len(&self) -> usize {
         <[u8]>::len(self)
     }
-    fn put(&self, enc: &mut Encoder<'_>, i: usize, copy_in: bool) -> Result<()> {
+    fn put<'call>(
+        &self,
+        enc: &mut Encoder<'_>,
+        i: usize,
+        copy_in: bool,
+        _lease: Lease<'call>,
+    ) -> Result<()>
+    where
+        Self: 'call,
+    {
         let slot = enc.slot(i);
         enc.buffer_of::<u8>(slot, self, copy_in)
     }

@@ -8,7 +8,7 @@ use super::convert::{decode, dtype_of, encode_at, int_of};
 use super::ctype::CType;
 use super::decl::{Dir, FunctionDecl, Len, ParamKind, Ret};
 use super::encode::Encoder;
-use super::library::ForeignLibrary;
+use super::library::{ForeignLibrary, Lease};
 use super::returned::{Returned, Step};
 use super::wire::RET_STRING;
 use crate::error::{Error, Result};
@@ -110,11 +110,12 @@ fn check(decl: &FunctionDecl, args: &[ValueRef<'_>], abi: Abi) -> Result<()> {
 }
 
 /// Writes argument `k` for parameter `k`.
-fn encode_arg(
+fn encode_arg<'call>(
     enc: &mut Encoder<'_>,
     decl: &FunctionDecl,
     k: usize,
-    v: &ValueRef<'_>,
+    v: &'call ValueRef<'call>,
+    lease: Lease<'call>,
 ) -> Result<()> {
     let wrap = |e: Error| match e {
         Error::InvalidArgument(m) => bad(decl, k, m),
@@ -136,20 +137,21 @@ fn encode_arg(
             .map_err(wrap)
         }
         ParamKind::Array { ty, dir, len, .. } => {
-            encode_pointed(enc, k, ty, *dir, *len, v).map_err(wrap)
+            encode_pointed(enc, k, ty, *dir, *len, v, lease).map_err(wrap)
         }
     }
 }
 
 /// Writes argument `k`, a pointer parameter to elements of `ty`: the data in the record
 /// (or a shared array in place), its address in the parameter's slot.
-fn encode_pointed(
+fn encode_pointed<'call>(
     enc: &mut Encoder<'_>,
     k: usize,
     ty: &CType,
     dir: Dir,
     len: Len,
-    v: &ValueRef<'_>,
+    v: &'call ValueRef<'call>,
+    lease: Lease<'call>,
 ) -> Result<()> {
     let slot = enc.slot(k);
     let abi = enc.abi();
@@ -165,10 +167,7 @@ fn encode_pointed(
                 ));
             }
             // Read-only when the library only reads it: nothing to take back after.
-            let mut s = s.clone();
-            s.writable &= dir != Dir::In;
-            enc.shared(slot, &s);
-            Ok(())
+            enc.shared_as(slot, s, dir != Dir::In, lease)
         }
         ValueRef::ArrayMut(m) if dir != Dir::In => {
             let a = m.as_ref();
@@ -223,10 +222,10 @@ pub(crate) fn call(lib: &ForeignLibrary, i: usize, args: &[ValueRef<'_>]) -> Res
         _ => 0,
     };
     let mut value = None;
-    lib.invoke(i, &mut |step| match step {
+    lib.invoke(i, &mut |step, lease| match step {
         Step::Encode(enc) => {
             for (k, arg) in args.iter().enumerate() {
-                encode_arg(enc, decl, k, arg)?;
+                encode_arg(enc, decl, k, arg, lease)?;
             }
             enc.set_ret_copy(ret_copy);
             Ok(())

@@ -11,9 +11,11 @@ use zerocopy::IntoBytes;
 
 use super::abi::Abi;
 use super::frame::{ArgPlan, FramePlan, RetPlan};
+use super::library::Lease;
 use super::values::CValue;
 use super::wire::{ForeignCall, Reloc, FOREIGN_CALL_SIZE};
 use crate::error::{Error, Result};
+use crate::value_ref::SharedRef;
 use crate::wire::{location, PAYLOAD_ALIGN, RECORD_HEADER_SIZE};
 
 /// A place in a call record: an offset from the start of its block.
@@ -391,9 +393,31 @@ impl<'a> Encoder<'a> {
     }
 
     /// Points the slot at `slot` at a shared array, which the library reads (or, when
-    /// the array was passed `&mut`, writes) in place.
-    pub fn shared(&mut self, slot: Place, array: &crate::SharedRef) {
-        let (id, len, writable) = (array.id, array.len as usize, array.writable);
+    /// the array was passed `&mut`, writes) in place. `lease` is the call's: the array
+    /// stays borrowed until the call is over. An array of another client is refused.
+    pub fn shared<'call>(
+        &mut self,
+        slot: Place,
+        array: &SharedRef<'call>,
+        lease: Lease<'call>,
+    ) -> Result<()> {
+        self.shared_as(slot, array, array.writable, lease)
+    }
+
+    /// [`shared`](Self::shared), writable only if the array is and `writable` says so.
+    pub(crate) fn shared_as<'call>(
+        &mut self,
+        slot: Place,
+        array: &SharedRef<'call>,
+        writable: bool,
+        lease: Lease<'call>,
+    ) -> Result<()> {
+        if array.owner != lease.owner {
+            return Err(Error::InvalidArgument(
+                "a shared array of another client: pass each client arrays it allocated (alloc_array)".into(),
+            ));
+        }
+        let (id, len, writable) = (array.id, array.len as usize, array.writable && writable);
         self.passes_memory = true;
         self.push_reloc(Reloc {
             at: slot.0,
@@ -405,6 +429,7 @@ impl<'a> Encoder<'a> {
         if writable {
             self.backs.push(Back::InPlace);
         }
+        Ok(())
     }
 
     fn reloc(&mut self, slot: Place, location: u8, offset: usize, len: usize) {

@@ -179,9 +179,36 @@ impl ForeignLibrary {
     /// Calls function `i`: `call` writes the arguments when given [`Step::Encode`]
     /// (twice: to measure, then into the record) and reads the result when given
     /// [`Step::Decode`]. What generated handles call.
+    ///
+    /// The [`Lease`] that `call` gets with each step lets it lend shared arrays to the
+    /// call ([`Encoder::shared`](super::Encoder::shared)) that stay borrowed until
+    /// `invoke` returns: `'call` outlives this call, so a borrow made inside `call` cannot
+    /// be lent.
     #[doc(hidden)]
-    pub fn invoke(&self, i: usize, call: &mut dyn FnMut(Step<'_, '_>) -> Result<()>) -> Result<()> {
+    pub fn invoke<'call>(
+        &self,
+        i: usize,
+        call: &mut dyn FnMut(Step<'_, '_>, Lease<'call>) -> Result<()>,
+    ) -> Result<()> {
         let f = &self.functions[i];
-        self.client.foreign_call(f.id, &f.decl.name, &f.plan, call)
+        let lease = Lease {
+            owner: self.client.array_owner(),
+            _call: std::marker::PhantomData,
+        };
+        self.client
+            .foreign_call(f.id, &f.decl.name, &f.plan, &mut |step| call(step, lease))
     }
+}
+
+/// Proof, given to the steps of one foreign call, that borrows of lifetime `'call` last
+/// until the call has returned (the server is done with it by then, or ended): a shared
+/// array lent to the call must be borrowed for `'call`.
+///
+/// Made only by [`ForeignLibrary::invoke`] (and the run-time form); `'call` is invariant,
+/// so it cannot be shortened to a borrow made during the call.
+#[derive(Clone, Copy, Debug)]
+pub struct Lease<'call> {
+    /// The client whose shared arrays may be lent (see `Client64::array_owner`).
+    pub(crate) owner: u64,
+    _call: std::marker::PhantomData<fn(&'call ()) -> &'call ()>,
 }

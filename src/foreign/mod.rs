@@ -39,6 +39,6 @@ pub use args::{CStrArg, InArray, OutArray};
 pub use ctype::{CType, StructType};
 pub use decl::{Dir, FunctionDecl, Len, Param, ParamKind, Ret};
 pub use encode::{Encoder, Place};
-pub use library::{Convention, ForeignLibrary, FOREIGN_MODULE};
+pub use library::{Convention, ForeignLibrary, Lease, FOREIGN_MODULE};
 pub use returned::{Returned, Step};
 pub use values::{CDecode, CValue, Logical, Ptr};

@@ -18,14 +18,24 @@ pub struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
-    /// Arguments over a validated block (overlaps of writable arrays already checked).
-    pub fn new(block: Block<'a>, segments: &'a dyn SegmentMap) -> Self {
-        Args {
+    /// The arguments in `block`, whose payloads outside the record `segments` maps. A
+    /// block in which a writable array overlaps another payload is refused.
+    ///
+    /// # Safety
+    /// For `'a`, the arrays the block names writable must be reached only through this
+    /// `Args` (each writable argument is handed out once, as `&mut`): no other `Args`
+    /// over the same block or its bytes, and no views of them from
+    /// [`Block::get`](crate::__private::codec::Block::get), may be used meanwhile.
+    pub unsafe fn new(block: Block<'a>, segments: &'a dyn SegmentMap) -> Result<Self, ServerError> {
+        block
+            .check_overlaps()
+            .map_err(|e| ServerError::new("ProtocolError", e.0))?;
+        Ok(Args {
             block,
             segments,
             used: Cell::new(0),
             taken_mut: Cell::new(0),
-        }
+        })
     }
 
     /// Number of arguments sent.
@@ -48,14 +58,11 @@ impl<'a> Args<'a> {
             )));
         }
         self.mark_used(i);
-        let v = self
-            .block
-            .get(i, self.segments)
-            .map_err(|e| ServerError::new("ProtocolError", e.0))?;
-        if let ValueRef::ArrayMut(_) = v {
-            let bit = 1u64
-                .checked_shl(i as u32)
-                .ok_or_else(|| ServerError::type_error("at most 64 writable arrays per call"))?;
+        // A writable argument is handed out once: the bit is set before the view is made.
+        let bit = 1u64.checked_shl(i as u32);
+        if self.block.desc(i).flags & crate::wire::FLAG_WRITABLE != 0 {
+            let bit =
+                bit.ok_or_else(|| ServerError::type_error("at most 64 writable arrays per call"))?;
             if self.taken_mut.get() & bit != 0 {
                 return Err(ServerError::type_error(format!(
                     "writable argument {i} taken twice"
@@ -63,7 +70,10 @@ impl<'a> Args<'a> {
             }
             self.taken_mut.set(self.taken_mut.get() | bit);
         }
-        Ok(v)
+        // SAFETY: overlaps were checked in `new`; a writable argument is taken once (the
+        // bit above); nothing else reaches the block's writable arrays (`new`'s contract).
+        unsafe { self.block.get_writable(i, self.segments) }
+            .map_err(|e| ServerError::new("ProtocolError", e.0))
     }
 
     /// Argument `i` if it is a numeric scalar (its type and bits), marked used; no

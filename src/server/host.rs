@@ -491,7 +491,9 @@ fn call<'a>(
         cache
             .prepare(&block)
             .map_err(|e| ServerError::new("SharedMemoryError", e.to_string()))?;
-        let first = foreign.bind(&Args::new(block, cache))?;
+        // SAFETY: the arguments live only for `bind`, which nothing else of this block
+        // outlives; `cache` maps the client's segments (`SegmentMap`).
+        let first = foreign.bind(&unsafe { Args::new(block, cache) }?)?;
         return Ok(super::Reply::Value(crate::Value::U32(first)));
     }
     call_block(wrapper, method, block, cache)
@@ -509,11 +511,10 @@ pub(crate) fn call_block<'a>(
     cache
         .prepare(&block)
         .map_err(|e| ServerError::new("SharedMemoryError", e.to_string()))?;
-    block
-        .check_overlaps()
-        .map_err(|e| ServerError::new("ProtocolError", e.0))?;
     let cache: &'a SegmentCache = cache;
-    let args = Args::new(block, cache);
+    // SAFETY: these are the only arguments made over `block`, and the wrapper gets
+    // nothing else of it; `cache` maps the client's segments (`SegmentMap`).
+    let args = unsafe { Args::new(block, cache) }?;
     match catch_unwind(AssertUnwindSafe(|| wrapper.dispatch(method, &args))) {
         Ok(r) => r,
         Err(payload) => {

@@ -66,16 +66,23 @@ impl Library {
         &self.path
     }
 
-    /// The function pointer of symbol `name` (NUL-terminated or not).
+    /// The function pointer of symbol `name` (NUL-terminated or not), borrowing the
+    /// library as libloading's `Symbol<'lib, T>` does: it derefs to `F`, and
+    /// [`Symbol::into_raw`] takes the pointer out of the borrow (to keep it beside the
+    /// library, as [`library!`](crate::library) does).
     ///
     /// # Safety
     /// `F` must be the symbol's true type (an `unsafe extern "C" fn(..)` with the
-    /// library's signature), and the pointer must not be called after the library is
-    /// dropped.
-    pub unsafe fn function<F: Copy>(&self, name: &[u8]) -> Result<F, ServerError> {
+    /// library's signature). As with libloading, a copy of a safe `extern fn` type taken
+    /// out of the symbol must not be called after the library is dropped.
+    pub unsafe fn function<F: Copy>(&self, name: &[u8]) -> Result<Symbol<'_, F>, ServerError> {
+        let found = |f: F| Symbol {
+            f,
+            _library: std::marker::PhantomData,
+        };
         // SAFETY: the caller guarantees `F` matches the symbol.
         let err = match unsafe { self.lib.get::<F>(name) } {
-            Ok(sym) => return Ok(*sym),
+            Ok(sym) => return Ok(found(*sym)),
             Err(e) => e,
         };
         let plain = String::from_utf8_lossy(name.strip_suffix(b"\0").unwrap_or(name));
@@ -87,7 +94,7 @@ impl Library {
                     let decorated = format!("{lead}{plain}@{n}");
                     // SAFETY: as above; the decorated name is the same function.
                     if let Ok(sym) = unsafe { self.lib.get::<F>(decorated.as_bytes()) } {
-                        return Ok(*sym);
+                        return Ok(found(*sym));
                     }
                 }
             }
@@ -118,5 +125,30 @@ impl Library {
     /// The underlying `libloading` library.
     pub fn raw(&self) -> &libloading::Library {
         &self.lib
+    }
+}
+
+/// A function of a [`Library`], valid while the library is borrowed (see
+/// [`Library::function`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Symbol<'lib, F> {
+    f: F,
+    _library: std::marker::PhantomData<&'lib Library>,
+}
+
+impl<F> std::ops::Deref for Symbol<'_, F> {
+    type Target = F;
+    fn deref(&self) -> &F {
+        &self.f
+    }
+}
+
+impl<F: Copy> Symbol<'_, F> {
+    /// The pointer, no longer tied to the library's borrow.
+    ///
+    /// # Safety
+    /// It must not be called after the library is dropped: keep the library beside it.
+    pub unsafe fn into_raw(self) -> F {
+        self.f
     }
 }

@@ -69,7 +69,10 @@ macro_rules! library {
                         )
                     }
                     .map_err(|_| missing.push(stringify!($f)))
-                    .ok();
+                    .ok()
+                    // SAFETY: kept in the struct beside the library, which it does not
+                    // outlive.
+                    .map(|s| unsafe { s.into_raw() });
                 )*
                 if !missing.is_empty() {
                     return ::std::result::Result::Err($crate::server::ServerError::library_error(

@@ -59,7 +59,7 @@ pub use args::{Args, FromArg, Rest};
 pub use error_kind::ErrorKind;
 pub(crate) use host::call_block;
 pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};
-pub use library::Library;
+pub use library::{Library, Symbol};
 pub use reply::{IntoReply, Reply};
 pub use served::{DispatchFn, Served};
 

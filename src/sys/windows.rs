@@ -402,7 +402,7 @@ impl Mapping {
 fn view_size(ptr: *mut u8) -> io::Result<usize> {
     let mut len = 0usize;
     loop {
-        let mut info: MEMORY_BASIC_INFORMATION = unsafe_zeroed();
+        let mut info: MEMORY_BASIC_INFORMATION = zeroed();
         // SAFETY: any address may be queried; `info` is writable for its size.
         let got = unsafe {
             VirtualQuery(
@@ -424,9 +424,25 @@ fn view_size(ptr: *mut u8) -> io::Result<usize> {
     }
 }
 
-fn unsafe_zeroed<T: Copy>() -> T {
-    // SAFETY: used only for plain Win32 structs of integers and pointers, for which all
-    // zero bytes is a valid value.
+/// Types for which all zero bytes are a valid value.
+///
+/// # Safety
+/// Every field, at any depth, must be an integer, a raw pointer, an `Option` of a function
+/// pointer, or an array or struct of these (no references, `bool`, `char`, enums, or
+/// `NonNull`-like types).
+unsafe trait Zeroable: Sized {}
+// SAFETY: plain Win32 structs of integers and raw pointers.
+unsafe impl Zeroable for MEMORY_BASIC_INFORMATION {}
+// SAFETY: integers, raw pointers (`PebBaseAddress`, `UniqueProcessId` as an integer).
+unsafe impl Zeroable for PROCESS_BASIC_INFORMATION {}
+// SAFETY: two `u32`s.
+unsafe impl Zeroable for FILETIME {}
+// SAFETY: an array of zeroable elements.
+unsafe impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
+
+/// A zeroed value of a type for which that is valid.
+fn zeroed<T: Zeroable>() -> T {
+    // SAFETY: all zero bytes are a valid `T` (`Zeroable`'s contract).
     unsafe { std::mem::zeroed() }
 }
 
@@ -553,7 +569,7 @@ unsafe impl Sync for Parent {}
 impl Parent {
     /// The process that started this one, which must be `pid`.
     pub(crate) fn attach(pid: u32) -> Result<Parent, String> {
-        let mut info: PROCESS_BASIC_INFORMATION = unsafe_zeroed();
+        let mut info: PROCESS_BASIC_INFORMATION = zeroed();
         let mut len = 0u32;
         // SAFETY: this process's pseudo-handle; `info` is writable for its size.
         let status = unsafe {
@@ -620,7 +636,7 @@ impl Parent {
 /// # Safety
 /// `process` must be an open handle with query rights.
 unsafe fn creation_time(process: HANDLE) -> Option<u64> {
-    let mut t: [FILETIME; 4] = unsafe_zeroed();
+    let mut t: [FILETIME; 4] = zeroed();
     // SAFETY: the caller's handle; four writable FILETIMEs.
     let ok = unsafe { GetProcessTimes(process, &mut t[0], &mut t[1], &mut t[2], &mut t[3]) };
     (ok != 0).then(|| (u64::from(t[0].dwHighDateTime) << 32) | u64::from(t[0].dwLowDateTime))

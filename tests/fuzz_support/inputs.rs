@@ -81,11 +81,15 @@ pub fn record_for(input: &RecordInput) -> (Aligned, Segs) {
     let base = block_offset % RECORD_ALIGN;
     let plan = codec::plan(&args, input.inline_limit, base).expect("plan");
     let mut segs = Segs::new(plan.bulk_len);
-    let target = BulkTarget {
-        ptr: segs.bulk.as_mut_ptr(),
-        len: segs.bulk.len(),
-        location: location::CLIENT_BULK,
-        generation: BULK_GEN,
+    // SAFETY: the bulk area is writable for its length (a `Vec` borrowed mutably), and
+    // nothing else touches it while `write` runs.
+    let target = unsafe {
+        BulkTarget::new(
+            segs.bulk.as_mut_ptr(),
+            segs.bulk.len(),
+            location::CLIENT_BULK,
+            BULK_GEN,
+        )
     };
     let len = align_up(block_offset + plan.block_len, RECORD_ALIGN);
     let mut header = RecordHeader::new(KIND_REQUEST, len as u32, 1);

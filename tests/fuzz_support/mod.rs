@@ -67,18 +67,26 @@ impl DerefMut for Aligned {
 pub struct Segs {
     pub bulk: Aligned,
     pub shared: Aligned,
+    /// Where the two start, taken once from `&mut` (writable; the buffers never move).
+    starts: [*mut u8; 2],
 }
 
 impl Segs {
     /// A bulk segment of `bulk_len` bytes and a 256-byte shared array, filled with text.
     pub fn new(bulk_len: usize) -> Segs {
-        let mut s = Segs {
-            bulk: Aligned::zeroed(bulk_len),
-            shared: Aligned::zeroed(256),
-        };
-        s.bulk.fill(b'x');
-        s.shared.fill(b'y');
-        s
+        let mut bulk = Aligned::zeroed(bulk_len);
+        let mut shared = Aligned::zeroed(256);
+        bulk.fill(b'x');
+        shared.fill(b'y');
+        let starts = [
+            bulk.words.as_mut_ptr().cast::<u8>(),
+            shared.words.as_mut_ptr().cast::<u8>(),
+        ];
+        Segs {
+            bulk,
+            shared,
+            starts,
+        }
     }
 
     fn areas(&self) -> [&[u8]; 2] {
@@ -86,15 +94,16 @@ impl Segs {
     }
 }
 
-impl SegmentMap for Segs {
+// SAFETY: each pointer is the start of a `Vec`'s buffer, taken from `&mut` (writable)
+// and valid for the area's length while `Segs` lives (the vectors are never resized).
+// Here the views decoded from them are only read (an `ArrayMut` is made, never written).
+unsafe impl SegmentMap for Segs {
     fn segment(&self, loc: u8, segment: u32) -> Option<(*mut u8, usize)> {
-        // The decoder only reads through these pointers here: no wrapper writes.
-        let area: &[u8] = match (loc, segment) {
-            (location::CLIENT_BULK, BULK_GEN) => &self.bulk,
-            (location::SHARED, SHARED_ID) => &self.shared,
-            _ => return None,
-        };
-        Some((area.as_ptr() as *mut u8, area.len()))
+        match (loc, segment) {
+            (location::CLIENT_BULK, BULK_GEN) => Some((self.starts[0], self.bulk.len)),
+            (location::SHARED, SHARED_ID) => Some((self.starts[1], self.shared.len)),
+            _ => None,
+        }
     }
 }
 
@@ -245,7 +254,12 @@ fn walk_block(bytes: &[u8], segs: &Segs, counts: &Counts) -> Option<Vec<Value>> 
 
 /// The conversions a wrapper method applies to its arguments.
 fn convert_all(block: Block<'_>, segs: &Segs, counts: &Counts) {
-    let args = Args::new(block, segs);
+    // SAFETY: (each `Args::new` here) the views each one hands out are dropped at once,
+    // before another is made, and no writable one is written.
+    let args = unsafe { Args::new(block, segs) };
+    let Ok(args) = args else {
+        return;
+    };
     let ok = |r: bool| {
         if r {
             Counts::bump(&counts.conversions_ok);
@@ -267,9 +281,12 @@ fn convert_all(block: Block<'_>, segs: &Segs, counts: &Counts) {
         ok(args.arg::<ArrayRef<'_>>(i).is_ok());
     }
     // A writable view may be taken once per argument: a fresh `Args` for that.
-    let args = Args::new(block, segs);
+    // SAFETY: see above.
+    let args = unsafe { Args::new(block, segs) }.expect("checked above");
     for i in 0..block.len() {
         ok(args.arg::<ArrayMut<'_>>(i).is_ok());
     }
-    ok(Args::new(block, segs).arg::<Rest<'_>>(0).is_ok());
+    // SAFETY: see above.
+    let args = unsafe { Args::new(block, segs) }.expect("checked above");
+    ok(args.arg::<Rest<'_>>(0).is_ok());
 }

@@ -168,6 +168,10 @@ impl SharedBuffer {
     pub(crate) fn dtype(&self) -> DType {
         self.dtype
     }
+
+    pub(crate) fn shape(&self) -> &[usize] {
+        &self.shape
+    }
 }
 
 #[pymethods]

@@ -356,30 +356,82 @@ pub(crate) fn arg_refs<R>(
     f: impl FnOnce(&[ValueRef<'_>]) -> PyResult<R>,
 ) -> PyResult<R> {
     separate_writable(args)?;
-    // Each shared array locked once, however often it is passed (`f(s, n, s)`, in place:
-    // the server sees the same memory twice, as the library would in process).
-    let mut guards: Vec<(*const SharedBuffer, _)> = Vec::new();
-    for a in args.iter() {
-        if let Arg::Shared { buffer, .. } = a {
-            let key: *const SharedBuffer = buffer.get();
-            if !guards.iter().any(|(k, _)| *k == key) {
-                guards.push((key, buffer.get().lock()?));
+    // Each shared array locked once, however often it is passed. One of its
+    // occurrences goes in place (the one the library writes, if any); the others go as
+    // copies taken now, so `f(s, n, s)` reads what `s` held and writes `s` in place, as
+    // in process. Two writable occurrences of one array are an error.
+    let key_of = |b: &Bound<'_, SharedBuffer>| -> *const SharedBuffer { b.get() };
+    let mut guards: Vec<(*const SharedBuffer, usize, bool, _)> = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let Arg::Shared { buffer, writable } = a else {
+            continue;
+        };
+        let key = key_of(buffer);
+        match guards.iter_mut().find(|(k, ..)| *k == key) {
+            None => guards.push((key, i, *writable, buffer.get().lock()?)),
+            Some((_, _, true, _)) if *writable => {
+                return Err(PyValueError::new_err(
+                    "the same shared array is passed twice for the library to write",
+                ))
             }
+            Some(g) if *writable => {
+                g.1 = i;
+                g.2 = true;
+            }
+            Some(_) => {}
         }
     }
+    // The copies (before any in-place reference to the arrays exists).
+    let mut copies: Vec<(usize, Vec<u64>)> = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let Arg::Shared { buffer, .. } = a else {
+            continue;
+        };
+        let key = key_of(buffer);
+        if guards
+            .iter()
+            .any(|(k, chosen, ..)| *k == key && *chosen == i)
+        {
+            continue;
+        }
+        let (address, nbytes) = buffer.get().span();
+        let mut copy = vec![0u64; nbytes.div_ceil(8)];
+        // SAFETY: `address..address+nbytes` is the shared array's memory, mapped while
+        // `buffer` lives; it is locked (`guards`), so no call of ours writes it now.
+        unsafe {
+            std::ptr::copy_nonoverlapping(address as *const u8, copy.as_mut_ptr().cast(), nbytes)
+        };
+        copies.push((i, copy));
+    }
+    let mut in_place: Vec<(usize, Option<ValueRef<'_>>)> = guards
+        .iter_mut()
+        .map(|(_, i, writable, guard)| {
+            let r = match guard.value_ref(*writable) {
+                ValueRef::Shared(r) => ValueRef::Shared(r),
+                _ => unreachable!("a shared array's argument is a shared reference"),
+            };
+            (*i, Some(r))
+        })
+        .collect();
     let mut refs = Vec::with_capacity(args.len());
-    for a in args.iter() {
+    for (i, a) in args.iter().enumerate() {
         refs.push(match a {
             Arg::Value(v) => ValueRef::from(v),
-            Arg::Shared { buffer, writable } => {
-                let key: *const SharedBuffer = buffer.get();
-                let (_, guard) = guards
-                    .iter_mut()
-                    .find(|(k, _)| *k == key)
-                    .expect("each shared array was locked above");
-                match guard.value_ref(*writable) {
-                    ValueRef::Shared(r) => ValueRef::Shared(r),
-                    _ => unreachable!("a shared array's argument is a shared reference"),
+            Arg::Shared { buffer, .. } => {
+                if let Some((_, r)) = in_place.iter_mut().find(|(k, _)| *k == i) {
+                    r.take().expect("each in-place reference is used once")
+                } else {
+                    let (_, copy) = copies
+                        .iter()
+                        .find(|(k, _)| *k == i)
+                        .expect("the other occurrences were copied above");
+                    let b = buffer.get();
+                    let nbytes = b.span().1;
+                    // SAFETY: `copy` holds `nbytes` bytes, 8-aligned, owned here and not
+                    // written while `refs` lives (until `f` returns).
+                    unsafe {
+                        borrowed_ref(b.dtype(), b.shape(), copy.as_ptr() as usize, nbytes, false)
+                    }?
                 }
             }
             Arg::Borrowed {

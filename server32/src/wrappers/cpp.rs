@@ -10,7 +10,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use loadlib::server::{Kwargs, Result, Server32, ServerError};
+use loadlib::server::{Kwargs, Result, Server32, ServerError, Symbol};
 use loadlib::ArrayRef;
 
 /// `struct Point` of the library.
@@ -93,8 +93,12 @@ impl Server32 for CppServer {
         // SAFETY: loading runs the library's initialisers (the library this wrapper is
         // for); the declarations are its `extern "C"` signatures.
         let c = unsafe { CppLib::load(path) }?;
-        // SAFETY: if present, `free_string` releases a `reverse_string_v2` result.
-        let free_string = unsafe { c.library().function(b"free_string") }.ok();
+        // SAFETY: if present, `free_string` releases a `reverse_string_v2` result; the
+        // pointer is kept beside the library (`c`), which it does not outlive.
+        let free_string = unsafe {
+            let symbol = c.library().function(b"free_string");
+            symbol.ok().map(|s| Symbol::into_raw(s))
+        };
         Ok(CppServer { c, free_string })
     }
 }

@@ -12,7 +12,7 @@
 //! row-major `A` read column-major is `Aᵀ`, and `det Aᵀ = det A`, `(Aᵀ)⁻¹ = (A⁻¹)ᵀ`, and
 //! so on). Every size is checked before LAPACK sees it: a wrong size there is a crash.
 
-use loadlib::server::{Kwargs, Library, Result, Server32, ServerError};
+use loadlib::server::{Kwargs, Library, Result, Server32, ServerError, Symbol};
 use loadlib::{Array, ArrayRef};
 
 /// Fortran arguments by reference: `INTEGER` in, `INTEGER` out, `DOUBLE PRECISION` in,
@@ -93,15 +93,16 @@ impl Server32 for LinearAlgebraServer {
         let blas_lib = blas.as_ref().unwrap_or(&lapack);
         // SAFETY: each type above is the routine's reference (gfortran) signature on
         // this target: INTEGER is 32-bit, DOUBLE PRECISION is f64, and the hidden
-        // CHARACTER lengths are size_t. The libraries are kept in the struct.
+        // CHARACTER lengths are size_t. The libraries are kept in the struct, beside the
+        // pointers taken out of their borrows.
         unsafe {
             Ok(LinearAlgebraServer {
-                dgesv: lapack.function(&name("dgesv"))?,
-                dgetrf: lapack.function(&name("dgetrf"))?,
-                dgetri: lapack.function(&name("dgetri"))?,
-                dgeev: lapack.function(&name("dgeev"))?,
-                dgemm: blas_lib.function(&name("dgemm"))?,
-                dnrm2: blas_lib.function(&name("dnrm2"))?,
+                dgesv: Symbol::into_raw(lapack.function(&name("dgesv"))?),
+                dgetrf: Symbol::into_raw(lapack.function(&name("dgetrf"))?),
+                dgetri: Symbol::into_raw(lapack.function(&name("dgetri"))?),
+                dgeev: Symbol::into_raw(lapack.function(&name("dgeev"))?),
+                dgemm: Symbol::into_raw(blas_lib.function(&name("dgemm"))?),
+                dnrm2: Symbol::into_raw(blas_lib.function(&name("dnrm2"))?),
                 _blas: blas,
                 _lapack: lapack,
             })

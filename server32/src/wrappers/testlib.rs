@@ -203,8 +203,8 @@ impl TestLib for TestLibServer {
         // wrapper exists for.
         let lib = unsafe { Library::cdll(env!("LOADLIB_DEP_USER_LIB")) }?;
         // SAFETY: `int32_t dep_user_value(void)` in csrc/dep_user.c.
-        let f: unsafe extern "C" fn() -> i32 = unsafe { lib.function(b"dep_user_value")? };
-        // SAFETY: no arguments; `lib` stays loaded during the call.
-        Ok(unsafe { f() })
+        let f = unsafe { lib.function::<unsafe extern "C" fn() -> i32>(b"dep_user_value")? };
+        // SAFETY: no arguments; `f` borrows `lib`, which stays loaded during the call.
+        Ok(unsafe { (*f)() })
     }
 }

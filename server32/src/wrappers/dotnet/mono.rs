@@ -6,7 +6,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
-use loadlib::server::{Library, ServerError};
+use loadlib::server::{Library, ServerError, Symbol};
 use loadlib::DType;
 
 macro_rules! opaque {
@@ -71,10 +71,11 @@ macro_rules! api {
             /// Loads every function from the runtime library `lib`.
             pub fn load(lib: Library) -> Result<Api, ServerError> {
                 // SAFETY: each type is the C prototype in Mono 6's public headers
-                // (mono/jit/jit.h, mono/metadata/*.h); `_lib` keeps them loaded.
+                // (mono/jit/jit.h, mono/metadata/*.h); `_lib` keeps them loaded beside
+                // the pointers.
                 unsafe {
                     Ok(Api {
-                        $($field: lib.function(concat!($sym, "\0").as_bytes())?,)*
+                        $($field: Symbol::into_raw(lib.function(concat!($sym, "\0").as_bytes())?),)*
                         _lib: lib,
                     })
                 }

@@ -1,0 +1,228 @@
+//! Model checking of the real lock-free core with loom: `Ring` (`src/ring.rs`) and
+//! `Signal` (`src/wake.rs`) as they are, built with `--cfg loadlib_loom` so that their
+//! atomics are loom's and their bell is a model (`src/primitive.rs`). `tests/model_check.rs`
+//! runs this module; by hand:
+//! `RUSTFLAGS="--cfg loadlib_loom" LOADLIB_SKIP_SERVER_BUILD=1 CARGO_TARGET_DIR=target/loom
+//! cargo test --release --lib model_check`.
+//!
+//! A producer and a consumer, each with its own `Ring` over one control block and one data
+//! area (as the two processes have), move records through a ring too small to hold them
+//! all, so both sides park and wake each other, and records wrap with padding. Loom runs
+//! every interleaving (up to a preemption bound) and reports:
+//! - a record read before it was published, or overwritten before it was released: each
+//!   64-byte line of the data area has a shadow `loom::cell::UnsafeCell`, written by the
+//!   producer where it writes (the record and any padding) and read by the consumer
+//!   where it reads, so an access that the ring's Release/Acquire pairs do not order is
+//!   a causality violation;
+//! - a lost wake-up: the model bell returns only once its word has moved, so a side that
+//!   parks and is never woken spins until loom gives up on it;
+//! - a record that arrives changed, twice, or out of order: the consumer checks each.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::thread;
+
+use crate::layout::RingControl;
+use crate::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::primitive::Bell;
+use crate::ring::Ring;
+use crate::wake::PARK_SLICE;
+use crate::wire::{RecordHeader, KIND_PAD, KIND_REQUEST, RECORD_ALIGN, RECORD_HEADER_SIZE};
+
+/// Lines of the data area.
+const LINES: usize = 3;
+/// Bytes of the data area.
+const CAPACITY: usize = LINES * RECORD_ALIGN;
+
+/// The data area, aligned as a ring's is.
+#[repr(C, align(64))]
+struct Area([u8; CAPACITY]);
+
+/// What the two sides share: the control block, the data area, the CPU hint words, and
+/// the shadow cells that stand for the data area's lines.
+struct Shared {
+    ctrl: RingControl,
+    data: std::cell::UnsafeCell<Area>,
+    cpus: [AtomicU32; 2],
+    lines: [UnsafeCell<()>; LINES],
+}
+
+// SAFETY: the data area is reached only through the rings (one producer, one consumer),
+// whose protocol is what this model checks; everything else is loom's atomics and cells.
+unsafe impl Sync for Shared {}
+// SAFETY: as above.
+unsafe impl Send for Shared {}
+
+impl Shared {
+    fn new() -> Arc<Shared> {
+        Arc::new(Shared {
+            ctrl: RingControl {
+                head: AtomicU64::new(0),
+                data_signal: AtomicU32::new(0),
+                producer_away: AtomicU32::new(0),
+                _pad0: [0; 48],
+                tail: AtomicU64::new(0),
+                space_signal: AtomicU32::new(0),
+                _pad1: [0; 52],
+                consumer_parked: AtomicU32::new(0),
+                _pad2: [0; 60],
+                producer_parked: AtomicU32::new(0),
+                _pad3: [0; 60],
+            },
+            data: std::cell::UnsafeCell::new(Area([0; CAPACITY])),
+            cpus: [AtomicU32::new(0), AtomicU32::new(0)],
+            lines: [
+                UnsafeCell::new(()),
+                UnsafeCell::new(()),
+                UnsafeCell::new(()),
+            ],
+        })
+    }
+
+    /// One side's ring over the shared memory.
+    fn ring(&self) -> Ring {
+        // SAFETY: the control block, the 64-aligned data area of `CAPACITY` bytes (a
+        // multiple of RECORD_ALIGN) and the CPU words live in `self`, which each side
+        // holds (an `Arc`) for as long as its ring; one producer and one consumer use it.
+        unsafe {
+            Ring::new(
+                &self.ctrl,
+                self.data.get().cast::<u8>(),
+                CAPACITY as u64,
+                Bell,
+                Bell,
+                [&self.cpus[0], &self.cpus[1]],
+            )
+        }
+    }
+
+    /// The shadow lines of byte range `from..to` (offsets in the data area).
+    fn lines(&self, from: usize, to: usize) -> &[UnsafeCell<()>] {
+        &self.lines[from / RECORD_ALIGN..to.div_ceil(RECORD_ALIGN)]
+    }
+}
+
+/// Waits as `Channel::send` does for room for `len` bytes, with no spin (time is not
+/// modelled) and no deadline.
+fn wait_for_space(ring: &Ring, len: usize) {
+    let r = ring.space_signal().wait(
+        || ring.has_space(len),
+        || false,
+        Duration::ZERO,
+        None,
+        PARK_SLICE,
+        || Ok::<(), ()>(()),
+        || {},
+    );
+    assert!(r.is_ok(), "a wait with no deadline and a live peer ended");
+}
+
+/// Waits as `Channel::recv` does for a record.
+fn wait_for_data(ring: &Ring) {
+    let r = ring.data_signal().wait(
+        || ring.has_data(),
+        || ring.producer_away(),
+        Duration::ZERO,
+        None,
+        PARK_SLICE,
+        || Ok::<(), ()>(()),
+        || {},
+    );
+    assert!(r.is_ok(), "a wait with no deadline and a live peer ended");
+}
+
+/// Sends records of `sizes` bytes (multiples of RECORD_ALIGN) from one thread and
+/// receives them on another, in every interleaving loom tries.
+fn run(sizes: &'static [usize]) {
+    let mut model = loom::model::Builder::new();
+    // Every interleaving with up to this many preemptions (as crossbeam's CI).
+    model.preemption_bound = Some(2);
+    model.check(move || {
+        let shared = Shared::new();
+        let producer = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let ring = shared.ring();
+                for (seq, &len) in sizes.iter().enumerate() {
+                    wait_for_space(&ring, len);
+                    // Relaxed: the producer's own index (only it stores `head`).
+                    let start = (shared.ctrl.head.load(Relaxed) % CAPACITY as u64) as usize;
+                    // `reserve` writes padding at the end of the area when the record does
+                    // not fit before it, and publishes the padding at once: its lines are
+                    // written here, where the padding is (after `has_space`, before the
+                    // publication).
+                    if len > CAPACITY - start {
+                        for line in shared.lines(start, CAPACITY) {
+                            line.with_mut(|_| ());
+                        }
+                    }
+                    // SAFETY: the producer, after `has_space(len)`; published below.
+                    let rec = unsafe { ring.reserve(len) };
+                    let at = rec.as_ptr() as usize - shared.data.get() as usize;
+                    for line in shared.lines(at, at + len) {
+                        line.with_mut(|_| ());
+                    }
+                    let h = RecordHeader::new(KIND_REQUEST, len as u32, seq as u64 + 1);
+                    rec[..RECORD_HEADER_SIZE].copy_from_slice(zerocopy::IntoBytes::as_bytes(&h));
+                    rec[len - 1] = seq as u8 + 1;
+                    ring.publish(len);
+                }
+            })
+        };
+        let ring = shared.ring();
+        for (seq, &len) in sizes.iter().enumerate() {
+            let p = loop {
+                wait_for_data(&ring);
+                // Relaxed: the consumer's own index (only it stores `tail`).
+                let start = (shared.ctrl.tail.load(Relaxed) % CAPACITY as u64) as usize;
+                // Padding is read (and skipped) inside `peek`, before it moves `tail` on:
+                // its lines are read here, where that happens (after `has_data`).
+                // SAFETY: `has_data` saw the record at `tail` published; nothing writes it
+                // until it is released.
+                let first = unsafe {
+                    std::slice::from_raw_parts(
+                        shared.data.get().cast::<u8>().add(start),
+                        RECORD_HEADER_SIZE,
+                    )
+                };
+                if RecordHeader::read(first).kind == KIND_PAD {
+                    for line in shared.lines(start, CAPACITY) {
+                        line.with(|_| ());
+                    }
+                }
+                if let Some(p) = ring.peek().expect("a well-formed ring") {
+                    for line in shared.lines(p.offset, p.offset + p.len) {
+                        line.with(|_| ());
+                    }
+                    break p;
+                }
+                // Only padding was published: wait for the record.
+            };
+            let bytes = ring.record(&p);
+            let h = RecordHeader::read(bytes);
+            assert_eq!(h.seq, seq as u64 + 1, "a record arrived out of order");
+            assert_eq!(h.len as usize, len, "a record arrived changed");
+            assert_eq!(bytes[len - 1], seq as u8 + 1, "a record arrived changed");
+            ring.release(p);
+        }
+        producer.join().unwrap();
+    });
+}
+
+#[test]
+fn records_that_fill_the_ring_and_wrap_at_its_end() {
+    // Capacity 192: the second record ends at the end; the third waits for the first's
+    // release and starts again at 0.
+    run(&[128, 64, 128]);
+}
+
+#[test]
+fn records_that_wrap_with_padding() {
+    // The third does not fit before the end: padding, then the start again, once both
+    // earlier records are released; the fourth goes where the padding was, once the
+    // consumer has skipped it.
+    run(&[64, 64, 128, 64]);
+}
