@@ -135,7 +135,24 @@ fn package_loadlib(root: &Path) -> PathBuf {
             .arg("-C")
             .arg(&unpacked));
     }
+    // A package's files carry the time stamp it gives them, not the time they changed:
+    // stamp them now, or cargo takes the last run's build of them for fresh.
+    touch_all(&unpacked);
     unpacked.join(format!("loadlib-{version}"))
+}
+
+/// Sets the modification time of every file under `dir` to now.
+fn touch_all(dir: &Path) {
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            touch_all(&path);
+        } else {
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(now).unwrap();
+        }
+    }
 }
 
 /// The generic server the tests' build made (`target/<profile>/loadlib-server`, 32-bit):
