@@ -2,8 +2,12 @@
 //! by the embedded 32-bit Mono runtime in the 32-bit server, through a typed client.
 //!
 //! ```text
-//! cargo run --example dotnet
+//! cargo run --example dotnet [-- path/to/dotnet_lib32.dll]
 //! ```
+//!
+//! The classes and methods are those of the original tool's `dotnet_lib32.dll`
+//! (`DotNetMSL.BasicMath`, `DotNetMSL.ArrayManipulation`, and `StringManipulation` and
+//! `StaticClass` at the top level): pass its path to run this against it unchanged.
 //!
 //! Needs Debian's `libmonosgen-2.0-1:i386` (the runtime), `libmono-corlib4.5-cil` (its
 //! class library) and `mono-mcs` (to build the C# library).
@@ -15,10 +19,10 @@ use server32::wrappers::dotnet::DotNetClient;
 
 const BASIC_MATH: &str = "DotNetMSL.BasicMath";
 const ARRAYS: &str = "DotNetMSL.ArrayManipulation";
-const STRINGS: &str = "DotNetMSL.StringManipulation";
-const STATIC: &str = "DotNetMSL.StaticClass";
+const STRINGS: &str = "StringManipulation";
+const STATIC: &str = "StaticClass";
 
-/// The typed 64-bit face of the `DotNetMSL` classes in `dotnet_lib32.dll`.
+/// The typed 64-bit face of the classes in `dotnet_lib32.dll`.
 ///
 /// The server's `dotnet` wrapper is generic: its typed client, [`DotNetClient`], has
 /// `invoke(class, method, args…)`, which finds the .NET method and converts the arguments
@@ -86,19 +90,14 @@ impl DotNet {
         self.invoke(BASIC_MATH, "add_or_subtract", args)
     }
 
-    /// `BasicMath.divide_integers(a, b)`: integer division; `b == 0` makes .NET throw a
-    /// `DivideByZeroException`, returned as `Error::Server32` named `DotNetException`.
-    pub fn divide_integers(&self, a: i32, b: i32) -> Result<i32> {
-        self.invoke(BASIC_MATH, "divide_integers", vec![a.into(), b.into()])
-    }
-
     /// `ArrayManipulation.scalar_multiply(a, x)`: `a * x` element-wise (`double[]`).
     pub fn scalar_multiply(&self, a: f64, x: &[f64]) -> Result<Vec<f64>> {
         self.invoke(ARRAYS, "scalar_multiply", vec![a.into(), x.into()])
     }
 
     /// `ArrayManipulation.multiply_matrices(a1, a2)`: the matrix product of two 2-D `f64`
-    /// arrays, passed and returned as .NET `double[,]`.
+    /// arrays, passed and returned as .NET `double[,]` (an empty 0 × 0 one, with a message
+    /// on the server's stdout, when the shapes do not multiply).
     pub fn multiply_matrices(&self, a1: &Array, a2: &Array) -> Result<Array> {
         self.invoke(ARRAYS, "multiply_matrices", vec![a1.into(), a2.into()])
     }
@@ -131,7 +130,10 @@ impl DotNet {
 }
 
 fn main() -> Result<()> {
-    let net = DotNet::new()?;
+    let net = match std::env::args_os().nth(1) {
+        Some(assembly) => DotNet::with_assembly(assembly)?,
+        None => DotNet::new()?,
+    };
     println!(
         "server32 pid {} is a {}-bit process hosting Mono",
         net.server().server_pid(),
@@ -180,9 +182,13 @@ fn main() -> Result<()> {
         "concatenate(\"Hello\", \"World\", \"!\", true, \"...\") = {:?}",
         net.concatenate("Hello", "World", "!", true, "...")?
     );
-    match net.divide_integers(1, 0) {
-        Err(e) => println!("divide_integers(1, 0) -> {e}"),
-        Ok(v) => println!("divide_integers(1, 0) unexpectedly returned {v}"),
+    // A .NET exception is an error, not a crash: `reverse_string(null)` dereferences null.
+    match net
+        .client()
+        .invoke(STRINGS, "reverse_string", vec![ValueRef::None])
+    {
+        Err(e) => println!("reverse_string(null) -> {e}"),
+        Ok(v) => println!("reverse_string(null) unexpectedly returned {v}"),
     }
     let out = net.shutdown()?;
     println!("server exited: {}", out.status);

@@ -88,9 +88,19 @@ impl std::fmt::Display for DType {
 
 /// A numeric type that can be an array element or a scalar on the wire.
 ///
-/// Implemented for `i8`..`i64`, `u8`..`u64`, `f32` and `f64`.
+/// Implemented for `i8`..`i64`, `u8`..`u64`, `f32` and `f64`, and sealed: each is one
+/// [`DType`] of exactly its size, which the wire format relies on.
 pub trait Element:
-    Copy + PartialEq + std::fmt::Debug + FromBytes + IntoBytes + Immutable + Send + Sync + 'static
+    sealed::Sealed
+    + Copy
+    + PartialEq
+    + std::fmt::Debug
+    + FromBytes
+    + IntoBytes
+    + Immutable
+    + Send
+    + Sync
+    + 'static
 {
     /// This type's dtype.
     const DTYPE: DType;
@@ -126,8 +136,14 @@ pub fn int_value(dtype: DType, bits: u64) -> Option<i128> {
     })
 }
 
+mod sealed {
+    /// Only this crate's numeric types are [`Element`](super::Element)s.
+    pub trait Sealed {}
+}
+
 macro_rules! element {
     ($($t:ident => $d:ident, $kind:ident;)*) => {$(
+        impl sealed::Sealed for $t {}
         impl Element for $t {
             const DTYPE: DType = DType::$d;
             #[inline]

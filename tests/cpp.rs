@@ -1,5 +1,7 @@
 //! The C++ example library through real servers of both widths, with its typed client.
 
+mod original;
+
 use loadlib::{Array, ArrayRef, Client64, Error, ServerExe};
 use server32::wrappers::cpp::CppClient;
 
@@ -131,4 +133,9 @@ fn bad_input_is_an_error() {
     }
     // The server is still there.
     assert_eq!(cpp.add(1, 2).unwrap(), 3);
+}
+
+#[test]
+fn the_original_tools_values() {
+    both_widths(|cpp, _| original::cpp_wrapper(cpp));
 }

@@ -1,6 +1,8 @@
 //! The C++ example library declared with `foreign!` alone
 //! (`server32::declared::cpp`): every function, through real 32- and 64-bit servers.
 
+mod original;
+
 use loadlib::{Client64, ServerExe};
 use server32::declared::cpp::{CppLib, FourPoints, NPoints, Point};
 
@@ -52,10 +54,10 @@ fn arrays_in_and_out() {
 fn strings() {
     both_widths(|lib, _| {
         let s = "uncertainty";
-        let mut out = [0u8; 12];
+        let mut out = [0u8; 11];
         lib.reverse_string_v1(s, s.len() as i32, &mut out[..])
             .unwrap();
-        assert_eq!(&out, b"ytniatrecnu\0");
+        assert_eq!(&out, b"ytniatrecnu");
         let back = lib.reverse_string_v2(s, s.len() as i32).unwrap().unwrap();
         assert_eq!(
             back.iter().map(|&c| c as u8).collect::<Vec<_>>(),
@@ -107,4 +109,9 @@ fn a_short_buffer_is_an_error_before_the_call() {
         );
         assert_eq!(lib.add(1, 2).unwrap(), 3, "the client is still usable");
     });
+}
+
+#[test]
+fn the_original_tools_values() {
+    both_widths(|lib, _| original::cpp_foreign(lib));
 }

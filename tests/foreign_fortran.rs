@@ -2,6 +2,8 @@
 //! (`server32::declared::fortran`): every function, by reference as Fortran passes its
 //! arguments, through real 32- and 64-bit servers.
 
+mod original;
+
 use loadlib::foreign::Logical;
 use loadlib::{Client64, ServerExe};
 use server32::declared::fortran::FortranLib;
@@ -84,4 +86,9 @@ fn a_matrix_shorter_than_its_dimensions_is_an_error() {
             .unwrap_err();
         assert!(err.to_string().contains("argument `a2` of `matrix_multiply` holds 5 elements, but its length `r2 * c2` is 6"), "{err}");
     });
+}
+
+#[test]
+fn the_original_tools_values() {
+    both_widths(original::fortran_foreign);
 }

@@ -1,6 +1,8 @@
 //! The Fortran example library through real servers of both widths, with its typed
 //! client.
 
+mod original;
+
 use loadlib::{Array, ArrayRef, Client64, Error, ServerExe};
 use server32::wrappers::fortran::FortranClient;
 
@@ -184,4 +186,9 @@ fn bad_input_is_an_error() {
     );
     // The server is still there.
     assert_eq!(f.sum_8bit(1, 2).unwrap(), 3);
+}
+
+#[test]
+fn the_original_tools_values() {
+    both_widths(original::fortran_wrapper);
 }

@@ -1,6 +1,10 @@
-// A .NET Framework class library for the `dotnet` wrapper of loadlib's 32-bit server.
-// Compiled by Mono's `mcs -target:library` (see server32/build.rs) into dotnet_lib32.dll
+// A .NET Framework class library for the `dotnet` wrapper of loadlib's 32-bit server,
+// compiled by Mono's `mcs -target:library` (see server32/build.rs) into dotnet_lib32.dll
 // and hosted in the server by the embedded 32-bit Mono runtime.
+//
+// Its classes and methods are those of the original tool's dotnet_lib32.dll, where the
+// original's examples call them: `BasicMath` and `ArrayManipulation` in the `DotNetMSL`
+// namespace, `StringManipulation` and `StaticClass` at the top level (no namespace).
 
 using System;
 
@@ -28,12 +32,6 @@ namespace DotNetMSL
         {
             return do_addition ? a + b : a - b;
         }
-
-        /// <summary>Integer division: throws DivideByZeroException when b is 0.</summary>
-        public int divide_integers(int a, int b)
-        {
-            return a / b;
-        }
     }
 
     /// <summary>Arrays in and out: a vector (double[]) and a matrix (double[,]).</summary>
@@ -49,6 +47,8 @@ namespace DotNetMSL
             return xout;
         }
 
+        /// <summary>The product a1 × a2; for shapes that do not multiply, a message on
+        /// the console and an empty (0 × 0) matrix, as the original returns.</summary>
         public double[,] multiply_matrices(double[,] a1, double[,] a2)
         {
             int rows = a1.GetLength(0);
@@ -56,9 +56,9 @@ namespace DotNetMSL
             int cols = a2.GetLength(1);
             if (a2.GetLength(0) != inner)
             {
-                throw new ArgumentException(String.Format(
-                    "cannot multiply a {0}x{1} matrix by a {2}x{3} matrix",
-                    rows, inner, a2.GetLength(0), cols));
+                Console.WriteLine("cannot multiply a {0}x{1} matrix by a {2}x{3} matrix",
+                    rows, inner, a2.GetLength(0), cols);
+                return new double[0, 0];
             }
             double[,] a = new double[rows, cols];
             for (int r = 0; r < rows; r++)
@@ -76,34 +76,34 @@ namespace DotNetMSL
             return a;
         }
     }
+}
 
-    /// <summary>Text in and out.</summary>
-    public class StringManipulation
+/// <summary>Text in and out (outside the namespace, as in the original).</summary>
+public class StringManipulation
+{
+    public string reverse_string(string original)
     {
-        public string reverse_string(string original)
-        {
-            char[] chars = original.ToCharArray();
-            Array.Reverse(chars);
-            return new string(chars);
-        }
+        char[] chars = original.ToCharArray();
+        Array.Reverse(chars);
+        return new string(chars);
+    }
+}
+
+/// <summary>Static methods, called without an instance (outside the namespace).</summary>
+public static class StaticClass
+{
+    public static int add_multiple(int a, int b, int c, int d, int e)
+    {
+        return a + b + c + d + e;
     }
 
-    /// <summary>Static methods: called without an instance.</summary>
-    public static class StaticClass
+    public static string concatenate(string a, string b, string c, bool d, string e)
     {
-        public static int add_multiple(int a, int b, int c, int d, int e)
+        string res = a + b + c;
+        if (d)
         {
-            return a + b + c + d + e;
+            res += e;
         }
-
-        public static string concatenate(string a, string b, string c, bool d, string e)
-        {
-            string res = a + b + c;
-            if (d)
-            {
-                res += e;
-            }
-            return res;
-        }
+        return res;
     }
 }

@@ -36,7 +36,7 @@ impl BulkTarget {
     /// `location`.
     ///
     /// # Safety
-    /// `ptr..ptr + len` must be writable and not reached by anything else while [`write`]
+    /// `ptr..ptr + len` must be writable and not reached by anything else while [`write()`]
     /// fills it (in particular not by the arguments written). (A peer reads arrays from it
     /// aligned to 64 from its start: a real segment's start is page-aligned.)
     pub unsafe fn new(ptr: *mut u8, len: usize, location: u8, generation: u32) -> BulkTarget {

@@ -43,8 +43,9 @@ loadlib::foreign! {
         fn add_or_subtract(a: f64, b: f64, do_addition: bool) -> f64;
         /// `xout[i] = a * xin[i]`: both arrays hold at least `n` values (checked).
         fn scalar_multiply(a: f64, #[len(n)] xin: *const f64, n: i32, #[out] #[len(n)] xout: *mut f64);
-        /// The first `n` chars of `original`, reversed, into `reversed` with a NUL.
-        fn reverse_string_v1(#[len(n)] original: *const c_char, n: i32, #[out] #[len(n + 1)] reversed: *mut c_char);
+        /// The first `n` chars of `original`, reversed, into the first `n` of `reversed`
+        /// (no NUL).
+        fn reverse_string_v1(#[len(n)] original: *const c_char, n: i32, #[out] #[len(n)] reversed: *mut c_char);
         /// `n` chars the library allocates (and never frees), copied back.
         #[returns_len(n)]
         fn reverse_string_v2(#[len(n)] original: *const c_char, n: i32) -> *mut c_char;

@@ -179,14 +179,13 @@ impl Cpp for CppServer {
     fn reverse_string_v1(&mut self, s: &str) -> Result<String> {
         let s = ascii(s)?;
         let n = c_len(s.len())?;
-        let mut out = vec![0u8; s.len() + 1];
-        // SAFETY: the library reads `n` bytes of `s` and writes `n + 1` bytes (the
-        // reversed text and a NUL) into `out`, which has that many.
+        let mut out = vec![0u8; s.len()];
+        // SAFETY: the library reads `n` bytes of `s` and writes `n` bytes (the reversed
+        // text, no NUL) into `out`, which has that many.
         unsafe {
             self.c
                 .reverse_string_v1(s.as_ptr().cast(), n, out.as_mut_ptr().cast())
         };
-        out.pop();
         String::from_utf8(out).map_err(|e| ServerError::library_error(e.to_string()))
     }
 
