@@ -48,8 +48,8 @@
 /// ```
 ///
 /// What the generated client's methods accept for each parameter type is in
-/// [`client::Arg`](crate::client::Arg); what they return, in
-/// [`client::Returns`](crate::client::Returns).
+/// [`Arg`](crate::Arg); what they return, in
+/// [`Returns`](crate::Returns).
 ///
 /// The client checks at start-up that the server implements the same interface: the
 /// trait's name and a hash of its signatures in a canonical form (method names and order,
@@ -57,7 +57,7 @@
 /// hash is the same whatever compiler built either side). A server built from another
 /// version of the declaration gives [`Error::InterfaceMismatch`](crate::Error) naming
 /// both. The generic call by name (`client.call("add", (3, 14))`) stays available
-/// through [`Connection`](crate::client::Connection), which the client dereferences to.
+/// through [`Connection`](crate::Connection), which the client dereferences to.
 ///
 /// A function whose result borrows from its arguments names the lifetime:
 /// `fn echo<'a>(x: ValueRef<'a>) -> ValueRef<'a>;`.
@@ -111,7 +111,7 @@ macro_rules! interface {
                             $crate::server::IntoReply::into_reply(self.$method($($arg),*))
                         }
                     )*
-                    $crate::client::INTERFACE_METHOD => {
+                    $crate::__private::client::INTERFACE_METHOD => {
                         __args.check_count(__method, 0)?;
                         $crate::server::IntoReply::into_reply($client::INTERFACE.describe())
                     }
@@ -152,7 +152,7 @@ macro_rules! interface {
 
         #[doc = concat!("The typed client of [`", stringify!($name), "`]: a method for each of its functions.")]
         $vis struct $client {
-            conn: $crate::client::Connection,
+            conn: $crate::Connection,
         }
 
         impl $client {
@@ -165,8 +165,8 @@ macro_rules! interface {
 
             /// The interface this client speaks: the trait's name and a hash of its
             /// signatures' canonical form ([`SIGNATURES`](Self::SIGNATURES)).
-            pub const INTERFACE: $crate::client::InterfaceId =
-                $crate::client::InterfaceId::new(stringify!($name), Self::SIGNATURES);
+            pub const INTERFACE: $crate::InterfaceId =
+                $crate::InterfaceId::new(stringify!($name), Self::SIGNATURES);
 
             /// The names of the interface's functions.
             pub const METHODS: &'static [&'static str] = &[$(stringify!($method)),*];
@@ -186,23 +186,23 @@ macro_rules! interface {
             pub fn in_process<S: $name + ::std::marker::Send + 'static>(
                 server: S,
             ) -> $crate::Result<Self> {
-                Self::from_connection($crate::client::Connection::in_process(server.into_served())?)
+                Self::from_connection($crate::Connection::in_process(server.into_served())?)
             }
 
             /// A client over `conn`; checks that the wrapper speaks this interface.
-            pub fn from_connection(conn: $crate::client::Connection) -> $crate::Result<Self> {
+            pub fn from_connection(conn: $crate::Connection) -> $crate::Result<Self> {
                 conn.check_interface(&Self::INTERFACE)?;
                 ::std::result::Result::Ok($client { conn })
             }
 
             /// The connection, for calls by name and shared arrays.
-            pub fn connection(&self) -> &$crate::client::Connection {
+            pub fn connection(&self) -> &$crate::Connection {
                 &self.conn
             }
 
             /// The connection, to shut the server down
             /// (`into_connection().into_client64()`).
-            pub fn into_connection(self) -> $crate::client::Connection {
+            pub fn into_connection(self) -> $crate::Connection {
                 self.conn
             }
 
@@ -211,21 +211,21 @@ macro_rules! interface {
                 #[allow(clippy::too_many_arguments, clippy::extra_unused_lifetimes)]
                 pub fn $method<'__c $($(, $lt)+)?>(
                     &self
-                    $(, $arg: impl $crate::client::Arg<'__c, fn($crate::__static_lifetimes!($argty))>)*
-                ) -> $crate::Result<<$crate::__interface_ret!($($ret)?) as $crate::client::Returns>::Output> {
+                    $(, $arg: impl $crate::Arg<'__c, fn($crate::__static_lifetimes!($argty))>)*
+                ) -> $crate::Result<<$crate::__interface_ret!($($ret)?) as $crate::Returns>::Output> {
                     #[allow(unused_mut)]
-                    let mut __list = $crate::client::ArgList::new();
-                    $($crate::client::Arg::push_to($arg, &mut __list);)*
+                    let mut __list = $crate::__private::client::ArgList::new();
+                    $($crate::Arg::push_to($arg, &mut __list);)*
                     const __INDEX: u32 =
-                        $crate::client::method_index($client::METHODS, stringify!($method));
+                        $crate::__private::client::method_index($client::METHODS, stringify!($method));
                     self.conn.request_index(stringify!($method), __INDEX, __list.as_slice())
                 }
             )*
         }
 
         impl ::std::ops::Deref for $client {
-            type Target = $crate::client::Connection;
-            fn deref(&self) -> &$crate::client::Connection {
+            type Target = $crate::Connection;
+            fn deref(&self) -> &$crate::Connection {
                 &self.conn
             }
         }
@@ -247,7 +247,7 @@ macro_rules! __interface_ret {
 #[cfg(test)]
 #[allow(unreachable_pub, dead_code)]
 mod tests {
-    use crate::value_ref::{ArrayRef, Out};
+    use crate::values::value_ref::{ArrayRef, Out};
 
     crate::interface! {
         /// A known interface, whose hash is pinned below.
@@ -267,7 +267,7 @@ mod tests {
                 fn total<'x>(values: &'x [ f64 ]) -> f64;
                 fn scale_into<'a>(
                     factor: f64,
-                    data: crate::value_ref::ArrayRef<'a>,
+                    data: crate::values::value_ref::ArrayRef<'a>,
                     result: crate::Out<'a, f64>,
                 ) -> ();
                 fn name() -> ::std::string::String;

@@ -44,55 +44,51 @@
 // The derive and `foreign!` name `::loadlib`, which this crate's own tests use too.
 extern crate self as loadlib;
 
-pub mod array_view;
+// Layers, from the bottom up: the platform seam (`sys`), the transport (`transport`), the
+// value model (`values`), then the client, the server and foreign calls on top.
 pub mod build;
-mod bulk;
-mod channel;
-mod codec;
-pub mod dtype;
-pub mod error;
+mod client;
+mod error;
 pub mod foreign;
 mod interface;
-mod layout;
-#[cfg(all(test, loadlib_loom))]
-mod model_check;
-mod primitive;
-mod ring;
 pub mod server;
-mod shm;
 mod sys;
-pub mod value;
-pub mod value_ref;
-mod wake;
-mod wire;
+mod transport;
+mod values;
 
-pub use dtype::{DType, Element};
+pub use client::{Arg, Batch, Builder, Client64, FromValue, Returns, ServerExe, ServerOutput};
+pub use client::{Connection, InterfaceId, SharedArray};
 pub use error::{Error, Result};
 #[doc(hidden)]
 pub use loadlib_macros::{__interface_signatures, __static_lifetimes};
 pub use loadlib_macros::{foreign, CStruct};
-pub use value::{Array, ArrayData, Value};
-pub use value_ref::{ArrayMut, ArrayRef, IntoArgs, Out, Shape, SharedRef, ValueRef};
-pub mod client;
-pub use channel::Transport;
-pub use client::{Batch, Builder, Client64, FromValue, ServerExe, ServerOutput, SharedArray};
+pub use transport::channel::Transport;
+pub use values::array_view::{ArrayMut, ArrayRef, Out, Shape, SharedRef};
+pub use values::dtype::{DType, Element};
+pub use values::value::{Array, ArrayData, Value};
+pub use values::value_ref::{IntoArgs, ValueRef};
 
 /// Internals for this crate's own fuzz tests, benchmarks and bundled programs. Not API: no
 /// stability. Sound as the rest is: what needs a promise from its caller is `unsafe`
 /// (`codec::SegmentMap`, `codec::BulkTarget::new`, `server::Args::new`).
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::channel::RecordView;
+    pub use crate::transport::channel::RecordView;
+    pub use crate::values::dtype::int_value;
+    /// What the code `interface!` generates calls on the client side.
+    pub mod client {
+        pub use crate::client::{method_index, ArgList, INTERFACE_METHOD};
+    }
     /// Encoding and decoding of argument blocks.
     pub mod codec {
-        pub use crate::codec::*;
+        pub use crate::transport::codec::*;
     }
     /// Shared-memory segments.
     pub mod shm {
-        pub use crate::shm::*;
+        pub use crate::transport::shm::*;
     }
     /// The record format.
     pub mod wire {
-        pub use crate::wire::*;
+        pub use crate::transport::wire::*;
     }
 }

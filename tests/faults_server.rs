@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::Config;
-use loadlib::client::Connection;
+use loadlib::Connection;
 use loadlib::{Array, Client64, Error, FromValue, ValueRef};
 use server32::wrappers::echo::EchoClient;
 use server32::wrappers::testlib::TestLibClient;

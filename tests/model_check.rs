@@ -1,7 +1,7 @@
 //! Model checking (loom) of the real lock-free core: builds the library with
-//! `--cfg loadlib_loom`, under which `src/primitive.rs` gives the ring (`src/ring.rs`) and
-//! the wake-up handshake (`src/wake.rs`) loom's atomics and a model bell, and runs the
-//! models in `src/model_check.rs` over every interleaving of a producer and a consumer (up
+//! `--cfg loadlib_loom`, under which `src/transport/primitive.rs` gives the ring (`src/transport/ring.rs`) and
+//! the wake-up handshake (`src/transport/wake.rs`) loom's atomics and a model bell, and runs the
+//! models in `src/transport/model_check.rs` over every interleaving of a producer and a consumer (up
 //! to a preemption bound). Nothing is copied: the code checked is the code shipped.
 //!
 //! The build goes to its own folder (`target/loom`, release: loom runs faster optimised)

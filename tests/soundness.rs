@@ -91,8 +91,8 @@ fn a_shared_array_of_another_client_is_refused_by_foreign_calls() {
 
 #[test]
 fn an_in_process_connection_refuses_a_servers_array_and_the_other_way_round() {
-    use loadlib::client::Connection;
     use loadlib::server::{Args, Dispatch, IntoReply, Reply, ServerError};
+    use loadlib::Connection;
     struct Sum;
     impl Dispatch for Sum {
         fn dispatch<'a>(

@@ -6,10 +6,10 @@ use std::sync::MutexGuard;
 use std::time::Instant;
 
 use super::{Client64, Inner};
-use crate::channel::Wait;
 use crate::error::{Error, Result};
-use crate::value::Value;
-use crate::value_ref::{IntoArgs, ValueRef};
+use crate::transport::channel::Wait;
+use crate::values::value::Value;
+use crate::values::value_ref::{IntoArgs, ValueRef};
 
 /// A batch of pipelined calls on one client, open for the closure given to
 /// [`Client64::batch`]; replies are matched to requests by sequence number and returned

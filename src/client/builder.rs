@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{embedded, locate, Client64};
-use crate::channel::Transport;
 use crate::error::Result;
 use crate::foreign::FOREIGN_MODULE;
+use crate::transport::channel::Transport;
 
 /// Which server executable to start.
 ///

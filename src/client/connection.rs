@@ -8,14 +8,14 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::shared_array::FreedIds;
 use super::{Client64, FromValue, SharedArray};
-use crate::bulk::{BulkWriter, SegmentCache};
-use crate::codec::{self, Block};
 use crate::error::{Error, Result};
 use crate::server::{Dispatch, ErrorKind};
-use crate::shm;
-use crate::value::Value;
-use crate::value_ref::{IntoArgs, ValueRef};
-use crate::wire::location;
+use crate::transport::bulk::{BulkWriter, SegmentCache};
+use crate::transport::codec::{self, Block};
+use crate::transport::shm;
+use crate::transport::wire::location;
+use crate::values::value::Value;
+use crate::values::value_ref::{IntoArgs, ValueRef};
 
 /// The reserved method through which a client asks a server for its interface.
 #[doc(hidden)]
@@ -57,7 +57,7 @@ impl InterfaceId {
 /// this process (the original tool's `host=None`), with the same results and errors.
 ///
 /// ```
-/// use loadlib::client::Connection;
+/// use loadlib::Connection;
 /// use loadlib::server::{Args, Dispatch, IntoReply, Reply, ServerError};
 ///
 /// struct Doubler;

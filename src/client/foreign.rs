@@ -8,14 +8,14 @@ use smallvec::SmallVec;
 use zerocopy::{FromBytes, IntoBytes};
 
 use super::{Client64, Inner};
-use crate::channel::Wait;
 use crate::error::{Error, Result};
 use crate::foreign::encode::{Back, BulkArea, Encoder};
 use crate::foreign::frame::FramePlan;
 use crate::foreign::wire::{ForeignReply, FunctionSpec, BIND_METHOD};
 use crate::foreign::{Abi, Returned, Step};
-use crate::value_ref::ValueRef;
-use crate::wire::{KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
+use crate::transport::channel::Wait;
+use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
+use crate::values::value_ref::ValueRef;
 
 impl Client64 {
     /// The server's calling convention: what foreign calls are laid out for.

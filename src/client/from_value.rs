@@ -1,8 +1,8 @@
 //! Converting a reply into the Rust type the caller asked for.
 
-use crate::dtype::Element;
 use crate::error::{Error, Result};
-use crate::value::{Array, Value};
+use crate::values::dtype::Element;
+use crate::values::value::{Array, Value};
 
 /// A type a reply can be converted into, as in `client.request32::<f64>(…)`.
 ///
@@ -86,13 +86,15 @@ macro_rules! numeric_from_value {
                     Value::Array(a) => a.into_vec::<$t>().or_else(|a| {
                         wrong(concat!("an array of ", stringify!($t)), &Value::Array(a))
                     }),
-                    Value::Bytes(b) => <$t as Element>::vec_of(crate::value::ArrayData::U8(b))
-                        .or_else(|d| {
-                            wrong(
-                                concat!("an array of ", stringify!($t)),
-                                &Value::Array(Array::from_data(vec![d.len()], d).expect("1-D")),
-                            )
-                        }),
+                    Value::Bytes(b) => <$t as Element>::vec_of(
+                        crate::values::value::ArrayData::U8(b),
+                    )
+                    .or_else(|d| {
+                        wrong(
+                            concat!("an array of ", stringify!($t)),
+                            &Value::Array(Array::from_data(vec![d.len()], d).expect("1-D")),
+                        )
+                    }),
                     other => wrong(concat!("an array of ", stringify!($t)), &other),
                 }
             }

@@ -8,7 +8,7 @@
 //! calls: it takes a free one (a few atomic operations when nobody waits) and keeps it
 //! across calls, on any of its clients, until its time slice ([`SLICE`]) is over and
 //! another thread waits, or one of its calls takes longer than
-//! [`LONG_WAIT`](crate::wake::LONG_WAIT), or the thread ends. A thread without a lease
+//! [`LONG_WAIT`](crate::transport::wake::LONG_WAIT), or the thread ends. A thread without a lease
 //! waits for one, in line, *before* it sends, so its server stays asleep and the bridges
 //! that hold the leases have the cores to themselves.
 //!

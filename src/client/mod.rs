@@ -29,14 +29,16 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::bulk::{BulkWriter, SegmentCache};
-use crate::channel::{Channel, Outgoing, RecordView, Wait};
-use crate::codec::decode_value;
 use crate::error::{Error, Result};
-use crate::shm;
-use crate::value::Value;
-use crate::value_ref::{IntoArgs, ValueRef};
-use crate::wire::{location, KIND_ERROR, KIND_FREE, KIND_REPLY, KIND_REQUEST, KIND_SHUTDOWN};
+use crate::transport::bulk::{BulkWriter, SegmentCache};
+use crate::transport::channel::{Channel, Outgoing, RecordView, Wait};
+use crate::transport::codec::decode_value;
+use crate::transport::shm;
+use crate::transport::wire::{
+    location, KIND_ERROR, KIND_FREE, KIND_REPLY, KIND_REQUEST, KIND_SHUTDOWN,
+};
+use crate::values::value::Value;
+use crate::values::value_ref::{IntoArgs, ValueRef};
 use process::ServerProcess;
 
 /// Largest payload total sent to a 32-bit server, whose address space is 4 GiB at most.

@@ -5,12 +5,12 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::bulk::segment_name;
-use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
-use crate::shm::Segment;
-use crate::value_ref::{Shape, SharedRef, ValueRef};
-use crate::wire::location;
+use crate::transport::bulk::segment_name;
+use crate::transport::shm::Segment;
+use crate::transport::wire::location;
+use crate::values::dtype::{DType, Element};
+use crate::values::value_ref::{Shape, SharedRef, ValueRef};
 
 /// A numeric array of `T` in its own shared-memory segment, zero-initialised. It derefs
 /// to `[T]`.

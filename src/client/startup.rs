@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use super::builder::Builder;
 use super::process::ServerProcess;
-use crate::channel::{Channel, Side, Transport};
 use crate::error::{Error, Result};
-use crate::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
 use crate::server::exit_code;
-use crate::shm::{self, Segment};
 use crate::sys;
-use crate::wake::Doorbells;
+use crate::transport::channel::{Channel, Side, Transport};
+use crate::transport::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
+use crate::transport::shm::{self, Segment};
+use crate::transport::wake::Doorbells;
 
 pub(super) struct Started {
     pub base: String,

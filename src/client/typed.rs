@@ -23,10 +23,10 @@
 use smallvec::SmallVec;
 
 use super::SharedArray;
-use crate::dtype::Element;
 use crate::server::{Reply, Rest};
-use crate::value::{Array, Value};
-use crate::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
+use crate::values::dtype::Element;
+use crate::values::value::{Array, Value};
+use crate::values::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
 
 /// A client-side value that can stand for an interface parameter of type `P`, written
 /// `fn(P)`: a number for a number, `&[T]`, `&Vec<T>` or `&SharedArray<T>` for `&[T]`,
@@ -34,9 +34,9 @@ use crate::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
 /// `Option` of any of these for `Option<P>`.
 ///
 /// ```
-/// use loadlib::client::Arg;
+/// use loadlib::Arg;
 /// fn takes_slice<'c>(x: impl Arg<'c, fn(&'static [f64])>) -> usize {
-///     let mut args = loadlib::client::ArgList::new();
+///     let mut args = loadlib::__private::client::ArgList::new();
 ///     x.push_to(&mut args);
 ///     args.as_slice().len()
 /// }
@@ -46,7 +46,7 @@ use crate::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot stand for an interface parameter declared as `{P}`",
     label = "not an argument for `{P}`",
-    note = "see the table in `loadlib::client::Arg`'s module for what each parameter type takes"
+    note = "see the table in `loadlib::Arg`'s module for what each parameter type takes"
 )]
 pub trait Arg<'c, P> {
     /// Appends the argument(s) this value sends.
@@ -84,7 +84,7 @@ impl<'c> ArgList<'c> {
 /// An interface return type, and the owned type the client gets for it.
 ///
 /// ```
-/// use loadlib::client::Returns;
+/// use loadlib::Returns;
 /// fn owned<R: Returns>() -> &'static str { std::any::type_name::<R::Output>() }
 /// assert_eq!(owned::<&[f64]>(), "alloc::vec::Vec<f64>");
 /// ```

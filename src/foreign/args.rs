@@ -19,8 +19,8 @@ use super::library::Lease;
 use super::returned::Returned;
 use super::values::{CDecode, CValue};
 use crate::client::SharedArray;
-use crate::dtype::Element;
 use crate::error::Result;
+use crate::values::dtype::Element;
 
 /// What the caller passes for an array parameter the library reads.
 #[diagnostic::on_unimplemented(

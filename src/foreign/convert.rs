@@ -6,10 +6,10 @@ use super::abi::Abi;
 use super::ctype::CType;
 use super::encode::{Encoder, Place};
 use super::values::{CDecode, Logical, Ptr};
-use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::value::Value;
-use crate::value_ref::ValueRef;
+use crate::values::dtype::DType;
+use crate::values::value::Value;
+use crate::values::value_ref::ValueRef;
 
 /// The integer a value holds, if it is one.
 pub(super) fn int_of(v: &ValueRef<'_>) -> Option<i128> {

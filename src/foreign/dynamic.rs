@@ -12,8 +12,8 @@ use super::library::{ForeignLibrary, Lease};
 use super::returned::{Returned, Step};
 use super::wire::RET_STRING;
 use crate::error::{Error, Result};
-use crate::value::{Array, ArrayData, Value};
-use crate::value_ref::ValueRef;
+use crate::values::value::{Array, ArrayData, Value};
+use crate::values::value_ref::ValueRef;
 
 fn bad(decl: &FunctionDecl, k: usize, msg: impl std::fmt::Display) -> Error {
     let name = decl.params.get(k).map_or("?", |p| p.name.as_str());

@@ -15,8 +15,8 @@ use super::library::Lease;
 use super::values::CValue;
 use super::wire::{ForeignCall, Reloc, FOREIGN_CALL_SIZE};
 use crate::error::{Error, Result};
-use crate::value_ref::SharedRef;
-use crate::wire::{location, PAYLOAD_ALIGN, RECORD_HEADER_SIZE};
+use crate::transport::wire::{location, PAYLOAD_ALIGN, RECORD_HEADER_SIZE};
+use crate::values::value_ref::SharedRef;
 
 /// A place in a call record: an offset from the start of its block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

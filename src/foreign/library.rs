@@ -9,8 +9,8 @@ use super::returned::Step;
 use super::wire::FunctionSpec;
 use crate::client::{Builder, Client64};
 use crate::error::{Error, Result};
-use crate::value::Value;
-use crate::value_ref::IntoArgs;
+use crate::values::value::Value;
+use crate::values::value_ref::IntoArgs;
 
 /// The name a client gives to start a server with no wrapper, for foreign calls only.
 pub const FOREIGN_MODULE: &str = "foreign";

@@ -1,4 +1,4 @@
-//! The records of a foreign call: part of the shared-memory contract (see `crate::layout`),
+//! The records of a foreign call: part of the shared-memory contract (see `crate::transport::layout`),
 //! with their sizes and offsets asserted on both widths.
 //!
 //! A call (`KIND_FOREIGN`, the function's id in `RecordHeader::method`) has no name; its

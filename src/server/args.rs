@@ -4,10 +4,10 @@
 use std::cell::Cell;
 
 use super::ServerError;
-use crate::codec::{Block, SegmentMap};
-use crate::dtype::Element;
-use crate::value::{Array, Value};
-use crate::value_ref::{ArrayMut, ArrayRef, ValueRef};
+use crate::transport::codec::{Block, SegmentMap};
+use crate::values::dtype::Element;
+use crate::values::value::{Array, Value};
+use crate::values::value_ref::{ArrayMut, ArrayRef, ValueRef};
 
 /// The arguments of one call, decoded on demand from the request record.
 pub struct Args<'a> {
@@ -60,7 +60,7 @@ impl<'a> Args<'a> {
         self.mark_used(i);
         // A writable argument is handed out once: the bit is set before the view is made.
         let bit = 1u64.checked_shl(i as u32);
-        if self.block.desc(i).flags & crate::wire::FLAG_WRITABLE != 0 {
+        if self.block.desc(i).flags & crate::transport::wire::FLAG_WRITABLE != 0 {
             let bit =
                 bit.ok_or_else(|| ServerError::type_error("at most 64 writable arrays per call"))?;
             if self.taken_mut.get() & bit != 0 {
@@ -242,7 +242,7 @@ fn scalar_mismatch(
     got: &ValueRef<'_>,
 ) -> ServerError {
     let int_param = !expected.starts_with('f');
-    match crate::dtype::int_value(dtype, bits) {
+    match crate::values::dtype::int_value(dtype, bits) {
         Some(v) if int_param => ServerError::overflow(format!(
             "{v} ({dtype}) does not fit in {expected} (range {range})"
         )),

@@ -10,19 +10,19 @@ use std::time::Duration;
 
 use super::foreign::{ForeignHost, Outcome};
 use super::{Args, Dispatch, Kwargs, Server32, ServerError};
-use crate::bulk::{BulkWriter, SegmentCache};
-use crate::channel::{Channel, Outgoing, RecordView, Side, Transport, Wait};
 use crate::error::Error;
 use crate::foreign::wire::BIND_METHOD;
-use crate::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
-use crate::shm::{self, Segment};
 use crate::sys;
-use crate::value_ref::ValueRef;
-use crate::wake::Doorbells;
-use crate::wire::{
+use crate::transport::bulk::{BulkWriter, SegmentCache};
+use crate::transport::channel::{Channel, Outgoing, RecordView, Side, Transport, Wait};
+use crate::transport::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
+use crate::transport::shm::{self, Segment};
+use crate::transport::wake::Doorbells;
+use crate::transport::wire::{
     location, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY, KIND_REQUEST,
     KIND_SHUTDOWN,
 };
+use crate::values::value_ref::ValueRef;
 use zerocopy::IntoBytes;
 
 /// Exit codes of the server process, read by the client.
@@ -505,7 +505,7 @@ fn call<'a>(
 pub(crate) fn call_block<'a>(
     wrapper: &mut dyn Dispatch,
     method: &str,
-    block: crate::codec::Block<'a>,
+    block: crate::transport::codec::Block<'a>,
     cache: &'a mut SegmentCache,
 ) -> Result<super::Reply<'a>, ServerError> {
     cache

@@ -1,8 +1,8 @@
 //! What a wrapper method returns: anything that converts into a [`Reply`].
 
 use super::ServerError;
-use crate::value::{Array, Value};
-use crate::value_ref::{ArrayRef, ValueRef};
+use crate::values::value::{Array, Value};
+use crate::values::value_ref::{ArrayRef, ValueRef};
 
 /// A method's result: owned, or borrowed from its arguments (sent back with no
 /// intermediate copy).

@@ -9,7 +9,7 @@
 //! * `process_alive`, `describe_exit`, private files and directories, library loading,
 //!   and the server's process set-up.
 
-// Under loom the bell and the CPU hints are models (`crate::primitive`).
+// Under loom the bell and the CPU hints are models (`crate::transport::primitive`).
 #[cfg(target_os = "linux")]
 #[cfg_attr(loadlib_loom, allow(dead_code))]
 mod linux;

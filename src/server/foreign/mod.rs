@@ -19,12 +19,12 @@ use std::ptr;
 use zerocopy::FromBytes;
 
 use super::{Args, Library, ServerError};
-use crate::bulk::SegmentCache;
 use crate::foreign::wire::{
     pick, ForeignCall, ForeignReply, FunctionSpec, Reloc, FOREIGN_CALL_SIZE, MAX_FRAME, REPLY_NULL,
     RET_STRING, SPEC_HIDDEN_RET, SPEC_LAST_ERROR,
 };
-use crate::wire::{location, RecordHeader};
+use crate::transport::bulk::SegmentCache;
+use crate::transport::wire::{location, RecordHeader};
 
 /// Where the trampoline leaves a call's result registers.
 #[repr(C)]

@@ -1,7 +1,7 @@
 //! Arguments: loadlib values converted to the .NET types of the target method's
 //! parameters.
 
-use loadlib::dtype::int_value as as_int;
+use loadlib::__private::int_value as as_int;
 use std::ffi::{c_int, c_void};
 
 use loadlib::server::ServerError;

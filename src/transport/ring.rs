@@ -8,11 +8,11 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::layout::RingControl;
-use crate::primitive::sync::atomic::{AtomicU32, AtomicU64};
-use crate::primitive::Bell;
-use crate::wake::Signal;
-use crate::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
+use crate::transport::layout::RingControl;
+use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::transport::primitive::Bell;
+use crate::transport::wake::Signal;
+use crate::transport::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
 /// A ring mapped in this process.
 pub(crate) struct Ring {

@@ -5,9 +5,9 @@ use std::marker::PhantomData;
 
 use zerocopy::FromBytes;
 
-use crate::dtype::{DType, Element};
-use crate::value::{Array, ArrayData};
-use crate::wire::MAX_RANK;
+use crate::transport::wire::MAX_RANK;
+use crate::values::dtype::{DType, Element};
+use crate::values::value::{Array, ArrayData};
 
 /// Dimensions held inline; a shape of higher rank keeps its extents on the heap.
 const INLINE_RANK: usize = 4;

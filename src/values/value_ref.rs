@@ -3,9 +3,9 @@
 
 use std::borrow::Cow;
 
-pub use crate::array_view::{ArrayMut, ArrayRef, Out, Shape, SharedRef};
-use crate::dtype::{DType, Element};
-use crate::value::{Array, Value};
+pub(crate) use crate::values::array_view::{ArrayMut, ArrayRef, Out, Shape, SharedRef};
+use crate::values::dtype::{DType, Element};
+use crate::values::value::{Array, Value};
 
 /// A value borrowed from its owner: the argument type of requests and what server
 /// methods receive.

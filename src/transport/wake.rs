@@ -19,9 +19,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::primitive::sync::atomic::{fence, AtomicU32};
+use crate::transport::primitive::sync::atomic::{fence, AtomicU32};
 // The platform's bell and CPU hints, or loom's models of them (see `primitive`).
-use crate::primitive::{self as sys, Bell};
+use crate::transport::primitive::{self as sys, Bell};
 
 /// How long one futex wait lasts before the liveness check runs again.
 pub(crate) const PARK_SLICE: Duration = Duration::from_millis(50);

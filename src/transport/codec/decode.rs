@@ -5,13 +5,13 @@ use std::borrow::Cow;
 
 use zerocopy::FromBytes;
 
-use crate::dtype::DType;
-use crate::value::Value;
-use crate::value_ref::{ArrayMut, ArrayRef, Shape, ValueRef};
-use crate::wire::{
+use crate::transport::wire::{
     align_up, location, packed_block_len, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PACKED, BLOCK_PREFIX,
     FLAG_WRITABLE, MAX_ARGS, MAX_PACKED, MAX_RANK,
 };
+use crate::values::dtype::DType;
+use crate::values::value::Value;
+use crate::values::value_ref::{ArrayMut, ArrayRef, Shape, ValueRef};
 
 /// Deepest nesting of lists and maps accepted.
 const MAX_DEPTH: usize = 64;
@@ -439,7 +439,7 @@ pub fn decode_value(bytes: &[u8], segs: &dyn SegmentMap) -> Result<Value, Decode
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::{plan, write};
+    use crate::transport::codec::{plan, write};
 
     fn packed(args: &[ValueRef<'_>]) -> Vec<u8> {
         let p = plan(args, usize::MAX, 0).unwrap();

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use crate::codec::{Block, BulkTarget, SegmentMap};
 use crate::error::Result;
-use crate::shm::Segment;
-use crate::wire::{location, tag};
+use crate::transport::codec::{Block, BulkTarget, SegmentMap};
+use crate::transport::shm::Segment;
+use crate::transport::wire::{location, tag};
 
 /// Bulk segments grow in steps of this.
 const BULK_STEP: usize = 1 << 20;

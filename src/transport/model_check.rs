@@ -1,6 +1,6 @@
-//! Model checking of the real lock-free core with loom: `Ring` (`src/ring.rs`) and
-//! `Signal` (`src/wake.rs`) as they are, built with `--cfg loadlib_loom` so that their
-//! atomics are loom's and their bell is a model (`src/primitive.rs`). `tests/model_check.rs`
+//! Model checking of the real lock-free core with loom: `Ring` (`src/transport/ring.rs`) and
+//! `Signal` (`src/transport/wake.rs`) as they are, built with `--cfg loadlib_loom` so that their
+//! atomics are loom's and their bell is a model (`src/transport/primitive.rs`). `tests/model_check.rs`
 //! runs this module; by hand:
 //! `RUSTFLAGS="--cfg loadlib_loom" LOADLIB_SKIP_SERVER_BUILD=1 CARGO_TARGET_DIR=target/loom
 //! cargo test --release --lib model_check`.
@@ -25,12 +25,14 @@ use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 
-use crate::layout::RingControl;
-use crate::primitive::sync::atomic::{AtomicU32, AtomicU64};
-use crate::primitive::Bell;
-use crate::ring::Ring;
-use crate::wake::PARK_SLICE;
-use crate::wire::{RecordHeader, KIND_PAD, KIND_REQUEST, RECORD_ALIGN, RECORD_HEADER_SIZE};
+use crate::transport::layout::RingControl;
+use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::transport::primitive::Bell;
+use crate::transport::ring::Ring;
+use crate::transport::wake::PARK_SLICE;
+use crate::transport::wire::{
+    RecordHeader, KIND_PAD, KIND_REQUEST, RECORD_ALIGN, RECORD_HEADER_SIZE,
+};
 
 /// Lines of the data area.
 const LINES: usize = 3;

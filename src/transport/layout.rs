@@ -15,7 +15,7 @@
 #[cfg_attr(loadlib_loom, allow(unused_imports))]
 use std::mem::{align_of, offset_of, size_of};
 
-use crate::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 
 /// `b"LOADLIB1"` read as a little-endian `u64`.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");

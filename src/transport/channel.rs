@@ -6,18 +6,18 @@ use std::time::{Duration, Instant};
 
 use zerocopy::IntoBytes;
 
-use crate::bulk::BulkWriter;
-use crate::codec::{self, Block};
 use crate::error::{Error, Result};
-use crate::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
-use crate::ring::{Peeked, Ring};
-use crate::shm::Segment;
-use crate::value_ref::ValueRef;
-use crate::wake::{Doorbells, WaitError, PARK_SLICE};
-use crate::wire::{
+use crate::transport::bulk::BulkWriter;
+use crate::transport::codec::{self, Block};
+use crate::transport::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
+use crate::transport::ring::{Peeked, Ring};
+use crate::transport::shm::Segment;
+use crate::transport::wake::{Doorbells, WaitError, PARK_SLICE};
+use crate::transport::wire::{
     align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
     MAX_NAME_LEN, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
+use crate::values::value_ref::ValueRef;
 
 /// How message bodies travel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,7 +254,10 @@ impl Channel {
             )));
         }
         let via_file = self.transport == Transport::File
-            && matches!(kind, KIND_REQUEST | KIND_REPLY | crate::wire::KIND_ERROR);
+            && matches!(
+                kind,
+                KIND_REQUEST | KIND_REPLY | crate::transport::wire::KIND_ERROR
+            );
         let inline_limit = if via_file {
             usize::MAX
         } else {
@@ -390,7 +393,7 @@ impl Channel {
     }
 
     /// Waits for the next record. `deadline = None` waits until `alive` fails;
-    /// `on_long_wait` runs if the wait lasts [`LONG_WAIT`](crate::wake::LONG_WAIT).
+    /// `on_long_wait` runs if the wait lasts [`LONG_WAIT`](crate::transport::wake::LONG_WAIT).
     pub(crate) fn recv(
         &mut self,
         deadline: Option<Instant>,

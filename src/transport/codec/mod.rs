@@ -1,4 +1,4 @@
-//! Encoding and decoding argument blocks (see [`crate::wire`] for the format).
+//! Encoding and decoding argument blocks (see [`crate::transport::wire`] for the format).
 
 mod decode;
 mod encode;
@@ -6,9 +6,9 @@ mod encode;
 pub use decode::{decode_value, Block, DecodeError, SegmentMap};
 pub use encode::{plan, write, BulkTarget, EncodeError, Plan};
 
-use crate::value::Value;
-use crate::value_ref::{Shape, ValueRef};
-use crate::wire::PAYLOAD_ALIGN;
+use crate::transport::wire::PAYLOAD_ALIGN;
+use crate::values::value::Value;
+use crate::values::value_ref::{Shape, ValueRef};
 
 /// One item of a block being encoded: a borrowed value, an owned one inside a list or
 /// map, or a map key.

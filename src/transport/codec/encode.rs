@@ -4,11 +4,11 @@
 use zerocopy::IntoBytes;
 
 use super::{Item, PayloadKind};
-use crate::value_ref::ValueRef;
-use crate::wire::{
+use crate::transport::wire::{
     align_up, location, packed_block_len, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PACKED, BLOCK_PREFIX,
     FLAG_WRITABLE, MAX_ARGS, MAX_PACKED, MAX_RANK, PAYLOAD_ALIGN,
 };
+use crate::values::value_ref::ValueRef;
 
 /// Sizes of an encoded block.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

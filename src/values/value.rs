@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::dtype::{DType, Element};
+use crate::values::dtype::{DType, Element};
 
 /// The elements of an owned array, one variant per dtype.
 #[derive(Clone, Debug, PartialEq)]
@@ -340,7 +340,7 @@ impl fmt::Display for Value {
                     _ => write!(
                         f,
                         "{}",
-                        crate::dtype::int_value(d, bits).unwrap_or_default()
+                        crate::values::dtype::int_value(d, bits).unwrap_or_default()
                     ),
                 }
             }

@@ -112,13 +112,15 @@ pub trait Element:
     /// of any width that fit, `f32` to `f64`; never between integers and floats.
     fn from_scalar(dtype: DType, bits: u64) -> Option<Self>;
     #[doc(hidden)]
-    fn wrap_vec(v: Vec<Self>) -> crate::value::ArrayData;
+    fn wrap_vec(v: Vec<Self>) -> crate::values::value::ArrayData;
     #[doc(hidden)]
-    fn slice_of(d: &crate::value::ArrayData) -> Option<&[Self]>;
+    fn slice_of(d: &crate::values::value::ArrayData) -> Option<&[Self]>;
     #[doc(hidden)]
-    fn slice_of_mut(d: &mut crate::value::ArrayData) -> Option<&mut [Self]>;
+    fn slice_of_mut(d: &mut crate::values::value::ArrayData) -> Option<&mut [Self]>;
     #[doc(hidden)]
-    fn vec_of(d: crate::value::ArrayData) -> Result<Vec<Self>, crate::value::ArrayData>;
+    fn vec_of(
+        d: crate::values::value::ArrayData,
+    ) -> Result<Vec<Self>, crate::values::value::ArrayData>;
 }
 
 /// An integer scalar's value (its dtype and bits) widened to `i128`, or `None` for floats.
@@ -160,17 +162,17 @@ macro_rules! element {
             fn from_scalar(dtype: DType, bits: u64) -> Option<Self> {
                 element!(@conv $kind, $t, dtype, bits)
             }
-            fn wrap_vec(v: Vec<Self>) -> crate::value::ArrayData {
-                crate::value::ArrayData::$d(v)
+            fn wrap_vec(v: Vec<Self>) -> crate::values::value::ArrayData {
+                crate::values::value::ArrayData::$d(v)
             }
-            fn slice_of(d: &crate::value::ArrayData) -> Option<&[Self]> {
-                match d { crate::value::ArrayData::$d(v) => Some(v), _ => None }
+            fn slice_of(d: &crate::values::value::ArrayData) -> Option<&[Self]> {
+                match d { crate::values::value::ArrayData::$d(v) => Some(v), _ => None }
             }
-            fn slice_of_mut(d: &mut crate::value::ArrayData) -> Option<&mut [Self]> {
-                match d { crate::value::ArrayData::$d(v) => Some(v), _ => None }
+            fn slice_of_mut(d: &mut crate::values::value::ArrayData) -> Option<&mut [Self]> {
+                match d { crate::values::value::ArrayData::$d(v) => Some(v), _ => None }
             }
-            fn vec_of(d: crate::value::ArrayData) -> Result<Vec<Self>, crate::value::ArrayData> {
-                match d { crate::value::ArrayData::$d(v) => Ok(v), other => Err(other) }
+            fn vec_of(d: crate::values::value::ArrayData) -> Result<Vec<Self>, crate::values::value::ArrayData> {
+                match d { crate::values::value::ArrayData::$d(v) => Ok(v), other => Err(other) }
             }
         }
     )*};
