@@ -15,9 +15,7 @@ mod typed;
 
 pub use batch::Batch;
 pub use builder::{Builder, ServerExe};
-#[doc(hidden)]
-pub use connection::{method_index, INTERFACE_METHOD};
-pub use connection::{Connection, InterfaceId};
+pub use connection::Connection;
 pub use from_value::FromValue;
 pub use process::ServerOutput;
 use shared_array::FreedIds;

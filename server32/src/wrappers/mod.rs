@@ -8,4 +8,6 @@ pub mod kernel32;
 pub mod labview;
 pub mod linear_algebra;
 pub mod my_server;
+/// The test library's wrapper: test instrumentation (feature `testkit`).
+#[cfg(feature = "testkit")]
 pub mod testlib;
