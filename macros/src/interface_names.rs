@@ -110,7 +110,9 @@ mod tests {
 
     fn index_of(method: &str, decls: &str) -> String {
         let m: MethodIndex = syn::parse_str(&format!("{method} in [{decls}]")).unwrap();
-        index(m).map(|t| t.to_string()).unwrap_or_else(|e| e.to_string())
+        index(m)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|e| e.to_string())
     }
 
     #[test]
@@ -134,11 +136,20 @@ mod tests {
         };
         assert!(check(&ids(&["add", "total", "r#type"])).is_ok());
         let e = check(&ids(&["start"])).unwrap_err().to_string();
-        assert!(e.starts_with("an interface method cannot be named `start`"), "{e}");
+        assert!(
+            e.starts_with("an interface method cannot be named `start`"),
+            "{e}"
+        );
         let e = check(&ids(&["__loadlib_call"])).unwrap_err().to_string();
         assert!(e.contains("kept for generated code"), "{e}");
         let e = check(&ids(&["add", "add"])).unwrap_err().to_string();
         assert_eq!(e, "the interface declares `add` twice");
-        assert_eq!(check(&ids(&["new", "METHODS"])).unwrap_err().into_iter().count(), 2);
+        assert_eq!(
+            check(&ids(&["new", "METHODS"]))
+                .unwrap_err()
+                .into_iter()
+                .count(),
+            2
+        );
     }
 }

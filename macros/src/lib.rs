@@ -124,7 +124,9 @@ pub fn derive_cstruct(input: TokenStream) -> TokenStream {
 pub fn __interface_signatures(input: TokenStream) -> TokenStream {
     let sigs = syn::parse_macro_input!(input as interface::Signatures);
     if let Err(e) = interface_names::check(sigs.names()) {
-        return e.into_compile_error().into();
+        // Each error a statement of a block (this is a constant's value).
+        let errors = e.into_compile_error();
+        return quote::quote!({ #errors "" }).into();
     }
     let form = interface::canonical(&sigs);
     quote::quote!(#form).into()

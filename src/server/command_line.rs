@@ -59,8 +59,16 @@ mod tests {
     #[test]
     fn a_full_command_line_is_read() {
         let c = parse(&[
-            "--segment", "/ll-1", "--module", "echo", "--file-dir", "/tmp/d", "--kw", "a=1=2",
-            "--kw", "b=",
+            "--segment",
+            "/ll-1",
+            "--module",
+            "echo",
+            "--file-dir",
+            "/tmp/d",
+            "--kw",
+            "a=1=2",
+            "--kw",
+            "b=",
         ])
         .unwrap();
         assert_eq!(c.segment, "/ll-1");
@@ -72,10 +80,25 @@ mod tests {
 
     #[test]
     fn what_is_missing_or_unknown_is_named() {
-        assert_eq!(parse(&["--module", "echo"]).unwrap_err(), "--segment is required");
-        assert_eq!(parse(&["--segment", "s"]).unwrap_err(), "--module is required");
-        assert_eq!(parse(&["--segment"]).unwrap_err(), "--segment needs a value");
-        assert_eq!(parse(&["--kw", "x"]).unwrap_err(), "--kw x: expected KEY=VALUE");
-        assert_eq!(parse(&["--verbose"]).unwrap_err(), "unknown option --verbose");
+        assert_eq!(
+            parse(&["--module", "echo"]).unwrap_err(),
+            "--segment is required"
+        );
+        assert_eq!(
+            parse(&["--segment", "s"]).unwrap_err(),
+            "--module is required"
+        );
+        assert_eq!(
+            parse(&["--segment"]).unwrap_err(),
+            "--segment needs a value"
+        );
+        assert_eq!(
+            parse(&["--kw", "x"]).unwrap_err(),
+            "--kw x: expected KEY=VALUE"
+        );
+        assert_eq!(
+            parse(&["--verbose"]).unwrap_err(),
+            "unknown option --verbose"
+        );
     }
 }

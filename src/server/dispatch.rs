@@ -49,8 +49,11 @@ pub trait Dispatch {
 
     /// Calls `method` with `args`. A method it does not have gives
     /// [`method.unknown()`](Method::unknown) (an `UnknownMethod` error).
-    fn dispatch<'a>(&mut self, method: Method<'_>, args: &Args<'a>)
-        -> Result<Reply<'a>, ServerError>;
+    fn dispatch<'a>(
+        &mut self,
+        method: Method<'_>,
+        args: &Args<'a>,
+    ) -> Result<Reply<'a>, ServerError>;
 
     /// The interface the wrapper implements, which the server publishes at start-up for
     /// typed clients to check. `None` (the default) for a hand-written wrapper.

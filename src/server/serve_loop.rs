@@ -194,9 +194,8 @@ fn call<'a>(
         Channel::block(view).map_err(|e| ServerError::new("ProtocolError", e.to_string()))?;
     let method = match view.header.method {
         0 => {
-            let name = std::str::from_utf8(view.name).map_err(|_| {
-                ServerError::new("ProtocolError", "method name is not valid UTF-8")
-            })?;
+            let name = std::str::from_utf8(view.name)
+                .map_err(|_| ServerError::new("ProtocolError", "method name is not valid UTF-8"))?;
             if name == BIND_METHOD {
                 cache
                     .prepare(&block)
