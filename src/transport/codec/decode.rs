@@ -165,7 +165,10 @@ impl<'a> Block<'a> {
         let dims = self.bytes[at..end]
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        Ok(Shape::from_u64(dims).expect("rank checked"))
+        Shape::from_u64(dims).map_or_else(
+            || err(format!("an extent of shape at {at} exceeds this process's usize")),
+            Ok,
+        )
     }
 
     /// Start and length of a payload, bounds-checked.
@@ -343,9 +346,9 @@ impl<'a> Block<'a> {
                 let shape = self.shape(&d)?;
                 let want = shape
                     .elements()
-                    .and_then(|n| n.checked_mul(dt.size() as u64))
-                    .filter(|&n| n <= isize::MAX as u64);
-                if want != Some(d.len) {
+                    .and_then(|n| n.checked_mul(dt.size()))
+                    .filter(|&n| n <= isize::MAX as usize);
+                if want.map(|n| n as u64) != Some(d.len) {
                     return err(format!(
                         "array of shape {shape:?} and dtype {dt} needs {want:?} bytes, descriptor says {}",
                         d.len
