@@ -66,7 +66,9 @@ impl Shape {
 
     /// Product of the extents, or `None` on overflow.
     pub fn elements(&self) -> Option<usize> {
-        self.dims().iter().try_fold(1usize, |a, &d| a.checked_mul(d))
+        self.dims()
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
     }
 
     /// The extents, owned.

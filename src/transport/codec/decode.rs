@@ -166,7 +166,11 @@ impl<'a> Block<'a> {
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
         Shape::from_u64(dims).map_or_else(
-            || err(format!("an extent of shape at {at} exceeds this process's usize")),
+            || {
+                err(format!(
+                    "an extent of shape at {at} exceeds this process's usize"
+                ))
+            },
             Ok,
         )
     }
