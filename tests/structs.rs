@@ -2,7 +2,7 @@
 //! reference, `&mut`, slices, `Vec`s and output slices, through 32- and 64-bit servers over
 //! both transports and in process, with the same values everywhere; a struct handed to the
 //! C++ library by value as it arrived; bytes of the wrong size are a `TypeError` naming
-//! the struct.
+//! the struct. Also `usize`, `isize`, `char` and `Vec<String>` parameters and results.
 
 mod common;
 
@@ -201,5 +201,59 @@ fn bytes_of_the_wrong_size_are_a_type_error_naming_the_struct() {
         );
         // The client works on.
         assert_eq!(c.perimeter(&square(1.0)).unwrap(), 4.0, "[{label}]");
+    }
+}
+
+#[test]
+fn usize_isize_char_and_vec_of_strings() {
+    for (label, _, c) in clients() {
+        assert_eq!(c.half(7).unwrap(), 3, "[{label}]");
+        assert_eq!(c.pred(-5).unwrap(), -6, "[{label}]");
+        assert_eq!(c.next_char('a').unwrap(), 'b', "[{label}]");
+        assert_eq!(c.next_char('\u{10fff}').unwrap(), '\u{11000}', "[{label}]");
+        let names = ["α", "b", ""];
+        assert_eq!(
+            c.tagged(&names, '→').unwrap(),
+            ["α→", "b→", "→"],
+            "[{label}]"
+        );
+        let owned: Vec<String> = vec!["x".into()];
+        assert_eq!(c.tagged(&owned, ';').unwrap(), ["x;"], "[{label}]");
+        assert_eq!(
+            c.tagged(&[] as &[String], ';').unwrap(),
+            Vec::<String>::new()
+        );
+        // Beyond a 32-bit server's usize: an OverflowError there, the value elsewhere.
+        let big = 1usize << 33;
+        let wide = c.half(big);
+        if label.contains("32-bit") {
+            match wide {
+                Err(Error::Server32 {
+                    kind: ErrorKind::Overflow,
+                    message,
+                    ..
+                }) => assert!(
+                    message.contains(
+                        "8589934592 does not fit in usize (range 0..=4294967295) in this 32-bit server"
+                    ),
+                    "[{label}] {message}"
+                ),
+                other => panic!("[{label}] expected an OverflowError, got {other:?}"),
+            }
+        } else {
+            assert_eq!(wide.unwrap(), 1 << 32, "[{label}]");
+        }
+        // A surrogate is not a char: refused before the call, by type.
+        let e = c.call("next_char", (0xd800u32,)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Server32 {
+                    kind: ErrorKind::ValueError,
+                    ..
+                }
+            ),
+            "[{label}] {e}"
+        );
     }
 }

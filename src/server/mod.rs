@@ -54,6 +54,7 @@ mod library;
 mod library_macro;
 mod reply;
 mod served;
+mod std_args;
 mod struct_args;
 
 pub use args::{Args, FromArg, Rest};

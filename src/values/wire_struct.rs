@@ -57,6 +57,28 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 /// assert_eq!(client.centre(&[p, Point { x: 5.0, y: 6.0 }])?, Point { x: 4.0, y: 5.0 });
 /// # Ok::<(), loadlib::Error>(())
 /// ```
+///
+/// A struct that 32- and 64-bit compilers lay out differently does not build where an
+/// interface uses it (here `len` is 4 bytes in the 32-bit server and 8 in the client):
+///
+/// ```compile_fail,E0080
+/// use loadlib::CStruct;
+/// use zerocopy::{FromBytes, Immutable, IntoBytes};
+///
+/// #[derive(CStruct, FromBytes, IntoBytes, Immutable, Clone, Copy)]
+/// #[repr(C)]
+/// pub struct Buffer { pub len: usize, pub checksum: u64 }
+///
+/// loadlib::interface! {
+///     pub trait Check => CheckClient { fn checksum(b: Buffer) -> u64; }
+/// }
+/// struct Native;
+/// impl Check for Native {
+///     fn checksum(&mut self, b: Buffer) -> loadlib::server::Result<u64> { Ok(b.checksum) }
+/// }
+/// let client = CheckClient::in_process(Native).unwrap();
+/// client.checksum(&Buffer { len: 1, checksum: 2 }).unwrap();
+/// ```
 pub trait WireStruct: Sized {
     /// The struct's name, for error messages.
     const NAME: &'static str;

@@ -1,7 +1,8 @@
 //! `structs`: `#[repr(C)]` structs as interface parameters and results, by value, by
 //! reference and in slices. `distance_4_points` hands the client's `FourPoints` to the
 //! C++ example library (`csrc/cpp_lib32.cpp`) by value, as it arrived; the other methods
-//! work on the structs in Rust.
+//! work on the structs in Rust. Also the other Rust types with no wire type of their own:
+//! `usize`, `isize`, `char` and `Vec<String>`.
 
 use loadlib::server::{Kwargs, Result, Server32, ServerError};
 use loadlib::{CStruct, Out};
@@ -78,6 +79,14 @@ loadlib::interface! {
         fn total_or(s: Option<&Sample>) -> i64;
         /// `size_of::<FourPoints>()` and `size_of::<Sample>()` in the server.
         fn sizes() -> Vec<u32>;
+        /// `n / 2` (a value above a 32-bit server's `usize` is an `OverflowError`).
+        fn half(n: usize) -> usize;
+        /// `n - 1`.
+        fn pred(n: isize) -> isize;
+        /// The character after `c`.
+        fn next_char(c: char) -> char;
+        /// Each name followed by `sep`.
+        fn tagged(names: Vec<String>, sep: char) -> Vec<String>;
     }
 }
 
@@ -183,5 +192,23 @@ impl Structs for StructsServer {
             size_of::<FourPoints>() as u32,
             size_of::<Sample>() as u32,
         ])
+    }
+
+    fn half(&mut self, n: usize) -> Result<usize> {
+        Ok(n / 2)
+    }
+
+    fn pred(&mut self, n: isize) -> Result<isize> {
+        n.checked_sub(1)
+            .ok_or_else(|| ServerError::overflow("isize::MIN - 1"))
+    }
+
+    fn next_char(&mut self, c: char) -> Result<char> {
+        char::from_u32(c as u32 + 1)
+            .ok_or_else(|| ServerError::value_error(format!("no character after {c:?}")))
+    }
+
+    fn tagged(&mut self, names: Vec<String>, sep: char) -> Result<Vec<String>> {
+        Ok(names.into_iter().map(|n| format!("{n}{sep}")).collect())
     }
 }
