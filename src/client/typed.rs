@@ -51,7 +51,7 @@ use crate::values::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot stand for an interface parameter declared as `{P}`",
     label = "not an argument for `{P}`",
-    note = "see the table in `loadlib::Arg`'s module for what each parameter type takes",
+    note = "the README's table \"Types an interface may use\" lists what each parameter type takes",
     note = "a struct parameter (`S` or `&S`) takes `&S`; `Vec<String>` takes `&[String]` or `&[&str]`"
 )]
 pub trait Arg<'c, P> {
