@@ -18,6 +18,7 @@ use server32::wrappers::{
     kernel32::{Kernel32Client, Kernel32Server},
     labview::{LabviewClient, LabviewServer},
     linear_algebra::{LinearAlgebraClient, LinearAlgebraServer},
+    structs::{StructsClient, StructsServer},
 };
 
 fn main() -> ExitCode {
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Entry::of::<Kernel32Client, Kernel32Server>(),
         Entry::of::<LinearAlgebraClient, LinearAlgebraServer>(),
         Entry::of::<DotNetClient, DotNetServer>(),
+        Entry::of::<StructsClient, StructsServer>(),
     ];
     #[cfg(feature = "testkit")]
     {

@@ -58,6 +58,8 @@ mod library_macro;
 mod reply;
 mod serve_loop;
 mod served;
+mod std_args;
+mod struct_args;
 mod watchdog;
 
 pub use args::{Args, FromArg, Rest};
@@ -68,6 +70,8 @@ pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};
 pub use library::{Library, Symbol};
 pub use reply::{IntoReply, Reply};
 pub use served::{MethodTable, Served};
+#[doc(hidden)]
+pub use struct_args::StructRef;
 
 use std::collections::BTreeMap;
 use std::fmt;
