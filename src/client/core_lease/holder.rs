@@ -19,6 +19,7 @@ pub(crate) struct CoreLease {
 impl CoreLease {
     /// Takes this thread's lease for a call, waiting in line when none is free (a thread
     /// whose locals are gone calls without one).
+    #[inline]
     pub(crate) fn take() -> CoreLease {
         with_holder(Holder::enter);
         CoreLease {
@@ -39,6 +40,7 @@ impl CoreLease {
 
     /// Ends the call: lets go of the lease, and says whether it was handed over to a
     /// waiting thread (so the peer need not spin for this thread's next call).
+    #[inline]
     pub(crate) fn end(self) -> bool {
         let _ended = ManuallyDrop::new(self);
         with_holder(Holder::leave) == Some(true)
@@ -78,6 +80,7 @@ impl Holder {
 
     /// At the start of a call: keeps the lease held, or takes one (waiting in line when
     /// none is free).
+    #[inline]
     pub(super) fn enter(&mut self) {
         let g = self.leases;
         self.lease = match self.held() {
@@ -105,6 +108,7 @@ impl Holder {
 
     /// At the end of a call: hands the lease over if the slice is over and someone waits.
     /// Returns whether it did.
+    #[inline]
     pub(super) fn leave(&mut self) -> bool {
         let g = self.leases;
         let Some(i) = self.held() else {
@@ -168,6 +172,7 @@ thread_local! {
 
 /// Runs `f` on this thread's place among the process's leases (`None` once the thread's
 /// locals are gone).
+#[inline]
 fn with_holder<R>(f: impl FnOnce(&mut Holder) -> R) -> Option<R> {
     HOLDER
         .try_with(|m| m.try_borrow_mut().ok().map(|mut m| f(&mut m)))

@@ -77,6 +77,7 @@ impl DerefMut for Held<'_> {
 }
 
 impl Backend for Held<'_> {
+    #[inline]
     fn exchange(&mut self, request: Request<'_, '_>) -> Result<Exchange> {
         self.link.exchange(request, self.lease.as_ref())
     }

@@ -67,6 +67,7 @@ pub(super) trait Backend {
 }
 
 /// Makes one call through `backend` and copies its writable arrays back.
+#[inline]
 pub(super) fn call(backend: &mut impl Backend, request: Request<'_, '_>) -> Result<Value> {
     let Exchange { reply, placements } = backend.exchange(request)?;
     // The wrapper is done with the call: what it wrote goes back to the caller, as from

@@ -159,6 +159,7 @@ impl ServerLink {
     }
 
     /// Sends `request` and waits for its reply, until the request time-out.
+    #[inline]
     pub(super) fn exchange(
         &mut self,
         request: Request<'_, '_>,
@@ -186,6 +187,7 @@ impl ServerLink {
     /// closes it.
     ///
     /// [`passes_shared`]: super::passes_shared
+    #[inline]
     pub(in crate::client) fn after_call<T>(
         &mut self,
         r: Result<T>,
@@ -198,6 +200,7 @@ impl ServerLink {
     }
 
     /// Closes the connection after an error that leaves it unusable.
+    #[inline]
     pub(in crate::client) fn note_fatal<T>(&mut self, r: Result<T>) -> Result<T> {
         if matches!(r, Err(Error::ServerCrashed { .. } | Error::Protocol(_))) {
             self.closed = true;

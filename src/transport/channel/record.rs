@@ -87,6 +87,7 @@ impl<'a, 'v> Outgoing<'a, 'v> {
 
     /// The record's header and the encoder of its block, with payloads longer than
     /// `inline_limit` going to the bulk segment.
+    #[inline]
     pub(super) fn frame(&self, inline_limit: usize) -> Result<Framed<'a, 'v>> {
         if self.name.len() > MAX_NAME_LEN {
             return Err(Error::InvalidArgument(format!(
@@ -133,6 +134,7 @@ impl Framed<'_, '_> {
 
     /// Writes the record into `dst` (`len` bytes) and its large payloads into `bulk`;
     /// where each array argument went.
+    #[inline]
     pub(super) fn write(self, dst: &mut [u8], bulk: Option<&BulkTarget>) -> Result<Placements> {
         let h = &self.header;
         dst[..RECORD_HEADER_SIZE].copy_from_slice(h.as_bytes());

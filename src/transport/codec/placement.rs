@@ -71,24 +71,56 @@ pub enum Placement {
 /// assert!(matches!(placements.iter().next(), Some((1, Placement::Inline(_)))));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Placements(SmallVec<[(usize, Placement); 4]>);
+pub struct Placements(SmallVec<[Entry; 2]>);
+
+/// One placement, packed in 16 bytes: a call's result carries them, and the small-call
+/// path moves the list a few times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    /// The offset, or a shared array's id.
+    at: u64,
+    /// The argument's index.
+    arg: u32,
+    /// Which [`Placement`].
+    kind: u32,
+}
+
+const INLINE: u32 = 0;
+const BULK: u32 = 1;
+const SHARED: u32 = 2;
 
 impl Placements {
     pub(super) fn push(&mut self, arg: usize, placement: Placement) {
-        self.0.push((arg, placement));
+        let (kind, at) = match placement {
+            Placement::Inline(at) => (INLINE, at as u64),
+            Placement::Bulk(at) => (BULK, at as u64),
+            Placement::Shared(id) => (SHARED, id as u64),
+        };
+        self.0.push(Entry {
+            at,
+            arg: arg as u32, // at most MAX_ARGS
+            kind,
+        });
     }
 
     /// Each array argument's index and where it went.
     pub fn iter(&self) -> impl Iterator<Item = (usize, Placement)> + '_ {
-        self.0.iter().copied()
+        self.0.iter().map(|e| {
+            let placement = match e.kind {
+                INLINE => Placement::Inline(e.at as usize),
+                BULK => Placement::Bulk(e.at as usize),
+                _ => Placement::Shared(e.at as u32),
+            };
+            (e.arg as usize, placement)
+        })
     }
 
     /// The arguments that went to the bulk segment, and their offsets there.
     pub fn in_bulk(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.0.iter().filter_map(|&(i, p)| match p {
-            Placement::Bulk(offset) => Some((i, offset)),
-            _ => None,
-        })
+        self.0
+            .iter()
+            .filter(|e| e.kind == BULK)
+            .map(|e| (e.arg as usize, e.at as usize))
     }
 
     /// Whether no argument is an array.
