@@ -75,7 +75,7 @@ pub struct Connection {
 /// What a connection calls through (each behind the request engine's `Backend` seam).
 enum Backend {
     Server(Box<Client64>),
-    InProcess(InProcess),
+    InProcess(Box<InProcess>),
 }
 
 impl From<Client64> for Connection {
@@ -91,7 +91,7 @@ impl Connection {
     /// checks as through a server, so results and errors are the same.
     pub fn in_process(wrapper: impl Dispatch + Send + 'static) -> Result<Connection> {
         Ok(Connection {
-            backend: Backend::InProcess(InProcess::new(wrapper)?),
+            backend: Backend::InProcess(Box::new(InProcess::new(wrapper)?)),
         })
     }
 
