@@ -1,6 +1,7 @@
 //! One side's end of the bridge: the mapped segment, the ring it sends on and the ring
 //! it receives from, and how records travel (in place, or through files).
 
+mod file;
 mod record;
 
 use std::path::PathBuf;
@@ -139,21 +140,6 @@ impl Channel {
         unsafe { &*(self.segment.as_ptr() as *const SegmentHeader) }
     }
 
-    /// The file of the request or reply with sequence number `seq`: one file per message,
-    /// so a late reply never overwrites the next one.
-    fn file_path(&self, kind: u16, seq: u64) -> PathBuf {
-        let dir = self
-            .file_dir
-            .as_ref()
-            .expect("file transport has a directory");
-        let what = if kind == KIND_FILE_REQUEST {
-            "request"
-        } else {
-            "reply"
-        };
-        dir.join(format!("{what}-{seq}.bin"))
-    }
-
     /// Sends a record, waiting for ring space as `wait` says, and returns where each
     /// array argument went (`Ok(None)`: not sent, because the deadline passed, or
     /// [`Wait::No`] and there was no room yet).
@@ -202,40 +188,6 @@ impl Channel {
         let dst = unsafe { self.tx.reserve(len) };
         let placements = record.write(dst, target.as_ref())?;
         self.tx.publish(len);
-        Ok(Some(placements))
-    }
-
-    /// Sends a record through a file (every payload in it), and a doorbell record in the
-    /// ring that says which.
-    fn send_file(
-        &self,
-        msg: &Outgoing<'_, '_>,
-        wait: Wait,
-        alive: &mut dyn FnMut() -> Result<()>,
-    ) -> Result<Option<Placements>> {
-        let record = msg.frame(usize::MAX)?;
-        let tx = &self.tx;
-        if !self.wait_until(|| tx.has_space(RECORD_ALIGN), wait, alive)? {
-            return Ok(None);
-        }
-        let len = record.len;
-        let mut buf = vec![0u64; len.div_ceil(8)];
-        let bytes = &mut buf.as_mut_bytes()[..len];
-        let placements = record.write(bytes, None)?;
-        let door = match self.side {
-            Side::Client => KIND_FILE_REQUEST,
-            Side::Server => KIND_FILE_REPLY,
-        };
-        // Written under a temporary name and renamed, so the reader never sees half a file.
-        let path = self.file_path(door, msg.seq);
-        let tmp = path.with_extension("tmp");
-        crate::sys::write_private_file(&tmp, bytes)?;
-        std::fs::rename(&tmp, &path)?;
-        let bell = RecordHeader::new(door, RECORD_ALIGN as u32, msg.seq);
-        // SAFETY: we are this ring's only producer and `has_space(RECORD_ALIGN)` held.
-        let dst = unsafe { self.tx.reserve(RECORD_ALIGN) };
-        dst[..RECORD_HEADER_SIZE].copy_from_slice(bell.as_bytes());
-        self.tx.publish(RECORD_ALIGN);
         Ok(Some(placements))
     }
 
@@ -295,20 +247,7 @@ impl Channel {
         let h = RecordHeader::read(rx.record(&p));
         if matches!(h.kind, KIND_FILE_REQUEST | KIND_FILE_REPLY) && self.file_dir.is_some() {
             rx.release(p);
-            let path = self.file_path(h.kind, h.seq);
-            let data = std::fs::read(&path)?;
-            let _ = std::fs::remove_file(&path);
-            self.file_buf.clear();
-            self.file_buf.resize(data.len().div_ceil(8), 0);
-            self.file_buf.as_mut_bytes()[..data.len()].copy_from_slice(&data);
-            let view = RecordView::parse(&data)?;
-            if view.header.seq != h.seq {
-                return Err(Error::Protocol(format!(
-                    "file holds record {} but the doorbell rang for {}",
-                    view.header.seq, h.seq
-                )));
-            }
-            return Ok(Some(Incoming::File(data.len())));
+            return self.read_file(&h).map(Some);
         }
         Ok(Some(Incoming::Ring(p)))
     }
