@@ -1,19 +1,10 @@
 //! What a typed client talks to: a 32-bit server through a [`Client64`], or the same
 //! wrapper in the calling process.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
-
-use super::shared_array::FreedIds;
+use super::engine::InProcess;
 use super::{Client64, FromValue, SharedArray};
 use crate::error::{Error, Result};
-use crate::server::{Dispatch, Method};
-use crate::transport::bulk::{BulkWriter, SegmentCache};
-use crate::transport::codec::{self, Block};
-use crate::transport::shm;
-use crate::transport::wire::location;
+use crate::server::Dispatch;
 use crate::values::value::Value;
 use crate::values::value_ref::{IntoArgs, ValueRef};
 use crate::InterfaceId;
@@ -46,9 +37,10 @@ pub struct Connection {
     backend: Backend,
 }
 
+/// What a connection calls through (each behind the request engine's `Backend` seam).
 enum Backend {
     Server(Box<Client64>),
-    InProcess(InProcess),
+    InProcess(Box<InProcess>),
 }
 
 impl From<Client64> for Connection {
@@ -64,13 +56,7 @@ impl Connection {
     /// checks as through a server, so results and errors are the same.
     pub fn in_process(wrapper: impl Dispatch + Send + 'static) -> Result<Connection> {
         Ok(Connection {
-            backend: Backend::InProcess(InProcess {
-                wrapper: Mutex::new(Box::new(wrapper)),
-                bulk: Mutex::new(None),
-                base: shm::new_base_name()?,
-                next_array_id: AtomicU32::new(1),
-                freed: Arc::new(FreedIds::new()),
-            }),
+            backend: Backend::InProcess(Box::new(InProcess::new(wrapper)?)),
         })
     }
 
@@ -79,7 +65,7 @@ impl Connection {
     pub fn call<'a>(&self, method: &str, args: impl IntoArgs<'a>) -> Result<Value> {
         match &self.backend {
             Backend::Server(c) => c.call(method, args),
-            Backend::InProcess(p) => p.call(Request::Name(method), args.into_args().as_ref()),
+            Backend::InProcess(p) => p.call(method, args.into_args().as_ref()),
         }
     }
 
@@ -94,7 +80,7 @@ impl Connection {
     ) -> Result<R> {
         R::from_value(match &self.backend {
             Backend::Server(c) => c.call_index(name, index, args)?,
-            Backend::InProcess(p) => p.call(Request::Index(index), args)?,
+            Backend::InProcess(p) => p.call_index(name, index, args)?,
         })
     }
 
@@ -107,10 +93,7 @@ impl Connection {
     pub fn alloc_array<T: crate::Element>(&self, shape: &[usize]) -> Result<SharedArray<T>> {
         match &self.backend {
             Backend::Server(c) => c.alloc_array(shape),
-            Backend::InProcess(p) => {
-                let id = p.next_array_id.fetch_add(1, Ordering::Relaxed);
-                SharedArray::create(&p.base, id, shape, None, Arc::clone(&p.freed))
-            }
+            Backend::InProcess(p) => p.alloc_array(shape),
         }
     }
 
@@ -142,7 +125,7 @@ impl Connection {
         let client = id.describe();
         let server = match &self.backend {
             Backend::Server(c) => c.server_interface(),
-            Backend::InProcess(p) => p.lock_wrapper().interface().map(|i| i.describe()),
+            Backend::InProcess(p) => p.interface().map(|i| i.describe()),
         };
         match server {
             Some(server) if server == client => Ok(()),
@@ -152,100 +135,5 @@ impl Connection {
                 server: "a wrapper without an interface".to_owned(),
             }),
         }
-    }
-}
-
-/// A wrapper called in this process.
-struct InProcess {
-    wrapper: Mutex<Box<dyn Dispatch + Send>>,
-    /// Where writable arrays go, as in a request to a server (made at the first).
-    bulk: Mutex<Option<BulkWriter>>,
-    base: String,
-    next_array_id: AtomicU32,
-    freed: Arc<FreedIds>,
-}
-
-/// One 64-byte line of an argument block: the block is 64-aligned, as in a ring.
-#[derive(Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C, align(64))]
-struct Line([u8; 64]);
-
-/// How an in-process call names its method.
-#[derive(Clone, Copy)]
-enum Request<'n> {
-    /// By name, looked up in the wrapper's table.
-    Name(&'n str),
-    /// By index in the wrapper's table (a typed client).
-    Index(u32),
-}
-
-impl InProcess {
-    fn lock_wrapper(&self) -> std::sync::MutexGuard<'_, Box<dyn Dispatch + Send>> {
-        self.wrapper.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn call(&self, request: Request<'_>, args: &[ValueRef<'_>]) -> Result<Value> {
-        // Arrays dropped by the caller need no notice here: each call maps afresh.
-        drop(self.freed.take());
-        for a in args {
-            if let ValueRef::Shared(s) = a {
-                self.freed.check_owner(s)?;
-            }
-        }
-        let plan = codec::plan(args, usize::MAX, 0).map_err(|e| Error::InvalidArgument(e.0))?;
-        let mut lines = vec![Line([0; 64]); plan.block_len.div_ceil(64)];
-        let bytes = &mut lines.as_mut_bytes()[..plan.block_len];
-        let mut wrapper = self.lock_wrapper();
-        let table = wrapper.method_names();
-        let method = match request {
-            Request::Name(name) => Method::named(table, name),
-            // As a server answers an index past its table.
-            Request::Index(i) => Method::at(table, i as usize).ok_or_else(|| {
-                server_error(crate::server::ServerError::new(
-                    "ProtocolError",
-                    format!("method {i} of a table of {}", table.len()),
-                ))
-            })?,
-        };
-        // Writable arrays go to a bulk segment and come back from it, as with a server.
-        let mut bulk = self.bulk.lock().unwrap_or_else(|p| p.into_inner());
-        let target = if plan.bulk_len > 0 {
-            let writer =
-                bulk.get_or_insert_with(|| BulkWriter::new(&self.base, location::CLIENT_BULK));
-            Some(writer.target(plan.bulk_len)?)
-        } else {
-            None
-        };
-        let mut placed = smallvec::SmallVec::<[(usize, usize); 4]>::new();
-        codec::write(args, bytes, usize::MAX, 0, target.as_ref(), &mut |i, o| {
-            placed.push((i, o))
-        })
-        .map_err(|e| Error::InvalidArgument(e.0))?;
-        let block = Block::parse(bytes).map_err(|e| Error::Protocol(e.0))?;
-        let mut cache = SegmentCache::new(&self.base);
-        let result = match crate::server::call_block(&mut **wrapper, method, block, &mut cache) {
-            Ok(reply) => Ok(reply.as_value_ref().to_value()),
-            Err(e) => Err(server_error(e)),
-        };
-        drop(cache);
-        if let Some(t) = &target {
-            for &(i, offset) in &placed {
-                if let ValueRef::ArrayMut(a) = &args[i] {
-                    // SAFETY: `offset + len` lies in the segment (placed by `write`), which
-                    // is not the caller's slice; the argument list is its only holder.
-                    unsafe { a.copy_back(t.ptr.add(offset)) };
-                }
-            }
-        }
-        result
-    }
-}
-
-/// The client's error for a server error.
-fn server_error(e: crate::server::ServerError) -> Error {
-    Error::Server32 {
-        kind: e.kind(),
-        name: e.name,
-        message: e.message,
     }
 }
