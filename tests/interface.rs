@@ -239,5 +239,10 @@ fn typed_calls_go_by_index_and_an_index_past_the_table_is_a_protocol_error() {
                 TestLibClient::METHODS.len()
             )
         );
+        // An index with no room for the 1 the wire adds is refused before it is sent.
+        assert!(matches!(
+            c.request_index::<i32>("add", u32::MAX, &[]),
+            Err(Error::InvalidArgument(m)) if m == "method index 4294967295 is past any table"
+        ));
     }
 }

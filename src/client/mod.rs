@@ -160,13 +160,7 @@ impl Client64 {
         index: u32,
         args: &[ValueRef<'_>],
     ) -> Result<Value> {
-        self.call_method(
-            Method {
-                name,
-                index: index + 1,
-            },
-            args,
-        )
+        self.call_method(Method::indexed(name, index)?, args)
     }
 
     fn call_method(&self, method: Method<'_>, args: &[ValueRef<'_>]) -> Result<Value> {

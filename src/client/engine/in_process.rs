@@ -80,10 +80,7 @@ impl InProcess {
         super::call(
             &mut *local,
             Request {
-                method: Method {
-                    name,
-                    index: index + 1,
-                },
+                method: Method::indexed(name, index)?,
                 args,
                 freed: &[],
             },
