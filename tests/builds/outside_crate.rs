@@ -5,8 +5,11 @@
 //! prebuilt server a release adds, and needs nothing else.
 //!
 //! The fixtures are in `tests/builds/outside_crate/` (`Cargo.toml.in` with `@LOADLIB@`
-//! for loadlib's path). Linux only: it runs cargo, which a Windows program under Wine
-//! does not have (see `outside_crate_with_cargo` in main.rs).
+//! for loadlib's path). The builds take minutes, so the tests are not part of the default
+//! run: CI runs them in a step of its own
+//! (`cargo test --test builds outside_crate -- --ignored`). Linux only: it runs cargo,
+//! which a Windows program under Wine does not have (see `outside_crate_with_cargo` in
+//! main.rs).
 #![cfg(unix)]
 
 use std::path::{Path, PathBuf};
@@ -87,6 +90,7 @@ const EXPECTED: &str = "add=17 server_bits=32 client_bits=64\n";
 /// One test, the two variants in turn: they share a target directory (the
 /// registry's crates build once) and the server's place next to the program.
 #[test]
+#[ignore = "cargo builds of crates outside the repository: minutes; CI runs it in its own step"]
 fn a_crate_builds_its_own_server_with_loadlib_build_by_path_and_packaged() {
     let root = root();
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -227,6 +231,7 @@ server_bits=32
 /// build script, no server crate) and calls a 32-bit library's functions through the
 /// server embedded in loadlib, which nothing built for 32 bits.
 #[test]
+#[ignore = "cargo builds of crates outside the repository: minutes; CI runs it in its own step"]
 fn foreign_calls_need_only_loadlib_and_its_embedded_server() {
     let root = root().join("foreign");
     std::fs::create_dir_all(&root).unwrap();
