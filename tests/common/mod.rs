@@ -284,6 +284,11 @@ pub fn echo<'a, R: FromValue>(
     R::from_value(client.echo(vec![value.into()])?)
 }
 
+/// `mib` MiB of distinct `f64`s (0, 1, 2, …).
+pub fn f64s(mib: usize) -> Vec<f64> {
+    (0..(mib << 20) / 8).map(|i| i as f64).collect()
+}
+
 /// The pointer width of the server behind a typed client's connection.
 pub fn width(conn: &Connection) -> u32 {
     conn.client64().expect("a server").server_pointer_width()

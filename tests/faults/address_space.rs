@@ -10,7 +10,7 @@ use loadlib::{Array, Client64, Error, ServerExe};
 use server32::wrappers::echo::EchoClient;
 use server32::wrappers::testlib::TestLibClient;
 
-use crate::common::echo;
+use crate::common::{echo, f64s};
 
 /// The server's address-space limit.
 const LIMIT: u64 = 256 << 20;
@@ -28,10 +28,6 @@ fn limited_server(dir: &std::path::Path) -> ServerExe {
     .unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     ServerExe::Path(script)
-}
-
-fn f64s(mib: usize) -> Vec<f64> {
-    (0..(mib << 20) / 8).map(|i| i as f64).collect()
 }
 
 #[test]

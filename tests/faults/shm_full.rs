@@ -13,14 +13,10 @@ use std::process::Command;
 use loadlib::{Array, Client64, Error};
 use server32::wrappers::echo::EchoClient;
 
-use crate::common::{self, echo};
+use crate::common::{self, echo, f64s};
 
 const CHILD_ENV: &str = "LOADLIB_SHM_FULL_CHILD";
 const ROOM_MIB: usize = 24;
-
-fn f64s(mib: usize) -> Vec<f64> {
-    (0..(mib << 20) / 8).map(|i| i as f64).collect()
-}
 
 fn loadlib_entries() -> Vec<String> {
     std::fs::read_dir("/dev/shm")

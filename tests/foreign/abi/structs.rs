@@ -136,33 +136,33 @@ fn check_struct<T: Case>(
     }
 }
 
+/// For each struct, a check of its four functions (`fn(&Config)`) and its tests, one per
+/// server width (`<check>::shm_server32`, `…::shm_server64`).
 macro_rules! struct_tests {
-    ($($t:ident: $make:ident, $take:ident, $fill:ident, $bump:ident => $t32:ident, $t64:ident;)*) => {$(
-        #[test]
-        fn $t32() {
-            check_struct::<$t>(32, |l, s| l.$make(s), |l, a, v, b| l.$take(a, v, b), |l, o, s| l.$fill(o, s), |l, p| l.$bump(p));
+    ($($t:ident: $make:ident, $take:ident, $fill:ident, $bump:ident => $check:ident;)*) => {$(
+        fn $check(cfg: &Config) {
+            check_struct::<$t>(cfg.width, |l, s| l.$make(s), |l, a, v, b| l.$take(a, v, b), |l, o, s| l.$fill(o, s), |l, p| l.$bump(p));
         }
-        #[test]
-        fn $t64() {
-            check_struct::<$t>(64, |l, s| l.$make(s), |l, a, v, b| l.$take(a, v, b), |l, o, s| l.$fill(o, s), |l, p| l.$bump(p));
+        common::per_config! {
+            $check: shm;
         }
     )*};
 }
 
 struct_tests! {
-    F1: make_f1, take_f1, fill_f1, bump_f1 => struct_f1_32, struct_f1_64;
-    D1: make_d1, take_d1, fill_d1, bump_d1 => struct_d1_32, struct_d1_64;
-    F2: make_f2, take_f2, fill_f2, bump_f2 => struct_f2_32, struct_f2_64;
-    F3: make_f3, take_f3, fill_f3, bump_f3 => struct_f3_32, struct_f3_64;
-    IC: make_ic, take_ic, fill_ic, bump_ic => struct_ic_32, struct_ic_64;
-    C3: make_c3, take_c3, fill_c3, bump_c3 => struct_c3_32, struct_c3_64;
-    S3: make_s3, take_s3, fill_s3, bump_s3 => struct_s3_32, struct_s3_64;
-    DL: make_dl, take_dl, fill_dl, bump_dl => struct_dl_32, struct_dl_64;
-    Idl: make_idl, take_idl, fill_idl, bump_idl => struct_idl_32, struct_idl_64;
-    Big: make_big, take_big, fill_big, bump_big => struct_big_32, struct_big_64;
-    Arr: make_arr, take_arr, fill_arr, bump_arr => struct_arr_32, struct_arr_64;
-    Nested: make_nested, take_nested, fill_nested, bump_nested => struct_nested_32, struct_nested_64;
-    NestS: make_nests, take_nests, fill_nests, bump_nests => struct_nests_32, struct_nests_64;
+    F1: make_f1, take_f1, fill_f1, bump_f1 => struct_f1;
+    D1: make_d1, take_d1, fill_d1, bump_d1 => struct_d1;
+    F2: make_f2, take_f2, fill_f2, bump_f2 => struct_f2;
+    F3: make_f3, take_f3, fill_f3, bump_f3 => struct_f3;
+    IC: make_ic, take_ic, fill_ic, bump_ic => struct_ic;
+    C3: make_c3, take_c3, fill_c3, bump_c3 => struct_c3;
+    S3: make_s3, take_s3, fill_s3, bump_s3 => struct_s3;
+    DL: make_dl, take_dl, fill_dl, bump_dl => struct_dl;
+    Idl: make_idl, take_idl, fill_idl, bump_idl => struct_idl;
+    Big: make_big, take_big, fill_big, bump_big => struct_big;
+    Arr: make_arr, take_arr, fill_arr, bump_arr => struct_arr;
+    Nested: make_nested, take_nested, fill_nested, bump_nested => struct_nested;
+    NestS: make_nests, take_nests, fill_nests, bump_nests => struct_nests;
 }
 
 /// Structs by value once the registers run out, and the layout of the echo struct.
