@@ -8,6 +8,7 @@ use loadlib::server::{Kwargs, Server32};
 use loadlib::{Builder, Client64, Connection, ServerExe, Transport};
 use server32::wrappers::echo::{EchoClient, EchoServer};
 use server32::wrappers::fortran::{FortranClient, FortranServer};
+use server32::wrappers::structs::{StructsClient, StructsServer};
 use server32::wrappers::testlib::{TestLibClient, TestLibServer};
 
 /// One way to reach a wrapper: a bundled server of some width over some transport, or
@@ -141,7 +142,7 @@ impl Config {
     }
 
     /// A connection to `module32`: a started server, or in process the wrappers the
-    /// in-process tests use (`echo`, `testlib`, `fortran`).
+    /// in-process tests use (`echo`, `testlib`, `fortran`, `structs`).
     pub fn connection(&self, module32: &str) -> Connection {
         if self.server.is_some() {
             return self.start(module32).into();
@@ -154,6 +155,8 @@ impl Config {
                 .map(TestLibClient::into_connection),
             "fortran" => FortranClient::in_process(FortranServer::new(&kwargs).unwrap())
                 .map(FortranClient::into_connection),
+            "structs" => StructsClient::in_process(StructsServer::new(&kwargs).unwrap())
+                .map(StructsClient::into_connection),
             other => panic!("no in-process wrapper `{other}` in the tests"),
         };
         conn.unwrap_or_else(|e| panic!("[{}] {module32}: {e}", self.label))

@@ -1,9 +1,9 @@
 //! The values the original tool's own tests assert for its example libraries
 //! (`msl-loadlib` 1.1.0, `tests/test_server32.py`: `test_cpp`, `test_fortran`,
-//! `test_dotnet`), as checks that run against the bundled libraries (`tests/cpp.rs`,
-//! `foreign_cpp.rs`, `fortran.rs`, `foreign_fortran.rs`, `dotnet.rs`) and against the
-//! original libraries from its wheel (`tests/original_libraries.rs`). Where the original
-//! uses `pytest.approx`, so do these (relative 1e-6).
+//! `test_dotnet`), as checks that run against the bundled libraries (`tests/wrappers/`:
+//! `cpp.rs`, `fortran.rs`, `dotnet.rs`; `tests/foreign/`: `cpp.rs`, `fortran.rs`) and
+//! against the original libraries from its wheel (`tests/wrappers/original_libraries.rs`).
+//! Where the original uses `pytest.approx`, so do these (relative 1e-6).
 // `3.1415926` is the original test's factor, not an approximation of π.
 #![allow(dead_code, clippy::approx_constant)]
 

@@ -1,5 +1,5 @@
 //! Bad input gives a clear, typed error and leaves the client usable: wrong argument
-//! types and ranks (beyond tests/errors.rs), arrays too large for a 32-bit server,
+//! types and ranks (beyond errors.rs), arrays too large for a 32-bit server,
 //! invalid UTF-8 in a record, and method names at and past the length limit.
 
 use std::time::{Duration, Instant};
@@ -107,7 +107,7 @@ fn wrong_argument_types_are_type_errors_and_integers_never_truncate(cfg: &Config
 #[test]
 fn arrays_of_any_rank_reach_a_1_d_parameter_flattened_in_row_major_order() {
     // No testlib method checks shape (the Fortran wrapper's matrix_multiply does; see
-    // tests/fortran.rs): a method taking &[f64] sees the elements of any rank.
+    // tests/wrappers/fortran.rs): a method taking &[f64] sees the elements of any rank.
     let c = Config::shm_server32().start("testlib");
     let data: Vec<f64> = (1..=12).map(f64::from).collect();
     let m = ArrayRef::new(&data, &[3, 4]).unwrap();

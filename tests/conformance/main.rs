@@ -1,8 +1,9 @@
-//! The conformance suite: what a client sees of a wrapper (values, errors, batches, bulk
-//! arrays, writable arrays, library paths, threads), each test once per configuration it
-//! applies to (`common::per_config!`: both server widths over shared memory and over
-//! files, and the wrapper in process), so that each configuration passes or fails alone
-//! as `<module>::<test>::<configuration>`; and the decoder under bad input and fuzzing.
+//! The conformance suite: what a client sees of a wrapper (values, structs, errors,
+//! batches, bulk arrays, writable arrays, library paths, threads), each test once per
+//! configuration it applies to (`common::per_config!`: both server widths over shared
+//! memory and over files, and the wrapper in process), so that each configuration passes
+//! or fails alone as `<module>::<test>::<configuration>`; and the decoder under bad input
+//! and fuzzing.
 //! The same binary runs as a Windows program under Wine.
 
 #[path = "../common/mod.rs"]
@@ -18,4 +19,5 @@ mod library_path;
 mod load;
 mod roundtrip;
 mod soundness;
+mod structs;
 mod writable_arrays;

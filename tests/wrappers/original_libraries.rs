@@ -1,7 +1,7 @@
 //! The bundled wrappers and declarations, unchanged, against the original tool's own
 //! libraries (msl-loadlib 1.1.0's `cpp_lib32`, `fortran_lib32` and `dotnet_lib32.dll`,
 //! from its wheels): each gives the values the original tool's tests assert
-//! (`tests/original/mod.rs`).
+//! (`tests/common/original.rs`).
 //!
 //! The libraries are fetched at pinned hashes by `bash .ci/fetch-original` (into
 //! `target/msl-loadlib-1.1.0`, or the folder `LOADLIB_ORIGINAL_LIBS` names); so the tests
