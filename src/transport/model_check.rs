@@ -1,6 +1,6 @@
 //! Model checking of the real lock-free core with loom: `Ring` (`src/transport/ring.rs`) and
 //! `Signal` (`src/transport/wake.rs`) as they are, built with `--cfg loadlib_loom` so that their
-//! atomics are loom's and their bell is a model (`src/transport/primitive.rs`). `tests/builds/model_check.rs`
+//! atomics are loom's and their bell is a model (`src/transport/primitive.rs`). `tests/model_check.rs`
 //! runs this module; by hand:
 //! `RUSTFLAGS="--cfg loadlib_loom" LOADLIB_SKIP_SERVER_BUILD=1 CARGO_TARGET_DIR=target/loom
 //! cargo test --release --lib model_check`.
