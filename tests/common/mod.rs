@@ -63,7 +63,9 @@ pub fn width(conn: &Connection) -> u32 {
 }
 
 /// The arguments that re-run this test binary for the one test `name` of the module at
-/// `module_path` (`module_path!()`), alone: for tests whose other half is a child process.
+/// `module_path` (`module_path!()`), alone: the child half of a test whose other half is
+/// a child process. Child halves are `#[ignore]`d, so that a run lists them as ignored,
+/// not as passed.
 pub fn only_test(module_path: &str, name: &str) -> Vec<String> {
     // Test names leave out the crate: `faults::client::child` is `client::child`.
     let path = module_path.split_once("::").map_or("", |(_, p)| p);
@@ -72,9 +74,16 @@ pub fn only_test(module_path: &str, name: &str) -> Vec<String> {
     } else {
         format!("{path}::{name}")
     };
-    ["--exact", &full, "--nocapture", "--test-threads", "1"]
-        .map(str::to_owned)
-        .into()
+    [
+        "--exact",
+        &full,
+        "--ignored",
+        "--nocapture",
+        "--test-threads",
+        "1",
+    ]
+    .map(str::to_owned)
+    .into()
 }
 
 // The tests' own platform seam: everything that differs between Linux and Windows.

@@ -39,6 +39,7 @@ const HANG: Duration = Duration::from_secs(60);
 /// The child's part: a client that reports itself and then waits to be killed. With
 /// `busy` in `CHILD_ENV`, a call is blocking inside the library when it is killed.
 #[test]
+#[ignore = "the child process of the tests below, which run it"]
 fn child_client() {
     let Ok(mode) = std::env::var(CHILD_ENV) else {
         return; // Run as a child only.

@@ -15,6 +15,7 @@ const CHILD_ENV: &str = "LOADLIB_FD_LIMIT_CHILD";
 
 /// The child's part: start a client, make a call with a bulk array, report.
 #[test]
+#[ignore = "the child process of the tests below, which run it"]
 fn fd_limit_child() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return; // Run as a child only.

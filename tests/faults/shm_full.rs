@@ -39,6 +39,7 @@ fn no_room(e: &Error) -> String {
 
 /// Runs inside the namespace (started by the test below).
 #[test]
+#[ignore = "the child process of the tests below, which run it"]
 fn shm_full_child() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return; // Run as a child only.
