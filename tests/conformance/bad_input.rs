@@ -162,7 +162,8 @@ fn arrays_too_large_for_a_32_bit_server_are_refused_before_sending() {
 /// A request record for `args`, in an 8-aligned buffer, with the block's offset.
 fn record(name: &str, args: &[ValueRef<'_>]) -> (Vec<u64>, usize, usize) {
     let off = align_up(RECORD_HEADER_SIZE + name.len(), 8);
-    let plan = codec::plan(args, usize::MAX, off % RECORD_ALIGN).unwrap();
+    let encoder = codec::Encoder::new(args, usize::MAX, off % RECORD_ALIGN).unwrap();
+    let plan = encoder.plan();
     let len = align_up(off + plan.block_len, RECORD_ALIGN);
     let mut h = RecordHeader::new(KIND_REQUEST, len as u32, 9);
     (h.name_len, h.block_offset, h.block_len) =
@@ -171,15 +172,9 @@ fn record(name: &str, args: &[ValueRef<'_>]) -> (Vec<u64>, usize, usize) {
     let bytes = buf.as_mut_bytes();
     bytes[..RECORD_HEADER_SIZE].copy_from_slice(h.as_bytes());
     bytes[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name.as_bytes());
-    codec::write(
-        args,
-        &mut bytes[off..off + plan.block_len],
-        usize::MAX,
-        off % RECORD_ALIGN,
-        None,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    encoder
+        .write(&mut bytes[off..off + plan.block_len], None)
+        .unwrap();
     (buf, off, len)
 }
 

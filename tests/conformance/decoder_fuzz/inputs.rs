@@ -79,7 +79,8 @@ pub fn record_for(input: &RecordInput) -> (Aligned, Segs) {
     // name, arrays aligned relative to the (64-aligned) record.
     let block_offset = align_up(RECORD_HEADER_SIZE + input.name.len(), 8);
     let base = block_offset % RECORD_ALIGN;
-    let plan = codec::plan(&args, input.inline_limit, base).expect("plan");
+    let encoder = codec::Encoder::new(&args, input.inline_limit, base).expect("plan");
+    let plan = encoder.plan();
     let mut segs = Segs::new(plan.bulk_len);
     // SAFETY: the bulk area is writable for its length (a `Vec` borrowed mutably), and
     // nothing else touches it while `write` runs.
@@ -100,15 +101,12 @@ pub fn record_for(input: &RecordInput) -> (Aligned, Segs) {
     rec[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
     rec[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + input.name.len()]
         .copy_from_slice(input.name.as_bytes());
-    codec::write(
-        &args,
-        &mut rec[block_offset..block_offset + plan.block_len],
-        input.inline_limit,
-        base,
-        Some(&target),
-        &mut |_, _| {},
-    )
-    .expect("write");
+    encoder
+        .write(
+            &mut rec[block_offset..block_offset + plan.block_len],
+            Some(&target),
+        )
+        .expect("write");
     (rec, segs)
 }
 

@@ -1,6 +1,9 @@
 //! One side's end of the bridge: the mapped segment, the ring it sends on and the ring
 //! it receives from, and how records travel (in place, or through files).
 
+mod file;
+mod record;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -8,16 +11,17 @@ use zerocopy::IntoBytes;
 
 use crate::error::{Error, Result};
 use crate::transport::bulk::BulkWriter;
-use crate::transport::codec::{self, Block};
+use crate::transport::codec::{Block, Placements};
 use crate::transport::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
-use crate::transport::ring::{Peeked, Ring};
+use crate::transport::ring::{Consumer, Peeked, Producer, Ring};
 use crate::transport::shm::Segment;
 use crate::transport::wake::{Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
     align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
-    MAX_NAME_LEN, RECORD_ALIGN, RECORD_HEADER_SIZE,
+    RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
-use crate::values::value_ref::ValueRef;
+pub use record::RecordView;
+pub(crate) use record::{Outgoing, RawRecord};
 
 /// How message bodies travel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,82 +61,11 @@ pub(crate) enum Incoming {
     File(usize),
 }
 
-/// A record's validated parts.
-pub struct RecordView<'a> {
-    /// The fixed header.
-    pub header: RecordHeader,
-    /// The name bytes (method, or error name).
-    pub name: &'a [u8],
-    /// The argument block (may be empty for control records).
-    pub block: &'a [u8],
-}
-
-impl<'a> RecordView<'a> {
-    /// Checks a record's header, name and block bounds.
-    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        if bytes.len() < RECORD_HEADER_SIZE {
-            return Err(Error::Protocol(format!("record of {} bytes", bytes.len())));
-        }
-        let header = RecordHeader::read(bytes);
-        let name_len = header.name_len as usize;
-        if name_len > MAX_NAME_LEN || RECORD_HEADER_SIZE + name_len > bytes.len() {
-            return Err(Error::Protocol(format!(
-                "name of {name_len} bytes does not fit the record"
-            )));
-        }
-        let (b0, bl) = (header.block_offset as usize, header.block_len as usize);
-        if bl > 0
-            && (b0 < RECORD_HEADER_SIZE + name_len
-                || b0 % 8 != 0
-                || b0.checked_add(bl).is_none_or(|e| e > bytes.len()))
-        {
-            return Err(Error::Protocol(format!(
-                "block {b0}+{bl} is outside the {}-byte record",
-                bytes.len()
-            )));
-        }
-        Ok(RecordView {
-            header,
-            name: &bytes[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name_len],
-            // An empty block may name any offset: it is never read.
-            block: if bl == 0 { &[] } else { &bytes[b0..b0 + bl] },
-        })
-    }
-}
-
-/// A record to send.
-#[derive(Clone, Copy)]
-pub(crate) struct Outgoing<'a, 'v> {
-    /// One of the `KIND_*` codes.
-    pub kind: u16,
-    /// The sequence number (a request's, echoed by its reply).
-    pub seq: u64,
-    /// The method or error name (may be empty when `method` says which).
-    pub name: &'a [u8],
-    /// 1 + the method's index in the server's table, or 0.
-    pub method: u32,
-    /// The arguments, or the reply's one value.
-    pub args: &'a [ValueRef<'v>],
-}
-
-impl<'a, 'v> Outgoing<'a, 'v> {
-    /// A record of `kind` with a name and values, no method index.
-    pub(crate) fn new(kind: u16, seq: u64, name: &'a [u8], args: &'a [ValueRef<'v>]) -> Self {
-        Outgoing {
-            kind,
-            seq,
-            name,
-            method: 0,
-            args,
-        }
-    }
-}
-
 /// One end of the bridge.
 pub(crate) struct Channel {
     segment: Segment,
-    tx: Ring,
-    rx: Ring,
+    tx: Producer,
+    rx: Consumer,
     transport: Transport,
     file_dir: Option<PathBuf>,
     file_buf: Vec<u64>,
@@ -184,8 +117,8 @@ impl Channel {
             )
         };
         let (tx, rx) = match side {
-            Side::Client => (req, resp),
-            Side::Server => (resp, req),
+            Side::Client => (req.into_producer(), resp.into_consumer()),
+            Side::Server => (resp.into_producer(), req.into_consumer()),
         };
         Channel {
             segment,
@@ -207,132 +140,55 @@ impl Channel {
         unsafe { &*(self.segment.as_ptr() as *const SegmentHeader) }
     }
 
-    /// The file of the request or reply with sequence number `seq`: one file per message,
-    /// so a late reply never overwrites the next one.
-    fn file_path(&self, kind: u16, seq: u64) -> PathBuf {
-        let dir = self
-            .file_dir
-            .as_ref()
-            .expect("file transport has a directory");
-        let what = if kind == KIND_FILE_REQUEST {
-            "request"
-        } else {
-            "reply"
-        };
-        dir.join(format!("{what}-{seq}.bin"))
-    }
-
-    /// Sends a record of `kind` with a name and an argument block, waiting for ring space
-    /// as `wait` says. Returns `Ok(false)` when it did not send: the deadline passed, or
-    /// [`Wait::No`] and there was no room yet.
+    /// Sends a record, waiting for ring space as `wait` says, and returns where each
+    /// array argument went (`Ok(None)`: not sent, because the deadline passed, or
+    /// [`Wait::No`] and there was no room yet).
     ///
     /// `alive` is called while waiting and should fail if the peer is gone. A record whose
     /// payloads go to the bulk segment waits until the peer has released every earlier
     /// record, so a bulk payload is never overwritten while it is still being read.
-    /// `placed(i, offset)` learns where in the bulk segment argument `i`'s writable array
-    /// went.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn send(
         &self,
         msg: &Outgoing<'_, '_>,
         bulk: &mut BulkWriter,
         wait: Wait,
         alive: &mut dyn FnMut() -> Result<()>,
-        placed: &mut dyn FnMut(usize, usize),
-    ) -> Result<bool> {
-        let Outgoing {
-            kind,
-            seq,
-            name,
-            method,
-            args,
-        } = *msg;
-        if name.len() > MAX_NAME_LEN {
-            return Err(Error::InvalidArgument(format!(
-                "name of {} bytes is longer than {MAX_NAME_LEN}",
-                name.len()
-            )));
-        }
+    ) -> Result<Option<Placements>> {
         let via_file = self.transport == Transport::File
             && matches!(
-                kind,
+                msg.kind,
                 KIND_REQUEST | KIND_REPLY | crate::transport::wire::KIND_ERROR
             );
-        let inline_limit = if via_file {
-            usize::MAX
-        } else {
-            self.inline_limit
-        };
-        // The block follows the name at the next 8-byte boundary (a small call fits in two
-        // cache lines); arrays inside it are aligned to 64 relative to the record.
-        let block_offset = align_up(RECORD_HEADER_SIZE + name.len(), 8);
-        let plan = codec::plan(args, inline_limit, block_offset % RECORD_ALIGN)
-            .map_err(|e| Error::InvalidArgument(e.0))?;
-        let len = align_up(block_offset + plan.block_len, RECORD_ALIGN);
-        let mut header = RecordHeader::new(kind, len as u32, seq);
-        header.name_len = name.len() as u32;
-        header.method = method;
-        header.block_offset = block_offset as u32;
-        header.block_len = plan.block_len as u32;
-        let tx = &self.tx;
         if via_file {
-            if !self.wait_until(|| tx.has_space(RECORD_ALIGN), wait, alive)? {
-                return Ok(false);
-            }
-            let mut buf = vec![0u64; len.div_ceil(8)];
-            let bytes = &mut buf.as_mut_bytes()[..len];
-            fill(
-                bytes,
-                &header,
-                name,
-                block_offset,
-                args,
-                inline_limit,
-                None,
-                placed,
-            )?;
-            let door = match self.side {
-                Side::Client => KIND_FILE_REQUEST,
-                Side::Server => KIND_FILE_REPLY,
-            };
-            // Written under a temporary name and renamed, so the reader never sees half a file.
-            let path = self.file_path(door, seq);
-            let tmp = path.with_extension("tmp");
-            crate::sys::write_private_file(&tmp, bytes)?;
-            std::fs::rename(&tmp, &path)?;
-            let bell = RecordHeader::new(door, RECORD_ALIGN as u32, seq);
-            self.publish(&bell, &[], 0, &[], usize::MAX, None, placed)?;
-            return Ok(true);
+            return self.send_file(msg, wait, alive);
         }
+        let record = msg.frame(self.inline_limit)?;
+        let len = record.len;
         if len > self.tx.capacity() as usize || len > u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
                 "a record of {len} bytes does not fit a ring of {} bytes (lists and maps are sent inline; use arrays for bulk data)",
                 self.tx.capacity()
             )));
         }
-        let needs_bulk = plan.bulk_len > 0;
+        let bulk_len = record.bulk_len();
+        let tx = &self.tx;
         if !self.wait_until(
-            || tx.has_space(len) && (!needs_bulk || tx.is_drained()),
+            || tx.has_space(len) && (bulk_len == 0 || tx.is_drained()),
             wait,
             alive,
         )? {
-            return Ok(false);
+            return Ok(None);
         }
-        let target = if needs_bulk {
-            Some(bulk.target(plan.bulk_len)?)
-        } else {
-            None
+        let target = match bulk_len {
+            0 => None,
+            n => Some(bulk.target(n)?),
         };
-        self.publish(
-            &header,
-            name,
-            block_offset,
-            args,
-            inline_limit,
-            target.as_ref(),
-            placed,
-        )?;
-        Ok(true)
+        // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
+        // is published below, before the next reservation.
+        let dst = unsafe { self.tx.reserve(len) };
+        let placements = record.write(dst, target.as_ref())?;
+        self.tx.publish(len);
+        Ok(Some(placements))
     }
 
     /// Waits on the send ring's space signal until `ready`; `Ok(false)` if not in time.
@@ -363,35 +219,6 @@ impl Channel {
         }
     }
 
-    /// Reserves, fills and publishes a record; the caller checked there is room.
-    #[allow(clippy::too_many_arguments)]
-    fn publish(
-        &self,
-        header: &RecordHeader,
-        name: &[u8],
-        block_offset: usize,
-        args: &[ValueRef<'_>],
-        inline_limit: usize,
-        bulk: Option<&codec::BulkTarget>,
-        placed: &mut dyn FnMut(usize, usize),
-    ) -> Result<()> {
-        let len = header.len as usize;
-        // SAFETY: we are this ring's only producer and `has_space(len)` held.
-        let dst = unsafe { self.tx.reserve(len) };
-        fill(
-            dst,
-            header,
-            name,
-            block_offset,
-            args,
-            inline_limit,
-            bulk,
-            placed,
-        )?;
-        self.tx.publish(len);
-        Ok(())
-    }
-
     /// Waits for the next record. `deadline = None` waits until `alive` fails;
     /// `on_long_wait` runs if the wait lasts [`LONG_WAIT`](crate::transport::wake::LONG_WAIT).
     pub(crate) fn recv(
@@ -420,20 +247,7 @@ impl Channel {
         let h = RecordHeader::read(rx.record(&p));
         if matches!(h.kind, KIND_FILE_REQUEST | KIND_FILE_REPLY) && self.file_dir.is_some() {
             rx.release(p);
-            let path = self.file_path(h.kind, h.seq);
-            let data = std::fs::read(&path)?;
-            let _ = std::fs::remove_file(&path);
-            self.file_buf.clear();
-            self.file_buf.resize(data.len().div_ceil(8), 0);
-            self.file_buf.as_mut_bytes()[..data.len()].copy_from_slice(&data);
-            let view = RecordView::parse(&data)?;
-            if view.header.seq != h.seq {
-                return Err(Error::Protocol(format!(
-                    "file holds record {} but the doorbell rang for {}",
-                    view.header.seq, h.seq
-                )));
-            }
-            return Ok(Some(Incoming::File(data.len())));
+            return self.read_file(&h).map(Some);
         }
         Ok(Some(Incoming::Ring(p)))
     }
@@ -478,24 +292,17 @@ impl Channel {
         self.tx.capacity() as usize
     }
 
-    /// Sends a record of `kind` (no name; `method` in its header) whose block of
-    /// `block_len` bytes `fill` writes, given the record's offset in the ring. With
-    /// `drain`, also waits until the peer has released every earlier record (the block
-    /// names the bulk segment, which earlier records may still be read from). Returns
-    /// the record's offset in the ring, or `None` when `wait` ran out first. In place
-    /// only: the caller checked [`in_place`](Self::in_place).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn send_block(
+    /// Sends `record`, whose block `fill` writes, given the record's offset in the ring.
+    /// Returns that offset, or `None` when `wait` ran out first. In place only: the caller
+    /// checked [`in_place`](Self::in_place).
+    pub(crate) fn send_raw(
         &self,
-        kind: u16,
-        seq: u64,
-        method: u32,
-        block_len: usize,
-        drain: bool,
+        record: RawRecord,
         wait: Wait,
         alive: &mut dyn FnMut() -> Result<()>,
         fill: impl FnOnce(&mut [u8], usize) -> Result<()>,
     ) -> Result<Option<usize>> {
+        let block_len = record.block_len;
         let len = align_up(RECORD_HEADER_SIZE + block_len, RECORD_ALIGN);
         if len > self.tx.capacity() as usize || len > u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
@@ -505,17 +312,18 @@ impl Channel {
         }
         let tx = &self.tx;
         if !self.wait_until(
-            || tx.has_space(len) && (!drain || tx.is_drained()),
+            || tx.has_space(len) && (!record.names_bulk || tx.is_drained()),
             wait,
             alive,
         )? {
             return Ok(None);
         }
-        let mut header = RecordHeader::new(kind, len as u32, seq);
-        header.method = method;
+        let mut header = RecordHeader::new(record.kind, len as u32, record.seq);
+        header.method = record.method;
         header.block_offset = RECORD_HEADER_SIZE as u32;
         header.block_len = block_len as u32;
-        // SAFETY: we are this ring's only producer and `has_space(len)` held.
+        // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
+        // is published below, before the next reservation.
         let dst = unsafe { self.tx.reserve(len) };
         let offset = dst.as_ptr() as usize - self.tx.data_ptr() as usize;
         dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
@@ -536,50 +344,6 @@ impl Channel {
 
     /// Parses a received record's block.
     pub(crate) fn block<'a>(view: &RecordView<'a>) -> Result<Block<'a>> {
-        Block::parse(view.block).map_err(|e| Error::Protocol(e.0))
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn fill(
-    dst: &mut [u8],
-    header: &RecordHeader,
-    name: &[u8],
-    block_offset: usize,
-    args: &[ValueRef<'_>],
-    inline_limit: usize,
-    bulk: Option<&codec::BulkTarget>,
-    placed: &mut dyn FnMut(usize, usize),
-) -> Result<()> {
-    dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-    dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
-    if header.block_len > 0 {
-        let block = &mut dst[block_offset..block_offset + header.block_len as usize];
-        codec::write(
-            args,
-            block,
-            inline_limit,
-            block_offset % RECORD_ALIGN,
-            bulk,
-            placed,
-        )
-        .map_err(|e| Error::InvalidArgument(e.0))?;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use zerocopy::IntoBytes;
-
-    #[test]
-    fn an_empty_block_past_the_end_of_the_record_is_not_read() {
-        let mut h = RecordHeader::new(KIND_REQUEST, 64, 1);
-        h.block_offset = 4096;
-        let mut bytes = [0u8; 64];
-        bytes[..RECORD_HEADER_SIZE].copy_from_slice(h.as_bytes());
-        let view = RecordView::parse(&bytes).expect("a record with no block");
-        assert!(view.block.is_empty());
+        view.parse_block()
     }
 }
