@@ -1,7 +1,8 @@
 //! Model checking of the real lock-free core with loom: the ring's `Producer` and
 //! `Consumer` (`src/transport/ring.rs`) and `Signal` (`src/transport/wake.rs`) as they are,
 //! built with `--cfg loadlib_loom` so that their atomics are loom's and their bell is a
-//! model (`src/transport/primitive.rs`). `tests/model_check.rs` runs this module; by hand:
+//! model (`src/transport/primitive.rs`). `tests/builds/model_check.rs` runs this module
+//! (`cargo test --test builds model_check -- --ignored`); by hand:
 //! `RUSTFLAGS="--cfg loadlib_loom" LOADLIB_SKIP_SERVER_BUILD=1 CARGO_TARGET_DIR=target/loom
 //! cargo test --release --lib model_check`.
 //!
