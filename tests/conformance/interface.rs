@@ -217,7 +217,7 @@ fn typed_calls_go_by_index_and_an_index_past_the_table_is_a_protocol_error() {
             .unwrap();
         assert_eq!(sum, 17);
         let past = TestLibClient::METHODS.len() as u32;
-        let (kind, name, message) = server_error(c.request_index::<i32>("add", past, &[]));
+        let (kind, name, message) = server_error_kind(c.request_index::<i32>("add", past, &[]));
         assert_eq!(
             (kind, name.as_str()),
             (ErrorKind::ProtocolError, "ProtocolError")
