@@ -16,7 +16,7 @@
 //! The binaries need the `bins` feature, which only these builds enable: a 64-bit
 //! `cargo build --workspace` then puts no 64-bit program under a 32-bit server's name.
 
-use loadlib::build::Server32;
+use loadlib::build::ServerBuild;
 
 /// Builds the bundled servers when `target` is a 64-bit host target.
 pub(crate) fn build(target: &str) {
@@ -35,7 +35,7 @@ pub(crate) fn build(target: &str) {
         return;
     }
     let base = |bin: &str| {
-        Server32::new(bin)
+        ServerBuild::new(bin)
             .package("server32")
             .feature("bins")
             .env("LOADLIB_NESTED_BUILD", "1")

@@ -75,24 +75,39 @@ pub fn host(entries: &[Entry]) -> ExitCode {
     let cfg = match Config::from_args(std::env::args().skip(1)) {
         Ok(c) => c,
         Err(e) => {
-            say(format_args!("server32: {e}"));
+            say(format_args!("{}: {e}", program_name()));
             return ExitCode::from(exit_code::STARTUP);
         }
     };
     let foreign_only = Entry::new(crate::foreign::FOREIGN_MODULE, |_| {
         Ok(Box::new(NoMethods) as Box<dyn Dispatch>)
     });
-    match entries.iter().find(|e| e.name == cfg.module) {
-        Some(e) => run(e, cfg),
-        None if cfg.module == foreign_only.name => run(&foreign_only, cfg),
-        None => {
-            let mut names: Vec<_> = entries.iter().map(|e| e.name).collect();
-            if !names.contains(&foreign_only.name) {
-                names.push(foreign_only.name);
+    let mut names: Vec<_> = entries.iter().map(|e| e.name).collect();
+    if !names.contains(&foreign_only.name) {
+        names.push(foreign_only.name);
+    }
+    let Some(module) = cfg.module.clone() else {
+        // No module named: a server of one wrapper runs it (`Client64::own_server`).
+        return match entries {
+            [only] => run(only, cfg),
+            _ => {
+                say(format_args!(
+                    "{}: no module32 named, and this server hosts several: {}; start it \
+                     with Client64::builder(NAME)",
+                    program_name(),
+                    names.join(", ")
+                ));
+                ExitCode::from(exit_code::STARTUP)
             }
+        };
+    };
+    match entries.iter().find(|e| e.name == module) {
+        Some(e) => run(e, cfg),
+        None if module == foreign_only.name => run(&foreign_only, cfg),
+        None => {
             say(format_args!(
-                "server32: unknown module32 `{}`; this server hosts: {}",
-                cfg.module,
+                "{}: unknown module32 `{module}`; this server hosts: {}",
+                program_name(),
                 names.join(", ")
             ));
             ExitCode::from(exit_code::STARTUP)
@@ -117,10 +132,11 @@ impl Dispatch for NoMethods {
     }
 }
 
-/// The command line: `--segment NAME --module NAME [--file-dir DIR] [--kw KEY=VALUE]…`.
+/// The command line: `--segment NAME [--module NAME] [--file-dir DIR] [--kw KEY=VALUE]…`
+/// (no module: the one wrapper of a single-wrapper server).
 pub(super) struct Config {
     segment: String,
-    module: String,
+    module: Option<String>,
     file_dir: Option<PathBuf>,
     kwargs: Kwargs,
 }
@@ -147,7 +163,7 @@ impl Config {
         }
         Ok(Config {
             segment: segment.ok_or("--segment is required")?,
-            module: module.ok_or("--module is required")?,
+            module,
             file_dir,
             kwargs,
         })
@@ -202,6 +218,14 @@ fn validate(seg: &Segment) -> Result<(), (String, String, String)> {
     Ok(())
 }
 
+/// This server's name in its messages: its executable's file name, without `.exe`.
+fn program_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "loadlib server".to_owned())
+}
+
 /// Writes a line to stderr, ignoring errors: the client that reads it may be gone, and a
 /// closed pipe must not turn a clean exit into a panic.
 fn say(msg: impl std::fmt::Display) {
@@ -210,7 +234,7 @@ fn say(msg: impl std::fmt::Display) {
 }
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
-    say(format_args!("server32: {msg}"));
+    say(format_args!("{}: {msg}", program_name()));
     ExitCode::from(code)
 }
 
@@ -539,7 +563,10 @@ fn spawn_watchdog(client: Arc<sys::Parent>, base: String, file_dir: Option<PathB
         .spawn(move || loop {
             if client.wait_for_exit(Duration::from_secs(1)) {
                 clean_up_after_client(&base, file_dir.as_deref());
-                say("server32: the client is gone; exiting");
+                say(format_args!(
+                    "{}: the client is gone; exiting",
+                    program_name()
+                ));
                 sys::exit_immediately(exit_code::CLIENT_GONE.into());
             }
         })

@@ -22,6 +22,7 @@ use windows as os;
 compile_error!("loadlib supports Linux and Windows hosts");
 
 mod mapping;
+pub(crate) mod program;
 
 pub(crate) use mapping::Mapping;
 
@@ -59,6 +60,33 @@ pub(crate) use os::create_dir_others_can_use;
 /// search-path variable, and the error a foreign function reports (`errno` or
 /// `GetLastError`).
 pub(crate) use os::{clear_last_error, last_error, load_library, IS_WINDOWS, LIBRARY_PATH_VAR};
+
+/// Why a library did not load, in words: the loader's message and, where the loader does
+/// not say it, what is missing (on Windows: the dependency that was not found, the
+/// run-time a failed initialisation probably needs, a DLL of the wrong width).
+#[derive(Debug)]
+pub(crate) struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl LoadError {
+    /// libloading's error and its sources, joined.
+    pub(crate) fn from_libloading(e: &libloading::Error) -> LoadError {
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            msg.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        LoadError(msg)
+    }
+}
 
 /// How a process ended, in the terms of its platform.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 //! that use it: there is nothing to unlink and nothing to sweep.
 
 mod bell;
+mod diagnose;
 mod files;
 mod library;
 mod process;

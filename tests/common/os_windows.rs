@@ -145,6 +145,7 @@ pub fn assert_access_violation(err: &Error, label: &str) {
             code,
             how,
             stderr,
+            ..
         } => {
             assert_eq!(*signal, None, "[{label}] {how}");
             assert_eq!(*code, Some(0xC000_0005_u32 as i32), "[{label}] {how}");

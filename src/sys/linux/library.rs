@@ -1,14 +1,16 @@
 //! Linux libraries: loading one (`dlopen`) and the error a foreign function reports.
 
+use crate::sys::LoadError;
+
 /// Loads a shared library (`dlopen`); its dependencies are found through
 /// `LD_LIBRARY_PATH`, which the client sets from the builder's library paths. `dlerror`
 /// already names a missing dependency and a library of the wrong width.
 ///
 /// # Safety
 /// Loading runs the library's initialisers, which may do anything.
-pub(crate) unsafe fn load_library(path: &str) -> Result<libloading::Library, libloading::Error> {
+pub(crate) unsafe fn load_library(path: &str) -> Result<libloading::Library, LoadError> {
     // SAFETY: the caller accepts that the library's initialisers run.
-    unsafe { libloading::Library::new(path) }
+    unsafe { libloading::Library::new(path) }.map_err(|e| LoadError::from_libloading(&e))
 }
 
 /// The variable through which the server's dynamic loader finds libraries.
