@@ -7,12 +7,16 @@ use std::time::Duration;
 
 use windows_sys::Wdk::System::Threading::{NtQueryInformationProcess, ProcessBasicInformation};
 use windows_sys::Win32::Foundation::{
-    GetLastError, ERROR_ACCESS_DENIED, FILETIME, HANDLE, WAIT_OBJECT_0, WAIT_TIMEOUT,
+    GetLastError, ERROR_ACCESS_DENIED, FILETIME, HANDLE, HMODULE, WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Storage::FileSystem::SYNCHRONIZE;
 use windows_sys::Win32::System::Diagnostics::Debug::{
     SetErrorMode, SetUnhandledExceptionFilter, EXCEPTION_POINTERS, SEM_FAILCRITICALERRORS,
     SEM_NOGPFAULTERRORBOX, SEM_NOOPENFILEERRORBOX,
+};
+use windows_sys::Win32::System::LibraryLoader::{
+    GetModuleFileNameW, GetModuleHandleExW, GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+    GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
 };
 use windows_sys::Win32::System::Threading::{
     GetCurrentProcess, GetProcessTimes, OpenProcess, TerminateProcess, WaitForSingleObject,
@@ -183,8 +187,8 @@ pub(crate) fn prepare_server_process(_keep: usize) {
     unsafe { SetUnhandledExceptionFilter(Some(end_on_unhandled_exception)) };
 }
 
-/// The server's top-level exception filter: says which exception reached it and where,
-/// on stderr, and ends the process with the exception code as its exit code (the code
+/// The server's top-level exception filter: says which exception reached it and where
+/// (the address, and the module it falls in with the offset there), on stderr, and ends the process with the exception code as its exit code (the code
 /// the client names, as Windows itself gives a crashed process).
 ///
 /// # Safety
@@ -203,12 +207,38 @@ unsafe extern "system" fn end_on_unhandled_exception(info: *const EXCEPTION_POIN
     };
     // The message is formatted on the stack and written without taking stderr's lock:
     // the crashed thread may hold the heap's or stderr's lock.
-    let mut buf = [0u8; 128];
+    let mut buf = [0u8; 1024];
     let mut cursor = io::Cursor::new(&mut buf[..]);
-    let _ = writeln!(
+    let _ = write!(
         cursor,
         "loadlib server: unhandled exception {code:#010x} at {address:#x}"
     );
+    // The module the address falls in, and the offset in it.
+    let mut module: HMODULE = std::ptr::null_mut();
+    // SAFETY: with FROM_ADDRESS the second argument is an address, not a name;
+    // UNCHANGED_REFCOUNT takes no reference; `module` receives the module's base.
+    let found = unsafe {
+        GetModuleHandleExW(
+            GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+            address as *const u16,
+            &mut module,
+        )
+    } != 0;
+    let mut name = [0u16; 520];
+    let n = if found {
+        // SAFETY: `name` is writable for the length passed.
+        unsafe { GetModuleFileNameW(module, name.as_mut_ptr(), name.len() as u32) as usize }
+    } else {
+        0
+    };
+    if n > 0 && n < name.len() {
+        let _ = write!(cursor, " in ");
+        for c in char::decode_utf16(name[..n].iter().copied()) {
+            let _ = write!(cursor, "{}", c.unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+        let _ = write!(cursor, " (+{:#x})", address.wrapping_sub(module as usize));
+    }
+    let _ = writeln!(cursor);
     let len = cursor.position() as usize;
     // SAFETY: the process's stderr handle stays open until the process ends;
     // ManuallyDrop keeps the File from closing it.
