@@ -53,14 +53,14 @@
 
 mod depinfo;
 mod error;
+mod install;
 mod json;
 mod run;
 mod target;
 mod workspace;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub use error::BuildError;
 pub use target::twin_target;
@@ -201,13 +201,9 @@ impl ServerBuild {
                     .to_owned(),
             ));
         }
-        let outer_dest = match &self.dest_dir {
-            Some(_) => None,
-            None => Some(profile_dir()?),
-        };
-        let dest = match (&self.dest_dir, &outer_dest) {
-            (Some(d), _) | (None, Some(d)) => d.clone(),
-            (None, None) => unreachable!("one of the two is set above"),
+        let (dest, next_to_program) = match &self.dest_dir {
+            Some(d) => (d.clone(), false),
+            None => (profile_dir()?, true),
         };
         let target_dir = match &self.target_dir {
             Some(d) => d.clone(),
@@ -218,22 +214,11 @@ impl ServerBuild {
             .unwrap_or_else(|| std::env::var("PROFILE").as_deref() == Ok("release"));
         let rustc = PathBuf::from(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
         target::check_installed(&rustc, &target)?;
-        // Next to the program's executables, a binary of the program's own workspace
-        // under a server's name would replace the server on every workspace build.
-        if let (Some(_), Some(manifest_dir)) = (&outer_dest, std::env::var_os("CARGO_MANIFEST_DIR"))
-        {
-            let names: Vec<&str> = self.bins.iter().map(|(_, name)| name.as_str()).collect();
-            let found = workspace::host_binaries(cargo(&target), Path::new(&manifest_dir), &names);
-            if let Some(b) = found.into_iter().next() {
-                return Err(BuildError::BuiltFor64Bits {
-                    bin: b.bin,
-                    package: b.package,
-                    manifest: b.manifest,
-                });
-            }
+        if next_to_program {
+            self.check_workspace(&target)?;
         }
 
-        let mut cmd = cargo(&target);
+        let mut cmd = run::cargo(&target);
         cmd.args(["build", "--target", &target, "--target-dir"])
             .arg(&target_dir);
         if release {
@@ -299,7 +284,7 @@ impl ServerBuild {
                 });
             }
             let to = dest.join(format!("{name}{exe}"));
-            if let Some(other) = replaced_program(&from, &to) {
+            if let Some(other) = install::replaced_program(&from, &to) {
                 println!(
                     "cargo:warning=loadlib::build: {} was {other}, which another build put \
                      where the server goes (a workspace build of the server's package?); \
@@ -307,7 +292,7 @@ impl ServerBuild {
                     to.display()
                 );
             }
-            install(&from, &to)?;
+            install::install(&from, &to)?;
             binaries.push(to);
             if let Ok(d) = std::fs::read_to_string(built_dir.join(format!("{bin}.d"))) {
                 watched.extend(depinfo::watched(&depinfo::parse(&d), &skip));
@@ -331,6 +316,24 @@ impl ServerBuild {
             println!("cargo:rerun-if-changed={}", m.display());
         }
         Ok(Built { target, binaries })
+    }
+
+    /// Next to the program's executables, a binary of the program's own workspace under
+    /// a server's name would replace the server on every workspace build: refused.
+    fn check_workspace(&self, target: &str) -> Result<(), BuildError> {
+        let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+            return Ok(());
+        };
+        let names: Vec<&str> = self.bins.iter().map(|(_, name)| name.as_str()).collect();
+        let found = workspace::host_binaries(run::cargo(target), Path::new(&manifest_dir), &names);
+        match found.into_iter().next() {
+            Some(b) => Err(BuildError::BuiltFor64Bits {
+                bin: b.bin,
+                package: b.package,
+                manifest: b.manifest,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// [`build`](Self::build), panicking with the error's message: for a `build.rs`,
@@ -359,59 +362,4 @@ fn profile_dir() -> Result<PathBuf, BuildError> {
         .nth(3)
         .map(Path::to_path_buf)
         .ok_or_else(|| BuildError::Config(format!("unexpected OUT_DIR {}", out.display())))
-}
-
-/// A cargo command for a nested build for `target`, without the outer cargo's settings
-/// for this build script: they are meant for the outer build (flags for another target,
-/// clippy's compiler wrapper, the jobserver). Kept: `CARGO_HOME`, network and registry
-/// settings, and the nested target's own `CARGO_TARGET_<TRIPLE>_*` settings (a linker,
-/// say).
-fn cargo(target: &str) -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    let own = format!(
-        "CARGO_TARGET_{}_",
-        target.to_uppercase().replace(['-', '.'], "_")
-    );
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        let keep = k == "CARGO_HOME"
-            || k.starts_with("CARGO_NET_")
-            || k.starts_with("CARGO_HTTP_")
-            || k.starts_with("CARGO_REGISTRY_")
-            || k.starts_with("CARGO_REGISTRIES_")
-            || k.starts_with(&own);
-        let outer = (k.starts_with("CARGO_") && !keep)
-            || k.starts_with("__CARGO")
-            || k == "RUSTC_WRAPPER"
-            || k == "RUSTC_WORKSPACE_WRAPPER"
-            || k == "RUSTC_LINKER";
-        if outer {
-            cmd.env_remove(OsStr::new(&k));
-        }
-    }
-    cmd
-}
-
-/// What `to` was, if it is a program of another kind than `from` (a 64-bit build of the
-/// server where the 32-bit one goes).
-fn replaced_program(from: &Path, to: &Path) -> Option<String> {
-    let kind = |p: &Path| crate::sys::program::program_kind(p).ok().flatten();
-    let (new, old) = (kind(from)?, kind(to)?);
-    (new != old).then(|| old.to_string())
-}
-
-/// Copies `from` to `to` through a temporary file and a rename, so a server that is
-/// running from `to` keeps its file (overwriting a running executable fails on Linux).
-fn install(from: &Path, to: &Path) -> Result<(), BuildError> {
-    let io = |what: String| move |source| BuildError::Io { what, source };
-    if let Some(dir) = to.parent() {
-        std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
-    }
-    let tmp = to.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::copy(from, &tmp).map_err(io(format!(
-        "copy {} to {}",
-        from.display(),
-        tmp.display()
-    )))?;
-    std::fs::rename(&tmp, to).map_err(io(format!("rename {} to {}", tmp.display(), to.display())))
 }

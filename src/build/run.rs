@@ -1,5 +1,6 @@
 //! Running the nested cargo: its output passed on as it comes, and kept for errors.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -59,4 +60,35 @@ pub(super) fn run_streamed(mut cmd: Command, command: &str) -> Result<CargoRun, 
         compiled,
         elapsed: start.elapsed(),
     })
+}
+
+/// A cargo command for a nested build for `target`, without the outer cargo's settings
+/// for this build script: they are meant for the outer build (flags for another target,
+/// clippy's compiler wrapper, the jobserver). Kept: `CARGO_HOME`, network and registry
+/// settings, and the nested target's own `CARGO_TARGET_<TRIPLE>_*` settings (a linker,
+/// say).
+pub(super) fn cargo(target: &str) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let own = format!(
+        "CARGO_TARGET_{}_",
+        target.to_uppercase().replace(['-', '.'], "_")
+    );
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        let keep = k == "CARGO_HOME"
+            || k.starts_with("CARGO_NET_")
+            || k.starts_with("CARGO_HTTP_")
+            || k.starts_with("CARGO_REGISTRY_")
+            || k.starts_with("CARGO_REGISTRIES_")
+            || k.starts_with(&own);
+        let outer = (k.starts_with("CARGO_") && !keep)
+            || k.starts_with("__CARGO")
+            || k == "RUSTC_WRAPPER"
+            || k == "RUSTC_WORKSPACE_WRAPPER"
+            || k == "RUSTC_LINKER";
+        if outer {
+            cmd.env_remove(OsStr::new(&k));
+        }
+    }
+    cmd
 }
