@@ -39,6 +39,12 @@ use crate::transport::channel::Transport;
 /// server shipped next to it; [`loadlib::build`](crate::build) puts a server there at
 /// build time.
 ///
+/// Before it is started, a server found by name is checked to be a program of the width
+/// it must have (32 bits; [`Bundled64`](ServerExe::Bundled64): 64) for this system, from
+/// its file's header: a 64-bit build where the 32-bit server belongs is
+/// [`Error::WrongServerBinary`](crate::Error::WrongServerBinary), which says how to fix
+/// it. A [`Path`](ServerExe::Path) is started as it is.
+///
 /// For foreign calls alone ([`foreign`](mod@crate::foreign)) no server of your own is needed: a
 /// released loadlib embeds a generic 32-bit server (the default `embedded-server`
 /// feature), which [`Bundled32`](ServerExe::Bundled32) falls back to.
