@@ -76,7 +76,7 @@ impl Parser<'_> {
         }
         self.ws();
         let rest = &self.s[self.i..];
-        let word = |w: &str, v: Json| rest.starts_with(w.as_bytes()).then(|| (w.len(), v));
+        let word = |w: &str, v: Json| rest.starts_with(w.as_bytes()).then_some((w.len(), v));
         if let Some((n, v)) = word("null", Json::Null)
             .or_else(|| word("true", Json::Bool(true)))
             .or_else(|| word("false", Json::Bool(false)))
