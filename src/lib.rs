@@ -67,6 +67,13 @@ pub use values::array_view::{ArrayMut, ArrayRef, Out, Shape, SharedRef};
 pub use values::dtype::{DType, Element};
 pub use values::value::{Array, ArrayData, Value};
 pub use values::value_ref::{IntoArgs, ValueRef};
+pub use values::wire_struct::WireStruct;
+
+/// The README's examples, compiled (and run, where they need no server) by
+/// `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// Internals for this crate's own fuzz tests, benchmarks and bundled programs. Not API: no
 /// stability. Sound as the rest is: what needs a promise from its caller is `unsafe`

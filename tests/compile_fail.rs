@@ -1,6 +1,7 @@
 //! What the API must refuse at compile time (trybuild): reading or dropping a shared array
 //! while a batched call holds it, loading a library outside `unsafe`, foreign calls with
-//! the wrong arguments, and declarations `foreign!` and `CStruct` cannot honour.
+//! the wrong arguments, declarations `foreign!` and `CStruct` cannot honour, and a struct
+//! in an interface without zerocopy's traits.
 //! The expected compiler messages are in `tests/compile_fail/*.stderr`
 //! (`TRYBUILD=overwrite cargo test --test compile_fail` rewrites them).
 #![cfg(target_os = "linux")] // trybuild runs cargo, which a Windows test under Wine has not

@@ -1,5 +1,6 @@
 //! `#[derive(CStruct)]`: a `#[repr(C)]` struct's layout as the 32-bit library sees it,
-//! computed at compile time for every ABI, and its conversion on the wire.
+//! computed at compile time for every ABI, its conversion on the wire for foreign calls,
+//! and the `WireStruct` marker that lets it cross `interface!` as bytes.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -132,6 +133,35 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
     } else {
         None
     };
+    // `&S` and `&mut S` as interface parameters (see `loadlib::server::StructRef`): the
+    // where clause names the impl's lifetime, so it is checked where the impl is used,
+    // and a struct without zerocopy's traits simply has no such impl.
+    let by_reference = input.generics.params.is_empty().then(|| {
+        quote! {
+            impl<'__a> ::loadlib::server::FromArg<'__a> for &'__a #name
+            where
+                &'__a #name: ::loadlib::server::StructRef<'__a>,
+            {
+                fn from_arg(
+                    args: &::loadlib::server::Args<'__a>,
+                    index: usize,
+                ) -> ::core::result::Result<Self, ::loadlib::server::ServerError> {
+                    <Self as ::loadlib::server::StructRef<'__a>>::from_arg(args, index)
+                }
+            }
+            impl<'__a> ::loadlib::server::FromArg<'__a> for &'__a mut #name
+            where
+                &'__a mut #name: ::loadlib::server::StructRef<'__a>,
+            {
+                fn from_arg(
+                    args: &::loadlib::server::Args<'__a>,
+                    index: usize,
+                ) -> ::core::result::Result<Self, ::loadlib::server::ServerError> {
+                    <Self as ::loadlib::server::StructRef<'__a>>::from_arg(args, index)
+                }
+            }
+        }
+    });
     Ok(quote! {
         impl #impl_g #name #ty_g #where_g {
             /// The struct's layout and its fields' offsets under every ABI.
@@ -166,5 +196,20 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
         }
 
         #decode
+
+        #by_reference
+
+        impl #impl_g ::loadlib::WireStruct for #name #ty_g #where_g {
+            const NAME: &'static str = #name_str;
+            const SAME_ON_EVERY_ABI: () = ::core::assert!(
+                ::loadlib::foreign::same_on_every_abi(&Self::#layout.0, &Self::#layout.1),
+                concat!(
+                    "`", #name_str, "` is laid out differently by 32- and 64-bit compilers \
+                     (a usize or pointer field, or an 8-byte field that i386 Linux aligns to 4), \
+                     or is empty: it cannot cross `interface!` as bytes. Reorder its fields \
+                     or pad them explicitly (see `loadlib::WireStruct`)"
+                )
+            );
+        }
     })
 }

@@ -108,6 +108,11 @@ pub fn foreign(input: TokenStream) -> TokenStream {
 /// `CStruct`s, and references (`&T`, `&[T]`, `&CStr`, `Option<&…>`), which the library
 /// receives as pointers. A struct without reference fields can also be read back (a
 /// result, an output parameter).
+///
+/// It also implements `loadlib::WireStruct`: a struct that derives zerocopy's
+/// `FromBytes`, `IntoBytes` and `Immutable` too, and is laid out alike by 32- and 64-bit
+/// compilers, can be a parameter or result of `interface!` (by value, by reference, in
+/// slices), where it travels as its bytes.
 #[proc_macro_derive(CStruct)]
 pub fn derive_cstruct(input: TokenStream) -> TokenStream {
     let parsed = syn::parse_macro_input!(input as syn::DeriveInput);

@@ -15,6 +15,7 @@ use server32::wrappers::{
     kernel32::{Kernel32, Kernel32Server},
     labview::{Labview, LabviewServer},
     linear_algebra::{LinearAlgebra, LinearAlgebraServer},
+    structs::{Structs, StructsServer},
     testlib::{TestLib, TestLibServer},
 };
 
@@ -28,5 +29,6 @@ fn main() -> ExitCode {
         Kernel32Server::entry(),
         LinearAlgebraServer::entry(),
         DotNetServer::entry(),
+        StructsServer::entry(),
     ])
 }

@@ -11,6 +11,8 @@ mod locate;
 mod process;
 mod shared_array;
 mod startup;
+mod std_args;
+mod struct_args;
 mod typed;
 
 pub use batch::Batch;

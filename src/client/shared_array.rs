@@ -50,7 +50,8 @@ impl<T: Element> SharedArray<T> {
             Shape::new(shape).ok_or_else(|| Error::InvalidArgument("rank above 32".into()))?;
         let len = shape
             .elements()
-            .and_then(|n| n.checked_mul(size_of::<T>() as u64))
+            .and_then(|n| n.checked_mul(size_of::<T>()))
+            .map(|n| n as u64)
             .ok_or_else(|| Error::InvalidArgument("array size overflows".into()))?;
         if let Some(limit) = limit.filter(|&l| len > l) {
             return Err(Error::InvalidArgument(format!(

@@ -19,6 +19,11 @@
 //! | `ValueRef`, `Value` | anything that converts into [`ValueRef`] |
 //! | `Option<P>` | `Option` of what `P` takes (`None` is sent as none) |
 //! | `Rest` (the remaining arguments) | a `Vec<ValueRef>` |
+//! | `usize`, `isize`, `char` | the same type (sent as `u64`, `i64`, `u32`) |
+//! | `Vec<String>` | `&[String]`, `&Vec<String>`, `&[&str]`, `&[&str; N]` |
+//! | a [`WireStruct`](crate::WireStruct) `S`, or `&S` | `&S` (its bytes are lent) |
+//! | `&mut S` | `&mut S` (copied there and back) |
+//! | `&[S]`, `Vec<S>`; `&mut [S]`, `Out<'_, S>` | as for numbers: slices, `Vec`s and arrays of `S` |
 
 use smallvec::SmallVec;
 
@@ -46,7 +51,8 @@ use crate::values::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot stand for an interface parameter declared as `{P}`",
     label = "not an argument for `{P}`",
-    note = "see the table in `loadlib::Arg`'s module for what each parameter type takes"
+    note = "the README's table \"Types an interface may use\" lists what each parameter type takes",
+    note = "a struct parameter (`S` or `&S`) takes `&S`; `Vec<String>` takes `&[String]` or `&[&str]`"
 )]
 pub trait Arg<'c, P> {
     /// Appends the argument(s) this value sends.

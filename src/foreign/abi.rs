@@ -186,6 +186,45 @@ pub const fn struct_layout<const N: usize>(fields: [TypeLayout; N]) -> (TypeLayo
     (layout, offsets)
 }
 
+/// Whether a struct with this layout and these field offsets (from [`struct_layout`]) is
+/// laid out the same under every ABI and is not empty: then its bytes mean the same to a
+/// 32-bit and a 64-bit process, which is what lets a [`WireStruct`](crate::WireStruct)
+/// cross [`interface!`](crate::interface) as bytes. A pointer or `usize` field, or an
+/// 8-byte field after a 4-byte one (4-aligned in structs by i386 Linux), makes it differ.
+///
+/// ```
+/// use loadlib::foreign::{same_on_every_abi, struct_layout, TypeLayout};
+/// let (l, o) = struct_layout([TypeLayout::scalar(8), TypeLayout::scalar(8)]); // {f64, f64}
+/// assert!(same_on_every_abi(&l, &o));
+/// let (l, o) = struct_layout([TypeLayout::scalar(4), TypeLayout::scalar(8)]); // {i32, f64}
+/// assert!(!same_on_every_abi(&l, &o));
+/// let (l, o) = struct_layout([TypeLayout::scalar(4), TypeLayout::POINTER]);   // {int, T *}
+/// assert!(!same_on_every_abi(&l, &o));
+/// ```
+pub const fn same_on_every_abi<const N: usize>(
+    layout: &TypeLayout,
+    offsets: &[[u32; N]; 4],
+) -> bool {
+    if layout.size[0] == 0 {
+        return false;
+    }
+    let mut abi = 1;
+    while abi < 4 {
+        if layout.size[abi] != layout.size[0] {
+            return false;
+        }
+        let mut i = 0;
+        while i < N {
+            if offsets[abi][i] != offsets[0][i] {
+                return false;
+            }
+            i += 1;
+        }
+        abi += 1;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,7 @@ mod returned;
 mod values;
 pub(crate) mod wire;
 
-pub use abi::{struct_layout, Abi, TypeLayout, ABIS};
+pub use abi::{same_on_every_abi, struct_layout, Abi, TypeLayout, ABIS};
 #[doc(hidden)]
 pub use args::{check_len, put_mut, put_opt_str, put_ref, put_str};
 pub use args::{CStrArg, InArray, OutArray};

@@ -116,7 +116,18 @@ impl<'a> Args<'a> {
 ///
 /// Scalars convert without loss (any integer that fits, `f32` to `f64`); arrays must have
 /// the element type asked for (`&[T]` sees any rank, flattened; [`ArrayRef`] keeps the
-/// shape); `&mut [T]` and [`ArrayMut`] need a writable shared array.
+/// shape); `&mut [T]` and [`ArrayMut`] need a writable shared array. The README's table
+/// "Types an interface may use" lists every parameter type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a parameter of an `interface!` function",
+    label = "not an interface parameter type",
+    note = "parameters are numbers, bool, char, usize/isize, &str/String, Vec<String>, \
+            &[T]/Vec<T>/&mut [T]/Out<'_, T> of numbers, ArrayRef/ArrayMut/Array, \
+            Value/ValueRef, Rest, Option<P>, and structs (the README's table lists them)",
+    note = "a struct crosses when it derives `loadlib::CStruct` and zerocopy's `FromBytes`, \
+            `IntoBytes` and `Immutable` (see `loadlib::WireStruct`); for rows of numbers \
+            use `ArrayRef<'_>` (2-D, read in place) instead of `Vec<Vec<T>>`"
+)]
 pub trait FromArg<'a>: Sized {
     /// Takes argument `index` of `args`.
     fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError>;

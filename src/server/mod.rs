@@ -54,6 +54,8 @@ mod library;
 mod library_macro;
 mod reply;
 mod served;
+mod std_args;
+mod struct_args;
 
 pub use args::{Args, FromArg, Rest};
 pub use error_kind::ErrorKind;
@@ -62,6 +64,8 @@ pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};
 pub use library::{Library, Symbol};
 pub use reply::{IntoReply, Reply};
 pub use served::{DispatchFn, Served};
+#[doc(hidden)]
+pub use struct_args::StructRef;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -26,6 +26,15 @@ impl Reply<'_> {
 }
 
 /// A return type of a wrapper method.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the result of an `interface!` function",
+    label = "not an interface result type",
+    note = "results are numbers, bool, char, usize/isize, String/&str, Vec<String>, Vec<T> \
+            of numbers, Array/ArrayRef, Value/ValueRef/Reply, Option<R>, tuples of values, \
+            and structs (the README's table lists them)",
+    note = "a struct crosses when it derives `loadlib::CStruct` and zerocopy's `FromBytes`, \
+            `IntoBytes` and `Immutable` (see `loadlib::WireStruct`)"
+)]
 pub trait IntoReply<'a> {
     /// Converts; an `Err` becomes the client's `Server32Error`.
     fn into_reply(self) -> Result<Reply<'a>, ServerError>;

@@ -14,25 +14,39 @@ const INLINE_RANK: usize = 4;
 
 /// The extents of an array's dimensions (rank at most 32): up to 4 inline, so a value
 /// that holds a shape stays small (it is moved on every call); more on the heap.
+///
+/// ```
+/// use loadlib::Shape;
+/// let s = Shape::new(&[2, 3]).unwrap();
+/// assert_eq!(s.dims(), &[2, 3]);
+/// assert_eq!(s.elements(), Some(6));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Shape {
-    dims: smallvec::SmallVec<[u64; INLINE_RANK]>,
+    dims: smallvec::SmallVec<[usize; INLINE_RANK]>,
 }
 
 impl Shape {
     /// A shape from extents; `None` if the rank exceeds 32.
     pub fn new(dims: &[usize]) -> Option<Shape> {
-        Self::from_u64(dims.iter().map(|&d| d as u64))
-    }
-
-    /// A shape from `u64` extents; `None` if the rank exceeds 32.
-    pub fn from_u64(dims: impl ExactSizeIterator<Item = u64>) -> Option<Shape> {
         if dims.len() > MAX_RANK {
             return None;
         }
         Some(Shape {
-            dims: dims.collect(),
+            dims: dims.iter().copied().collect(),
         })
+    }
+
+    /// A shape from `u64` extents, as the wire holds them; `None` if the rank exceeds 32
+    /// or an extent does not fit in a `usize` (above 2^32 - 1 in a 32-bit process).
+    pub fn from_u64(dims: impl ExactSizeIterator<Item = u64>) -> Option<Shape> {
+        if dims.len() > MAX_RANK {
+            return None;
+        }
+        let dims = dims
+            .map(|d| usize::try_from(d).ok())
+            .collect::<Option<_>>()?;
+        Some(Shape { dims })
     }
 
     /// A 1-D shape.
@@ -41,7 +55,7 @@ impl Shape {
     }
 
     /// The extents.
-    pub fn dims(&self) -> &[u64] {
+    pub fn dims(&self) -> &[usize] {
         &self.dims
     }
 
@@ -51,13 +65,15 @@ impl Shape {
     }
 
     /// Product of the extents, or `None` on overflow.
-    pub fn elements(&self) -> Option<u64> {
-        self.dims().iter().try_fold(1u64, |a, &d| a.checked_mul(d))
+    pub fn elements(&self) -> Option<usize> {
+        self.dims()
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
     }
 
-    /// The extents as `usize`.
+    /// The extents, owned.
     pub fn to_vec(&self) -> Vec<usize> {
-        self.dims().iter().map(|&d| d as usize).collect()
+        self.dims.to_vec()
     }
 }
 
@@ -88,7 +104,7 @@ impl<'a> ArrayRef<'a> {
     /// A view of `data` with `shape`; `None` if the shape does not match its length.
     pub fn new<T: Element>(data: &'a [T], shape: &[usize]) -> Option<Self> {
         let shape = Shape::new(shape)?;
-        (shape.elements()? == data.len() as u64).then(|| ArrayRef {
+        (shape.elements()? == data.len()).then(|| ArrayRef {
             dtype: T::DTYPE,
             shape,
             bytes: zerocopy::IntoBytes::as_bytes(data),

@@ -12,3 +12,4 @@ pub(crate) mod array_view;
 pub(crate) mod dtype;
 pub(crate) mod value;
 pub(crate) mod value_ref;
+pub(crate) mod wire_struct;

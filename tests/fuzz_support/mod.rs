@@ -171,7 +171,7 @@ fn check_view(v: &ValueRef<'_>, block: &[u8], segs: &Segs) {
     let check_array = |a: ArrayRef<'_>| {
         assert!(inside(a.as_bytes(), &areas), "array outside every area");
         let n = a.shape().elements().expect("checked shape");
-        assert_eq!(n * a.dtype().size() as u64, a.as_bytes().len() as u64);
+        assert_eq!(n * a.dtype().size(), a.as_bytes().len());
         assert_eq!(a.as_bytes().as_ptr() as usize % a.dtype().size(), 0);
     };
     match v {

@@ -77,7 +77,7 @@ fn matrix<'a>(name: &str, a: &ArrayRef<'a>) -> Result<(usize, usize, &'a [f64])>
         ))
     })?;
     match *a.shape().dims() {
-        [r, c] => Ok((r as usize, c as usize, data)),
+        [r, c] => Ok((r, c, data)),
         ref dims => Err(ServerError::value_error(format!(
             "{name}: expected a 2-D matrix, got shape {dims:?}"
         ))),

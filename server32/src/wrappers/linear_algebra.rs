@@ -139,7 +139,6 @@ fn matrix<'a>(m: &ArrayRef<'a>, what: &str) -> Result<(usize, usize, &'a [f64]),
             "{what} is empty ({rows}x{cols})"
         )));
     }
-    let (rows, cols) = (rows as usize, cols as usize);
     fint(rows.max(cols))?;
     finite(data, what)?;
     Ok((rows, cols, data))

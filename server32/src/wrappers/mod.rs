@@ -8,4 +8,5 @@ pub mod kernel32;
 pub mod labview;
 pub mod linear_algebra;
 pub mod my_server;
+pub mod structs;
 pub mod testlib;

@@ -165,7 +165,14 @@ impl<'a> Block<'a> {
         let dims = self.bytes[at..end]
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        Ok(Shape::from_u64(dims).expect("rank checked"))
+        Shape::from_u64(dims).map_or_else(
+            || {
+                err(format!(
+                    "an extent of shape at {at} exceeds this process's usize"
+                ))
+            },
+            Ok,
+        )
     }
 
     /// Start and length of a payload, bounds-checked.
@@ -343,9 +350,9 @@ impl<'a> Block<'a> {
                 let shape = self.shape(&d)?;
                 let want = shape
                     .elements()
-                    .and_then(|n| n.checked_mul(dt.size() as u64))
-                    .filter(|&n| n <= isize::MAX as u64);
-                if want != Some(d.len) {
+                    .and_then(|n| n.checked_mul(dt.size()))
+                    .filter(|&n| n <= isize::MAX as usize);
+                if want.map(|n| n as u64) != Some(d.len) {
                     return err(format!(
                         "array of shape {shape:?} and dtype {dt} needs {want:?} bytes, descriptor says {}",
                         d.len
@@ -483,5 +490,24 @@ mod tests {
         bytes = good;
         bytes[4..8].copy_from_slice(&2u32.to_le_bytes()); // unknown flags
         assert!(Block::parse(&bytes).is_err());
+    }
+
+    #[test]
+    fn an_extent_beyond_this_process_usize_is_refused() {
+        // An empty array of shape [0, 7], its 7 then rewritten to 2^33: no element, so a
+        // 64-bit process holds it, and a 32-bit one cannot (its usize stops at 2^32 - 1).
+        let data: [f64; 0] = [];
+        let args = [ValueRef::Array(ArrayRef::new(&data, &[0, 7]).unwrap())];
+        let p = plan(&args, usize::MAX, 0).unwrap();
+        let mut v = vec![0u8; p.block_len];
+        write(&args, &mut v, usize::MAX, 0, None, &mut |_, _| {}).unwrap();
+        let at = v.windows(8).position(|w| w == 7u64.to_le_bytes()).unwrap();
+        v[at..at + 8].copy_from_slice(&(1u64 << 33).to_le_bytes());
+        let b = Block::parse(&v).unwrap();
+        match (usize::try_from(1u64 << 33), b.get(0, &NoSegments)) {
+            (Ok(big), Ok(ValueRef::Array(a))) => assert_eq!(a.shape().dims(), [0, big]),
+            (Err(_), Err(e)) => assert!(e.0.contains("exceeds this process's usize"), "{}", e.0),
+            (_, other) => panic!("unexpected {other:?}"),
+        }
     }
 }

@@ -215,7 +215,7 @@ fn write_list<'v>(
         if let Some(shape) = it.shape() {
             d.shape_offset = shape_cursor as u32;
             for &dim in shape.dims() {
-                dst[shape_cursor..shape_cursor + 8].copy_from_slice(&dim.to_le_bytes());
+                dst[shape_cursor..shape_cursor + 8].copy_from_slice(&(dim as u64).to_le_bytes());
                 shape_cursor += 8;
             }
         }

@@ -252,7 +252,7 @@ impl Runtime {
             .shape()
             .dims()
             .iter()
-            .map(|&d| usize::try_from(d).ok().filter(|&d| d <= i32::MAX as usize))
+            .map(|&d| (d <= i32::MAX as usize).then_some(d))
             .collect::<Option<Vec<usize>>>()
             .ok_or_else(|| {
                 ServerError::value_error(format!("{what} is too large for a .NET array"))
