@@ -4,7 +4,7 @@
 
 use std::io;
 
-use super::os;
+use super::{create_mapping, open_mapping, unmap, MappingHandle};
 
 /// A shared-memory object mapped into this process; unmapped on drop.
 pub(crate) struct Mapping {
@@ -14,7 +14,7 @@ pub(crate) struct Mapping {
     foreign: Option<String>,
     /// What keeps the object alive while it is mapped (a section handle on Windows,
     /// nothing on Linux). Dropped after `drop` has unmapped the view.
-    _handle: os::MappingHandle,
+    _handle: MappingHandle,
 }
 
 impl Mapping {
@@ -22,24 +22,24 @@ impl Mapping {
     /// if the name exists. Its memory is reserved now: no room is an error here, never a
     /// fault later.
     pub(crate) fn create(name: &str, len: usize) -> io::Result<Mapping> {
-        os::create_mapping(name, len)
+        create_mapping(name, len)
     }
 
     /// Opens and maps the whole of an existing object.
     pub(crate) fn open(name: &str) -> io::Result<Mapping> {
-        os::open_mapping(name)
+        open_mapping(name)
     }
 
     /// The mapping of `len` bytes at `ptr`.
     ///
     /// # Safety
-    /// `ptr` must be the start of a view of `len` bytes that `os::unmap` can unmap,
+    /// `ptr` must be the start of a view of `len` bytes that `unmap` can unmap,
     /// owned by nothing else (it is unmapped when the result is dropped).
     pub(super) unsafe fn from_raw(
         ptr: *mut u8,
         len: usize,
         foreign: Option<String>,
-        handle: os::MappingHandle,
+        handle: MappingHandle,
     ) -> Mapping {
         Mapping {
             ptr,
@@ -69,6 +69,6 @@ impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: `ptr`/`len` are the view `from_raw` was given, owned by this value and
         // unmapped only here; every view handed out borrows the owner of this mapping.
-        unsafe { os::unmap(self.ptr, self.len) };
+        unsafe { unmap(self.ptr, self.len) };
     }
 }

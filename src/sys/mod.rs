@@ -26,9 +26,13 @@ pub(crate) mod program;
 
 pub(crate) use mapping::Mapping;
 
-/// Shared memory, besides [`Mapping`]: `create_mapping(name, len)`, `open_mapping(name)`
-/// and `unsafe unmap(ptr, len)` make and end a `Mapping` (which holds an
-/// `os::MappingHandle`); `unlink(name)` removes a name and `leftover_names(prefix)` lists
+/// Shared memory: `create_mapping(name, len)`, `open_mapping(name)` and
+/// `unsafe unmap(ptr, len)` make and end a [`Mapping`] (which holds a `MappingHandle`
+/// that keeps the object alive: a section handle on Windows, nothing on Linux); these
+/// are for `mapping.rs` alone.
+use os::{create_mapping, open_mapping, unmap, MappingHandle};
+
+/// Shared-memory names: `unlink(name)` removes one and `leftover_names(prefix)` lists
 /// this user's names a crash left behind (none on Windows, where a named object ends
 /// with its last handle).
 pub(crate) use os::{leftover_names, unlink};
