@@ -1,4 +1,4 @@
-/* The ABI conformance library of loadlib's foreign calls (tests/foreign_abi.rs): every
+/* The ABI conformance library of loadlib's foreign calls (tests/foreign/abi/): every
  * argument and return convention a client must lay out as the library's own compiler
  * does, each function giving results a test can check exactly. Built for i386 and
  * x86-64, on Linux (gcc) and Windows (mingw-w64). Every value a test passes is small

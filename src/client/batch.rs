@@ -2,10 +2,10 @@
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
-use std::sync::MutexGuard;
 use std::time::Instant;
 
-use super::{Client64, Inner};
+use super::engine::{passes_shared, Held, Method};
+use super::Client64;
 use crate::error::{Error, Result};
 use crate::transport::channel::Wait;
 use crate::values::value::Value;
@@ -41,7 +41,7 @@ use crate::values::value_ref::{IntoArgs, ValueRef};
 /// ```
 pub struct Batch<'c, 'env> {
     client: &'c Client64,
-    inner: MutexGuard<'c, Inner>,
+    held: Held<'c>,
     pending: VecDeque<(u64, Instant)>,
     results: Vec<Result<Value>>,
     /// Whether a submitted call passed a shared array.
@@ -52,11 +52,11 @@ pub struct Batch<'c, 'env> {
 }
 
 impl<'c, 'env> Batch<'c, 'env> {
-    /// A batch over `inner`, locked with this thread's core lease taken.
-    pub(super) fn new(client: &'c Client64, inner: MutexGuard<'c, Inner>) -> Self {
+    /// A batch over `client`, held with this thread's core lease.
+    pub(super) fn new(client: &'c Client64, held: Held<'c>) -> Self {
         Batch {
             client,
-            inner,
+            held,
             pending: VecDeque::new(),
             results: Vec::new(),
             shared: false,
@@ -75,30 +75,23 @@ impl<'c, 'env> Batch<'c, 'env> {
                 "a writable array cannot be batched: its copy back needs the reply at once (pass a SharedArray instead)".into(),
             ));
         }
-        self.client.check_args(args)?;
-        self.shared |= super::passes_shared(args);
-        if self.inner.closed {
-            return Err(Error::Closed);
-        }
-        let mut freed = self.client.take_freed();
-        self.inner.progress();
+        self.client.arrays.check_args(args)?;
+        self.shared |= passes_shared(args);
+        self.held.check_open()?;
+        let freed = self.client.arrays.take_freed();
+        let sent = self.held.send_freed(&freed);
+        self.held.note_fatal(sent)?;
+        self.held.progress();
         loop {
-            let deadline = Instant::now() + self.client.request_timeout;
+            let deadline = Instant::now() + self.held.request_timeout();
             let wait = if self.pending.is_empty() {
                 Wait::Until(deadline)
             } else {
                 Wait::No
             };
-            let sent = self.inner.send_request(
-                super::Method::named(method),
-                args,
-                &freed,
-                wait,
-                &mut super::Placed::new(),
-            );
-            freed.clear();
-            match self.client.note_fatal(&mut self.inner, sent)? {
-                Some(seq) => {
+            let sent = self.held.send_request(Method::named(method), args, wait);
+            match self.held.note_fatal(sent)? {
+                Some((seq, _)) => {
                     self.pending.push_back((seq, deadline));
                     return Ok(());
                 }
@@ -111,7 +104,7 @@ impl<'c, 'env> Batch<'c, 'env> {
     fn timed_out(&self) -> Error {
         Error::ResponseTimeout {
             method: "(batched call)".into(),
-            timeout: self.client.request_timeout,
+            timeout: self.held.request_timeout(),
         }
     }
 
@@ -119,16 +112,16 @@ impl<'c, 'env> Batch<'c, 'env> {
         let Some((seq, deadline)) = self.pending.pop_front() else {
             return Ok(());
         };
-        self.inner.progress();
-        let got = self.inner.recv_reply(seq, deadline);
-        match self.client.note_fatal(&mut self.inner, got)? {
+        self.held.progress();
+        let got = self.held.recv_reply(seq, deadline);
+        match self.held.note_fatal(got)? {
             Some(r) => {
                 self.results.push(r);
                 Ok(())
             }
             None => {
                 if self.shared {
-                    self.inner.end_server_holding_shared_arrays();
+                    self.held.end_server_holding_shared_arrays();
                 }
                 Err(self.timed_out())
             }
@@ -161,7 +154,7 @@ impl<'c, 'env> Batch<'c, 'env> {
                 // Unanswered calls may still use the arrays: the server must not outlive
                 // the borrows.
                 if self.shared {
-                    self.inner.end_server_holding_shared_arrays();
+                    self.held.end_server_holding_shared_arrays();
                 }
                 self.pending.clear();
                 break;
@@ -175,8 +168,8 @@ impl Drop for Batch<'_, '_> {
         // Also on a panic in the closure: the batch lives on `batch`'s stack, so it is
         // dropped before the unwinding leaves `batch`, and nothing can forget it.
         self.drain();
-        self.inner.leave();
         self.client.batch_ended();
+        // `held` drops next: the lease is let go of, then the client.
     }
 }
 
@@ -211,9 +204,9 @@ impl Client64 {
     where
         F: FnOnce(&mut Batch<'_, 'env>) -> Result<()>,
     {
-        let inner = self.lock_for_call()?;
+        let held = self.hold()?;
         self.batch_started();
-        let mut batch = Batch::new(self, inner);
+        let mut batch = Batch::new(self, held);
         let outcome = f(&mut batch);
         let replies = batch.finish();
         drop(batch);

@@ -1,19 +1,10 @@
 //! What a typed client talks to: a 32-bit server through a [`Client64`], or the same
 //! wrapper in the calling process.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
-
-use super::shared_array::FreedIds;
+use super::engine::InProcess;
 use super::{Client64, FromValue, SharedArray};
 use crate::error::{Error, Result};
 use crate::server::{Dispatch, ErrorKind};
-use crate::transport::bulk::{BulkWriter, SegmentCache};
-use crate::transport::codec::{self, Block};
-use crate::transport::shm;
-use crate::transport::wire::location;
 use crate::values::value::Value;
 use crate::values::value_ref::{IntoArgs, ValueRef};
 
@@ -81,9 +72,10 @@ pub struct Connection {
     backend: Backend,
 }
 
+/// What a connection calls through (each behind the request engine's `Backend` seam).
 enum Backend {
     Server(Box<Client64>),
-    InProcess(InProcess),
+    InProcess(Box<InProcess>),
 }
 
 impl From<Client64> for Connection {
@@ -99,13 +91,7 @@ impl Connection {
     /// checks as through a server, so results and errors are the same.
     pub fn in_process(wrapper: impl Dispatch + Send + 'static) -> Result<Connection> {
         Ok(Connection {
-            backend: Backend::InProcess(InProcess {
-                wrapper: Mutex::new(Box::new(wrapper)),
-                bulk: Mutex::new(None),
-                base: shm::new_base_name()?,
-                next_array_id: AtomicU32::new(1),
-                freed: Arc::new(FreedIds::new()),
-            }),
+            backend: Backend::InProcess(Box::new(InProcess::new(wrapper)?)),
         })
     }
 
@@ -143,10 +129,7 @@ impl Connection {
     pub fn alloc_array<T: crate::Element>(&self, shape: &[usize]) -> Result<SharedArray<T>> {
         match &self.backend {
             Backend::Server(c) => c.alloc_array(shape),
-            Backend::InProcess(p) => {
-                let id = p.next_array_id.fetch_add(1, Ordering::Relaxed);
-                SharedArray::create(&p.base, id, shape, None, Arc::clone(&p.freed))
-            }
+            Backend::InProcess(p) => p.alloc_array(shape),
         }
     }
 
@@ -188,72 +171,6 @@ impl Connection {
         } else {
             Err(Error::InterfaceMismatch { client, server })
         }
-    }
-}
-
-/// A wrapper called in this process.
-struct InProcess {
-    wrapper: Mutex<Box<dyn Dispatch + Send>>,
-    /// Where writable arrays go, as in a request to a server (made at the first).
-    bulk: Mutex<Option<BulkWriter>>,
-    base: String,
-    next_array_id: AtomicU32,
-    freed: Arc<FreedIds>,
-}
-
-/// One 64-byte line of an argument block: the block is 64-aligned, as in a ring.
-#[derive(Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C, align(64))]
-struct Line([u8; 64]);
-
-impl InProcess {
-    fn call(&self, method: &str, args: &[ValueRef<'_>]) -> Result<Value> {
-        // Arrays dropped by the caller need no notice here: each call maps afresh.
-        drop(self.freed.take());
-        for a in args {
-            if let ValueRef::Shared(s) = a {
-                self.freed.check_owner(s)?;
-            }
-        }
-        let plan = codec::plan(args, usize::MAX, 0).map_err(|e| Error::InvalidArgument(e.0))?;
-        let mut lines = vec![Line([0; 64]); plan.block_len.div_ceil(64)];
-        let bytes = &mut lines.as_mut_bytes()[..plan.block_len];
-        let mut wrapper = self.wrapper.lock().unwrap_or_else(|p| p.into_inner());
-        // Writable arrays go to a bulk segment and come back from it, as with a server.
-        let mut bulk = self.bulk.lock().unwrap_or_else(|p| p.into_inner());
-        let target = if plan.bulk_len > 0 {
-            let writer =
-                bulk.get_or_insert_with(|| BulkWriter::new(&self.base, location::CLIENT_BULK));
-            Some(writer.target(plan.bulk_len)?)
-        } else {
-            None
-        };
-        let mut placed = smallvec::SmallVec::<[(usize, usize); 4]>::new();
-        codec::write(args, bytes, usize::MAX, 0, target.as_ref(), &mut |i, o| {
-            placed.push((i, o))
-        })
-        .map_err(|e| Error::InvalidArgument(e.0))?;
-        let block = Block::parse(bytes).map_err(|e| Error::Protocol(e.0))?;
-        let mut cache = SegmentCache::new(&self.base);
-        let result = match crate::server::call_block(&mut **wrapper, method, block, &mut cache) {
-            Ok(reply) => Ok(reply.as_value_ref().to_value()),
-            Err(e) => Err(Error::Server32 {
-                kind: e.kind(),
-                name: e.name,
-                message: e.message,
-            }),
-        };
-        drop(cache);
-        if let Some(t) = &target {
-            for &(i, offset) in &placed {
-                if let ValueRef::ArrayMut(a) = &args[i] {
-                    // SAFETY: `offset + len` lies in the segment (placed by `write`), which
-                    // is not the caller's slice; the argument list is its only holder.
-                    unsafe { a.copy_back(t.ptr.add(offset)) };
-                }
-            }
-        }
-        result
     }
 }
 

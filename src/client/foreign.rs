@@ -1,19 +1,20 @@
 //! Foreign calls through a client: bind a library's functions, then send each call as a
 //! frame the server copies and calls (see `crate::foreign`).
 
-use std::sync::MutexGuard;
 use std::time::Instant;
 
 use smallvec::SmallVec;
 use zerocopy::{FromBytes, IntoBytes};
 
-use super::{Client64, Inner};
+use super::engine::server_error;
+use super::shared_array::MAX_PAYLOAD_32;
+use super::Client64;
 use crate::error::{Error, Result};
 use crate::foreign::encode::{Back, BulkArea, Encoder};
 use crate::foreign::frame::FramePlan;
 use crate::foreign::wire::{ForeignReply, FunctionSpec, BIND_METHOD};
 use crate::foreign::{Abi, Returned, Step};
-use crate::transport::channel::Wait;
+use crate::transport::channel::{RawRecord, Wait};
 use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
 use crate::values::value_ref::ValueRef;
 
@@ -62,36 +63,34 @@ impl Client64 {
             call(Step::Encode(&mut m))?;
         }
         let measured = m.measured();
-        if abi.is_32_bit() && measured.bulk_len as u64 > super::MAX_PAYLOAD_32 {
+        if abi.is_32_bit() && measured.bulk_len as u64 > MAX_PAYLOAD_32 {
             return Err(Error::InvalidArgument(format!(
                 "{} bytes of arguments exceed what a 32-bit server can map",
                 measured.bulk_len
             )));
         }
-        let freed = self.take_freed();
-        let mut lock = CallLock(self.lock_for_call()?);
-        let inner = &mut *lock.0;
-        if inner.closed {
-            return Err(Error::Closed);
-        }
-        if !inner.chan.in_place() {
+        let freed = self.arrays.take_freed();
+        let mut held = self.hold()?;
+        held.check_open()?;
+        if !held.chan.in_place() {
             return Err(Error::InvalidArgument(
                 "foreign calls need the shared-memory transport".into(),
             ));
         }
-        let deadline = Instant::now() + self.request_timeout;
+        let timeout = held.request_timeout();
+        let deadline = Instant::now() + timeout;
         let timed_out = || Error::ResponseTimeout {
             method: name.to_owned(),
-            timeout: self.request_timeout,
+            timeout,
         };
         let mut backs = SmallVec::<[Back; 2]>::new();
         let mut ret_back = None;
         let result = (|| {
-            inner.send_freed(&freed)?;
+            held.send_freed(&freed)?;
             let bulk = match measured.bulk_len {
                 0 => None,
                 n => {
-                    let t = inner.bulk.target(n)?;
+                    let t = held.bulk.target(n)?;
                     Some(BulkArea {
                         ptr: t.ptr,
                         len: t.len,
@@ -99,42 +98,35 @@ impl Client64 {
                     })
                 }
             };
-            let seq = inner.seq + 1;
+            let seq = held.next_seq();
             let server_ring = self.server_request_ring;
-            let sent = {
-                let Inner { chan, process, .. } = &mut *inner;
-                let mut alive = Inner::alive(process);
-                chan.send_block(
-                    KIND_FOREIGN,
-                    seq,
-                    id,
-                    measured.block_len,
-                    bulk.is_some(),
-                    Wait::Until(deadline),
-                    &mut alive,
-                    |block, offset| {
-                        let server_block = server_ring + (offset + RECORD_HEADER_SIZE) as u64;
-                        let mut e = Encoder::write_into(
-                            abi,
-                            plan,
-                            block,
-                            &measured,
-                            server_block,
-                            inline_limit,
-                            bulk,
-                        );
-                        call(Step::Encode(&mut e))?;
-                        backs = std::mem::take(&mut e.backs);
-                        ret_back = e.ret_back;
-                        e.finish()
-                    },
-                )?
+            let record = RawRecord {
+                kind: KIND_FOREIGN,
+                seq,
+                method: id,
+                block_len: measured.block_len,
+                names_bulk: bulk.is_some(),
             };
+            let sent = held.send_raw(record, Wait::Until(deadline), |block, offset| {
+                let server_block = server_ring + (offset + RECORD_HEADER_SIZE) as u64;
+                let mut e = Encoder::write_into(
+                    abi,
+                    plan,
+                    block,
+                    &measured,
+                    server_block,
+                    inline_limit,
+                    bulk,
+                );
+                call(Step::Encode(&mut e))?;
+                backs = std::mem::take(&mut e.backs);
+                ret_back = e.ret_back;
+                e.finish()
+            })?;
             let Some(offset) = sent else {
                 return Err(timed_out());
             };
-            inner.seq = seq;
-            let (reply, data) = inner
+            let (reply, data) = held
                 .recv_for(seq, deadline, |view, cache| match view.header.kind {
                     KIND_FOREIGN_REPLY => {
                         let (reply, rest) = ForeignReply::read_from_prefix(view.block)
@@ -144,7 +136,7 @@ impl Client64 {
                         })?;
                         Ok(Ok((reply, data.to_vec())))
                     }
-                    KIND_ERROR => super::server_error(view, cache).map(Err),
+                    KIND_ERROR => server_error(view, cache).map(Err),
                     other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
                 })?
                 .ok_or_else(timed_out)??;
@@ -152,33 +144,17 @@ impl Client64 {
                 abi,
                 reply,
                 data: &data,
-                block: inner
+                block: held
                     .chan
                     .request_ring()
                     .wrapping_add(offset + RECORD_HEADER_SIZE),
                 block_len: measured.block_len,
-                bulk: inner.bulk.mapped().map(|(p, l)| (p as *const u8, l)),
+                bulk: held.bulk.mapped().map(|(p, l)| (p as *const u8, l)),
                 backs: &backs,
                 ret_back,
             };
             call(Step::Decode(&returned))
         })();
-        if matches!(
-            result,
-            Err(Error::ResponseTimeout { .. } | Error::Protocol(_))
-        ) && measured.passes_memory
-        {
-            inner.end_server_holding_shared_arrays();
-        }
-        self.note_fatal(inner, result)
-    }
-}
-
-/// The client, held for one foreign call until its result has been read.
-struct CallLock<'c>(MutexGuard<'c, Inner>);
-
-impl Drop for CallLock<'_> {
-    fn drop(&mut self) {
-        self.0.leave();
+        held.after_call(result, measured.passes_memory)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
@@ -139,6 +139,80 @@ impl<T: Element> Drop for SharedArray<T> {
     fn drop(&mut self) {
         // The segment unlinks itself; tell the server to unmap it with the next call.
         self.freed.push(self.id);
+    }
+}
+
+/// Largest payload total sent to a 32-bit server, whose address space is 4 GiB at most.
+pub(super) const MAX_PAYLOAD_32: u64 = 1 << 31;
+
+/// The shared arrays of one client (or in-process connection): where they are made, what
+/// they are numbered, which were dropped, and what each call may pass.
+pub(super) struct SharedArrays {
+    /// The prefix of the arrays' segment names.
+    base: String,
+    next_id: AtomicU32,
+    freed: Arc<FreedIds>,
+    /// The most bytes one call may put into shared memory (a 32-bit server's), if any.
+    limit: Option<u64>,
+}
+
+impl SharedArrays {
+    /// The arrays of a client whose segments are named after `base`, whose server maps at
+    /// most `limit` bytes of them.
+    pub(super) fn new(base: &str, limit: Option<u64>) -> SharedArrays {
+        SharedArrays {
+            base: base.to_owned(),
+            next_id: AtomicU32::new(1),
+            freed: Arc::new(FreedIds::new()),
+            limit,
+        }
+    }
+
+    /// A zeroed array of `T` with `shape`.
+    pub(super) fn alloc<T: Element>(&self, shape: &[usize]) -> Result<SharedArray<T>> {
+        // Relaxed: only uniqueness is needed, which the read-modify-write gives.
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        SharedArray::create(&self.base, id, shape, self.limit, Arc::clone(&self.freed))
+    }
+
+    /// Refuses shared arrays of another client, and arguments the server could not map.
+    pub(super) fn check_args(&self, args: &[ValueRef<'_>]) -> Result<()> {
+        for a in args {
+            if let ValueRef::Shared(s) = a {
+                self.freed.check_owner(s)?;
+            }
+        }
+        if let Some(limit) = self.limit {
+            let total: u64 = args.iter().map(payload_bytes).sum();
+            if total > limit {
+                return Err(Error::InvalidArgument(format!(
+                    "{total} bytes of arguments exceed what a 32-bit server can map ({limit} bytes)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ids of arrays dropped since the last call.
+    pub(super) fn take_freed(&self) -> Vec<u32> {
+        self.freed.take()
+    }
+
+    /// The number the arrays carry (see `FreedIds::owner`).
+    pub(super) fn owner(&self) -> u64 {
+        self.freed.owner
+    }
+}
+
+/// Bytes a value puts into shared memory.
+fn payload_bytes(v: &ValueRef<'_>) -> u64 {
+    match v {
+        ValueRef::Str(s) => s.len() as u64,
+        ValueRef::Bytes(b) => b.len() as u64,
+        ValueRef::Array(a) => a.as_bytes().len() as u64,
+        ValueRef::Shared(s) => s.len,
+        ValueRef::ArrayMut(a) => a.byte_len() as u64,
+        _ => 0,
     }
 }
 

@@ -372,7 +372,7 @@ mod tests {
 
     #[test]
     fn sysv64_a_struct_short_of_registers_goes_whole_to_the_stack() {
-        // Measured against gcc (tests/foreign_abi.rs, `regs_left`): five integers, then
+        // Measured against gcc (tests/foreign/abi/, `regs_left`): five integers, then
         // a struct of two INTEGER eightbytes; the sixth register is left for the next.
         let ll = CType::Struct(StructType::new(
             "LL",

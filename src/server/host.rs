@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::foreign::wire::BIND_METHOD;
 use crate::sys;
 use crate::transport::bulk::{BulkWriter, SegmentCache};
-use crate::transport::channel::{Channel, Outgoing, RecordView, Side, Transport, Wait};
+use crate::transport::channel::{Channel, Outgoing, RawRecord, RecordView, Side, Transport, Wait};
 use crate::transport::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
 use crate::transport::shm::{self, Segment};
 use crate::transport::wake::Doorbells;
@@ -397,7 +397,6 @@ fn serve_loop(
                             &mut bulk,
                             Wait::Forever,
                             &mut alive,
-                            &mut |_, _| {},
                         )
                         .map(drop)
                     }
@@ -448,25 +447,23 @@ fn send_foreign_reply(
 ) -> Result<(), Error> {
     let reply = out.reply.as_bytes();
     let data_len = out.reply.data_len as usize;
-    chan.send_block(
-        KIND_FOREIGN_REPLY,
+    let record = RawRecord {
+        kind: KIND_FOREIGN_REPLY,
         seq,
-        0,
-        reply.len() + data_len,
-        false,
-        Wait::Forever,
-        alive,
-        |dst, _| {
-            dst[..reply.len()].copy_from_slice(reply);
-            if data_len > 0 {
-                // SAFETY: the library returned a pointer to `data_len` bytes (as the
-                // client declared), which `ForeignHost::call` measured.
-                let data = unsafe { std::slice::from_raw_parts(out.data, data_len) };
-                dst[reply.len()..].copy_from_slice(data);
-            }
-            Ok(())
-        },
-    )
+        method: 0,
+        block_len: reply.len() + data_len,
+        names_bulk: false,
+    };
+    chan.send_raw(record, Wait::Forever, alive, |dst, _| {
+        dst[..reply.len()].copy_from_slice(reply);
+        if data_len > 0 {
+            // SAFETY: the library returned a pointer to `data_len` bytes (as the
+            // client declared), which `ForeignHost::call` measured.
+            let data = unsafe { std::slice::from_raw_parts(out.data, data_len) };
+            dst[reply.len()..].copy_from_slice(data);
+        }
+        Ok(())
+    })
     .map(drop)
 }
 
@@ -483,7 +480,6 @@ fn send_error(
         bulk,
         Wait::Forever,
         alive,
-        &mut |_, _| {},
     )
     .map(drop)
 }

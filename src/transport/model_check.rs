@@ -1,12 +1,13 @@
-//! Model checking of the real lock-free core with loom: `Ring` (`src/transport/ring.rs`) and
-//! `Signal` (`src/transport/wake.rs`) as they are, built with `--cfg loadlib_loom` so that their
-//! atomics are loom's and their bell is a model (`src/transport/primitive.rs`). `tests/model_check.rs`
-//! runs this module; by hand:
+//! Model checking of the real lock-free core with loom: the ring's `Producer` and
+//! `Consumer` (`src/transport/ring.rs`) and `Signal` (`src/transport/wake.rs`) as they are,
+//! built with `--cfg loadlib_loom` so that their atomics are loom's and their bell is a
+//! model (`src/transport/primitive.rs`). `tests/builds/model_check.rs` runs this module
+//! (`cargo test --test builds model_check -- --ignored`); by hand:
 //! `RUSTFLAGS="--cfg loadlib_loom" LOADLIB_SKIP_SERVER_BUILD=1 CARGO_TARGET_DIR=target/loom
 //! cargo test --release --lib model_check`.
 //!
-//! A producer and a consumer, each with its own `Ring` over one control block and one data
-//! area (as the two processes have), move records through a ring too small to hold them
+//! A producer and a consumer, each made from its own `Ring` over one control block and one
+//! data area (as the two processes have), move records through a ring too small to hold them
 //! all, so both sides park and wake each other, and records wrap with padding. Loom runs
 //! every interleaving (up to a preemption bound) and reports:
 //! - a record read before it was published, or overwritten before it was released: each
@@ -28,7 +29,7 @@ use loom::thread;
 use crate::transport::layout::RingControl;
 use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 use crate::transport::primitive::Bell;
-use crate::transport::ring::Ring;
+use crate::transport::ring::{Consumer, Producer, Ring};
 use crate::transport::wake::PARK_SLICE;
 use crate::transport::wire::{
     RecordHeader, KIND_PAD, KIND_REQUEST, RECORD_ALIGN, RECORD_HEADER_SIZE,
@@ -109,7 +110,7 @@ impl Shared {
 
 /// Waits as `Channel::send` does for room for `len` bytes, with no spin (time is not
 /// modelled) and no deadline.
-fn wait_for_space(ring: &Ring, len: usize) {
+fn wait_for_space(ring: &Producer, len: usize) {
     let r = ring.space_signal().wait(
         || ring.has_space(len),
         || false,
@@ -123,7 +124,7 @@ fn wait_for_space(ring: &Ring, len: usize) {
 }
 
 /// Waits as `Channel::recv` does for a record.
-fn wait_for_data(ring: &Ring) {
+fn wait_for_data(ring: &Consumer) {
     let r = ring.data_signal().wait(
         || ring.has_data(),
         || ring.producer_away(),
@@ -147,7 +148,7 @@ fn run(sizes: &'static [usize]) {
         let producer = {
             let shared = Arc::clone(&shared);
             thread::spawn(move || {
-                let ring = shared.ring();
+                let ring = shared.ring().into_producer();
                 for (seq, &len) in sizes.iter().enumerate() {
                     wait_for_space(&ring, len);
                     // Relaxed: the producer's own index (only it stores `head`).
@@ -174,7 +175,7 @@ fn run(sizes: &'static [usize]) {
                 }
             })
         };
-        let ring = shared.ring();
+        let ring = shared.ring().into_consumer();
         for (seq, &len) in sizes.iter().enumerate() {
             let p = loop {
                 wait_for_data(&ring);

@@ -2,7 +2,7 @@
 //! blocks (`layout`), the ring (`ring`) and the wake-up handshake (`wake`), and the bell a
 //! side parks on — as crossbeam-utils' `primitive` module does: std's and the platform's
 //! normally, and under `--cfg loadlib_loom` loom's and a model bell, so that loom checks
-//! the real code (`src/transport/model_check.rs`, run by `tests/model_check.rs`).
+//! the real code (`src/transport/model_check.rs`, run by `tests/builds/model_check.rs`).
 
 #[cfg(not(loadlib_loom))]
 pub(crate) mod sync {

@@ -5,23 +5,25 @@
 //! starts again at offset 0. Indices are monotonic `u64` byte counts in the
 //! [`RingControl`]; everything read from the ring is bounds-checked, since the peer may
 //! be buggy or hostile.
+//!
+//! A [`Ring`] is one process's view of a ring; it becomes either the ring's [`Producer`]
+//! or its [`Consumer`], each with only its own side's operations. Neither is `Sync`: a
+//! side is used from one thread at a time, as the protocol needs.
 
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
 use crate::transport::layout::RingControl;
-use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::transport::primitive::sync::atomic::AtomicU32;
 use crate::transport::primitive::Bell;
 use crate::transport::wake::Signal;
 use crate::transport::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
-/// A ring mapped in this process.
+/// A ring mapped in this process, before it is made one of its two sides.
 pub(crate) struct Ring {
     ctrl: *const RingControl,
     data: *mut u8,
     capacity: u64,
-    /// The producer's last view of `tail` (process-local): re-read from the shared line
-    /// only when it shows too little space, so most sends cause no cache miss on it.
-    seen_tail: AtomicU64,
     /// The consumer parks here, waiting for data.
     data_bell: Bell,
     /// The producer parks here, waiting for space.
@@ -31,16 +33,26 @@ pub(crate) struct Ring {
 }
 
 // SAFETY: the ring only holds pointers into a shared mapping that outlives it (the
-// owner keeps the mapping alive); all shared state is reached through atomics, and the
-// single-producer/single-consumer discipline is upheld by the owners (a client holds
-// its ring ends behind a lock, the server uses them from one thread).
+// owner keeps the mapping alive), and all shared state is reached through atomics. It
+// may move to another thread; it is not `Sync`, so each side is used from one thread at
+// a time (the single-producer/single-consumer discipline within this process).
 unsafe impl Send for Ring {}
-// SAFETY: see `Send`; `&Ring` methods only touch atomics or memory the caller owns by
-// protocol (reserved but unpublished space, or published but unreleased records).
-unsafe impl Sync for Ring {}
 
-/// A record read from a ring, the consumer's until [`Ring::release`] takes it back; its
-/// bytes are borrowed from it ([`Ring::record`]), so none outlive the release.
+/// The producing side of a ring: reserves, fills and publishes records.
+pub(crate) struct Producer {
+    ring: Ring,
+    /// The producer's last view of `tail` (process-local): re-read from the shared line
+    /// only when it shows too little space, so most sends cause no cache miss on it.
+    seen_tail: Cell<u64>,
+}
+
+/// The consuming side of a ring: peeks at records, reads and releases them.
+pub(crate) struct Consumer {
+    ring: Ring,
+}
+
+/// A record read from a ring, the consumer's until [`Consumer::release`] takes it back;
+/// its bytes are borrowed from it ([`Consumer::record`]), so none outlive the release.
 #[derive(Debug)]
 pub(crate) struct Peeked {
     /// Offset of the record in the data area.
@@ -60,8 +72,9 @@ impl Ring {
     /// `ctrl` must point to a valid `RingControl` and `data` to `capacity` writable bytes,
     /// both in a mapping that outlives the `Ring`, as must `cpus` (the producer's and the
     /// consumer's CPU words); `data` must be aligned to
-    /// [`RECORD_ALIGN`] and `capacity` a multiple of it. At most one producer and one
-    /// consumer may use the ring at a time across all processes.
+    /// [`RECORD_ALIGN`] and `capacity` a multiple of it. The ring must be made the only
+    /// producer or the only consumer of the ring across all processes
+    /// ([`into_producer`](Self::into_producer), [`into_consumer`](Self::into_consumer)).
     pub(crate) unsafe fn new(
         ctrl: *const RingControl,
         data: *mut u8,
@@ -76,12 +89,25 @@ impl Ring {
             ctrl,
             data,
             capacity,
-            // SAFETY: `ctrl` is valid (see above).
-            seen_tail: AtomicU64::new(unsafe { &*ctrl }.tail.load(Ordering::Acquire)),
             data_bell,
             space_bell,
             cpus: cpus.map(|c| c as *const AtomicU32),
         }
+    }
+
+    /// This ring as its producer.
+    pub(crate) fn into_producer(self) -> Producer {
+        // Acquire: pairs with the consumer's Release store of `tail` (see `has_space`).
+        let tail = self.ctrl().tail.load(Ordering::Acquire);
+        Producer {
+            ring: self,
+            seen_tail: Cell::new(tail),
+        }
+    }
+
+    /// This ring as its consumer.
+    pub(crate) fn into_consumer(self) -> Consumer {
+        Consumer { ring: self }
     }
 
     fn ctrl(&self) -> &RingControl {
@@ -95,13 +121,8 @@ impl Ring {
         unsafe { &*self.cpus[i] }
     }
 
-    /// Bytes of the data area.
-    pub(crate) fn capacity(&self) -> u64 {
-        self.capacity
-    }
-
     /// The signal the consumer parks on, for waiting on data or waking the consumer.
-    pub(crate) fn data_signal(&self) -> Signal<'_> {
+    fn data_signal(&self) -> Signal<'_> {
         let c = self.ctrl();
         Signal {
             word: &c.data_signal,
@@ -112,7 +133,7 @@ impl Ring {
     }
 
     /// The signal the producer parks on, for waiting on space or waking the producer.
-    pub(crate) fn space_signal(&self) -> Signal<'_> {
+    fn space_signal(&self) -> Signal<'_> {
         let c = self.ctrl();
         Signal {
             word: &c.space_signal,
@@ -122,7 +143,31 @@ impl Ring {
         }
     }
 
-    // ---- producer side ----
+    /// The start of the data area in this process.
+    fn data_ptr(&self) -> *mut u8 {
+        self.data
+    }
+}
+
+impl Producer {
+    fn ctrl(&self) -> &RingControl {
+        self.ring.ctrl()
+    }
+
+    /// Bytes of the data area.
+    pub(crate) fn capacity(&self) -> u64 {
+        self.ring.capacity
+    }
+
+    /// The signal this side parks on, waiting for space.
+    pub(crate) fn space_signal(&self) -> Signal<'_> {
+        self.ring.space_signal()
+    }
+
+    /// The start of the data area in this process.
+    pub(crate) fn data_ptr(&self) -> *mut u8 {
+        self.ring.data_ptr()
+    }
 
     /// Says whether the producer means to send again soon (see
     /// [`RingControl::producer_away`]).
@@ -137,8 +182,8 @@ impl Ring {
     /// padding record when the record would not fit before the end.
     fn needed(&self, len: u64) -> (u64, u64) {
         let head = self.ctrl().head.load(Ordering::Relaxed); // only the producer stores it
-        let pos = head % self.capacity;
-        let to_end = self.capacity - pos;
+        let pos = head % self.ring.capacity;
+        let to_end = self.ring.capacity - pos;
         if len <= to_end {
             (0, len)
         } else {
@@ -151,15 +196,15 @@ impl Ring {
         let (_, need) = self.needed(len as u64);
         let c = self.ctrl();
         let head = c.head.load(Ordering::Relaxed);
-        let seen = self.seen_tail.load(Ordering::Relaxed); // process-local cache
-        if self.capacity - (head - seen) >= need {
+        let seen = self.seen_tail.get(); // process-local cache
+        if self.ring.capacity - (head - seen) >= need {
             return true;
         }
         // Acquire: pairs with the consumer's Release store of `tail`, so its reads of the
         // bytes it released are done before we overwrite them.
         let tail = c.tail.load(Ordering::Acquire);
-        self.seen_tail.store(tail, Ordering::Relaxed);
-        self.capacity - (head - tail) >= need
+        self.seen_tail.set(tail);
+        self.ring.capacity - (head - tail) >= need
     }
 
     /// Whether every published record has been released by the consumer (so payloads in
@@ -168,7 +213,7 @@ impl Ring {
         let c = self.ctrl();
         // Acquire: pairs with the consumer's Release store of `tail` in `release`.
         let tail = c.tail.load(Ordering::Acquire);
-        self.seen_tail.store(tail, Ordering::Relaxed);
+        self.seen_tail.set(tail);
         c.head.load(Ordering::Relaxed) == tail
     }
 
@@ -176,28 +221,27 @@ impl Ring {
     /// returns the writable record. Call only after [`has_space`](Self::has_space).
     ///
     /// # Safety
-    /// Only the producer may call this, after `has_space(len)` returned true, and it must
-    /// [`publish`](Self::publish) `len` before reserving again.
+    /// Call only after `has_space(len)` returned true, and [`publish`](Self::publish)
+    /// `len` before reserving again; the slice must not be used after the publication.
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn reserve(&self, len: usize) -> &mut [u8] {
         let (pad, _) = self.needed(len as u64);
         let c = self.ctrl();
         let mut head = c.head.load(Ordering::Relaxed);
+        let (data, capacity) = (self.ring.data, self.ring.capacity);
         if pad > 0 {
-            let pos = (head % self.capacity) as usize;
+            let pos = (head % capacity) as usize;
             let h = RecordHeader::new(KIND_PAD, pad as u32, 0);
             // SAFETY: `pos + pad == capacity`; the bytes are free (has_space) and ours.
-            unsafe {
-                std::ptr::copy_nonoverlapping(h.as_ptr(), self.data.add(pos), RECORD_HEADER_SIZE)
-            };
+            unsafe { std::ptr::copy_nonoverlapping(h.as_ptr(), data.add(pos), RECORD_HEADER_SIZE) };
             head += pad;
             // Release: pairs with the consumer's Acquire load of `head`; publishes the pad.
             c.head.store(head, Ordering::Release);
         }
-        let pos = (head % self.capacity) as usize;
+        let pos = (head % capacity) as usize;
         // SAFETY: `pos + len <= capacity` by `needed`, the bytes are free and only the
         // producer touches unpublished bytes.
-        unsafe { std::slice::from_raw_parts_mut(self.data.add(pos), len) }
+        unsafe { std::slice::from_raw_parts_mut(data.add(pos), len) }
     }
 
     /// Publishes the record reserved last and wakes the consumer if it is parked.
@@ -207,10 +251,24 @@ impl Ring {
         // Release: pairs with the consumer's Acquire load of `head` in `peek`, making the
         // record's bytes visible before the index.
         c.head.store(head + len as u64, Ordering::Release);
-        self.data_signal().wake();
+        self.ring.data_signal().wake();
+    }
+}
+
+impl Consumer {
+    fn ctrl(&self) -> &RingControl {
+        self.ring.ctrl()
     }
 
-    // ---- consumer side ----
+    /// The signal this side parks on, waiting for data.
+    pub(crate) fn data_signal(&self) -> Signal<'_> {
+        self.ring.data_signal()
+    }
+
+    /// The start of the data area in this process.
+    pub(crate) fn data_ptr(&self) -> *mut u8 {
+        self.ring.data_ptr()
+    }
 
     /// Whether the producer has said it will not send again soon.
     pub(crate) fn producer_away(&self) -> bool {
@@ -236,8 +294,9 @@ impl Ring {
                 return Ok(None);
             }
             let avail = head.wrapping_sub(tail);
-            let pos = tail % self.capacity;
-            if avail > self.capacity
+            let capacity = self.ring.capacity;
+            let pos = tail % capacity;
+            if avail > capacity
                 || avail < RECORD_ALIGN as u64
                 || !pos.is_multiple_of(RECORD_ALIGN as u64)
             {
@@ -248,14 +307,14 @@ impl Ring {
             // SAFETY: `pos` is RECORD_ALIGN-aligned and at least RECORD_ALIGN bytes remain
             // before the end (capacity is a multiple of it); the bytes are published.
             let bytes = unsafe {
-                std::slice::from_raw_parts(self.data.add(pos as usize), RECORD_HEADER_SIZE)
+                std::slice::from_raw_parts(self.ring.data.add(pos as usize), RECORD_HEADER_SIZE)
             };
             let h = RecordHeader::read(bytes);
             let len = h.len as u64;
             if len < RECORD_ALIGN as u64
                 || !len.is_multiple_of(RECORD_ALIGN as u64)
                 || len > avail
-                || pos + len > self.capacity
+                || pos + len > capacity
             {
                 return Err(Corrupt(format!(
                     "record at {tail} has length {len}, {avail} bytes published"
@@ -277,19 +336,14 @@ impl Ring {
     pub(crate) fn record<'a>(&'a self, p: &'a Peeked) -> &'a [u8] {
         // SAFETY: `peek` checked `offset + len <= capacity`; the record stays published
         // and untouched by the producer until `release`.
-        unsafe { std::slice::from_raw_parts(self.data.add(p.offset), p.len) }
+        unsafe { std::slice::from_raw_parts(self.ring.data.add(p.offset), p.len) }
     }
 
     /// The start of a peeked record, as a raw pointer: for a server that lets a library
     /// write into the record (a foreign call's buffers), which no reference may cover.
     pub(crate) fn record_ptr(&self, p: &Peeked) -> *mut u8 {
         // SAFETY: `peek` checked `offset + len <= capacity`.
-        unsafe { self.data.add(p.offset) }
-    }
-
-    /// The start of the data area in this process.
-    pub(crate) fn data_ptr(&self) -> *mut u8 {
-        self.data
+        unsafe { self.ring.data.add(p.offset) }
     }
 
     /// Releases a peeked record back to the producer and wakes it if it is parked.
@@ -299,6 +353,6 @@ impl Ring {
         // Release: pairs with the producer's Acquire load of `tail` in `has_space`; our
         // reads of the record happen before the producer may overwrite it.
         c.tail.store(tail + p.len as u64, Ordering::Release);
-        self.space_signal().wake();
+        self.ring.space_signal().wake();
     }
 }

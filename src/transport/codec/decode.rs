@@ -238,6 +238,18 @@ impl<'a> Block<'a> {
         unsafe { self.get_at(i, segs, 0, true) }
     }
 
+    /// The one value of a block that holds exactly one (a reply's), as an owned [`Value`]
+    /// (see [`get_owned`](Self::get_owned)).
+    pub fn one_value(&self, segs: &'a dyn SegmentMap) -> Result<Value, DecodeError> {
+        if self.count != 1 {
+            return err(format!(
+                "a reply block must hold one value, it holds {}",
+                self.count
+            ));
+        }
+        self.get_owned(0, segs)
+    }
+
     /// Value `i` as an owned [`Value`], every byte copied out of shared memory before it
     /// is checked (a string is validated in the copy), so a peer that writes the block
     /// meanwhile cannot break what was checked.
@@ -430,29 +442,23 @@ fn dtype(code: u8) -> Result<DType, DecodeError> {
     DType::from_code(code).ok_or_else(|| DecodeError(format!("unknown dtype code {code}")))
 }
 
-/// Decodes a block that holds exactly one value into an owned [`Value`], copied out of
-/// shared memory before it is checked (see [`Block::get_owned`]).
+/// Decodes a block that holds exactly one value into an owned [`Value`] (parses it, then
+/// [`Block::one_value`]).
 pub fn decode_value(bytes: &[u8], segs: &dyn SegmentMap) -> Result<Value, DecodeError> {
-    let block = Block::parse(bytes)?;
-    if block.len() != 1 {
-        return err(format!(
-            "a reply block must hold one value, it holds {}",
-            block.len()
-        ));
-    }
-    block.get_owned(0, segs)
+    Block::parse(bytes)?.one_value(segs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::codec::{plan, write};
+    use crate::transport::codec::Encoder;
 
     fn packed(args: &[ValueRef<'_>]) -> Vec<u8> {
-        let p = plan(args, usize::MAX, 0).unwrap();
-        assert_eq!(p.block_len, packed_block_len(args.len()));
-        let mut v = vec![0u8; p.block_len];
-        write(args, &mut v, usize::MAX, 0, None, &mut |_, _| {}).unwrap();
+        let e = Encoder::new(args, usize::MAX, 0).unwrap();
+        assert_eq!(e.plan().block_len, packed_block_len(args.len()));
+        let mut v = vec![0u8; e.plan().block_len];
+        let placements = e.write(&mut v, None).unwrap();
+        assert!(placements.is_empty());
         v
     }
 
@@ -498,9 +504,9 @@ mod tests {
         // 64-bit process holds it, and a 32-bit one cannot (its usize stops at 2^32 - 1).
         let data: [f64; 0] = [];
         let args = [ValueRef::Array(ArrayRef::new(&data, &[0, 7]).unwrap())];
-        let p = plan(&args, usize::MAX, 0).unwrap();
-        let mut v = vec![0u8; p.block_len];
-        write(&args, &mut v, usize::MAX, 0, None, &mut |_, _| {}).unwrap();
+        let e = Encoder::new(&args, usize::MAX, 0).unwrap();
+        let mut v = vec![0u8; e.plan().block_len];
+        e.write(&mut v, None).unwrap();
         let at = v.windows(8).position(|w| w == 7u64.to_le_bytes()).unwrap();
         v[at..at + 8].copy_from_slice(&(1u64 << 33).to_le_bytes());
         let b = Block::parse(&v).unwrap();

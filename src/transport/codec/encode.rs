@@ -1,8 +1,10 @@
-//! Writing argument blocks: a sizing pass, then a writing pass that makes the same
-//! inline-or-bulk decision for every payload.
+//! Writing argument blocks: an [`Encoder`] sizes the block when it is made, then writes
+//! it once, making the same inline-or-bulk decision for every payload, and says where
+//! each array went.
 
 use zerocopy::IntoBytes;
 
+use super::placement::{BulkTarget, Placement, Placements};
 use super::{Item, PayloadKind};
 use crate::transport::wire::{
     align_up, location, packed_block_len, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PACKED, BLOCK_PREFIX,
@@ -17,46 +19,6 @@ pub struct Plan {
     pub block_len: usize,
     /// Bytes needed in the bulk segment (0 when everything is inline).
     pub bulk_len: usize,
-}
-
-/// A place for payloads too large to go inline.
-pub struct BulkTarget {
-    /// Start of the mapped bulk segment (64-aligned).
-    pub(crate) ptr: *mut u8,
-    /// Its length.
-    pub(crate) len: usize,
-    /// [`location::CLIENT_BULK`] or [`location::SERVER_BULK`].
-    pub(crate) location: u8,
-    /// The segment's generation.
-    pub(crate) generation: u32,
-}
-
-impl BulkTarget {
-    /// A target at `ptr` of `len` bytes, which a peer knows as segment `generation` at
-    /// `location`.
-    ///
-    /// # Safety
-    /// `ptr..ptr + len` must be writable and not reached by anything else while [`write()`]
-    /// fills it (in particular not by the arguments written). (A peer reads arrays from it
-    /// aligned to 64 from its start: a real segment's start is page-aligned.)
-    pub unsafe fn new(ptr: *mut u8, len: usize, location: u8, generation: u32) -> BulkTarget {
-        BulkTarget {
-            ptr,
-            len,
-            location,
-            generation,
-        }
-    }
-
-    /// Its length.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether it has no room.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
 /// An argument list that cannot be encoded.
@@ -132,16 +94,79 @@ fn layout<'v>(
     })
 }
 
-/// Sizes the block for `args`; payloads longer than `inline_limit` go to bulk. `base` is
-/// the block's offset from a 64-byte boundary: arrays are aligned relative to that.
-pub fn plan(args: &[ValueRef<'_>], inline_limit: usize, base: usize) -> Result<Plan, EncodeError> {
-    if packable(args) {
-        return Ok(Plan {
-            block_len: packed_block_len(args.len()),
-            bulk_len: 0,
-        });
+/// Encodes one argument list into a block: sized when it is made, written once.
+///
+/// ```
+/// use loadlib::ValueRef;
+/// use loadlib::__private::codec::{Block, Encoder};
+/// let args = [ValueRef::I32(3), ValueRef::Str("x")];
+/// let encoder = Encoder::new(&args, usize::MAX, 0).unwrap();
+/// let mut block = vec![0u8; encoder.plan().block_len];
+/// encoder.write(&mut block, None).unwrap();
+/// assert_eq!(Block::parse(&block).unwrap().len(), 2);
+/// ```
+pub struct Encoder<'e, 'v> {
+    args: &'e [ValueRef<'v>],
+    inline_limit: usize,
+    base: usize,
+    /// Scalars only, written packed.
+    packed: bool,
+    plan: Plan,
+}
+
+impl<'e, 'v> Encoder<'e, 'v> {
+    /// Sizes the block for `args`; payloads longer than `inline_limit` go to bulk. `base`
+    /// is the block's offset from a 64-byte boundary: arrays are aligned relative to that.
+    pub fn new(
+        args: &'e [ValueRef<'v>],
+        inline_limit: usize,
+        base: usize,
+    ) -> Result<Self, EncodeError> {
+        let packed = packable(args);
+        let plan = if packed {
+            Plan {
+                block_len: packed_block_len(args.len()),
+                bulk_len: 0,
+            }
+        } else {
+            layout(items(args), inline_limit, base)?
+        };
+        Ok(Encoder {
+            args,
+            inline_limit,
+            base,
+            packed,
+            plan,
+        })
     }
-    layout(items(args), inline_limit, base)
+
+    /// The block's size, and what it needs in the bulk segment.
+    pub fn plan(&self) -> Plan {
+        self.plan
+    }
+
+    /// Writes the block into `dst` (exactly [`plan`](Self::plan)`.block_len` bytes) and
+    /// the payloads that do not go inline into `bulk` (of at least `plan.bulk_len` bytes);
+    /// returns where each array argument went.
+    pub fn write(
+        self,
+        dst: &mut [u8],
+        bulk: Option<&BulkTarget>,
+    ) -> Result<Placements, EncodeError> {
+        if self.packed {
+            write_packed(self.args, dst);
+            return Ok(Placements::default());
+        }
+        let mut writer = Writer {
+            inline_limit: self.inline_limit,
+            base: self.base,
+            bulk,
+            bulk_cursor: 0,
+            placements: Placements::default(),
+        };
+        writer.write_list(items(self.args), dst)?;
+        Ok(writer.placements)
+    }
 }
 
 /// Whether `args` go in a packed block: a few scalars, `bool`s and `None`s.
@@ -173,131 +198,126 @@ fn write_packed(args: &[ValueRef<'_>], dst: &mut [u8]) {
     }
 }
 
-/// Writes the block for `args` into `dst` (exactly `plan.block_len` bytes), and bulk
-/// payloads into `bulk`. Must be called with the `inline_limit` and `base` given to
-/// [`plan`]. `placed(i, offset)` learns where in the bulk segment the writable array of
-/// argument `i` went.
-pub fn write(
-    args: &[ValueRef<'_>],
-    dst: &mut [u8],
+/// Writes a list's items into a block, and its large payloads into the bulk segment.
+struct Writer<'t> {
     inline_limit: usize,
+    /// The block's offset from a 64-byte boundary.
     base: usize,
-    bulk: Option<&BulkTarget>,
-    placed: &mut dyn FnMut(usize, usize),
-) -> Result<(), EncodeError> {
-    if packable(args) {
-        write_packed(args, dst);
-        return Ok(());
-    }
-    write_list(items(args), dst, inline_limit, base, bulk, placed)
+    bulk: Option<&'t BulkTarget>,
+    /// Where the next bulk payload goes.
+    bulk_cursor: usize,
+    /// Where each top-level array went.
+    placements: Placements,
 }
 
-fn write_list<'v>(
-    list: impl Iterator<Item = Item<'v>> + Clone,
-    dst: &mut [u8],
-    inline_limit: usize,
-    base: usize,
-    bulk: Option<&BulkTarget>,
-    placed: &mut dyn FnMut(usize, usize),
-) -> Result<(), EncodeError> {
-    let n = list.clone().count();
-    let ranks: usize = list.clone().map(|it| it.rank()).sum();
-    dst[..4].copy_from_slice(&(n as u32).to_le_bytes());
-    dst[4..8].fill(0);
-    let mut shape_cursor = BLOCK_PREFIX + n * ARG_DESC_SIZE;
-    let mut cursor = Cursor {
-        pos: shape_cursor + ranks * 8,
-        base,
-    };
-    let mut bulk_cursor = 0usize;
-    for (i, it) in list.enumerate() {
-        let mut d = it.descriptor();
-        if let Some(shape) = it.shape() {
-            d.shape_offset = shape_cursor as u32;
-            for &dim in shape.dims() {
-                dst[shape_cursor..shape_cursor + 8].copy_from_slice(&(dim as u64).to_le_bytes());
-                shape_cursor += 8;
-            }
+impl<'t> Writer<'t> {
+    /// Places `len` bytes in the bulk segment, aligned for an array: the segment and the
+    /// offset in it (`missing` says why there must be one).
+    fn bulk_place(
+        &mut self,
+        len: usize,
+        missing: &str,
+    ) -> Result<(&'t BulkTarget, usize), EncodeError> {
+        let target = self.bulk.ok_or_else(|| EncodeError(missing.into()))?;
+        let at = align_up(self.bulk_cursor, PAYLOAD_ALIGN);
+        if at + len > target.len {
+            return Err(EncodeError("bulk segment smaller than planned".into()));
         }
-        match it.payload() {
-            PayloadKind::None | PayloadKind::Shared => {}
-            PayloadKind::Bytes(b, align) => {
-                d.len = b.len() as u64;
-                if b.len() > inline_limit {
-                    let target = bulk
-                        .ok_or_else(|| EncodeError("no bulk segment for a large payload".into()))?;
-                    bulk_cursor = align_up(bulk_cursor, PAYLOAD_ALIGN);
-                    if bulk_cursor + b.len() > target.len {
-                        return Err(EncodeError("bulk segment smaller than planned".into()));
+        self.bulk_cursor = at + len;
+        Ok((target, at))
+    }
+
+    fn write_list<'v>(
+        &mut self,
+        list: impl Iterator<Item = Item<'v>> + Clone,
+        dst: &mut [u8],
+    ) -> Result<(), EncodeError> {
+        let n = list.clone().count();
+        let ranks: usize = list.clone().map(|it| it.rank()).sum();
+        dst[..4].copy_from_slice(&(n as u32).to_le_bytes());
+        dst[4..8].fill(0);
+        let mut shape_cursor = BLOCK_PREFIX + n * ARG_DESC_SIZE;
+        let mut cursor = Cursor {
+            pos: shape_cursor + ranks * 8,
+            base: self.base,
+        };
+        for (i, it) in list.enumerate() {
+            let mut d = it.descriptor();
+            if let Some(shape) = it.shape() {
+                d.shape_offset = shape_cursor as u32;
+                for &dim in shape.dims() {
+                    dst[shape_cursor..shape_cursor + 8]
+                        .copy_from_slice(&(dim as u64).to_le_bytes());
+                    shape_cursor += 8;
+                }
+            }
+            let placed = match it.payload() {
+                PayloadKind::None => None,
+                PayloadKind::Shared => Some(Placement::Shared(d.segment)),
+                PayloadKind::Bytes(b, align) => {
+                    d.len = b.len() as u64;
+                    if b.len() > self.inline_limit {
+                        let (target, at) =
+                            self.bulk_place(b.len(), "no bulk segment for a large payload")?;
+                        // SAFETY: in bounds of the mapped bulk segment (`bulk_place`); the
+                        // peer reads it only after the record that names it is published.
+                        unsafe {
+                            std::ptr::copy_nonoverlapping(b.as_ptr(), target.ptr.add(at), b.len())
+                        };
+                        d.location = target.location;
+                        d.segment = target.generation;
+                        d.value = at as u64;
+                        Some(Placement::Bulk(at))
+                    } else {
+                        let at = cursor.place(b.len(), align);
+                        dst[at..at + b.len()].copy_from_slice(b);
+                        d.value = at as u64;
+                        Some(Placement::Inline(at))
                     }
-                    // SAFETY: in bounds of the mapped bulk segment (checked above); the
-                    // peer reads it only after the record that names it is published.
-                    unsafe {
-                        std::ptr::copy_nonoverlapping(
-                            b.as_ptr(),
-                            target.ptr.add(bulk_cursor),
-                            b.len(),
-                        )
-                    };
+                }
+                PayloadKind::Writable(b, copy_in) => {
+                    let (target, at) = self.bulk_place(
+                        b.len(),
+                        "a writable array needs the shared-memory transport (or pass a SharedArray)",
+                    )?;
+                    if copy_in {
+                        // SAFETY: in bounds of the mapped bulk segment (`bulk_place`); the
+                        // peer reads it only after the record that names it is published.
+                        unsafe {
+                            std::ptr::copy_nonoverlapping(b.as_ptr(), target.ptr.add(at), b.len())
+                        };
+                    }
+                    d.len = b.len() as u64;
                     d.location = target.location;
                     d.segment = target.generation;
-                    d.value = bulk_cursor as u64;
-                    bulk_cursor += b.len();
-                } else {
-                    let at = cursor.place(b.len(), align);
-                    dst[at..at + b.len()].copy_from_slice(b);
                     d.value = at as u64;
+                    d.flags = FLAG_WRITABLE;
+                    Some(Placement::Bulk(at))
                 }
-            }
-            PayloadKind::Writable(b, copy_in) => {
-                let target = bulk.ok_or_else(|| {
-                    EncodeError(
-                        "a writable array needs the shared-memory transport (or pass a SharedArray)"
-                            .into(),
-                    )
-                })?;
-                bulk_cursor = align_up(bulk_cursor, PAYLOAD_ALIGN);
-                if bulk_cursor + b.len() > target.len {
-                    return Err(EncodeError("bulk segment smaller than planned".into()));
-                }
-                if copy_in {
-                    // SAFETY: in bounds of the mapped bulk segment (checked above); the
-                    // peer reads it only after the record that names it is published.
-                    unsafe {
-                        std::ptr::copy_nonoverlapping(
-                            b.as_ptr(),
-                            target.ptr.add(bulk_cursor),
-                            b.len(),
-                        )
+                PayloadKind::Nested(children) => {
+                    let p = layout(children.iter(), usize::MAX, 0)?;
+                    let at = cursor.place(p.block_len, PAYLOAD_ALIGN);
+                    let mut nested = Writer {
+                        inline_limit: usize::MAX,
+                        base: 0,
+                        bulk: None,
+                        bulk_cursor: 0,
+                        placements: Placements::default(),
                     };
+                    nested.write_list(children.iter(), &mut dst[at..at + p.block_len])?;
+                    d.value = at as u64;
+                    d.len = p.block_len as u64;
+                    None
                 }
-                d.len = b.len() as u64;
-                d.location = target.location;
-                d.segment = target.generation;
-                d.value = bulk_cursor as u64;
-                d.flags = FLAG_WRITABLE;
-                placed(i, bulk_cursor);
-                bulk_cursor += b.len();
+            };
+            if let Some(p) = placed.filter(|_| it.is_array_argument()) {
+                self.placements.push(i, p);
             }
-            PayloadKind::Nested(children) => {
-                let p = layout(children.iter(), usize::MAX, 0)?;
-                let at = cursor.place(p.block_len, PAYLOAD_ALIGN);
-                write_list(
-                    children.iter(),
-                    &mut dst[at..at + p.block_len],
-                    usize::MAX,
-                    0,
-                    None,
-                    &mut |_, _| {},
-                )?;
-                d.value = at as u64;
-                d.len = p.block_len as u64;
-            }
+            let at = BLOCK_PREFIX + i * ARG_DESC_SIZE;
+            dst[at..at + ARG_DESC_SIZE].copy_from_slice(d.as_bytes());
         }
-        let at = BLOCK_PREFIX + i * ARG_DESC_SIZE;
-        dst[at..at + ARG_DESC_SIZE].copy_from_slice(d.as_bytes());
+        Ok(())
     }
-    Ok(())
 }
 
 impl Item<'_> {

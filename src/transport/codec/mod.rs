@@ -2,9 +2,11 @@
 
 mod decode;
 mod encode;
+mod placement;
 
 pub use decode::{decode_value, Block, DecodeError, SegmentMap};
-pub use encode::{plan, write, BulkTarget, EncodeError, Plan};
+pub use encode::{EncodeError, Encoder, Plan};
+pub use placement::{BulkTarget, Placement, Placements};
 
 use crate::transport::wire::PAYLOAD_ALIGN;
 use crate::values::value::Value;
@@ -60,6 +62,14 @@ impl<'v> Item<'v> {
             Item::Val(Value::Array(a)) => Shape::new(a.shape()).map(Cow::Owned),
             _ => None,
         }
+    }
+
+    /// Whether this is an array argument of the list (whose placement is reported).
+    fn is_array_argument(&self) -> bool {
+        matches!(
+            self,
+            Item::Ref(ValueRef::Array(_) | ValueRef::ArrayMut(_) | ValueRef::Shared(_))
+        )
     }
 
     fn rank(&self) -> usize {

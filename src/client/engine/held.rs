@@ -1,0 +1,97 @@
+//! A client held for one call or batch: its server link locked, with this thread's core
+//! lease.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::MutexGuard;
+use std::time::Instant;
+
+use super::{Backend, Exchange, Request, ServerLink};
+use crate::client::core_lease::CoreLease;
+use crate::error::Result;
+use crate::transport::bulk::{BulkWriter, SegmentCache};
+use crate::transport::channel::RecordView;
+use crate::values::value::Value;
+
+/// The server link of a client, locked for one call or batch, with this thread's core
+/// lease (when the client shares cores). Dropping it ends the call: the lease is let go
+/// of first, then the link.
+pub(in crate::client) struct Held<'c> {
+    link: MutexGuard<'c, ServerLink>,
+    lease: Option<CoreLease>,
+}
+
+impl<'c> Held<'c> {
+    /// Holds `link` with `lease`, which this thread took before it locked the link (so a
+    /// thread waiting for a lease holds no client).
+    pub(in crate::client) fn new(
+        link: MutexGuard<'c, ServerLink>,
+        lease: Option<CoreLease>,
+    ) -> Self {
+        if lease.is_some() {
+            // This side calls now: the server may spin for it again.
+            link.chan.set_away(false);
+        }
+        Held { link, lease }
+    }
+
+    /// A sign of life inside a batch, which may hold the lease for long.
+    pub(in crate::client) fn progress(&self) {
+        if let Some(lease) = &self.lease {
+            lease.progress();
+        }
+    }
+
+    /// [`ServerLink::recv_for`] with this call's lease.
+    pub(in crate::client) fn recv_for<T>(
+        &mut self,
+        want: u64,
+        deadline: Instant,
+        read: impl FnOnce(&RecordView<'_>, &mut SegmentCache) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.link
+            .recv_for(want, deadline, self.lease.as_ref(), read)
+    }
+
+    /// [`ServerLink::recv_reply`] with this call's lease.
+    pub(in crate::client) fn recv_reply(
+        &mut self,
+        want: u64,
+        deadline: Instant,
+    ) -> Result<Option<Result<Value>>> {
+        self.link.recv_reply(want, deadline, self.lease.as_ref())
+    }
+}
+
+impl Deref for Held<'_> {
+    type Target = ServerLink;
+
+    fn deref(&self) -> &ServerLink {
+        &self.link
+    }
+}
+
+impl DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut ServerLink {
+        &mut self.link
+    }
+}
+
+impl Backend for Held<'_> {
+    #[inline]
+    fn exchange(&mut self, request: Request<'_, '_>) -> Result<Exchange> {
+        self.link.exchange(request, self.lease.as_ref())
+    }
+
+    fn bulk(&self) -> &BulkWriter {
+        &self.link.bulk
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        // Handed over: the server need not spin for a next call that will wait its turn.
+        if self.lease.take().is_some_and(CoreLease::end) {
+            self.link.chan.set_away(true);
+        }
+    }
+}

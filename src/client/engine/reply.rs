@@ -1,0 +1,107 @@
+//! Receiving: waiting for the record that answers a request, and reading a reply's value
+//! or the server's error out of it (each block parsed once).
+
+use std::time::Instant;
+
+use super::ServerLink;
+use crate::client::core_lease::CoreLease;
+use crate::error::{Error, Result};
+use crate::transport::bulk::SegmentCache;
+use crate::transport::channel::RecordView;
+use crate::transport::wire::{KIND_ERROR, KIND_REPLY};
+use crate::values::value::Value;
+
+impl ServerLink {
+    /// Waits for the record answering request `want`, skipping late replies to requests
+    /// that timed out, and hands it to `read` before releasing it. `Ok(None)`: the
+    /// deadline passed first. A wait that lasts gives `lease` up (it is of no use while
+    /// this thread sleeps).
+    pub(in crate::client) fn recv_for<T>(
+        &mut self,
+        want: u64,
+        deadline: Instant,
+        lease: Option<&CoreLease>,
+        read: impl FnOnce(&RecordView<'_>, &mut SegmentCache) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let ServerLink {
+            chan,
+            process,
+            cache,
+            ..
+        } = self;
+        let mut alive = Self::alive(process);
+        let mut on_long_wait = || {
+            if let Some(lease) = lease {
+                lease.give_up_for_long_wait();
+            }
+        };
+        loop {
+            let Some(inc) = chan.recv(Some(deadline), &mut alive, &mut on_long_wait)? else {
+                if Instant::now() >= deadline {
+                    return Ok(None);
+                }
+                continue;
+            };
+            let view = RecordView::parse(chan.bytes(&inc))?;
+            let h = view.header;
+            if h.seq < want {
+                // The late reply to a request that timed out: never returned for this one.
+                chan.release(inc);
+                continue;
+            }
+            if h.seq != want {
+                return Err(Error::Protocol(format!(
+                    "reply {} arrived for request {want}",
+                    h.seq
+                )));
+            }
+            let out = read(&view, cache);
+            chan.release(inc);
+            return out.map(Some);
+        }
+    }
+
+    /// Waits for the reply to request `want`. The outer error is fatal or a time-out;
+    /// the inner one is the server's.
+    pub(in crate::client) fn recv_reply(
+        &mut self,
+        want: u64,
+        deadline: Instant,
+        lease: Option<&CoreLease>,
+    ) -> Result<Option<Result<Value>>> {
+        self.recv_for(want, deadline, lease, |view, cache| {
+            match view.header.kind {
+                KIND_REPLY => reply_value(view, cache).map(Ok),
+                KIND_ERROR => server_error(view, cache).map(Err),
+                other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
+            }
+        })
+    }
+}
+
+/// The one value of a reply (or error) record, copied out of shared memory.
+fn reply_value(view: &RecordView<'_>, cache: &mut SegmentCache) -> Result<Value> {
+    let block = view.parse_block()?;
+    cache.prepare(&block)?;
+    block.one_value(cache).map_err(|e| Error::Protocol(e.0))
+}
+
+/// The `Server32` error an error record carries.
+pub(in crate::client) fn server_error(
+    view: &RecordView<'_>,
+    cache: &mut SegmentCache,
+) -> Result<Error> {
+    let value = reply_value(view, cache)?;
+    // Copied before it is checked: the server could still write the ring.
+    let name = String::from_utf8(view.name.to_vec())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let message = match value {
+        Value::Str(s) => s,
+        other => other.to_string(),
+    };
+    Ok(Error::Server32 {
+        kind: crate::server::ErrorKind::from_name(&name),
+        name,
+        message,
+    })
+}

@@ -1,0 +1,349 @@
+//! One side's end of the bridge: the mapped segment, the ring it sends on and the ring
+//! it receives from, and how records travel (in place, or through files).
+
+mod file;
+mod record;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use zerocopy::IntoBytes;
+
+use crate::error::{Error, Result};
+use crate::transport::bulk::BulkWriter;
+use crate::transport::codec::{Block, Placements};
+use crate::transport::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
+use crate::transport::ring::{Consumer, Peeked, Producer, Ring};
+use crate::transport::shm::Segment;
+use crate::transport::wake::{Doorbells, WaitError, PARK_SLICE};
+use crate::transport::wire::{
+    align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
+    RECORD_ALIGN, RECORD_HEADER_SIZE,
+};
+pub use record::RecordView;
+pub(crate) use record::{Outgoing, RawRecord};
+
+/// How message bodies travel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// In place in the shared rings (and bulk segments): the fast path.
+    SharedMemory,
+    /// Through a request file and a reply file in a private directory, the way the
+    /// original Python tool exchanges data; the rings carry only doorbells.
+    File,
+}
+
+/// How long [`Channel::send`] may wait for room in the ring.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Wait {
+    /// Not at all.
+    No,
+    /// Until this instant.
+    Until(Instant),
+    /// As long as the peer is alive.
+    Forever,
+}
+
+/// Which side of the bridge a channel is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// Sends requests, receives replies.
+    Client,
+    /// Receives requests, sends replies.
+    Server,
+}
+
+/// A received record: where its bytes are.
+pub(crate) enum Incoming {
+    /// In the receive ring, in place.
+    Ring(Peeked),
+    /// In the channel's file buffer (`len` bytes).
+    File(usize),
+}
+
+/// One end of the bridge.
+pub(crate) struct Channel {
+    segment: Segment,
+    tx: Producer,
+    rx: Consumer,
+    transport: Transport,
+    file_dir: Option<PathBuf>,
+    file_buf: Vec<u64>,
+    spin: Duration,
+    inline_limit: usize,
+    side: Side,
+}
+
+impl Channel {
+    /// A channel over a segment whose header has been validated, with the ring bells of
+    /// `bells` (the start-up bell is not kept).
+    pub(crate) fn new(
+        segment: Segment,
+        side: Side,
+        transport: Transport,
+        file_dir: Option<PathBuf>,
+        bells: Doorbells,
+    ) -> Self {
+        let base = segment.as_ptr();
+        // SAFETY: the segment starts with a SegmentHeader (validated by the caller).
+        let header = unsafe { &*(base as *const SegmentHeader) };
+        use std::sync::atomic::Ordering::Relaxed; // published before magic (Acquire seen)
+        let cap = header.ring_capacity.load(Relaxed);
+        let req_off = header.request_ring_offset.load(Relaxed) as usize;
+        let resp_off = header.response_ring_offset.load(Relaxed) as usize;
+        let spin = Duration::from_nanos(header.spin_ns.load(Relaxed));
+        let (client_cpu, server_cpu) = (&header.client_cpu, &header.server_cpu);
+        // SAFETY: offsets and capacity were checked against the mapping's length by the
+        // caller; the control blocks are at fixed offsets inside the first page; one
+        // client and one server use the rings, each as one producer and one consumer.
+        let (req, resp) = unsafe {
+            (
+                Ring::new(
+                    base.add(REQUEST_CONTROL_OFFSET as usize).cast(),
+                    base.add(req_off),
+                    cap,
+                    bells.request_data,
+                    bells.request_space,
+                    [client_cpu, server_cpu],
+                ),
+                Ring::new(
+                    base.add(RESPONSE_CONTROL_OFFSET as usize).cast(),
+                    base.add(resp_off),
+                    cap,
+                    bells.response_data,
+                    bells.response_space,
+                    [server_cpu, client_cpu],
+                ),
+            )
+        };
+        let (tx, rx) = match side {
+            Side::Client => (req.into_producer(), resp.into_consumer()),
+            Side::Server => (resp.into_producer(), req.into_consumer()),
+        };
+        Channel {
+            segment,
+            tx,
+            rx,
+            transport,
+            file_dir,
+            file_buf: Vec::new(),
+            spin,
+            // A quarter of the ring: a few large payloads still leave room for others.
+            inline_limit: (cap / 4) as usize,
+            side,
+        }
+    }
+
+    /// The segment header.
+    pub(crate) fn header(&self) -> &SegmentHeader {
+        // SAFETY: see `new`.
+        unsafe { &*(self.segment.as_ptr() as *const SegmentHeader) }
+    }
+
+    /// Sends a record, waiting for ring space as `wait` says, and returns where each
+    /// array argument went (`Ok(None)`: not sent, because the deadline passed, or
+    /// [`Wait::No`] and there was no room yet).
+    ///
+    /// `alive` is called while waiting and should fail if the peer is gone. A record whose
+    /// payloads go to the bulk segment waits until the peer has released every earlier
+    /// record, so a bulk payload is never overwritten while it is still being read.
+    pub(crate) fn send(
+        &self,
+        msg: &Outgoing<'_, '_>,
+        bulk: &mut BulkWriter,
+        wait: Wait,
+        alive: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<Option<Placements>> {
+        let via_file = self.transport == Transport::File
+            && matches!(
+                msg.kind,
+                KIND_REQUEST | KIND_REPLY | crate::transport::wire::KIND_ERROR
+            );
+        if via_file {
+            return self.send_file(msg, wait, alive);
+        }
+        let record = msg.frame(self.inline_limit)?;
+        let len = record.len;
+        if len > self.tx.capacity() as usize || len > u32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "a record of {len} bytes does not fit a ring of {} bytes (lists and maps are sent inline; use arrays for bulk data)",
+                self.tx.capacity()
+            )));
+        }
+        let bulk_len = record.bulk_len();
+        let tx = &self.tx;
+        if !self.wait_until(
+            || tx.has_space(len) && (bulk_len == 0 || tx.is_drained()),
+            wait,
+            alive,
+        )? {
+            return Ok(None);
+        }
+        let target = match bulk_len {
+            0 => None,
+            n => Some(bulk.target(n)?),
+        };
+        // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
+        // is published below, before the next reservation.
+        let dst = unsafe { self.tx.reserve(len) };
+        let placements = record.write(dst, target.as_ref())?;
+        self.tx.publish(len);
+        Ok(Some(placements))
+    }
+
+    /// Waits on the send ring's space signal until `ready`; `Ok(false)` if not in time.
+    fn wait_until(
+        &self,
+        ready: impl FnMut() -> bool,
+        wait: Wait,
+        alive: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<bool> {
+        let mut ready = ready;
+        let deadline = match wait {
+            Wait::No => return Ok(ready()),
+            Wait::Forever => None,
+            Wait::Until(d) => Some(d),
+        };
+        match self.tx.space_signal().wait(
+            &mut ready,
+            || false,
+            self.spin,
+            deadline,
+            PARK_SLICE,
+            &mut *alive,
+            || {},
+        ) {
+            Ok(()) => Ok(true),
+            Err(WaitError::TimedOut) => Ok(false),
+            Err(WaitError::Dead(e)) => Err(e),
+        }
+    }
+
+    /// Waits for the next record. `deadline = None` waits until `alive` fails;
+    /// `on_long_wait` runs if the wait lasts [`LONG_WAIT`](crate::transport::wake::LONG_WAIT).
+    pub(crate) fn recv(
+        &mut self,
+        deadline: Option<Instant>,
+        alive: &mut dyn FnMut() -> Result<()>,
+        on_long_wait: &mut dyn FnMut(),
+    ) -> Result<Option<Incoming>> {
+        let rx = &self.rx;
+        match rx.data_signal().wait(
+            || rx.has_data(),
+            || rx.producer_away(),
+            self.spin,
+            deadline,
+            PARK_SLICE,
+            &mut *alive,
+            on_long_wait,
+        ) {
+            Ok(()) => {}
+            Err(WaitError::TimedOut) => return Ok(None),
+            Err(WaitError::Dead(e)) => return Err(e),
+        }
+        let Some(p) = rx.peek().map_err(|c| Error::Protocol(c.0))? else {
+            return Ok(None); // only padding was published
+        };
+        let h = RecordHeader::read(rx.record(&p));
+        if matches!(h.kind, KIND_FILE_REQUEST | KIND_FILE_REPLY) && self.file_dir.is_some() {
+            rx.release(p);
+            return self.read_file(&h).map(Some);
+        }
+        Ok(Some(Incoming::Ring(p)))
+    }
+
+    /// Tells the peer whether this side means to send again soon: when it does not, the
+    /// peer sleeps at once instead of spinning for the next record.
+    pub(crate) fn set_away(&self, away: bool) {
+        self.tx.set_away(away);
+    }
+
+    /// The bytes of a received record, for as long as it is held (not released).
+    pub(crate) fn bytes<'a>(&'a self, inc: &'a Incoming) -> &'a [u8] {
+        match inc {
+            Incoming::Ring(p) => self.rx.record(p),
+            Incoming::File(len) => &self.file_buf.as_bytes()[..*len],
+        }
+    }
+
+    /// The start of a received record in the ring, or `None` for one read from a file.
+    pub(crate) fn record_ptr(&self, inc: &Incoming) -> Option<*mut u8> {
+        match inc {
+            Incoming::Ring(p) => Some(self.rx.record_ptr(p)),
+            Incoming::File(_) => None,
+        }
+    }
+
+    /// Where this process maps the request ring's data.
+    pub(crate) fn request_ring(&self) -> *mut u8 {
+        match self.side {
+            Side::Client => self.tx.data_ptr(),
+            Side::Server => self.rx.data_ptr(),
+        }
+    }
+
+    /// Whether records travel in place (not through files).
+    pub(crate) fn in_place(&self) -> bool {
+        self.transport == Transport::SharedMemory
+    }
+
+    /// The longest record the ring takes.
+    pub(crate) fn max_record(&self) -> usize {
+        self.tx.capacity() as usize
+    }
+
+    /// Sends `record`, whose block `fill` writes, given the record's offset in the ring.
+    /// Returns that offset, or `None` when `wait` ran out first. In place only: the caller
+    /// checked [`in_place`](Self::in_place).
+    pub(crate) fn send_raw(
+        &self,
+        record: RawRecord,
+        wait: Wait,
+        alive: &mut dyn FnMut() -> Result<()>,
+        fill: impl FnOnce(&mut [u8], usize) -> Result<()>,
+    ) -> Result<Option<usize>> {
+        let block_len = record.block_len;
+        let len = align_up(RECORD_HEADER_SIZE + block_len, RECORD_ALIGN);
+        if len > self.tx.capacity() as usize || len > u32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "a record of {len} bytes does not fit a ring of {} bytes",
+                self.tx.capacity()
+            )));
+        }
+        let tx = &self.tx;
+        if !self.wait_until(
+            || tx.has_space(len) && (!record.names_bulk || tx.is_drained()),
+            wait,
+            alive,
+        )? {
+            return Ok(None);
+        }
+        let mut header = RecordHeader::new(record.kind, len as u32, record.seq);
+        header.method = record.method;
+        header.block_offset = RECORD_HEADER_SIZE as u32;
+        header.block_len = block_len as u32;
+        // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
+        // is published below, before the next reservation.
+        let dst = unsafe { self.tx.reserve(len) };
+        let offset = dst.as_ptr() as usize - self.tx.data_ptr() as usize;
+        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
+        fill(
+            &mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + block_len],
+            offset,
+        )?;
+        self.tx.publish(len);
+        Ok(Some(offset))
+    }
+
+    /// Gives a received record's space back to the sender.
+    pub(crate) fn release(&self, inc: Incoming) {
+        if let Incoming::Ring(p) = inc {
+            self.rx.release(p);
+        }
+    }
+
+    /// Parses a received record's block.
+    pub(crate) fn block<'a>(view: &RecordView<'a>) -> Result<Block<'a>> {
+        view.parse_block()
+    }
+}

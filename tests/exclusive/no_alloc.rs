@@ -1,0 +1,31 @@
+//! Once warm, a small call makes no heap allocation on either side (the counting
+//! allocator of this binary, `ALLOCATIONS`, sees every thread: the test runs alone).
+
+use std::sync::atomic::Ordering;
+
+use crate::common::{self, Config};
+use crate::{alone, ALLOCATIONS};
+
+common::per_config! {
+    warm_small_calls_allocate_nothing_on_either_side: shm;
+}
+
+fn warm_small_calls_allocate_nothing_on_either_side(cfg: &Config) {
+    let _alone = alone();
+    let exe = cfg.label;
+    let client = cfg.testlib();
+    for i in 0..1000 {
+        assert_eq!(client.add(i, 2).unwrap(), i + 2);
+    }
+    let server_before = client.allocations().unwrap();
+    let client_before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut sum = 0i64;
+    for i in 0..10_000 {
+        sum += client.add(i, 2).unwrap() as i64;
+    }
+    let client_after = ALLOCATIONS.load(Ordering::Relaxed);
+    let server_after = client.allocations().unwrap();
+    assert_eq!(sum, (0..10_000i64).map(|i| i + 2).sum::<i64>());
+    assert_eq!(client_after - client_before, 0, "{exe}: client allocations");
+    assert_eq!(server_after - server_before, 0, "{exe}: server allocations");
+}
