@@ -23,8 +23,13 @@ fn main() {
     let manifest_dir = PathBuf::from(var("CARGO_MANIFEST_DIR"));
     let prebuilt = manifest_dir.join("prebuilt");
     println!("cargo:rerun-if-changed=build.rs");
-    // A folder: cargo watches every file in it, and its appearance.
-    println!("cargo:rerun-if-changed={}", prebuilt.display());
+    // A folder: cargo watches every file in it. A path that does not exist would make
+    // cargo run this script again on every build, and so rebuild loadlib and everything
+    // that depends on it (a user's server included): a missing `prebuilt/` is not
+    // watched, and `.ci/build-prebuilt` touches this file when it makes one.
+    if prebuilt.is_dir() {
+        println!("cargo:rerun-if-changed={}", prebuilt.display());
+    }
     let out = PathBuf::from(var("OUT_DIR")).join("embedded_server.rs");
     let target = var("TARGET");
     let found = match twin_server(&var("CARGO_CFG_TARGET_OS"), &var("CARGO_CFG_TARGET_ARCH")) {

@@ -28,20 +28,38 @@ pub enum Error {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// The server executable is a program of the wrong kind, found before it was started:
+    /// a 64-bit build where the 32-bit server belongs (a workspace-wide `cargo build` of
+    /// the server's crate puts one there), or a program for another system or processor.
+    #[error("{path} is {found}, but the server must be {expected}: {fix}")]
+    WrongServerBinary {
+        /// The executable.
+        path: String,
+        /// What its header says it is, e.g. `a 64-bit Linux program (ELF x86-64)`.
+        found: String,
+        /// What the server must be, e.g. `a 32-bit Linux program (ELF i386)`.
+        expected: String,
+        /// How to put the right one there.
+        fix: String,
+    },
     /// The shared segment (or a bulk or array segment) could not be created or mapped.
     #[error("shared memory: {0}")]
     SharedMemory(String),
     /// The server exited before it became ready.
-    #[error("server32 failed to start ({status}); its stderr:\n{stderr}")]
+    #[error("the server {server} failed to start ({status}); its stderr:\n{stderr}")]
     StartupFailed {
+        /// The server executable.
+        server: String,
         /// Its exit status, e.g. `exit status: 2`.
         status: String,
         /// What it printed on stderr.
         stderr: String,
     },
     /// The server did not become ready within the start-up timeout (it was killed).
-    #[error("server32 did not become ready within {timeout:?}; its stderr:\n{stderr}")]
+    #[error("the server {server} did not become ready within {timeout:?}; its stderr:\n{stderr}")]
     ConnectTimeout {
+        /// The server executable.
+        server: String,
         /// The start-up timeout.
         timeout: Duration,
         /// What it printed on stderr.
@@ -87,8 +105,10 @@ pub enum Error {
         server: String,
     },
     /// The server process died.
-    #[error("server32 crashed ({how}); end of its stderr:\n{stderr}")]
+    #[error("the server {server} crashed ({how}); end of its stderr:\n{stderr}")]
     ServerCrashed {
+        /// The server executable.
+        server: String,
         /// The signal that killed it, if any (e.g. 11 for SIGSEGV).
         signal: Option<i32>,
         /// Its exit code, if it exited.
@@ -113,7 +133,7 @@ pub enum Error {
     #[error("protocol error: {0}")]
     Protocol(String),
     /// The client was shut down, or an earlier fatal error closed it.
-    #[error("the connection to server32 is closed")]
+    #[error("the connection to the server is closed")]
     Closed,
     /// An I/O error (file transport, pipes).
     #[error("i/o: {0}")]

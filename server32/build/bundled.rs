@@ -19,7 +19,7 @@
 //! wrapper, the counting allocator, `pingpong32` and `solve32`); a release's server
 //! (`.ci/build-prebuilt`) is built without it.
 
-use loadlib::build::Server32;
+use loadlib::build::ServerBuild;
 
 /// Builds the bundled servers when `target` is a 64-bit host target.
 pub(crate) fn build(target: &str) {
@@ -38,7 +38,7 @@ pub(crate) fn build(target: &str) {
         return;
     }
     let base = |bin: &str| {
-        Server32::new(bin)
+        ServerBuild::new(bin)
             .package("server32")
             .feature("bins")
             .feature("testkit")

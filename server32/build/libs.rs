@@ -170,6 +170,25 @@ fn build_dependency_pair(tc: &Toolchain, out: &Path) {
     );
 }
 
+/// A DLL whose initialisation fails (Windows only): what a LabVIEW-built DLL does
+/// without its run-time. Its path goes in `LOADLIB_INIT_FAILS_LIB` with `suffix`.
+fn build_init_fails(tc: &Toolchain, out: &Path, suffix: &str) {
+    println!("cargo:rerun-if-changed=csrc/init_fails.c");
+    let dll = out.join(tc.file("init_fails"));
+    run(
+        Command::new(tc.compiler("cc"))
+            .args(tc.flags())
+            .arg("-o")
+            .arg(&dll)
+            .arg("csrc/init_fails.c"),
+        "init_fails.c",
+    );
+    println!(
+        "cargo:rustc-env=LOADLIB_INIT_FAILS_LIB{suffix}={}",
+        tc.runtime_path(&dll)
+    );
+}
+
 /// Builds every library for `target` into `out`; each path goes to the crate in its
 /// variable with `suffix` appended (and the dependency pair is built with no suffix only).
 pub(crate) fn build_all(target: &str, out: &Path, suffix: &str) {
@@ -222,5 +241,8 @@ pub(crate) fn build_all(target: &str, out: &Path, suffix: &str) {
     }
     if suffix.is_empty() {
         build_dependency_pair(&tc, out);
+    }
+    if tc.windows {
+        build_init_fails(&tc, out, suffix);
     }
 }

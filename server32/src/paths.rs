@@ -29,6 +29,10 @@ pub fn library(name: &str, bits: u32) -> &'static str {
     }
 }
 
+/// A 32-bit DLL whose initialisation fails, as a LabVIEW-built DLL's does without the
+/// LabVIEW Run-Time Engine (`csrc/init_fails.c`): built for Windows targets only.
+pub const INIT_FAILS_LIB_32: Option<&str> = option_env!("LOADLIB_INIT_FAILS_LIB_32");
+
 /// A 32-bit library's path, which only a build for a 64-bit host has.
 fn built(path: Option<&'static str>) -> &'static str {
     path.unwrap_or_else(|| panic!("the 32-bit libraries are built for a 64-bit host only"))

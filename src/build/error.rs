@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-/// Why [`Server32::build`](super::Server32::build) failed. Each message says what to
+/// Why [`ServerBuild::build`](super::ServerBuild::build) failed. Each message says what to
 /// install or set.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// No target was given and the program's target has no known 32-bit twin.
-    #[error("no 32-bit target is known for `{target}`; give one with `Server32::target(..)`")]
+    #[error("no 32-bit target is known for `{target}`; give one with `ServerBuild::target(..)`")]
     NoTwinTarget {
         /// The program's target (`TARGET`).
         target: String,
@@ -48,6 +48,26 @@ pub enum BuildError {
         name: String,
         /// Where it was expected.
         path: PathBuf,
+    },
+    /// A binary of the program's own workspace has a server's name: a workspace-wide
+    /// `cargo build` would build it for 64 bits and put it where the 32-bit server goes,
+    /// next to the program.
+    #[error(
+        "the binary `{bin}` of package `{package}` ({}) is built for 64 bits by this \
+         workspace (the package is a member and the binary has no `required-features`): a \
+         workspace build would put a 64-bit `{bin}` where the 32-bit server goes, next to \
+         the program. Remove the package from the workspace's members (add it to \
+         `[workspace] exclude`, or give it a `[workspace]` of its own), or give the binary \
+         `required-features = [\"server\"]` and build it with `.feature(\"server\")`",
+        manifest.display()
+    )]
+    BuiltFor64Bits {
+        /// The binary's name.
+        bin: String,
+        /// Its package.
+        package: String,
+        /// The package's `Cargo.toml`.
+        manifest: PathBuf,
     },
     /// A build-script variable is missing (not running in a build script?) or an
     /// input is not usable.

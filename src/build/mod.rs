@@ -1,22 +1,22 @@
 //! Building your own 32-bit server from your 64-bit crate's `build.rs`.
 //!
-//! A program that calls a 32-bit library needs a 32-bit server binary (a package with a
-//! `fn main` that calls [`serve`](crate::server::serve)). [`Server32`] builds it with a
-//! nested `cargo build --target <32-bit target>` and copies it next to your program's
-//! executables (`target/<profile>/`), where
-//! [`ServerExe::Named`](crate::ServerExe::Named) finds it at run time:
+//! A program that calls a 32-bit library through a server of its own needs a 32-bit
+//! server binary (a package with a `fn main` that calls
+//! [`serve`](crate::server::serve)). [`ServerBuild`] builds it with a nested
+//! `cargo build --target <32-bit target>` and copies it next to your program's
+//! executables (`target/<profile>/`), where the client finds it by the same name:
 //!
 //! ```no_run
 //! // In the `main` of the 64-bit crate's build.rs, with
 //! // `[build-dependencies] loadlib = "…"`:
-//! loadlib::build::Server32::new("my_server") // the server's [[bin]] name
+//! loadlib::build::ServerBuild::new("my_server") // the server's [[bin]] name
 //!     .manifest_path("../my-server/Cargo.toml") // or .package("my-server")
 //!     .build_or_panic();
 //! ```
 //!
 //! ```no_run
-//! // the 64-bit program
-//! let client = loadlib::Client64::builder("my_server").server_named("my_server").start()?;
+//! // the 64-bit program: the same name
+//! let client = loadlib::Client64::own_server("my_server").start()?;
 //! # Ok::<(), loadlib::Error>(())
 //! ```
 //!
@@ -25,28 +25,49 @@
 //! `i686-pc-windows-msvc` for the Windows ones. A missing Rust target or 32-bit C
 //! toolchain is a [`BuildError`] that says what to install.
 //!
+//! **The server's package must not be built for 64 bits by your workspace.** A
+//! workspace-wide `cargo build` builds every member's binaries for the host and puts
+//! them in `target/<profile>/`, where a 64-bit `my_server` would take the 32-bit
+//! server's place. Keep the server's package out of the workspace's members (its own
+//! `[workspace]`, or the workspace's `exclude`), or give its binary
+//! `required-features` that only this build enables ([`feature`](ServerBuild::feature)).
+//! [`ServerBuild::build`] checks this with `cargo metadata` and refuses such a build
+//! ([`BuildError::BuiltFor64Bits`]), and the client refuses a 64-bit program where a
+//! 32-bit server belongs before starting it
+//! ([`Error::WrongServerBinary`](crate::Error::WrongServerBinary)).
+//!
 //! The nested build uses its own target directory (`target/<profile>/loadlib-server32`
-//! by default), so it never waits on the outer build's lock, and it runs without the
-//! outer cargo's `CARGO_*` settings and compiler wrappers (clippy's, for example), which
-//! are meant for the outer build. It prints `cargo:rerun-if-changed` lines for the
-//! server's sources (from cargo's dep-info file) and manifests: the build script then
-//! re-runs when those change, and no longer on any change in its own package (add
-//! lines for your own inputs if it has others).
+//! by default): cargo holds the outer build's directory locked while build scripts run,
+//! so a nested build there would wait for ever, and so it compiles the host crates
+//! (proc-macros, build scripts) a second time. It runs without incremental compilation
+//! (the server is rebuilt only when its sources change; incremental state would about
+//! double the folder), and without the outer cargo's `CARGO_*` settings and compiler
+//! wrappers (clippy's, for example), which are meant for the outer build. Its output
+//! is passed on as it comes, each line marked `[server]`: `cargo build -vv` shows it
+//! live, and a failed build shows it in full; when it compiled anything, a
+//! `cargo:warning` line says what was built, how long it took and where it went. It
+//! prints `cargo:rerun-if-changed` lines for the server's sources (from cargo's
+//! dep-info file) and manifests: the build script then re-runs when those change, and
+//! no longer on any change in its own package (add lines for your own inputs if it has
+//! others).
 
 mod depinfo;
 mod error;
+mod install;
+mod json;
+mod run;
 mod target;
+mod workspace;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub use error::BuildError;
 pub use target::twin_target;
 
 /// A nested build of a 32-bit server binary. See the [module documentation](self).
 #[derive(Clone, Debug)]
-pub struct Server32 {
+pub struct ServerBuild {
     bins: Vec<(String, String)>,
     package: Option<String>,
     manifest_path: Option<PathBuf>,
@@ -58,7 +79,12 @@ pub struct Server32 {
     env: Vec<(OsString, OsString)>,
 }
 
-/// What [`Server32::build`] made.
+/// The former name of [`ServerBuild`].
+#[deprecated(note = "renamed `ServerBuild` (`loadlib::server::Server32` is the wrapper trait)")]
+#[doc(hidden)]
+pub type Server32 = ServerBuild;
+
+/// What [`ServerBuild::build`] made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Built {
@@ -68,12 +94,12 @@ pub struct Built {
     pub binaries: Vec<PathBuf>,
 }
 
-impl Server32 {
+impl ServerBuild {
     /// A build of the binary `bin` (a `[[bin]]` name, or the package name of a package
     /// whose `src/main.rs` is the server). Name its package with [`package`](Self::package)
     /// or [`manifest_path`](Self::manifest_path).
     pub fn new(bin: &str) -> Self {
-        Server32 {
+        ServerBuild {
             bins: vec![(bin.to_owned(), bin.to_owned())],
             package: None,
             manifest_path: None,
@@ -169,15 +195,15 @@ impl Server32 {
         };
         if self.package.is_none() && self.manifest_path.is_none() {
             return Err(BuildError::Config(
-                "name the server's package with `Server32::package(..)` or \
-                 `Server32::manifest_path(..)` (without one, cargo would build the build \
-                 script's own package)"
+                "name the server's package with `ServerBuild::package(..)` or \
+                 `ServerBuild::manifest_path(..)` (without one, cargo would build the \
+                 build script's own package)"
                     .to_owned(),
             ));
         }
-        let dest = match &self.dest_dir {
-            Some(d) => d.clone(),
-            None => profile_dir()?,
+        let (dest, next_to_program) = match &self.dest_dir {
+            Some(d) => (d.clone(), false),
+            None => (profile_dir()?, true),
         };
         let target_dir = match &self.target_dir {
             Some(d) => d.clone(),
@@ -188,8 +214,11 @@ impl Server32 {
             .unwrap_or_else(|| std::env::var("PROFILE").as_deref() == Ok("release"));
         let rustc = PathBuf::from(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
         target::check_installed(&rustc, &target)?;
+        if next_to_program {
+            self.check_workspace(&target)?;
+        }
 
-        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        let mut cmd = run::cargo(&target);
         cmd.args(["build", "--target", &target, "--target-dir"])
             .arg(&target_dir);
         if release {
@@ -207,7 +236,9 @@ impl Server32 {
         if !self.features.is_empty() {
             cmd.arg("--features").arg(self.features.join(","));
         }
-        clean_env(&mut cmd, &target);
+        // The server is rebuilt only when its sources change: incremental state would
+        // about double the nested target directory for little gain.
+        cmd.env("CARGO_INCREMENTAL", "0");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -217,19 +248,16 @@ impl Server32 {
             .map(|a| a.to_string_lossy())
             .collect::<Vec<_>>()
             .join(" ");
-        let out = cmd.output().map_err(|source| BuildError::Io {
-            what: format!("run {command}"),
-            source,
-        })?;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if !out.status.success() {
-            return Err(
-                error::diagnose(&target, &stderr).unwrap_or_else(|| BuildError::Cargo {
+        eprintln!("[server] loadlib::build: {command}");
+        let run = run::run_streamed(cmd, &command)?;
+        if !run.success {
+            return Err(error::diagnose(&target, &run.stderr).unwrap_or_else(|| {
+                BuildError::Cargo {
                     command,
-                    status: out.status.to_string(),
-                    stderr: error::tail(&stderr),
-                }),
-            );
+                    status: run.status,
+                    stderr: error::tail(&run.stderr),
+                }
+            }));
         }
 
         let built_dir = target_dir
@@ -256,11 +284,30 @@ impl Server32 {
                 });
             }
             let to = dest.join(format!("{name}{exe}"));
-            install(&from, &to)?;
+            if let Some(other) = install::replaced_program(&from, &to) {
+                println!(
+                    "cargo:warning=loadlib::build: {} was {other}, which another build put \
+                     where the server goes (a workspace build of the server's package?); \
+                     replaced it with the server built for {target}",
+                    to.display()
+                );
+            }
+            install::install(&from, &to)?;
             binaries.push(to);
             if let Ok(d) = std::fs::read_to_string(built_dir.join(format!("{bin}.d"))) {
                 watched.extend(depinfo::watched(&depinfo::parse(&d), &skip));
             }
+        }
+        if run.compiled > 0 {
+            let names: Vec<String> = binaries.iter().map(|b| b.display().to_string()).collect();
+            println!(
+                "cargo:warning=loadlib::build: built the server for {target} in a nested cargo \
+                 ({} crates compiled in {:.1} s, in {}); copied to {}",
+                run.compiled,
+                run.elapsed.as_secs_f64(),
+                target_dir.display(),
+                names.join(", ")
+            );
         }
         for f in &watched {
             println!("cargo:rerun-if-changed={}", f.display());
@@ -269,6 +316,24 @@ impl Server32 {
             println!("cargo:rerun-if-changed={}", m.display());
         }
         Ok(Built { target, binaries })
+    }
+
+    /// Next to the program's executables, a binary of the program's own workspace under
+    /// a server's name would replace the server on every workspace build: refused.
+    fn check_workspace(&self, target: &str) -> Result<(), BuildError> {
+        let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+            return Ok(());
+        };
+        let names: Vec<&str> = self.bins.iter().map(|(_, name)| name.as_str()).collect();
+        let found = workspace::host_binaries(run::cargo(target), Path::new(&manifest_dir), &names);
+        match found.into_iter().next() {
+            Some(b) => Err(BuildError::BuiltFor64Bits {
+                bin: b.bin,
+                package: b.package,
+                manifest: b.manifest,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// [`build`](Self::build), panicking with the error's message: for a `build.rs`,
@@ -297,48 +362,4 @@ fn profile_dir() -> Result<PathBuf, BuildError> {
         .nth(3)
         .map(Path::to_path_buf)
         .ok_or_else(|| BuildError::Config(format!("unexpected OUT_DIR {}", out.display())))
-}
-
-/// Removes the outer cargo's settings for this build script: they are meant for the
-/// outer build (flags for another target, clippy's compiler wrapper, the jobserver).
-/// Kept: `CARGO_HOME`, network and registry settings, and the nested target's own
-/// `CARGO_TARGET_<TRIPLE>_*` settings (a linker, say).
-fn clean_env(cmd: &mut Command, target: &str) {
-    let own = format!(
-        "CARGO_TARGET_{}_",
-        target.to_uppercase().replace(['-', '.'], "_")
-    );
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        let keep = k == "CARGO_HOME"
-            || k.starts_with("CARGO_NET_")
-            || k.starts_with("CARGO_HTTP_")
-            || k.starts_with("CARGO_REGISTRY_")
-            || k.starts_with("CARGO_REGISTRIES_")
-            || k.starts_with(&own);
-        let outer = (k.starts_with("CARGO_") && !keep)
-            || k.starts_with("__CARGO")
-            || k == "RUSTC_WRAPPER"
-            || k == "RUSTC_WORKSPACE_WRAPPER"
-            || k == "RUSTC_LINKER";
-        if outer {
-            cmd.env_remove(OsStr::new(&k));
-        }
-    }
-}
-
-/// Copies `from` to `to` through a temporary file and a rename, so a server that is
-/// running from `to` keeps its file (overwriting a running executable fails on Linux).
-fn install(from: &Path, to: &Path) -> Result<(), BuildError> {
-    let io = |what: String| move |source| BuildError::Io { what, source };
-    if let Some(dir) = to.parent() {
-        std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
-    }
-    let tmp = to.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::copy(from, &tmp).map_err(io(format!(
-        "copy {} to {}",
-        from.display(),
-        tmp.display()
-    )))?;
-    std::fs::rename(&tmp, to).map_err(io(format!("rename {} to {}", tmp.display(), to.display())))
 }

@@ -6,6 +6,25 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{embedded, locate, Client64};
+
+impl Client64 {
+    /// A builder for a server of your own, by its executable's name alone: the binary
+    /// [`loadlib::build::ServerBuild`](crate::build::ServerBuild) built (found as
+    /// [`ServerExe::Named`] describes), running the one wrapper it serves
+    /// ([`serve`](crate::server::serve)). The same name in `build.rs` and here: the
+    /// wrapper's [`NAME`](crate::server::Server32::NAME) is not needed (a server that hosts
+    /// several wrappers needs [`Client64::builder`] with one of their names and
+    /// [`server_named`](Builder::server_named)).
+    ///
+    /// ```no_run
+    /// // build.rs: loadlib::build::ServerBuild::new("my_server").manifest_path(..).build_or_panic();
+    /// let client = loadlib::Client64::own_server("my_server").start()?;
+    /// # Ok::<(), loadlib::Error>(())
+    /// ```
+    pub fn own_server(name: &str) -> Builder {
+        Builder::new("").server_named(name)
+    }
+}
 use crate::error::Result;
 use crate::foreign::FOREIGN_MODULE;
 use crate::transport::channel::Transport;
@@ -19,6 +38,12 @@ use crate::transport::channel::Transport;
 /// `.../examples`, in the profile folder above. A deployed program therefore finds a
 /// server shipped next to it; [`loadlib::build`](crate::build) puts a server there at
 /// build time.
+///
+/// Before it is started, a server found by name is checked to be a program of the width
+/// it must have (32 bits; [`Bundled64`](ServerExe::Bundled64): 64) for this system, from
+/// its file's header: a 64-bit build where the 32-bit server belongs is
+/// [`Error::WrongServerBinary`](crate::Error::WrongServerBinary), which says how to fix
+/// it. A [`Path`](ServerExe::Path) is started as it is.
 ///
 /// For foreign calls alone ([`foreign`](mod@crate::foreign)) no server of your own is needed: a
 /// released loadlib embeds a generic 32-bit server (the default `embedded-server`
@@ -63,6 +88,18 @@ impl ServerExe {
     /// ```
     pub fn path(&self) -> Result<PathBuf> {
         self.path_for(FOREIGN_MODULE)
+    }
+
+    /// The width the server this names must have, checked before it is started: 32
+    /// for the bundled server and servers of your own found by name, 64 for the bundled
+    /// 64-bit twin. A server given by [`Path`](ServerExe::Path) is not checked (it may
+    /// be a script that starts one, or a 64-bit server on purpose).
+    pub(crate) fn expected_bits(&self) -> Option<u32> {
+        match self {
+            ServerExe::Bundled32 | ServerExe::Named(_) => Some(32),
+            ServerExe::Bundled64 => Some(64),
+            ServerExe::Path(_) => None,
+        }
     }
 
     /// The executable of a server for `module`: the embedded server only hosts

@@ -1,6 +1,9 @@
 //! Finding a server executable by name: an environment variable, then next to the
 //! program's own executable, then (for the bundled 32-bit server) a fallback such as
-//! the server embedded in loadlib.
+//! the server embedded in loadlib; and, before it is started, checking that it is a
+//! program of the width the client expects.
+
+use crate::sys::program as header;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -96,12 +99,63 @@ fn find_with(
             std::io::ErrorKind::NotFound,
             format!(
                 "the server executable was not found; searched: {var} (not set), {}. Put it \
-                 next to the program (loadlib::build::Server32 does, from build.rs), set {var}, \
-                 or give its path with ServerExe::Path",
+                 next to the program (loadlib::build::ServerBuild does, from build.rs), set \
+                 {var}, or give its path with ServerExe::Path",
                 searched.join(", ")
             ),
         ),
     })
+}
+
+/// Fails with [`Error::WrongServerBinary`] when `exe` is an ELF or PE program that is not a
+/// `bits`-bit x86 program of this system: what the client would otherwise report as a
+/// failed start ("wrong ELF class", a bad-format error). A file that is neither (a
+/// script that starts the server, say) passes: the system starts it or says why not.
+pub(super) fn check_program(exe: &Path, bits: u32) -> Result<()> {
+    let found = match header::program_kind(exe) {
+        Ok(Some(kind)) => kind,
+        // Unreadable: spawning it gives the system's own error.
+        Ok(None) | Err(_) => return Ok(()),
+    };
+    let expected = header::ProgramKind::native(bits);
+    if found == expected {
+        return Ok(());
+    }
+    let name = exe.file_stem().map_or_else(
+        || exe.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let fix = if found.format == expected.format && bits == 32 && found.bits == Some(64) {
+        format!(
+            "a 64-bit build of the server took the 32-bit server's place. If `{name}` is \
+             a binary of a package in your workspace, a workspace-wide `cargo build` builds \
+             it for 64 bits too and puts it there: remove that package from the \
+             workspace's members (add it to `exclude`) or give the binary \
+             `required-features`, and let `loadlib::build::ServerBuild` build it from your \
+             build.rs; then rebuild (touch build.rs if cargo thinks nothing changed)"
+        )
+    } else {
+        format!(
+            "build `{name}` for {}, or give the path of one that is",
+            twin_target(bits)
+        )
+    };
+    Err(Error::WrongServerBinary {
+        path: exe.display().to_string(),
+        found: found.to_string(),
+        expected: expected.to_string(),
+        fix,
+    })
+}
+
+/// The Rust target a server of `bits` bits for this system is built for.
+fn twin_target(bits: u32) -> &'static str {
+    match (cfg!(windows), bits) {
+        (true, 32) => "i686-pc-windows-gnu (or -msvc)",
+        (true, _) => "x86_64-pc-windows-gnu (or -msvc)",
+        (false, 32) => "i686-unknown-linux-gnu",
+        (false, _) => "x86_64-unknown-linux-gnu",
+    }
 }
 
 #[cfg(test)]

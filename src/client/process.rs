@@ -33,6 +33,8 @@ pub struct ServerOutput {
 
 /// A running server process with its output collected in the background.
 pub(super) struct ServerProcess {
+    /// The executable, as errors name it.
+    path: String,
     child: Child,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
@@ -73,6 +75,7 @@ impl ServerProcess {
             collect(child.stderr.take().expect("piped"), Arc::clone(&err)),
         ];
         Ok(ServerProcess {
+            path: path.to_owned(),
             child,
             stdout: out,
             stderr: err,
@@ -164,6 +167,7 @@ impl ServerProcess {
     pub(super) fn crash_error(&mut self, status: ExitStatus) -> Error {
         let exit = sys::describe_exit(&status);
         Error::ServerCrashed {
+            server: self.path.clone(),
             signal: exit.signal,
             code: status.code(),
             how: exit.how,

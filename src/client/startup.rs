@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::builder::Builder;
+use super::locate;
 use super::process::ServerProcess;
 use super::Client64;
 use crate::error::{Error, Result};
@@ -46,6 +47,9 @@ impl Drop for Cleanup {
 
 pub(super) fn start(b: &Builder) -> Result<Started> {
     let exe = b.exe_path()?;
+    if let Some(bits) = b.exe.expected_bits() {
+        locate::check_program(&exe, bits)?;
+    }
     shm::sweep_stale();
     sweep_stale_dirs();
     let base = shm::new_base_name()?;
@@ -87,10 +91,11 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
     h.magic.store(MAGIC, Ordering::Release);
 
     let mut cmd = Command::new(&exe);
-    cmd.arg("--segment")
-        .arg(&base)
-        .arg("--module")
-        .arg(&b.module32);
+    cmd.arg("--segment").arg(&base);
+    // No module named: the server's only wrapper (`Client64::own_server`).
+    if !b.module32.is_empty() {
+        cmd.arg("--module").arg(&b.module32);
+    }
     if let Some(d) = &file_dir {
         cmd.arg("--file-dir").arg(d);
     }
@@ -135,6 +140,7 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
                 }
             }
             return Err(Error::StartupFailed {
+                server: exe.display().to_string(),
                 status: status.to_string(),
                 stderr,
             });
@@ -143,6 +149,7 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
         if now >= end {
             process.kill();
             return Err(Error::ConnectTimeout {
+                server: exe.display().to_string(),
                 timeout: b.startup_timeout,
                 stderr: process.stderr_tail(200),
             });

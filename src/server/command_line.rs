@@ -1,5 +1,6 @@
 //! The server's command line, as the client writes it (`client::startup`):
-//! `--segment NAME --module NAME [--file-dir DIR] [--kw KEY=VALUE]…`.
+//! `--segment NAME [--module NAME] [--file-dir DIR] [--kw KEY=VALUE]…` (no module: the one
+//! wrapper of a single-wrapper server, `Client64::own_server`).
 
 use std::path::PathBuf;
 
@@ -10,8 +11,8 @@ use super::Kwargs;
 pub(super) struct Config {
     /// The base name of the client's shared segment.
     pub(super) segment: String,
-    /// The wrapper to run (`module32`).
-    pub(super) module: String,
+    /// The wrapper to run (`module32`); none for a server of one wrapper.
+    pub(super) module: Option<String>,
     /// The folder of the file transport, if the client chose it.
     pub(super) file_dir: Option<PathBuf>,
     /// The keyword arguments for the wrapper's constructor.
@@ -41,7 +42,7 @@ impl Config {
         }
         Ok(Config {
             segment: segment.ok_or("--segment is required")?,
-            module: module.ok_or("--module is required")?,
+            module,
             file_dir,
             kwargs,
         })
@@ -72,7 +73,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.segment, "/ll-1");
-        assert_eq!(c.module, "echo");
+        assert_eq!(c.module.as_deref(), Some("echo"));
         assert_eq!(c.file_dir, Some(PathBuf::from("/tmp/d")));
         assert_eq!(c.kwargs.get("a"), Some("1=2"));
         assert_eq!(c.kwargs.get("b"), Some(""));
@@ -84,10 +85,7 @@ mod tests {
             parse(&["--module", "echo"]).unwrap_err(),
             "--segment is required"
         );
-        assert_eq!(
-            parse(&["--segment", "s"]).unwrap_err(),
-            "--module is required"
-        );
+        assert_eq!(parse(&["--segment", "s"]).unwrap().module, None);
         assert_eq!(
             parse(&["--segment"]).unwrap_err(),
             "--segment needs a value"

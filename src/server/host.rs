@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use super::command_line::Config;
-use super::watchdog::{fail, say, spawn_watchdog};
+use super::watchdog::{fail, program_name, say, spawn_watchdog};
 use super::{handshake, serve_loop, Args, Dispatch, Kwargs, Method, Reply, Server32, ServerError};
 use crate::sys;
 
@@ -59,24 +59,39 @@ pub fn host(entries: &[Entry]) -> ExitCode {
     let cfg = match Config::from_args(std::env::args().skip(1)) {
         Ok(c) => c,
         Err(e) => {
-            say(format_args!("server32: {e}"));
+            say(format_args!("{}: {e}", program_name()));
             return ExitCode::from(exit_code::STARTUP);
         }
     };
     let foreign_only = Entry::new(crate::foreign::FOREIGN_MODULE, |_| {
         Ok(Box::new(NoMethods) as Box<dyn Dispatch>)
     });
-    match entries.iter().find(|e| e.name == cfg.module) {
-        Some(e) => run(e, cfg),
-        None if cfg.module == foreign_only.name => run(&foreign_only, cfg),
-        None => {
-            let mut names: Vec<_> = entries.iter().map(|e| e.name).collect();
-            if !names.contains(&foreign_only.name) {
-                names.push(foreign_only.name);
+    let mut names: Vec<_> = entries.iter().map(|e| e.name).collect();
+    if !names.contains(&foreign_only.name) {
+        names.push(foreign_only.name);
+    }
+    let Some(module) = cfg.module.clone() else {
+        // No module named: a server of one wrapper runs it (`Client64::own_server`).
+        return match entries {
+            [only] => run(only, cfg),
+            _ => {
+                say(format_args!(
+                    "{}: no module32 named, and this server hosts several: {}; start it \
+                     with Client64::builder(NAME)",
+                    program_name(),
+                    names.join(", ")
+                ));
+                ExitCode::from(exit_code::STARTUP)
             }
+        };
+    };
+    match entries.iter().find(|e| e.name == module) {
+        Some(e) => run(e, cfg),
+        None if module == foreign_only.name => run(&foreign_only, cfg),
+        None => {
             say(format_args!(
-                "server32: unknown module32 `{}`; this server hosts: {}",
-                cfg.module,
+                "{}: unknown module32 `{module}`; this server hosts: {}",
+                program_name(),
                 names.join(", ")
             ));
             ExitCode::from(exit_code::STARTUP)

@@ -18,9 +18,17 @@ pub(super) fn say(msg: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
-/// Says `server32: msg` and returns exit code `code`.
+/// This server's name in its messages: its executable's file name, without `.exe`.
+pub(super) fn program_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "loadlib server".to_owned())
+}
+
+/// Says `<program>: msg` and returns exit code `code`.
 pub(super) fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
-    say(format_args!("server32: {msg}"));
+    say(format_args!("{}: {msg}", program_name()));
     ExitCode::from(code)
 }
 
@@ -47,7 +55,10 @@ pub(super) fn spawn_watchdog(client: Arc<sys::Parent>, base: String, file_dir: O
         .spawn(move || loop {
             if client.wait_for_exit(Duration::from_secs(1)) {
                 clean_up_after_client(&base, file_dir.as_deref());
-                say("server32: the client is gone; exiting");
+                say(format_args!(
+                    "{}: the client is gone; exiting",
+                    program_name()
+                ));
                 sys::exit_immediately(exit_code::CLIENT_GONE.into());
             }
         })

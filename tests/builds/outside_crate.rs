@@ -105,6 +105,8 @@ fn a_crate_builds_its_own_server_with_loadlib_build_by_path_and_packaged() {
         server.display()
     );
 
+    assert_a_server_in_the_apps_workspace_is_refused(&root, manifest_dir);
+
     let loadlib = package_loadlib(&root);
     // The packaged crate's build script runs no other program (it only embeds a
     // prebuilt server, if the package has one): depending on it builds loadlib alone.
@@ -112,6 +114,50 @@ fn a_crate_builds_its_own_server_with_loadlib_build_by_path_and_packaged() {
     assert!(!build_rs.contains("Command"));
     assert!(loadlib.join("src/build/mod.rs").exists());
     assert_eq!(build_and_run_app(&root, "packaged", &loadlib), EXPECTED);
+}
+
+/// The same two packages as members of one workspace: a workspace build would build the
+/// server for 64 bits and put it where the 32-bit one goes, so `loadlib::build` refuses,
+/// before any nested build, naming the package and what to change.
+fn assert_a_server_in_the_apps_workspace_is_refused(root: &Path, loadlib: &Path) {
+    let dir = root.join("member");
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_package("app", &dir.join("app"), loadlib);
+    copy_package("server", &dir.join("server"), loadlib);
+    for p in ["app", "server"] {
+        let manifest = dir.join(p).join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let member = text.replace("\n[workspace]\n", "\n");
+        assert_ne!(
+            member,
+            text,
+            "{} has its own [workspace]",
+            manifest.display()
+        );
+        std::fs::write(&manifest, member).unwrap();
+    }
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"app\", \"server\"]\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    std::fs::rename(dir.join("app/Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let out = cargo(&dir, &root.join("target"))
+        .args(["build", "-p", "outside-app"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the binary `outside_server` of package `outside-server` (",)
+            && stderr.contains(
+                "is built for 64 bits by this workspace (the package is a member and the binary \
+             has no `required-features`)"
+            ),
+        "{stderr}"
+    );
+    // Refused before the nested build: nothing was built for 32 bits.
+    assert!(!stderr.contains("[server]    Compiling"), "{stderr}");
 }
 
 /// `cargo package` of loadlib, unpacked: the directory of the crate users download.

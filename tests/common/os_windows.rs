@@ -145,6 +145,7 @@ pub fn assert_access_violation(err: &Error, label: &str) {
             code,
             how,
             stderr,
+            ..
         } => {
             assert_eq!(*signal, None, "[{label}] {how}");
             assert_eq!(*code, Some(0xC000_0005_u32 as i32), "[{label}] {how}");
@@ -155,6 +156,11 @@ pub fn assert_access_violation(err: &Error, label: &str) {
             // The server's own exception filter ended it, not a debugger.
             assert!(
                 stderr.contains("unhandled exception 0xc0000005 at 0x"),
+                "[{label}] {stderr}"
+            );
+            // In the library, which is named with the offset of the fault.
+            assert!(
+                stderr.contains("loadlib_test.dll (+0x"),
                 "[{label}] {stderr}"
             );
         }
@@ -191,8 +197,9 @@ pub fn cpu_time(pid: Option<u32>) -> Duration {
     }
 }
 
-/// What the loader says of a DLL of the other width (`ERROR_BAD_EXE_FORMAT`).
-pub const WRONG_WIDTH: &str = "193";
+/// What the server says of a DLL of the other width (`ERROR_BAD_EXE_FORMAT`, explained).
+pub const WRONG_WIDTH: &str = "(os error 193); it is a 64-bit Windows program (PE x86-64); \
+                               this 32-bit server loads 32-bit DLLs only";
 /// A clean exit as `ExitStatus` shows it.
 pub const SUCCESS_STATUS: &str = "exit code: 0";
 

@@ -35,7 +35,7 @@ fn an_unknown_module_fails_start_up_with_the_servers_stderr() {
         .expect("must fail");
     assert!(t0.elapsed() < Duration::from_secs(20));
     match err {
-        Error::StartupFailed { stderr, status } => {
+        Error::StartupFailed { stderr, status, .. } => {
             assert!(
                 stderr.contains("unknown module32 `no_such_wrapper`"),
                 "{stderr}"
@@ -98,7 +98,9 @@ fn a_server_that_never_becomes_ready_times_out_and_is_killed() {
     assert!(t0.elapsed() >= Duration::from_millis(700));
     assert!(t0.elapsed() < Duration::from_secs(10));
     match err {
-        Error::ConnectTimeout { stderr, timeout } => {
+        Error::ConnectTimeout {
+            stderr, timeout, ..
+        } => {
             assert_eq!(timeout, Duration::from_millis(700));
             assert!(stderr.contains("warming up forever"), "{stderr}");
         }

@@ -37,7 +37,9 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
             message,
             &[("name", s(&name)), ("kind", s(&format!("{kind:?}")))],
         ),
-        Error::ConnectTimeout { timeout, stderr } => make(
+        Error::ConnectTimeout {
+            timeout, stderr, ..
+        } => make(
             py,
             "ConnectionTimeoutError",
             format!(
@@ -46,7 +48,9 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
             ),
             &[("reason", s(&stderr))],
         ),
-        Error::StartupFailed { status, stderr } => make(
+        Error::StartupFailed {
+            status, stderr, ..
+        } => make(
             py,
             "ConnectionTimeoutError",
             format!("The 32-bit server exited before it was ready ({status})"),
@@ -58,6 +62,7 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
             code,
             how,
             stderr,
+            ..
         } => make(
             py,
             "ServerCrashedError",

@@ -1,4 +1,5 @@
-//! Windows: this user's private folder for a copy of the embedded server, and the copy.
+//! Windows: private files and folders: the file transport's folder, and this user's
+//! folder for a copy of the embedded server, and the copy.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -6,7 +7,10 @@ use std::path::{Path, PathBuf};
 use windows_sys::Win32::Security::Authorization::{GetNamedSecurityInfoW, SE_FILE_OBJECT};
 use windows_sys::Win32::Security::{DACL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION};
 
-use super::{access_problem, create_private_dir, wide};
+use windows_sys::Win32::Storage::FileSystem::CreateDirectoryW;
+
+use super::security::{access_problem, PrivateDescriptor};
+use super::wide;
 
 /// Accounts besides this user that may own or use the folder: LocalSystem, the
 /// Administrators group and CREATOR OWNER (in an inherited entry: whoever creates a file
@@ -95,9 +99,30 @@ pub(crate) fn is_runnable_file(path: &Path) -> bool {
 /// Creates a folder that everyone may use (for tests of the refusal).
 #[cfg(test)]
 pub(crate) fn create_dir_others_can_use(path: &Path) -> io::Result<()> {
-    let sid = super::user_sid()?;
-    let sd = super::PrivateDescriptor::from_sddl(&format!(
-        "O:{sid}D:P(A;OICI;GA;;;{sid})(A;OICI;GA;;;WD)"
-    ))?;
-    super::create_dir_with(path, &sd)
+    let sid = super::security::user_sid()?;
+    let sd =
+        PrivateDescriptor::from_sddl(&format!("O:{sid}D:P(A;OICI;GA;;;{sid})(A;OICI;GA;;;WD)"))?;
+    create_dir_with(path, &sd)
+}
+
+/// Creates a directory that only this user can enter (and the files made in it).
+pub(crate) fn create_private_dir(path: &Path) -> io::Result<()> {
+    create_dir_with(path, &PrivateDescriptor::new(true)?)
+}
+
+/// Creates a directory with the security descriptor `sd`.
+fn create_dir_with(path: &Path, sd: &PrivateDescriptor) -> io::Result<()> {
+    let sa = sd.attributes();
+    let wpath = wide(path.as_os_str());
+    // SAFETY: NUL-terminated path and valid attributes.
+    if unsafe { CreateDirectoryW(wpath.as_ptr(), &sa) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a new file at `path`, which inherits its directory's owner-only
+/// access list.
+pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    std::fs::write(path, bytes)
 }

@@ -1,8 +1,26 @@
-//! Linux: this user's private folder for a copy of the embedded server, and the copy.
+//! Linux: private files and folders: the file transport's folder, and this user's
+//! folder for a copy of the embedded server, and the copy.
 
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+/// Creates a directory that only this user can enter.
+pub(crate) fn create_private_dir(path: &Path) -> io::Result<()> {
+    std::fs::DirBuilder::new().mode(0o700).create(path)
+}
+
+/// Writes `bytes` to a new file at `path` that only this user can read or write.
+pub(crate) fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(bytes)
+}
 
 /// Where this user's copy of the embedded server may be kept, best first:
 /// `$XDG_CACHE_HOME/loadlib` (if that is an absolute path), `~/.cache/loadlib`, then

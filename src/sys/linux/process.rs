@@ -1,0 +1,114 @@
+//! Linux processes: the server's parent, liveness, how a process ended, and the
+//! server's own set-up and exit.
+
+use std::process::ExitStatus;
+use std::time::Duration;
+
+use rustix::process::{getppid, test_kill_process, Pid};
+
+use crate::sys::ExitDescription;
+
+/// The server's view of the client that started it.
+pub(crate) struct Parent {
+    pid: u32,
+}
+
+impl Parent {
+    /// The parent of this process, which must be `pid`.
+    pub(crate) fn attach(pid: u32) -> Result<Parent, String> {
+        let actual = parent_pid();
+        if actual == pid {
+            Ok(Parent { pid })
+        } else {
+            Err(format!(
+                "this server's parent is process {actual}, not {pid}"
+            ))
+        }
+    }
+
+    /// Whether it still runs. An orphan is re-parented, so a changed parent id means the
+    /// client is gone.
+    pub(crate) fn is_alive(&self) -> bool {
+        parent_pid() == self.pid
+    }
+
+    /// Waits up to `timeout` for it to end; true once it has.
+    pub(crate) fn wait_for_exit(&self, timeout: Duration) -> bool {
+        std::thread::sleep(timeout.min(Duration::from_millis(200)));
+        !self.is_alive()
+    }
+}
+
+fn parent_pid() -> u32 {
+    getppid()
+        .map(|p| p.as_raw_nonzero().get() as u32)
+        .unwrap_or(0)
+}
+
+/// Whether a process with this id exists (EPERM counts as alive: it exists).
+pub(crate) fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+        return false;
+    };
+    match test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e != rustix::io::Errno::SRCH,
+    }
+}
+
+/// How a process ended: the signal that killed it, if any, in words.
+pub(crate) fn describe_exit(status: &ExitStatus) -> ExitDescription {
+    use std::os::unix::process::ExitStatusExt;
+    match status.signal() {
+        Some(s) => ExitDescription {
+            signal: Some(s),
+            how: format!("killed by signal {s} ({})", signal_name(s)),
+        },
+        None => ExitDescription {
+            signal: None,
+            how: status.to_string(),
+        },
+    }
+}
+
+/// A short name for a signal number, e.g. `SIGSEGV`.
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => "signal",
+    }
+}
+
+/// Ends this process at once with `code` (`_exit`): no exit handlers, which could block on
+/// a lock that a thread stuck inside the library holds.
+pub(crate) fn exit_immediately(code: u32) -> ! {
+    // SAFETY: `_exit` ends the process; nothing runs after it.
+    unsafe { libc::_exit(code as libc::c_int) }
+}
+
+/// Readies the server process: large freed blocks stay in the heap (up to `keep` bytes at
+/// its top) instead of being mapped and unmapped on every call. A wrapper that allocates
+/// an 8 MB result per call otherwise pays about 2,000 page faults per call (glibc caps the
+/// mmap threshold at 512 KiB in a 32-bit process).
+pub(crate) fn prepare_server_process(keep: usize) {
+    // SAFETY: mallopt only changes allocator parameters; called once at start-up, before
+    // the server's threads and the wrapper's library are created.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_MAX, 0);
+        libc::mallopt(
+            libc::M_TRIM_THRESHOLD,
+            keep.min(i32::MAX as usize) as libc::c_int,
+        );
+    }
+}
