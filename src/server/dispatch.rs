@@ -155,3 +155,20 @@ pub(crate) fn call_block<'a>(
         }
     }
 }
+
+/// Makes the server's panic message one line on stderr (`<program>: panicked at …`), with
+/// a backtrace only when `LOADLIB_SERVER_BACKTRACE` is set (and not `0`).
+///
+/// The client gets every wrapper panic as a `Panic` error (see [`call_block`]); stderr
+/// is for the person reading a crash report. `RUST_BACKTRACE` is not honoured here: with
+/// it set, printing the backtrace crashes a 32-bit Windows server under Wine (an access
+/// violation in ucrtbase.dll), which would turn a reported panic into a crash.
+pub(super) fn report_panics_briefly() {
+    let backtrace = std::env::var_os("LOADLIB_SERVER_BACKTRACE").is_some_and(|v| v != "0");
+    std::panic::set_hook(Box::new(move |info| {
+        super::watchdog::say(format_args!("{}: {info}", super::watchdog::program_name()));
+        if backtrace {
+            super::watchdog::say(std::backtrace::Backtrace::force_capture());
+        }
+    }));
+}

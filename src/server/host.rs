@@ -118,6 +118,7 @@ const KEEP_FREED: usize = 64 << 20;
 /// Runs wrapper `entry` for the client `cfg` names: attach to its segment, build the
 /// wrapper, say READY with the wrapper's interface, serve.
 fn run(entry: &Entry, cfg: Config) -> ExitCode {
+    super::dispatch::report_panics_briefly();
     sys::prepare_server_process(KEEP_FREED);
     let attached = match handshake::attach(&cfg) {
         Ok(a) => a,
