@@ -51,19 +51,32 @@
 /// [`Arg`](crate::Arg); what they return, in
 /// [`Returns`](crate::Returns).
 ///
-/// The client checks at start-up that the server implements the same interface: the
-/// trait's name and a hash of its signatures in a canonical form (method names and order,
-/// parameter and return types; not parameter names, lifetimes, paths or spacing, so the
-/// hash is the same whatever compiler built either side). A server built from another
-/// version of the declaration gives [`Error::InterfaceMismatch`](crate::Error) naming
-/// both. The generic call by name (`client.call("add", (3, 14))`) stays available
-/// through [`Connection`](crate::Connection), which the client dereferences to.
+/// The server publishes its wrapper's interface at start-up (the trait's name and a hash
+/// of its signatures in a canonical form: method names and order, parameter and return
+/// types; not parameter names, lifetimes, paths or spacing, so the hash is the same
+/// whatever compiler built either side), and the typed client checks it before its first
+/// call: a server built from another version of the declaration gives
+/// [`Error::InterfaceMismatch`](crate::Error) naming both. The generic call by name
+/// (`client.call("add", (3, 14))`) stays available through
+/// [`Connection`](crate::Connection), which the client dereferences to.
+///
+/// What is generated, besides the trait (which holds the declared methods and nothing
+/// else): the client type, with a method per function and its own items `new`, `start`,
+/// `in_process`, `from_connection`, `connection`, `into_connection`, `SIGNATURES`,
+/// `INTERFACE` and `METHODS` (a method of one of those names is a compile error); and the
+/// client type's [`MethodTable`](crate::server::MethodTable), which calls a method, by its
+/// index in the declaration, on any implementation of the trait. A server hosts an
+/// implementation with [`Entry::of`](crate::server::Entry::of):
+/// `serve(Entry::of::<VendorClient, MyServer>())`.
 ///
 /// A function whose result borrows from its arguments names the lifetime:
 /// `fn echo<'a>(x: ValueRef<'a>) -> ValueRef<'a>;`.
 #[macro_export]
 macro_rules! interface {
+    // The declaration, after the arm below put the declarations in `$all` too: one token
+    // tree, which each method's part of the expansion sees (to find its own index there).
     (
+        @with_declarations $all:tt
         $(#[$meta:meta])*
         $vis:vis trait $name:ident => $client:ident {
             $(
@@ -79,24 +92,25 @@ macro_rules! interface {
                 fn $method $(<$($lt),+>)? (&mut self $(, $arg: $argty)*)
                     -> $crate::server::Result<$crate::__interface_ret!($($ret)?)>;
             )*
+        }
 
-            /// Calls a method by name (generated; the host and the in-process client use it).
-            #[doc(hidden)]
+        // The server side: the interface's methods by index, on any implementation.
+        impl<__S: $name> $crate::server::MethodTable<__S> for $client {
+            const INTERFACE: $crate::InterfaceId = $client::INTERFACE;
+            const METHODS: &'static [&'static str] = $client::METHODS;
+
             #[allow(unused_mut, unused_variables, unused_assignments)]
-            fn __loadlib_dispatch<'__a>(
-                &mut self,
-                __method: &str,
+            fn call<'__a>(
+                __server: &mut __S,
+                __index: usize,
                 __args: &$crate::server::Args<'__a>,
-            ) -> $crate::server::Result<$crate::server::Reply<'__a>>
-            where
-                Self: Sized,
-            {
-                match __method {
+            ) -> $crate::server::Result<$crate::server::Reply<'__a>> {
+                match __index {
                     $(
-                        stringify!($method) => {
-                            let mut __index = 0usize;
+                        $crate::__interface_method_index!($method in $all) => {
+                            let mut __taken = 0usize;
                             $(
-                                let $arg = $crate::server::FromArg::from_arg(__args, __index).map_err(
+                                let $arg = $crate::server::FromArg::from_arg(__args, __taken).map_err(
                                     |e: $crate::server::ServerError| {
                                         e.context(format_args!(
                                             "argument `{}` of `{}`",
@@ -105,48 +119,19 @@ macro_rules! interface {
                                         ))
                                     },
                                 )?;
-                                __index += 1;
+                                __taken += 1;
                             )*
-                            __args.check_count(stringify!($method), __index)?;
-                            $crate::server::IntoReply::into_reply(self.$method($($arg),*))
+                            __args.check_count(stringify!($method), __taken)?;
+                            $crate::server::IntoReply::into_reply(
+                                <__S as $name>::$method(__server $(, $arg)*),
+                            )
                         }
                     )*
-                    $crate::__private::client::INTERFACE_METHOD => {
-                        __args.check_count(__method, 0)?;
-                        $crate::server::IntoReply::into_reply($client::INTERFACE.describe())
-                    }
-                    _ => ::std::result::Result::Err($crate::server::unknown_method(
-                        __method,
-                        $client::METHODS,
+                    _ => ::std::result::Result::Err($crate::server::ServerError::new(
+                        "ProtocolError",
+                        format!("method {} of a table of {}", __index, $client::METHODS.len()),
                     )),
                 }
-            }
-
-            /// This implementation, callable by name: what the host and the in-process
-            /// client run.
-            fn into_served(self) -> $crate::server::Served<Self>
-            where
-                Self: Sized,
-            {
-                $crate::server::Served::new(self, <Self as $name>::__loadlib_dispatch, $client::METHODS)
-            }
-
-            /// The host entry of this implementation, for
-            /// [`serve`]($crate::server::serve) and [`host`]($crate::server::host).
-            fn entry() -> $crate::server::Entry
-            where
-                Self: $crate::server::Server32 + Sized,
-            {
-                fn make<S: $name + $crate::server::Server32>(
-                    kwargs: &$crate::server::Kwargs,
-                ) -> $crate::server::Result<::std::boxed::Box<dyn $crate::server::Dispatch>> {
-                    let wrapper = <S as $crate::server::Server32>::new(kwargs)?;
-                    ::std::result::Result::Ok(::std::boxed::Box::new(wrapper.into_served()))
-                }
-                $crate::server::Entry::new(
-                    <Self as $crate::server::Server32>::NAME,
-                    make::<Self>,
-                )
             }
         }
 
@@ -168,10 +153,12 @@ macro_rules! interface {
             pub const INTERFACE: $crate::InterfaceId =
                 $crate::InterfaceId::new(stringify!($name), Self::SIGNATURES);
 
-            /// The names of the interface's functions.
+            /// The names of the interface's functions, in order: a request names one by
+            /// its index here.
             pub const METHODS: &'static [&'static str] = &[$(stringify!($method)),*];
 
-            /// A client of a started server; checks that the server speaks this interface.
+            /// A client of a started server; checks that the server's wrapper implements
+            /// this interface (as the server said at start-up).
             pub fn new(client: $crate::Client64) -> $crate::Result<Self> {
                 Self::from_connection(client.into())
             }
@@ -186,10 +173,12 @@ macro_rules! interface {
             pub fn in_process<S: $name + ::std::marker::Send + 'static>(
                 server: S,
             ) -> $crate::Result<Self> {
-                Self::from_connection($crate::Connection::in_process(server.into_served())?)
+                Self::from_connection($crate::Connection::in_process(
+                    $crate::server::Served::<$client, S>::new(server),
+                )?)
             }
 
-            /// A client over `conn`; checks that the wrapper speaks this interface.
+            /// A client over `conn`; checks that the wrapper implements this interface.
             pub fn from_connection(conn: $crate::Connection) -> $crate::Result<Self> {
                 conn.check_interface(&Self::INTERFACE)?;
                 ::std::result::Result::Ok($client { conn })
@@ -216,9 +205,11 @@ macro_rules! interface {
                     #[allow(unused_mut)]
                     let mut __list = $crate::__private::client::ArgList::new();
                     $($crate::Arg::push_to($arg, &mut __list);)*
-                    const __INDEX: u32 =
-                        $crate::__private::client::method_index($client::METHODS, stringify!($method));
-                    self.conn.request_index(stringify!($method), __INDEX, __list.as_slice())
+                    self.conn.request_index(
+                        stringify!($method),
+                        $crate::__interface_method_index!($method in $all),
+                        __list.as_slice(),
+                    )
                 }
             )*
         }
@@ -228,6 +219,16 @@ macro_rules! interface {
             fn deref(&self) -> &$crate::Connection {
                 &self.conn
             }
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        $vis:vis trait $name:ident => $client:ident { $($declarations:tt)* }
+    ) => {
+        $crate::interface! {
+            @with_declarations [$($declarations)*]
+            $(#[$meta])*
+            $vis trait $name => $client { $($declarations)* }
         }
     };
 }

@@ -57,12 +57,13 @@ mod transport;
 mod values;
 
 pub use client::{Arg, Batch, Builder, Client64, FromValue, Returns, ServerExe, ServerOutput};
-pub use client::{Connection, InterfaceId, SharedArray};
+pub use client::{Connection, SharedArray};
 pub use error::{Error, Result};
 #[doc(hidden)]
-pub use loadlib_macros::{__interface_signatures, __static_lifetimes};
+pub use loadlib_macros::{__interface_method_index, __interface_signatures, __static_lifetimes};
 pub use loadlib_macros::{foreign, CStruct};
 pub use transport::channel::Transport;
+pub use transport::handshake::InterfaceId;
 pub use values::array_view::{ArrayMut, ArrayRef, Out, Shape, SharedRef};
 pub use values::dtype::{DType, Element};
 pub use values::value::{Array, ArrayData, Value};
@@ -84,7 +85,7 @@ pub mod __private {
     pub use crate::values::dtype::int_value;
     /// What the code `interface!` generates calls on the client side.
     pub mod client {
-        pub use crate::client::{method_index, ArgList, INTERFACE_METHOD};
+        pub use crate::client::ArgList;
     }
     /// Encoding and decoding of argument blocks.
     pub mod codec {

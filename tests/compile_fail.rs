@@ -1,7 +1,8 @@
 //! What the API must refuse at compile time (trybuild): reading or dropping a shared array
 //! while a batched call holds it, loading a library outside `unsafe`, foreign calls with
-//! the wrong arguments, declarations `foreign!` and `CStruct` cannot honour, and a struct
-//! in an interface without zerocopy's traits.
+//! the wrong arguments, declarations `foreign!` and `CStruct` cannot honour, a struct in an
+//! interface without zerocopy's traits, and interface methods named as the generated
+//! client's own items.
 //! The expected compiler messages are in `tests/compile_fail/*.stderr`
 //! (`TRYBUILD=overwrite cargo test --test compile_fail -- --ignored` rewrites them).
 //!

@@ -21,6 +21,13 @@ struct Signature {
     ret: ReturnType,
 }
 
+impl Signatures {
+    /// The methods' names, in order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &Ident> {
+        self.0.iter().map(|s| &s.name)
+    }
+}
+
 impl Parse for Signatures {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut v = Vec::new();

@@ -7,6 +7,7 @@ mod derive;
 mod foreign;
 mod function;
 mod interface;
+mod interface_names;
 mod signature;
 mod types;
 
@@ -127,8 +128,23 @@ pub fn derive_cstruct(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn __interface_signatures(input: TokenStream) -> TokenStream {
     let sigs = syn::parse_macro_input!(input as interface::Signatures);
+    if let Err(e) = interface_names::check(sigs.names()) {
+        // Each error a statement of a block (this is a constant's value).
+        let errors = e.into_compile_error();
+        return quote::quote!({ #errors "" }).into();
+    }
     let form = interface::canonical(&sigs);
     quote::quote!(#form).into()
+}
+
+/// `method in [declarations]`: the method's index in the interface, as a literal.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __interface_method_index(input: TokenStream) -> TokenStream {
+    let parsed = syn::parse_macro_input!(input as interface_names::MethodIndex);
+    interface_names::index(parsed)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// A parameter type with every lifetime `'static` (the typed client's marker). Not API.

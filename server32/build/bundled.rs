@@ -15,6 +15,9 @@
 //!
 //! The binaries need the `bins` feature, which only these builds enable: a 64-bit
 //! `cargo build --workspace` then puts no 64-bit program under a 32-bit server's name.
+//! These builds are for loadlib's own tests, so they turn on `testkit` too (the `testlib`
+//! wrapper, the counting allocator, `pingpong32` and `solve32`); a release's server
+//! (`.ci/build-prebuilt`) is built without it.
 
 use loadlib::build::ServerBuild;
 
@@ -38,6 +41,7 @@ pub(crate) fn build(target: &str) {
         ServerBuild::new(bin)
             .package("server32")
             .feature("bins")
+            .feature("testkit")
             .env("LOADLIB_NESTED_BUILD", "1")
     };
     base("server32")

@@ -4,7 +4,8 @@
 //! 64 bits, where the tests and examples use each wrapper's typed client, and run the
 //! wrapper in-process over the 64-bit build of its library.
 
-pub mod alloc_count;
 pub mod declared;
 pub mod paths;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod wrappers;

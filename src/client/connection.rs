@@ -4,63 +4,28 @@
 use super::engine::InProcess;
 use super::{Client64, FromValue, SharedArray};
 use crate::error::{Error, Result};
-use crate::server::{Dispatch, ErrorKind};
+use crate::server::Dispatch;
 use crate::values::value::Value;
 use crate::values::value_ref::{IntoArgs, ValueRef};
-
-/// The reserved method through which a client asks a server for its interface.
-#[doc(hidden)]
-pub const INTERFACE_METHOD: &str = "__loadlib_interface__";
-
-/// Which interface a typed client speaks: its name and a hash of its signatures.
-///
-/// [`interface!`](crate::interface) makes one per interface; the client checks at start-up
-/// that the server answers with the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InterfaceId {
-    /// The trait's name.
-    pub name: &'static str,
-    /// FNV-1a hash of the canonical form of the trait's method signatures.
-    pub hash: u64,
-}
-
-impl InterfaceId {
-    /// The id of interface `name` whose signatures' canonical form is `signatures`.
-    pub const fn new(name: &'static str, signatures: &str) -> InterfaceId {
-        let bytes = signatures.as_bytes();
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut i = 0;
-        while i < bytes.len() {
-            hash ^= bytes[i] as u64;
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-            i += 1;
-        }
-        InterfaceId { name, hash }
-    }
-
-    /// How a server describes it: `Name#0123456789abcdef`.
-    pub fn describe(&self) -> String {
-        format!("{}#{:016x}", self.name, self.hash)
-    }
-}
+use crate::InterfaceId;
 
 /// A connection a typed client calls through: a 32-bit server, or a wrapper running in
 /// this process (the original tool's `host=None`), with the same results and errors.
 ///
 /// ```
 /// use loadlib::Connection;
-/// use loadlib::server::{Args, Dispatch, IntoReply, Reply, ServerError};
+/// use loadlib::server::{Args, Dispatch, IntoReply, Method, Reply, ServerError};
 ///
 /// struct Doubler;
 /// impl Dispatch for Doubler {
-///     fn dispatch<'a>(&mut self, method: &str, args: &Args<'a>) -> Result<Reply<'a>, ServerError> {
-///         match method {
-///             "double" => (2 * args.arg::<i32>(0)?).into_reply(),
-///             other => Err(loadlib::server::unknown_method(other, self.method_names())),
-///         }
-///     }
 ///     fn method_names(&self) -> &'static [&'static str] {
 ///         &["double"]
+///     }
+///     fn dispatch<'a>(&mut self, method: Method<'_>, args: &Args<'a>) -> Result<Reply<'a>, ServerError> {
+///         match method.index() {
+///             Some(0) => (2 * args.arg::<i32>(0)?).into_reply(),
+///             _ => Err(method.unknown()),
+///         }
 ///     }
 /// }
 ///
@@ -104,9 +69,8 @@ impl Connection {
         }
     }
 
-    /// Calls method `index` of the interface's table (`name` is its name): what a typed
-    /// client calls, with the method resolved when the macro expanded, not by its name
-    /// on every call.
+    /// Calls method `index` of the interface's table (`name` is its name, for messages):
+    /// what a typed client calls, its methods numbered when the macro expanded.
     #[doc(hidden)]
     pub fn request_index<R: FromValue>(
         &self,
@@ -116,7 +80,7 @@ impl Connection {
     ) -> Result<R> {
         R::from_value(match &self.backend {
             Backend::Server(c) => c.call_index(name, index, args)?,
-            Backend::InProcess(p) => p.call(name, args)?,
+            Backend::InProcess(p) => p.call_index(name, index, args)?,
         })
     }
 
@@ -154,42 +118,22 @@ impl Connection {
         }
     }
 
-    /// Checks that the wrapper implements interface `id`; a mismatch is
-    /// [`Error::InterfaceMismatch`] naming both.
+    /// Checks that the wrapper implements interface `id`, as the server said at start-up
+    /// (or the wrapper in this process says); a mismatch is [`Error::InterfaceMismatch`]
+    /// naming both.
     pub fn check_interface(&self, id: &InterfaceId) -> Result<()> {
         let client = id.describe();
-        let server = match self.request::<String>(INTERFACE_METHOD, ()) {
-            Ok(s) => s,
-            Err(Error::Server32 {
-                kind: ErrorKind::UnknownMethod,
-                ..
-            }) => "a wrapper without an interface".to_owned(),
-            Err(e) => return Err(e),
+        let server = match &self.backend {
+            Backend::Server(c) => c.server_interface(),
+            Backend::InProcess(p) => p.interface().map(|i| i.describe()),
         };
-        if server == client {
-            Ok(())
-        } else {
-            Err(Error::InterfaceMismatch { client, server })
+        match server {
+            Some(server) if server == client => Ok(()),
+            Some(server) => Err(Error::InterfaceMismatch { client, server }),
+            None => Err(Error::InterfaceMismatch {
+                client,
+                server: "a wrapper without an interface".to_owned(),
+            }),
         }
     }
-}
-
-/// The index of `name` in `names`, at compile time (a typed client's methods).
-#[doc(hidden)]
-pub const fn method_index(names: &[&str], name: &str) -> u32 {
-    let mut i = 0;
-    while i < names.len() {
-        let (a, b) = (names[i].as_bytes(), name.as_bytes());
-        if a.len() == b.len() {
-            let mut j = 0;
-            while j < a.len() && a[j] == b[j] {
-                j += 1;
-            }
-            if j == a.len() {
-                return i as u32;
-            }
-        }
-        i += 1;
-    }
-    panic!("a typed client's method is not in its own table")
 }

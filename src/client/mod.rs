@@ -22,9 +22,7 @@ mod typed;
 
 pub use batch::Batch;
 pub use builder::{Builder, ServerExe};
-#[doc(hidden)]
-pub use connection::{method_index, INTERFACE_METHOD};
-pub use connection::{Connection, InterfaceId};
+pub use connection::Connection;
 pub use from_value::FromValue;
 pub use process::ServerOutput;
 pub use shared_array::SharedArray;
@@ -162,13 +160,7 @@ impl Client64 {
         index: u32,
         args: &[ValueRef<'_>],
     ) -> Result<Value> {
-        self.call_method(
-            Method {
-                name,
-                index: index + 1,
-            },
-            args,
-        )
+        self.call_method(Method::indexed(name, index)?, args)
     }
 
     fn call_method(&self, method: Method<'_>, args: &[ValueRef<'_>]) -> Result<Value> {

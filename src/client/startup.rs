@@ -1,4 +1,5 @@
-//! Start-up: create the segment, spawn the server, wait for its ready flag.
+//! Start-up: create the segment, spawn the server, wait for its ready flag; then what the
+//! server said in the handshake (its layout version, pointer width, wrapper's interface).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,10 +9,12 @@ use std::time::{Duration, Instant};
 use super::builder::Builder;
 use super::locate;
 use super::process::ServerProcess;
+use super::Client64;
 use crate::error::{Error, Result};
 use crate::server::exit_code;
 use crate::sys;
 use crate::transport::channel::{Channel, Side, Transport};
+use crate::transport::handshake;
 use crate::transport::layout::{self, state, transport_kind, SegmentHeader, LAYOUT_VERSION, MAGIC};
 use crate::transport::shm::{self, Segment};
 use crate::transport::wake::Doorbells;
@@ -183,6 +186,14 @@ pub(super) fn start(b: &Builder) -> Result<Started> {
         pointer_width,
         file_dir,
     })
+}
+
+impl Client64 {
+    /// The interface the server's wrapper implements, as it published it before READY
+    /// (`Name#hash`), or `None` for a wrapper without one.
+    pub(crate) fn server_interface(&self) -> Option<String> {
+        handshake::read(self.lock().chan.header())
+    }
 }
 
 fn parse_mismatch(stderr: &str) -> Option<Error> {

@@ -42,28 +42,34 @@
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
-//!     loadlib::server::serve(MyServer::entry())
+//!     loadlib::server::serve(loadlib::server::Entry::of::<MyLibClient, MyServer>())
 //! }
 //! ```
 
 mod args;
+mod command_line;
+mod dispatch;
 mod error_kind;
 mod foreign;
+mod handshake;
 mod host;
 mod library;
 mod library_macro;
 mod reply;
+mod serve_loop;
 mod served;
 mod std_args;
 mod struct_args;
+mod watchdog;
 
 pub use args::{Args, FromArg, Rest};
+pub(crate) use dispatch::call_block;
+pub use dispatch::{unknown_method, Dispatch, Method};
 pub use error_kind::ErrorKind;
-pub(crate) use host::call_block;
 pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};
 pub use library::{Library, Symbol};
 pub use reply::{IntoReply, Reply};
-pub use served::{DispatchFn, Served};
+pub use served::{MethodTable, Served};
 #[doc(hidden)]
 pub use struct_args::StructRef;
 
@@ -203,32 +209,12 @@ pub type Result<T, E = ServerError> = std::result::Result<T, E>;
 /// is built.
 ///
 /// Its methods come from an [`interface!`](crate::interface) trait it implements (the
-/// usual way), or from a hand-written [`Dispatch`].
+/// usual way: host it with [`Entry::of`]), or from a hand-written [`Dispatch`] (host it
+/// with [`entry`]).
 pub trait Server32: Sized + 'static {
     /// The name a client gives as `module32` to start this wrapper.
     const NAME: &'static str;
 
     /// Loads the library. `kwargs` are the client's keyword arguments, as strings.
     fn new(kwargs: &Kwargs) -> Result<Self, ServerError>;
-}
-
-/// Calls a method by name. The [`interface!`](crate::interface) macro implements it for
-/// you; implement it by hand for a wrapper whose methods are only known at run time.
-pub trait Dispatch {
-    /// Calls `method` with `args`. An unknown name gives an `UnknownMethod` error.
-    fn dispatch<'a>(&mut self, method: &str, args: &Args<'a>) -> Result<Reply<'a>, ServerError>;
-
-    /// The names of the methods, for error messages and discovery.
-    fn method_names(&self) -> &'static [&'static str];
-}
-
-/// The error for a method name that does not exist.
-pub fn unknown_method(method: &str, known: &[&str]) -> ServerError {
-    ServerError::new(
-        "UnknownMethod",
-        format!(
-            "no method `{method}`; this server has: {}",
-            known.join(", ")
-        ),
-    )
 }

@@ -1,41 +1,127 @@
-//! A wrapper served through the dispatch function an [`interface!`](crate::interface)
+//! A wrapper served through the method table an [`interface!`](crate::interface)
 //! generates for it.
 
-use super::{Args, Dispatch, Reply, ServerError};
+use std::marker::PhantomData;
 
-/// The dispatch function of an interface, for implementation `S`.
-pub type DispatchFn<S> = for<'a> fn(&mut S, &str, &Args<'a>) -> Result<Reply<'a>, ServerError>;
+use super::{Args, Dispatch, Entry, Method, Reply, Server32, ServerError};
+use crate::InterfaceId;
 
-/// An implementation of an [`interface!`](crate::interface) trait, callable by name.
-/// Made by the trait's `into_served`; the host and the in-process client use it.
-pub struct Served<S> {
-    inner: S,
-    dispatch: DispatchFn<S>,
-    methods: &'static [&'static str],
+/// The method table of an [`interface!`](crate::interface) for an implementation `S` of
+/// its trait: what the interface is, and how a method, by index, is called on `S`.
+///
+/// `interface!` implements it for the interface's client type (`VendorClient` for
+/// `trait Vendor => VendorClient`), for every `S` that implements the trait; that type
+/// names the interface in [`Entry::of`] and [`Served`]. There is nothing to implement by
+/// hand.
+pub trait MethodTable<S>: 'static {
+    /// The interface's name and signature hash.
+    const INTERFACE: InterfaceId;
+    /// The interface's methods in declaration order: a request's method index counts here.
+    const METHODS: &'static [&'static str];
+
+    /// Calls method `index` (of [`METHODS`](Self::METHODS)) on `server` with `args`; an
+    /// index past the table gives an `UnknownMethod` error.
+    fn call<'a>(server: &mut S, index: usize, args: &Args<'a>) -> Result<Reply<'a>, ServerError>;
 }
 
-impl<S> Served<S> {
-    /// `inner` with its interface's dispatch function and method names.
-    pub fn new(inner: S, dispatch: DispatchFn<S>, methods: &'static [&'static str]) -> Self {
+/// Implementation `S` of the interface `I` names (its client type), callable by the
+/// server and the in-process client: a [`Dispatch`] over `I`'s method table.
+///
+/// ```
+/// use loadlib::server::{Dispatch, Result, Served};
+///
+/// loadlib::interface! {
+///     /// Adds.
+///     pub trait Adder => AdderClient {
+///         fn add(a: i32, b: i32) -> i32;
+///     }
+/// }
+///
+/// struct Native;
+/// impl Adder for Native {
+///     fn add(&mut self, a: i32, b: i32) -> Result<i32> {
+///         Ok(a + b)
+///     }
+/// }
+///
+/// let served = Served::<AdderClient, _>::new(Native);
+/// assert_eq!(served.method_names(), ["add"]);
+/// assert_eq!(served.interface().map(|i| i.name), Some("Adder"));
+/// ```
+pub struct Served<I, S> {
+    server: S,
+    interface: PhantomData<fn() -> I>,
+}
+
+impl<I: MethodTable<S>, S> Served<I, S> {
+    /// `server`, served as interface `I`.
+    pub fn new(server: S) -> Self {
         Served {
-            inner,
-            dispatch,
-            methods,
+            server,
+            interface: PhantomData,
         }
     }
 
     /// The implementation.
     pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
+        &mut self.server
+    }
+
+    /// The implementation, no longer served.
+    pub fn into_inner(self) -> S {
+        self.server
     }
 }
 
-impl<S> Dispatch for Served<S> {
-    fn dispatch<'a>(&mut self, method: &str, args: &Args<'a>) -> Result<Reply<'a>, ServerError> {
-        (self.dispatch)(&mut self.inner, method, args)
+impl<I: MethodTable<S>, S> Dispatch for Served<I, S> {
+    fn method_names(&self) -> &'static [&'static str] {
+        I::METHODS
     }
 
-    fn method_names(&self) -> &'static [&'static str] {
-        self.methods
+    fn dispatch<'a>(
+        &mut self,
+        method: Method<'_>,
+        args: &Args<'a>,
+    ) -> Result<Reply<'a>, ServerError> {
+        match method.index() {
+            Some(index) => I::call(&mut self.server, index, args),
+            None => Err(method.unknown()),
+        }
+    }
+
+    fn interface(&self) -> Option<InterfaceId> {
+        Some(I::INTERFACE)
+    }
+}
+
+impl Entry {
+    /// The host entry of wrapper `S` serving the interface `I` names (its client type),
+    /// for [`serve`](super::serve) and [`host`](super::host).
+    ///
+    /// ```no_run
+    /// # loadlib::interface! { pub trait Vendor => VendorClient { fn add(a: i32, b: i32) -> i32; } }
+    /// # struct VendorServer;
+    /// # impl Vendor for VendorServer {
+    /// #     fn add(&mut self, a: i32, b: i32) -> loadlib::server::Result<i32> { Ok(a + b) }
+    /// # }
+    /// # impl loadlib::server::Server32 for VendorServer {
+    /// #     const NAME: &'static str = "vendor";
+    /// #     fn new(_: &loadlib::server::Kwargs) -> loadlib::server::Result<Self> { Ok(VendorServer) }
+    /// # }
+    /// use loadlib::server::{serve, Entry};
+    ///
+    /// fn main() -> std::process::ExitCode {
+    ///     serve(Entry::of::<VendorClient, VendorServer>())
+    /// }
+    /// ```
+    pub fn of<I, S>() -> Entry
+    where
+        I: MethodTable<S>,
+        S: Server32,
+    {
+        Entry::new(S::NAME, |kwargs| {
+            let server = S::new(kwargs)?;
+            Ok(Box::new(Served::<I, S>::new(server)))
+        })
     }
 }

@@ -2,9 +2,10 @@
 //! field offsets asserted at compile time on both the 64-bit and the 32-bit target.
 //!
 //! ```text
-//! offset 0      SegmentHeader        (128 B, written by the client, server fields in line 2)
-//! offset 128    RingControl request  (256 B: producer, consumer, and two parked-flag lines)
-//! offset 384    RingControl response (256 B)
+//! offset 0      SegmentHeader        (256 B, written by the client; the server's handshake
+//!                                     fields from line 2 on)
+//! offset 256    RingControl request  (256 B: producer, consumer, and two parked-flag lines)
+//! offset 512    RingControl response (256 B)
 //! offset 4096   request ring data    (ring_capacity bytes)
 //! offset 4096+C response ring data   (ring_capacity bytes)
 //! ```
@@ -20,11 +21,11 @@ use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 /// `b"LOADLIB1"` read as a little-endian `u64`.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
 /// Bumped on every change to any struct in this file or in `wire`.
-pub(crate) const LAYOUT_VERSION: u32 = 5;
+pub(crate) const LAYOUT_VERSION: u32 = 6;
 /// Offset of the request ring's control block.
-pub(crate) const REQUEST_CONTROL_OFFSET: u64 = 128;
+pub(crate) const REQUEST_CONTROL_OFFSET: u64 = 256;
 /// Offset of the response ring's control block.
-pub(crate) const RESPONSE_CONTROL_OFFSET: u64 = 384;
+pub(crate) const RESPONSE_CONTROL_OFFSET: u64 = 512;
 /// Offset of the first ring's data; a page boundary.
 pub(crate) const RINGS_OFFSET: u64 = 4096;
 /// Ring capacities are a multiple of this.
@@ -48,7 +49,13 @@ pub(crate) mod transport_kind {
     pub(crate) const FILE: u32 = 1;
 }
 
-/// The first 128 bytes of the segment.
+/// Bytes of an interface name the server's handshake carries
+/// ([`SegmentHeader::server_interface_name`]).
+pub(crate) const INTERFACE_NAME_CAPACITY: usize = 8 * INTERFACE_NAME_WORDS;
+/// Words of [`SegmentHeader::server_interface_name`].
+pub(crate) const INTERFACE_NAME_WORDS: usize = 18;
+
+/// The first 256 bytes of the segment.
 #[repr(C, align(64))]
 pub(crate) struct SegmentHeader {
     /// [`MAGIC`], stored last by the creator with Release; loaded first with Acquire.
@@ -88,8 +95,18 @@ pub(crate) struct SegmentHeader {
     /// it maps the request ring's data, so a client can write pointers to data in its
     /// requests as the server sees them (foreign calls).
     pub server_request_ring: AtomicU64,
-    /// Explicit padding to two cache lines.
-    pub _pad: [u8; 32],
+    /// Written by the server before `server_state` becomes READY: the hash of the
+    /// interface its wrapper implements (`InterfaceId::hash`), or 0 with no interface.
+    pub server_interface_hash: AtomicU64,
+    /// Written by the server before `server_state` becomes READY: bytes of the interface's
+    /// name in `server_interface_name`; 0 when the wrapper implements no interface.
+    pub server_interface_len: AtomicU32,
+    /// Explicit padding.
+    pub _pad: [u8; 4],
+    /// Written by the server before `server_state` becomes READY: the interface's name,
+    /// UTF-8, little-endian in words (atomics, so neither side ever reads a byte the other
+    /// writes without one).
+    pub server_interface_name: [AtomicU64; INTERFACE_NAME_WORDS],
 }
 
 /// One ring's control block: a producer line, a consumer line, and one line for each
@@ -132,7 +149,7 @@ pub(crate) struct RingControl {
 #[cfg(not(loadlib_loom))]
 const _: () = {
     assert!(size_of::<AtomicU64>() == 8 && align_of::<AtomicU64>() == 8);
-    assert!(size_of::<SegmentHeader>() == 128);
+    assert!(size_of::<SegmentHeader>() == 256);
     assert!(align_of::<SegmentHeader>() == 64);
     assert!(offset_of!(SegmentHeader, magic) == 0);
     assert!(offset_of!(SegmentHeader, layout_version) == 8);
@@ -151,7 +168,11 @@ const _: () = {
     assert!(offset_of!(SegmentHeader, server_cpu) == 80);
     assert!(offset_of!(SegmentHeader, client_cpu) == 84);
     assert!(offset_of!(SegmentHeader, server_request_ring) == 88);
-    assert!(offset_of!(SegmentHeader, _pad) == 96);
+    assert!(offset_of!(SegmentHeader, server_interface_hash) == 96);
+    assert!(offset_of!(SegmentHeader, server_interface_len) == 104);
+    assert!(offset_of!(SegmentHeader, _pad) == 108);
+    assert!(offset_of!(SegmentHeader, server_interface_name) == 112);
+    assert!(INTERFACE_NAME_CAPACITY == 144);
 
     assert!(size_of::<RingControl>() == 256);
     assert!(align_of::<RingControl>() == 64);
@@ -186,7 +207,7 @@ mod tests {
 
     #[test]
     fn sizes_match_the_contract() {
-        assert_eq!(size_of::<SegmentHeader>(), 128);
+        assert_eq!(size_of::<SegmentHeader>(), 256);
         assert_eq!(size_of::<RingControl>(), 256);
         assert_eq!(segment_size(65536), 4096 + 131072);
         assert_eq!(round_ring_capacity(1), 65536);

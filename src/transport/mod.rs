@@ -2,6 +2,7 @@
 //!
 //! From the bottom up:
 //! * [`layout`]: the shared segment's fixed layout, the contract between the two widths;
+//! * [`handshake`]: the interface a server's wrapper implements, published at start-up;
 //! * [`primitive`]: the atomics and the bell, std's normally and loom's in the model check;
 //! * [`ring`] and [`wake`]: the lock-free rings and the spin-then-sleep signal;
 //! * [`shm`] and [`bulk`]: the shared segment and the bulk segments for large payloads;
@@ -12,6 +13,7 @@
 pub(crate) mod bulk;
 pub(crate) mod channel;
 pub(crate) mod codec;
+pub(crate) mod handshake;
 pub(crate) mod layout;
 #[cfg(all(test, loadlib_loom))]
 mod model_check;

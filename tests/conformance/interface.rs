@@ -176,3 +176,63 @@ fn n_d_and_value_parameters_take_their_client_forms() {
         assert_eq!(back, loadlib::Value::List(vec![1i32.into(), "two".into()]));
     }
 }
+
+#[test]
+fn a_wrapper_without_an_interface_is_refused_by_a_typed_client() {
+    use loadlib::server::{Args, Dispatch, Method, Reply, ServerError};
+    /// A hand-written wrapper: methods, but no interface.
+    struct Bare;
+    impl Dispatch for Bare {
+        fn method_names(&self) -> &'static [&'static str] {
+            &["add"]
+        }
+        fn dispatch<'a>(&mut self, m: Method<'_>, _: &Args<'a>) -> Result<Reply<'a>, ServerError> {
+            Err(m.unknown())
+        }
+    }
+    let bare = loadlib::Connection::in_process(Bare).unwrap();
+    // The server for foreign calls alone says in its handshake that it has none either.
+    let foreign = Client64::builder(loadlib::foreign::FOREIGN_MODULE)
+        .start()
+        .unwrap()
+        .into();
+    for conn in [bare, foreign] {
+        match TestLibClient::from_connection(conn) {
+            Err(Error::InterfaceMismatch { client, server }) => {
+                assert_eq!(client, TestLibClient::INTERFACE.describe());
+                assert_eq!(server, "a wrapper without an interface");
+            }
+            other => panic!("expected an interface mismatch, got {:?}", other.err()),
+        }
+    }
+}
+
+#[test]
+fn typed_calls_go_by_index_and_an_index_past_the_table_is_a_protocol_error() {
+    assert_eq!(TestLibClient::METHODS[0], "add");
+    for c in testlib() {
+        // Index 0 is `add`, whatever name travels beside it (only for messages).
+        let sum: i32 = c
+            .request_index("not add", 0, &[3i32.into(), 14i32.into()])
+            .unwrap();
+        assert_eq!(sum, 17);
+        let past = TestLibClient::METHODS.len() as u32;
+        let (kind, name, message) = server_error_kind(c.request_index::<i32>("add", past, &[]));
+        assert_eq!(
+            (kind, name.as_str()),
+            (ErrorKind::ProtocolError, "ProtocolError")
+        );
+        assert_eq!(
+            message,
+            format!(
+                "method {past} of a table of {}",
+                TestLibClient::METHODS.len()
+            )
+        );
+        // An index with no room for the 1 the wire adds is refused before it is sent.
+        assert!(matches!(
+            c.request_index::<i32>("add", u32::MAX, &[]),
+            Err(Error::InvalidArgument(m)) if m == "method index 4294967295 is past any table"
+        ));
+    }
+}

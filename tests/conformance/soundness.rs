@@ -91,22 +91,22 @@ fn a_shared_array_of_another_client_is_refused_by_foreign_calls() {
 
 #[test]
 fn an_in_process_connection_refuses_a_servers_array_and_the_other_way_round() {
-    use loadlib::server::{Args, Dispatch, IntoReply, Reply, ServerError};
+    use loadlib::server::{Args, Dispatch, IntoReply, Method, Reply, ServerError};
     use loadlib::Connection;
     struct Sum;
     impl Dispatch for Sum {
-        fn dispatch<'a>(
-            &mut self,
-            method: &str,
-            args: &Args<'a>,
-        ) -> Result<Reply<'a>, ServerError> {
-            match method {
-                "sum" => args.arg::<&[f64]>(0)?.iter().sum::<f64>().into_reply(),
-                other => Err(loadlib::server::unknown_method(other, self.method_names())),
-            }
-        }
         fn method_names(&self) -> &'static [&'static str] {
             &["sum"]
+        }
+        fn dispatch<'a>(
+            &mut self,
+            method: Method<'_>,
+            args: &Args<'a>,
+        ) -> Result<Reply<'a>, ServerError> {
+            match method.index() {
+                Some(0) => args.arg::<&[f64]>(0)?.iter().sum::<f64>().into_reply(),
+                _ => Err(method.unknown()),
+            }
         }
     }
     let conn = Connection::in_process(Sum).unwrap();

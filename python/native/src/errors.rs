@@ -48,9 +48,7 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
             ),
             &[("reason", s(&stderr))],
         ),
-        Error::StartupFailed {
-            status, stderr, ..
-        } => make(
+        Error::StartupFailed { status, stderr, .. } => make(
             py,
             "ConnectionTimeoutError",
             format!("The 32-bit server exited before it was ready ({status})"),

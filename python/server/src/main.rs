@@ -13,7 +13,7 @@ use std::ffi::CString;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use loadlib::server::{host, Args, Dispatch, Entry, Kwargs, Reply, ServerError};
+use loadlib::server::{host, Args, Dispatch, Entry, Kwargs, Method, Reply, ServerError};
 use loadlib::{Array, ArrayData, ArrayMut, DType, Value, ValueRef};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -491,7 +491,13 @@ fn zerocopy_bytes<T: loadlib::Element>(s: &mut [T]) -> &mut [u8] {
 }
 
 impl Dispatch for PyServer {
-    fn dispatch<'a>(&mut self, method: &str, args: &Args<'a>) -> Result<Reply<'a>, ServerError> {
+    fn dispatch<'a>(
+        &mut self,
+        method: Method<'_>,
+        args: &Args<'a>,
+    ) -> Result<Reply<'a>, ServerError> {
+        // Python's methods go by name: those of the table, and the prefixed forms.
+        let method = method.name();
         args.use_all();
         Python::attach(|py| {
             let run = || -> PyResult<Value> {

@@ -6,8 +6,8 @@
 //! cargo build -p server32 --features bins --bin my_server --target i686-unknown-linux-gnu
 //! ```
 
-use loadlib::server::{Kwargs, Result, Server32};
-use server32::wrappers::my_server::MyServer;
+use loadlib::server::{Entry, Kwargs, Result, Server32};
+use server32::wrappers::my_server::{MyServer, MyServerClient};
 
 loadlib::library! {
     /// The one function of the test library this server calls.
@@ -45,5 +45,5 @@ impl MyServer for MyWrapper {
 }
 
 fn main() -> std::process::ExitCode {
-    loadlib::server::serve(MyWrapper::entry())
+    loadlib::server::serve(Entry::of::<MyServerClient, MyWrapper>())
 }

@@ -5,4 +5,6 @@ pub mod cpp;
 pub mod fortran;
 pub mod kernel32;
 pub mod lapack;
+/// The test library, declared: test instrumentation (feature `testkit`).
+#[cfg(feature = "testkit")]
 pub mod testlib;

@@ -9,4 +9,6 @@ pub mod labview;
 pub mod linear_algebra;
 pub mod my_server;
 pub mod structs;
+/// The test library's wrapper: test instrumentation (feature `testkit`).
+#[cfg(feature = "testkit")]
 pub mod testlib;

@@ -1,5 +1,6 @@
 //! `testlib`: the C test library `libloadlib_test.so` (arithmetic, arrays, and ways to
-//! misbehave), for the test suite and the benchmarks.
+//! misbehave), for the test suite and the benchmarks: test instrumentation, built with
+//! the `testkit` feature only (see `crate::testkit`).
 
 use loadlib::server::{zeroed_vec, Kwargs, Library, Result, Server32, ServerError};
 use loadlib::Out;
@@ -151,7 +152,7 @@ impl TestLib for TestLibServer {
     }
 
     fn allocations(&mut self) -> Result<u64> {
-        Ok(crate::alloc_count::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed))
+        Ok(crate::testkit::alloc_count::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     fn sleep_ms(&mut self, ms: i32) -> Result<()> {

@@ -8,13 +8,14 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 use super::{Backend, Exchange, Method, Request};
 use crate::client::shared_array::{SharedArray, SharedArrays};
 use crate::error::{Error, Result};
-use crate::server::Dispatch;
+use crate::server::{self, Dispatch, ServerError};
 use crate::transport::bulk::{BulkWriter, SegmentCache};
 use crate::transport::codec::{Block, Encoder};
 use crate::transport::shm;
 use crate::transport::wire::location;
 use crate::values::value::Value;
 use crate::values::value_ref::ValueRef;
+use crate::InterfaceId;
 
 /// A wrapper called in this process.
 pub(in crate::client) struct InProcess {
@@ -66,6 +67,32 @@ impl InProcess {
         )
     }
 
+    /// Calls method `index` of the wrapper's table (`name` for messages).
+    pub(in crate::client) fn call_index(
+        &self,
+        name: &str,
+        index: u32,
+        args: &[ValueRef<'_>],
+    ) -> Result<Value> {
+        self.arrays.check_args(args)?;
+        drop(self.arrays.take_freed());
+        let mut local = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        super::call(
+            &mut *local,
+            Request {
+                method: Method::indexed(name, index)?,
+                args,
+                freed: &[],
+            },
+        )
+    }
+
+    /// The interface the wrapper implements, if any.
+    pub(in crate::client) fn interface(&self) -> Option<InterfaceId> {
+        let local = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        local.wrapper.interface()
+    }
+
     /// A zeroed array in shared memory.
     pub(in crate::client) fn alloc_array<T: crate::Element>(
         &self,
@@ -92,8 +119,25 @@ impl Backend for Local {
             .map_err(|e| Error::InvalidArgument(e.0))?;
         let block = Block::parse(bytes).map_err(|e| Error::Protocol(e.0))?;
         let mut cache = SegmentCache::new(&self.base);
-        let method = request.method.name;
-        let reply = match crate::server::call_block(&mut *self.wrapper, method, block, &mut cache) {
+        // The method as a server finds it: by index in the wrapper's table (an index past
+        // it is the error a server gives), or by name.
+        let table = self.wrapper.method_names();
+        let method = match request.method.index {
+            0 => Some(server::Method::named(table, request.method.name)),
+            i => server::Method::at(table, i as usize - 1),
+        };
+        let reply = match method {
+            Some(m) => server::call_block(&mut *self.wrapper, m, block, &mut cache),
+            None => Err(ServerError::new(
+                "ProtocolError",
+                format!(
+                    "method {} of a table of {}",
+                    request.method.index - 1,
+                    table.len()
+                ),
+            )),
+        };
+        let reply = match reply {
             Ok(reply) => Ok(reply.as_value_ref().to_value()),
             Err(e) => Err(Error::Server32 {
                 kind: e.kind(),

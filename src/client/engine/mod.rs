@@ -36,6 +36,15 @@ impl<'a> Method<'a> {
     pub(super) fn named(name: &'a str) -> Self {
         Method { name, index: 0 }
     }
+
+    /// Method `index` of the server's table (`name` for messages); an index with no
+    /// room for the 1 added on the wire is refused.
+    pub(super) fn indexed(name: &'a str, index: u32) -> Result<Self> {
+        let index = index.checked_add(1).ok_or_else(|| {
+            Error::InvalidArgument(format!("method index {index} is past any table"))
+        })?;
+        Ok(Method { name, index })
+    }
 }
 
 /// One call: the method, its arguments, and the shared arrays the caller dropped since

@@ -31,5 +31,5 @@ impl Outside for Wrapper {
 }
 
 fn main() -> std::process::ExitCode {
-    loadlib::server::serve(Wrapper::entry())
+    loadlib::server::serve(loadlib::server::Entry::of::<OutsideClient, Wrapper>())
 }

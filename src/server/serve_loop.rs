@@ -1,0 +1,217 @@
+//! The serve loop: one request at a time on the main thread, each answered with a reply
+//! or an error record, until the client says stop or is gone.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+use super::dispatch::call_block;
+use super::exit_code;
+use super::foreign::{ForeignHost, Outcome};
+use super::watchdog::{client_gone, fail};
+use super::{Args, Dispatch, Method, Reply, ServerError};
+use crate::error::Error;
+use crate::foreign::wire::BIND_METHOD;
+use crate::sys;
+use crate::transport::bulk::{BulkWriter, SegmentCache};
+use crate::transport::channel::{Channel, Outgoing, RawRecord, RecordView, Wait};
+use crate::transport::layout::state;
+use crate::transport::wire::{
+    location, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY, KIND_REQUEST,
+    KIND_SHUTDOWN,
+};
+use crate::values::value_ref::ValueRef;
+use zerocopy::IntoBytes;
+
+/// Serves `wrapper` over `chan` until shutdown or until the client is gone.
+pub(super) fn serve(
+    wrapper: &mut dyn Dispatch,
+    mut chan: Channel,
+    base: &str,
+    client: &sys::Parent,
+    file_dir: Option<&Path>,
+) -> ExitCode {
+    let mut bulk = BulkWriter::new(base, location::SERVER_BULK);
+    let mut cache = SegmentCache::new(base);
+    let mut foreign = ForeignHost::default();
+    // A foreign call's returned data travels in its reply, which must fit the ring.
+    let max_copy = chan.max_record() / 4;
+    let mut alive = || {
+        if client.is_alive() {
+            Ok(())
+        } else {
+            Err(Error::Closed)
+        }
+    };
+    loop {
+        let inc = match chan.recv(None, &mut alive, &mut || {}) {
+            Ok(Some(inc)) => inc,
+            Ok(None) => continue,
+            Err(Error::Closed) => return client_gone(base, file_dir),
+            Err(e) => return fail(exit_code::PROTOCOL, e),
+        };
+        let bytes = chan.bytes(&inc);
+        let view = match RecordView::parse(bytes) {
+            Ok(v) => v,
+            Err(e) => return fail(exit_code::PROTOCOL, e),
+        };
+        let seq = view.header.seq;
+        let sent = match view.header.kind {
+            KIND_FOREIGN => {
+                let header = view.header;
+                match chan.record_ptr(&inc) {
+                    Some(rec) => {
+                        // SAFETY: the record is published and ours until released below;
+                        // no reference to it is used past this point (the library may
+                        // write its buffers in it); the client vouched for the function.
+                        let outcome = unsafe { foreign.call(rec, &header, &mut cache, max_copy) };
+                        match outcome {
+                            Ok(out) => send_foreign_reply(&chan, seq, &out, &mut alive),
+                            Err(e) => send_error(&chan, seq, &e, &mut bulk, &mut alive),
+                        }
+                    }
+                    None => {
+                        let e = ServerError::new(
+                            "ProtocolError",
+                            "foreign calls need the shared-memory transport",
+                        );
+                        send_error(&chan, seq, &e, &mut bulk, &mut alive)
+                    }
+                }
+            }
+            KIND_REQUEST => {
+                let result = call(wrapper, &mut foreign, &view, &mut cache);
+                let sent = match &result {
+                    Ok(reply) => {
+                        let v = [reply.as_value_ref()];
+                        chan.send(
+                            &Outgoing::new(KIND_REPLY, seq, b"", &v),
+                            &mut bulk,
+                            Wait::Forever,
+                            &mut alive,
+                        )
+                        .map(drop)
+                    }
+                    Err(e) => send_error(&chan, seq, e, &mut bulk, &mut alive),
+                };
+                match sent {
+                    // The reply could not be encoded (too large, bad rank): say so instead.
+                    Err(Error::InvalidArgument(m) | Error::SharedMemory(m)) => {
+                        let e = ServerError::new("ReplyError", m);
+                        send_error(&chan, seq, &e, &mut bulk, &mut alive)
+                    }
+                    other => other,
+                }
+            }
+            KIND_FREE => {
+                cache.release_shared(seq as u32);
+                Ok(())
+            }
+            KIND_SHUTDOWN => {
+                chan.release(inc);
+                chan.header()
+                    .server_state
+                    .store(state::STOPPED, Ordering::Release);
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                let e =
+                    ServerError::new("ProtocolError", format!("unexpected record kind {other}"));
+                send_error(&chan, seq, &e, &mut bulk, &mut alive)
+            }
+        };
+        chan.release(inc);
+        match sent {
+            Ok(()) => {}
+            Err(Error::Closed) => return client_gone(base, file_dir),
+            Err(e) => return fail(exit_code::PROTOCOL, e),
+        }
+    }
+}
+
+/// Sends a foreign call's result, with the bytes it asked to copy from the returned
+/// pointer.
+fn send_foreign_reply(
+    chan: &Channel,
+    seq: u64,
+    out: &Outcome,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    let reply = out.reply.as_bytes();
+    let data_len = out.reply.data_len as usize;
+    let record = RawRecord {
+        kind: KIND_FOREIGN_REPLY,
+        seq,
+        method: 0,
+        block_len: reply.len() + data_len,
+        names_bulk: false,
+    };
+    chan.send_raw(record, Wait::Forever, alive, |dst, _| {
+        dst[..reply.len()].copy_from_slice(reply);
+        if data_len > 0 {
+            // SAFETY: the library returned a pointer to `data_len` bytes (as the
+            // client declared), which `ForeignHost::call` measured.
+            let data = unsafe { std::slice::from_raw_parts(out.data, data_len) };
+            dst[reply.len()..].copy_from_slice(data);
+        }
+        Ok(())
+    })
+    .map(drop)
+}
+
+fn send_error(
+    chan: &Channel,
+    seq: u64,
+    e: &ServerError,
+    bulk: &mut BulkWriter,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    let msg = [ValueRef::Str(&e.message)];
+    chan.send(
+        &Outgoing::new(KIND_ERROR, seq, e.name.as_bytes(), &msg),
+        bulk,
+        Wait::Forever,
+        alive,
+    )
+    .map(drop)
+}
+
+/// Decodes a request and calls the wrapper, turning every failure (including a panic)
+/// into a `ServerError`. A typed client's request names its method by index, which
+/// goes to the wrapper as it is; a request by name is looked up in the wrapper's table
+/// (or is the foreign calls' `bind`).
+fn call<'a>(
+    wrapper: &mut dyn Dispatch,
+    foreign: &mut ForeignHost,
+    view: &RecordView<'a>,
+    cache: &'a mut SegmentCache,
+) -> Result<Reply<'a>, ServerError> {
+    let block =
+        Channel::block(view).map_err(|e| ServerError::new("ProtocolError", e.to_string()))?;
+    let method = match view.header.method {
+        0 => {
+            let name = std::str::from_utf8(view.name)
+                .map_err(|_| ServerError::new("ProtocolError", "method name is not valid UTF-8"))?;
+            if name == BIND_METHOD {
+                cache
+                    .prepare(&block)
+                    .map_err(|e| ServerError::new("SharedMemoryError", e.to_string()))?;
+                // SAFETY: the arguments live only for `bind`, which nothing else of this
+                // block outlives; `cache` maps the client's segments (`SegmentMap`).
+                let first = foreign.bind(&unsafe { Args::new(block, cache) }?)?;
+                return Ok(Reply::Value(crate::Value::U32(first)));
+            }
+            Method::named(wrapper.method_names(), name)
+        }
+        i => {
+            let names = wrapper.method_names();
+            Method::at(names, i as usize - 1).ok_or_else(|| {
+                ServerError::new(
+                    "ProtocolError",
+                    format!("method {} of a table of {}", i - 1, names.len()),
+                )
+            })?
+        }
+    };
+    call_block(wrapper, method, block, cache)
+}
