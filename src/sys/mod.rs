@@ -101,3 +101,18 @@ pub(crate) struct ExitDescription {
     /// `exit status: 3`.
     pub how: String,
 }
+
+/// `Ok` when `problem` is `None`; otherwise the error both OS modules give for a folder
+/// that is not private to this user (`ensure_private_dir`).
+fn refuse_shared_dir(path: &std::path::Path, problem: Option<String>) -> std::io::Result<()> {
+    match problem {
+        None => Ok(()),
+        Some(p) => Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is not a private folder ({p}); remove it",
+                path.display()
+            ),
+        )),
+    }
+}

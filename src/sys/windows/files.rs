@@ -68,16 +68,7 @@ pub(crate) fn ensure_private_dir(path: &Path) -> io::Result<()> {
             }
         })?
     };
-    match problem {
-        None => Ok(()),
-        Some(p) => Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!(
-                "{} is not a private folder ({p}); remove it",
-                path.display()
-            ),
-        )),
-    }
+    super::super::refuse_shared_dir(path, problem)
 }
 
 /// Writes `bytes` to a new file at `path` (which must not exist); it inherits its
