@@ -277,24 +277,33 @@ impl<'a> Block<'a> {
                     DecodeError(format!("string argument {i} is not valid UTF-8: {e}"))
                 })
             }
-            tag::LIST | tag::MAP => {
-                if depth >= MAX_DEPTH {
-                    return err(format!("lists nested deeper than {MAX_DEPTH}"));
-                }
-                if d.location != location::INLINE {
-                    return err("lists and maps must be inline");
-                }
-                let nested = Block::parse(self.bytes_of(&d, segs)?)?;
-                let mut values = Vec::with_capacity(nested.count);
-                for j in 0..nested.count {
-                    values.push(nested.owned_at(j, &NoSegments, depth + 1)?);
-                }
-                Self::list_or_map(d.tag, values)
-            }
+            tag::LIST | tag::MAP => self.nested(&d, segs, depth),
             // SAFETY: read-only; every other kind of value is copied by `to_value`, and
             // what was checked of it (a length, a shape) was read once, into `d`.
             _ => Ok(unsafe { self.get_at(i, segs, depth, false) }?.to_value()),
         }
+    }
+
+    /// The list or map that descriptor `d` (at nesting `depth`) describes, copied: it must
+    /// be inline and not nested deeper than [`MAX_DEPTH`].
+    fn nested(
+        &self,
+        d: &ArgDesc,
+        segs: &'a dyn SegmentMap,
+        depth: usize,
+    ) -> Result<Value, DecodeError> {
+        if depth >= MAX_DEPTH {
+            return err(format!("lists nested deeper than {MAX_DEPTH}"));
+        }
+        if d.location != location::INLINE {
+            return err("lists and maps must be inline");
+        }
+        let nested = Block::parse(self.bytes_of(d, segs)?)?;
+        let mut values = Vec::with_capacity(nested.count);
+        for j in 0..nested.count {
+            values.push(nested.owned_at(j, &NoSegments, depth + 1)?);
+        }
+        Self::list_or_map(d.tag, values)
     }
 
     /// A list, or a map from its key, value pairs.
@@ -386,24 +395,11 @@ impl<'a> Block<'a> {
                     ValueRef::Array(ArrayRef::from_raw(dt, shape, bytes))
                 }
             }
-            tag::LIST | tag::MAP => {
-                if depth >= MAX_DEPTH {
-                    return err(format!("lists nested deeper than {MAX_DEPTH}"));
-                }
-                if d.location != location::INLINE {
-                    return err("lists and maps must be inline");
-                }
-                let nested = Block::parse(self.bytes_of(&d, segs)?)?;
-                let mut values = Vec::with_capacity(nested.count);
-                for j in 0..nested.count {
-                    values.push(nested.owned_at(j, &NoSegments, depth + 1)?);
-                }
-                match Self::list_or_map(d.tag, values)? {
-                    Value::List(l) => ValueRef::List(Cow::Owned(l)),
-                    Value::Map(m) => ValueRef::Map(Cow::Owned(m)),
-                    _ => unreachable!("a list or a map"),
-                }
-            }
+            tag::LIST | tag::MAP => match self.nested(&d, segs, depth)? {
+                Value::List(l) => ValueRef::List(Cow::Owned(l)),
+                Value::Map(m) => ValueRef::Map(Cow::Owned(m)),
+                _ => unreachable!("a list or a map"),
+            },
             other => return err(format!("unknown value tag {other}")),
         })
     }
