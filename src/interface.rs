@@ -205,10 +205,10 @@ macro_rules! interface {
                     #[allow(unused_mut)]
                     let mut __list = $crate::__private::client::ArgList::new();
                     $($crate::Arg::push_to($arg, &mut __list);)*
-                    self.conn.request_index(
+                    self.conn.request_list(
                         stringify!($method),
                         $crate::__interface_method_index!($method in $all),
-                        __list.as_slice(),
+                        &mut __list,
                     )
                 }
             )*

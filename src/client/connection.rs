@@ -2,7 +2,7 @@
 //! wrapper in the calling process.
 
 use super::engine::InProcess;
-use super::{Client64, FromValue, SharedArray};
+use super::{ArgList, Client64, FromValue, SharedArray};
 use crate::error::{Error, Result};
 use crate::server::Dispatch;
 use crate::values::value::Value;
@@ -81,6 +81,25 @@ impl Connection {
         R::from_value(match &self.backend {
             Backend::Server(c) => c.call_index(name, index, args)?,
             Backend::InProcess(p) => p.call_index(name, index, args)?,
+        })
+    }
+
+    /// Calls method `index` with the arguments a typed client gathered: packed scalars
+    /// take the lean path of a small call.
+    #[doc(hidden)]
+    #[inline]
+    pub fn request_list<R: FromValue>(
+        &self,
+        name: &str,
+        index: u32,
+        args: &mut ArgList<'_>,
+    ) -> Result<R> {
+        R::from_value(match &self.backend {
+            Backend::Server(c) => match args.packed() {
+                Some(packed) => c.call_packed(name, index, packed)?,
+                None => c.call_index(name, index, args.as_slice())?,
+            },
+            Backend::InProcess(p) => p.call_index(name, index, args.as_slice())?,
         })
     }
 

@@ -32,6 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+use crate::transport::codec::Packed;
 use crate::values::value::Value;
 use crate::values::value_ref::{IntoArgs, ValueRef};
 use core_lease::CoreLease;
@@ -161,6 +162,16 @@ impl Client64 {
         args: &[ValueRef<'_>],
     ) -> Result<Value> {
         self.call_method(Method::indexed(name, index)?, args)
+    }
+
+    /// Calls method `index` with packed scalar arguments: a typed client's small call.
+    #[inline]
+    pub(crate) fn call_packed(&self, name: &str, index: u32, args: &Packed) -> Result<Value> {
+        let method = Method::indexed(name, index)?;
+        let freed = self.arrays.take_freed();
+        let mut held = self.hold()?;
+        let result = held.call_packed(method, args, &freed);
+        held.note_fatal(result)?
     }
 
     fn call_method(&self, method: Method<'_>, args: &[ValueRef<'_>]) -> Result<Value> {

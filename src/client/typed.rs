@@ -29,6 +29,7 @@ use smallvec::SmallVec;
 
 use super::SharedArray;
 use crate::server::{Reply, Rest};
+use crate::transport::codec::Packed;
 use crate::values::dtype::Element;
 use crate::values::value::{Array, Value};
 use crate::values::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
@@ -60,30 +61,59 @@ pub trait Arg<'c, P> {
 }
 
 /// The argument list of one typed call: held on the stack up to 8 values, so a typed
-/// call allocates nothing on the heap.
+/// call allocates nothing on the heap. While every argument is a number, `bool` or
+/// `None` (up to 16 of them) the list keeps them packed, as a small call's record carries
+/// them, and no [`ValueRef`] is made at all.
 #[derive(Default)]
-pub struct ArgList<'c>(SmallVec<[ValueRef<'c>; 8]>);
+pub struct ArgList<'c> {
+    /// The arguments so far, while all are packable.
+    packed: Packed,
+    /// The arguments once one is not packable (`packed` is then empty).
+    values: SmallVec<[ValueRef<'c>; 8]>,
+}
 
 impl<'c> ArgList<'c> {
     /// An empty list.
     pub fn new() -> Self {
-        ArgList(SmallVec::new())
+        ArgList::default()
     }
 
     /// Appends a value.
     #[inline]
     pub fn push(&mut self, v: ValueRef<'c>) {
-        self.0.push(v);
+        if self.values.is_empty() && self.packed.push(&v) {
+            return;
+        }
+        self.unpack();
+        self.values.push(v);
+    }
+
+    /// Moves the packed arguments into `values`.
+    fn unpack(&mut self) {
+        if !self.packed.is_empty() {
+            let packed = std::mem::take(&mut self.packed);
+            for v in packed.values() {
+                self.values.push(v);
+            }
+        }
     }
 
     /// Appends values.
     pub fn extend(&mut self, vs: impl IntoIterator<Item = ValueRef<'c>>) {
-        self.0.extend(vs);
+        for v in vs {
+            self.push(v);
+        }
     }
 
     /// The values.
-    pub fn as_slice(&self) -> &[ValueRef<'c>] {
-        &self.0
+    pub fn as_slice(&mut self) -> &[ValueRef<'c>] {
+        self.unpack();
+        &self.values
+    }
+
+    /// The arguments packed, when every one is a number, `bool` or `None`.
+    pub(crate) fn packed(&self) -> Option<&Packed> {
+        self.values.is_empty().then_some(&self.packed)
     }
 }
 

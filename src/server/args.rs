@@ -267,9 +267,12 @@ macro_rules! numeric_args {
             fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
                 // The common case, straight from the block; a value that does not
                 // convert takes the general path below for its error.
-                if let Some(v) = args
-                    .scalar(index)
-                    .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
+                if let Some(v) =
+                    args.scalar(index)
+                        .and_then(|(d, bits)| match d == <$t as Element>::DTYPE {
+                            true => Some(<$t as Element>::from_bits(bits)),
+                            false => <$t as Element>::from_scalar(d, bits),
+                        })
                 {
                     return Ok(v);
                 }

@@ -15,6 +15,7 @@ use crate::foreign::wire::BIND_METHOD;
 use crate::sys;
 use crate::transport::bulk::{BulkWriter, SegmentCache};
 use crate::transport::channel::{Channel, Outgoing, RawRecord, RecordView, Wait};
+use crate::transport::codec::Packed;
 use crate::transport::layout::state;
 use crate::transport::wire::{
     location, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY, KIND_REQUEST,
@@ -82,16 +83,7 @@ pub(super) fn serve(
             KIND_REQUEST => {
                 let result = call(wrapper, &mut foreign, &view, &mut cache);
                 let sent = match &result {
-                    Ok(reply) => {
-                        let v = [reply.as_value_ref()];
-                        chan.send(
-                            &Outgoing::new(KIND_REPLY, seq, b"", &v),
-                            &mut bulk,
-                            Wait::Forever,
-                            &mut alive,
-                        )
-                        .map(drop)
-                    }
+                    Ok(reply) => send_reply(&chan, seq, reply, &mut bulk, &mut alive),
                     Err(e) => send_error(&chan, seq, e, &mut bulk, &mut alive),
                 };
                 match sent {
@@ -127,6 +119,28 @@ pub(super) fn serve(
             Err(e) => return fail(exit_code::PROTOCOL, e),
         }
     }
+}
+
+/// Sends a wrapper's reply: a scalar packed, with no encoder (the lean path of a small
+/// call), anything else encoded.
+#[inline]
+fn send_reply(
+    chan: &Channel,
+    seq: u64,
+    reply: &Reply<'_>,
+    bulk: &mut BulkWriter,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    let v = reply.as_value_ref();
+    if chan.in_place() {
+        if let Some(packed) = Packed::one(&v) {
+            return chan
+                .send_packed(KIND_REPLY, seq, 0, &packed, Wait::Forever, alive)
+                .map(drop);
+        }
+    }
+    let msg = Outgoing::new(KIND_REPLY, seq, b"", std::slice::from_ref(&v));
+    chan.send(&msg, bulk, Wait::Forever, alive).map(drop)
 }
 
 /// Sends a foreign call's result, with the bytes it asked to copy from the returned

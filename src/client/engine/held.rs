@@ -5,11 +5,12 @@ use std::ops::{Deref, DerefMut};
 use std::sync::MutexGuard;
 use std::time::Instant;
 
-use super::{Backend, Exchange, Request, ServerLink};
+use super::{Backend, Exchange, Method, Request, ServerLink};
 use crate::client::core_lease::CoreLease;
 use crate::error::Result;
 use crate::transport::bulk::{BulkWriter, SegmentCache};
 use crate::transport::channel::RecordView;
+use crate::transport::codec::Packed;
 use crate::values::value::Value;
 
 /// The server link of a client, locked for one call or batch, with this thread's core
@@ -50,6 +51,18 @@ impl<'c> Held<'c> {
     ) -> Result<Option<T>> {
         self.link
             .recv_for(want, deadline, self.lease.as_ref(), read)
+    }
+
+    /// [`ServerLink::call_packed`] with this call's lease.
+    #[inline]
+    pub(in crate::client) fn call_packed(
+        &mut self,
+        method: Method<'_>,
+        args: &Packed,
+        freed: &[u32],
+    ) -> Result<Result<Value>> {
+        self.link
+            .call_packed(method, args, freed, self.lease.as_ref())
     }
 
     /// [`ServerLink::recv_reply`] with this call's lease.

@@ -8,6 +8,7 @@ use crate::client::core_lease::CoreLease;
 use crate::error::{Error, Result};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
+use crate::transport::codec::read_packed_one;
 use crate::transport::wire::{KIND_ERROR, KIND_REPLY};
 use crate::values::value::Value;
 
@@ -81,6 +82,10 @@ impl ServerLink {
 
 /// The one value of a reply (or error) record, copied out of shared memory.
 fn reply_value(view: &RecordView<'_>, cache: &mut SegmentCache) -> Result<Value> {
+    // A scalar reply: one packed value, read with no decoder.
+    if let Some(v) = read_packed_one(view.block) {
+        return Ok(v);
+    }
     let block = view.parse_block()?;
     cache.prepare(&block)?;
     block.one_value(cache).map_err(|e| Error::Protocol(e.0))

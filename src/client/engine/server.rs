@@ -11,10 +11,12 @@ use crate::client::startup::Started;
 use crate::error::{Error, Result};
 use crate::transport::bulk::{BulkWriter, SegmentCache};
 use crate::transport::channel::{Channel, Outgoing, RawRecord, Wait};
-use crate::transport::codec::Placements;
+use crate::transport::codec::{Packed, Placements};
 use crate::transport::shm;
 use crate::transport::wire::{location, KIND_FREE, KIND_REQUEST, KIND_SHUTDOWN};
+use crate::values::value::Value;
 use crate::values::value_ref::ValueRef;
+use smallvec::SmallVec;
 
 /// The connection to one server process: the channel, the process, the bulk segment this
 /// side writes and the segments it maps, and the request count.
@@ -180,6 +182,51 @@ impl ServerLink {
             .recv_reply(want, deadline, lease)?
             .ok_or_else(timed_out)?;
         Ok(Exchange { reply, placements })
+    }
+
+    /// Calls `method` with packed scalar arguments (the lean path of a small call: no
+    /// encoder on the way out, and a scalar reply read with no decoder), until the request
+    /// time-out. The outer error is the exchange's, the inner one the server's.
+    #[inline]
+    pub(super) fn call_packed(
+        &mut self,
+        method: Method<'_>,
+        args: &Packed,
+        freed: &[u32],
+        lease: Option<&CoreLease>,
+    ) -> Result<Result<Value>> {
+        if !self.chan.in_place() {
+            let args: SmallVec<[ValueRef<'_>; 8]> = args.values().collect();
+            let request = Request {
+                method,
+                args: &args,
+                freed,
+            };
+            return self.exchange(request, lease).map(|e| e.reply);
+        }
+        self.check_open()?;
+        let timeout = self.request_timeout;
+        let deadline = Instant::now() + timeout;
+        let timed_out = || Error::ResponseTimeout {
+            method: method.name.to_owned(),
+            timeout,
+        };
+        self.send_freed(freed)?;
+        let seq = self.seq + 1;
+        let ServerLink { chan, process, .. } = self;
+        let wait = Wait::Until(deadline);
+        if !chan.send_packed(
+            KIND_REQUEST,
+            seq,
+            method.index,
+            args,
+            wait,
+            &mut Self::alive(process),
+        )? {
+            return Err(timed_out());
+        }
+        self.seq = seq;
+        self.recv_reply(seq, deadline, lease)?.ok_or_else(timed_out)
     }
 
     /// After a call: one that passed shared arrays (see [`passes_shared`]) and went

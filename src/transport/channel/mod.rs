@@ -2,6 +2,7 @@
 //! it receives from, and how records travel (in place, or through files).
 
 mod file;
+mod lean;
 mod record;
 
 use std::path::PathBuf;

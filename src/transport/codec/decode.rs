@@ -125,9 +125,19 @@ impl<'a> Block<'a> {
 
     /// Value `i` if it is a numeric scalar: its type and bits, read straight from the
     /// block with no [`ValueRef`] made (`None` for any other value, or `i` out of range).
+    #[inline]
     pub fn scalar(&self, i: usize) -> Option<(DType, u64)> {
         if i >= self.count {
             return None;
+        }
+        if self.packed {
+            let ty = self.bytes[BLOCK_PREFIX + i];
+            let at = BLOCK_PREFIX + align_up(self.count, 8) + 8 * i;
+            let bits = u64::from_le_bytes(self.bytes[at..at + 8].try_into().expect("8 bytes"));
+            return match ty >> 4 {
+                tag::SCALAR => DType::from_code(ty & 15).map(|dt| (dt, bits)),
+                _ => None,
+            };
         }
         let d = self.desc(i);
         if d.tag != tag::SCALAR || d.flags & FLAG_WRITABLE != 0 {

@@ -4,11 +4,12 @@
 
 use zerocopy::IntoBytes;
 
+use super::packed::{pack, Packed};
 use super::placement::{BulkTarget, Placement, Placements};
 use super::{Item, PayloadKind};
 use crate::transport::wire::{
-    align_up, location, packed_block_len, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PACKED, BLOCK_PREFIX,
-    FLAG_WRITABLE, MAX_ARGS, MAX_PACKED, MAX_RANK, PAYLOAD_ALIGN,
+    align_up, location, packed_block_len, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PREFIX, FLAG_WRITABLE,
+    MAX_ARGS, MAX_PACKED, MAX_RANK, PAYLOAD_ALIGN,
 };
 use crate::values::value_ref::ValueRef;
 
@@ -171,31 +172,16 @@ impl<'e, 'v> Encoder<'e, 'v> {
 
 /// Whether `args` go in a packed block: a few scalars, `bool`s and `None`s.
 fn packable(args: &[ValueRef<'_>]) -> bool {
-    args.len() <= MAX_PACKED
-        && args
-            .iter()
-            .all(|a| matches!(a, ValueRef::None | ValueRef::Bool(_)) || a.scalar_bits().is_some())
+    args.len() <= MAX_PACKED && args.iter().all(|a| pack(a).is_some())
 }
 
-/// Writes a packed block (see [`BLOCK_PACKED`]).
+/// Writes a packed block (see [`Packed`]).
 fn write_packed(args: &[ValueRef<'_>], dst: &mut [u8]) {
-    let n = args.len();
-    dst[..4].copy_from_slice(&(n as u32).to_le_bytes());
-    dst[4..8].copy_from_slice(&BLOCK_PACKED.to_le_bytes());
-    let values = BLOCK_PREFIX + align_up(n, 8);
-    dst[BLOCK_PREFIX..values].fill(0);
-    for (i, a) in args.iter().enumerate() {
-        let (ty, bits) = match a {
-            ValueRef::None => (tag::NONE << 4, 0),
-            ValueRef::Bool(b) => (tag::BOOL << 4, *b as u64),
-            scalar => {
-                let (dt, bits) = scalar.scalar_bits().expect("packable");
-                (tag::SCALAR << 4 | dt.code(), bits)
-            }
-        };
-        dst[BLOCK_PREFIX + i] = ty;
-        dst[values + 8 * i..values + 8 * i + 8].copy_from_slice(&bits.to_le_bytes());
+    let mut p = Packed::default();
+    for a in args {
+        p.push(a);
     }
+    p.write(dst);
 }
 
 /// Writes a list's items into a block, and its large payloads into the bulk segment.

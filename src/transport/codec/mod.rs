@@ -2,10 +2,12 @@
 
 mod decode;
 mod encode;
+mod packed;
 mod placement;
 
 pub use decode::{decode_value, Block, DecodeError, SegmentMap};
 pub use encode::{EncodeError, Encoder, Plan};
+pub use packed::{read_one as read_packed_one, Packed};
 pub use placement::{BulkTarget, Placement, Placements};
 
 use crate::transport::wire::PAYLOAD_ALIGN;

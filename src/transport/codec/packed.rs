@@ -1,0 +1,192 @@
+//! Packed scalars: up to [`MAX_PACKED`] numbers, `bool`s and `None`s, each a type byte
+//! and 64 bits, written straight into a record's block (see [`BLOCK_PACKED`]) with no
+//! descriptor, shape or payload. The lean path of a small call: the typed client packs
+//! its arguments as it takes them, and a server answers a scalar with one packed value.
+
+use crate::transport::wire::MAX_PACKED;
+use crate::transport::wire::{align_up, packed_block_len, tag, BLOCK_PACKED, BLOCK_PREFIX};
+use crate::values::dtype::DType;
+use crate::values::value::Value;
+use crate::values::value_ref::ValueRef;
+
+/// Up to [`MAX_PACKED`] scalars, in the form a packed block carries them.
+#[derive(Clone, Copy)]
+pub struct Packed {
+    len: usize,
+    types: [u8; MAX_PACKED],
+    bits: [u64; MAX_PACKED],
+}
+
+impl Default for Packed {
+    fn default() -> Self {
+        Packed {
+            len: 0,
+            types: [0; MAX_PACKED],
+            bits: [0; MAX_PACKED],
+        }
+    }
+}
+
+/// The type byte and bits of a value a packed block can hold, or `None`.
+#[inline]
+pub(super) fn pack(v: &ValueRef<'_>) -> Option<(u8, u64)> {
+    match v {
+        ValueRef::None => Some((tag::NONE << 4, 0)),
+        ValueRef::Bool(b) => Some((tag::BOOL << 4, *b as u64)),
+        scalar => scalar
+            .scalar_bits()
+            .map(|(dt, bits)| (tag::SCALAR << 4 | dt.code(), bits)),
+    }
+}
+
+/// The value of a type byte and its bits, as a packed block's reader checked them
+/// (`None` for a type byte no packed block holds).
+#[inline]
+pub(super) fn unpack(ty: u8, bits: u64) -> Option<ValueRef<'static>> {
+    match ty >> 4 {
+        tag::NONE if ty & 15 == 0 => Some(ValueRef::None),
+        tag::BOOL if ty & 15 == 0 => Some(ValueRef::Bool(bits != 0)),
+        tag::SCALAR => DType::from_code(ty & 15).map(|dt| ValueRef::from_scalar_bits(dt, bits)),
+        _ => None,
+    }
+}
+
+impl Packed {
+    /// One value (a reply's), if a packed block can hold it.
+    #[inline]
+    pub fn one(v: &ValueRef<'_>) -> Option<Self> {
+        let mut p = Packed::default();
+        p.push(v).then_some(p)
+    }
+
+    /// Appends `v`; `false` (and nothing appended) when it is not a scalar, `bool` or
+    /// `None`, or the block is full.
+    #[inline]
+    pub fn push(&mut self, v: &ValueRef<'_>) -> bool {
+        match pack(v) {
+            Some((ty, bits)) if self.len < MAX_PACKED => {
+                self.types[self.len] = ty;
+                self.bits[self.len] = bits;
+                self.len += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The values, as borrowed values.
+    pub fn values(&self) -> impl Iterator<Item = ValueRef<'static>> + '_ {
+        (0..self.len).map(|i| unpack(self.types[i], self.bits[i]).expect("packed by `push`"))
+    }
+
+    /// Bytes of the block.
+    #[inline]
+    pub fn block_len(&self) -> usize {
+        packed_block_len(self.len)
+    }
+
+    /// Writes the block into `dst` (at least [`block_len`](Self::block_len) bytes).
+    #[inline]
+    pub fn write(&self, dst: &mut [u8]) {
+        write_block(&self.types[..self.len], &self.bits[..self.len], dst);
+    }
+}
+
+/// Writes a packed block of `types.len()` values (`types` and `bits` of one length).
+#[inline]
+fn write_block(types: &[u8], bits: &[u64], dst: &mut [u8]) {
+    let n = types.len();
+    let values = BLOCK_PREFIX + align_up(n, 8);
+    let dst = &mut dst[..values + 8 * n];
+    dst[..4].copy_from_slice(&(n as u32).to_le_bytes());
+    dst[4..8].copy_from_slice(&BLOCK_PACKED.to_le_bytes());
+    dst[BLOCK_PREFIX..values].fill(0);
+    dst[BLOCK_PREFIX..BLOCK_PREFIX + n].copy_from_slice(types);
+    for (i, b) in bits.iter().enumerate() {
+        dst[values + 8 * i..values + 8 * i + 8].copy_from_slice(&b.to_le_bytes());
+    }
+}
+
+/// The one value of a packed block holding exactly one, checked; `None` for any other
+/// block (which the general decoder then reads).
+#[inline]
+pub fn read_one(block: &[u8]) -> Option<Value> {
+    if block.len() < packed_block_len(1) {
+        return None;
+    }
+    let count = u32::from_le_bytes(block[..4].try_into().expect("4 bytes"));
+    let flags = u32::from_le_bytes(block[4..8].try_into().expect("4 bytes"));
+    if count != 1 || flags != BLOCK_PACKED {
+        return None;
+    }
+    let ty = block[BLOCK_PREFIX];
+    let at = BLOCK_PREFIX + 8;
+    let bits = u64::from_le_bytes(block[at..at + 8].try_into().expect("8 bytes"));
+    unpack(ty, bits).map(|v| v.to_value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::codec::Block;
+
+    #[test]
+    fn a_packed_list_is_read_back_by_the_general_decoder() {
+        let args = [
+            ValueRef::I32(-7),
+            ValueRef::F64(2.5),
+            ValueRef::Bool(true),
+            ValueRef::None,
+            ValueRef::U8(200),
+        ];
+        let mut p = Packed::default();
+        for a in &args {
+            assert!(p.push(a));
+        }
+        assert!(!p.push(&ValueRef::Str("no")));
+        assert_eq!(p.len(), 5);
+        let mut buf = vec![0xAAu8; p.block_len()];
+        p.write(&mut buf);
+        let block = Block::parse(&buf).expect("a packed block");
+        assert!(block.is_packed());
+        let back: Vec<Value> = (0..block.len())
+            .map(|i| {
+                block
+                    .get(i, &super::super::decode::NoSegments)
+                    .unwrap()
+                    .to_value()
+            })
+            .collect();
+        let want: Vec<Value> = args.iter().map(|a| a.to_value()).collect();
+        assert_eq!(back, want);
+        assert_eq!(p.values().map(|v| v.to_value()).collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn one_value_is_read_back_and_anything_else_is_left_to_the_decoder() {
+        let p = Packed::one(&ValueRef::I64(-1 << 40)).expect("a scalar");
+        let mut buf = vec![0u8; p.block_len()];
+        p.write(&mut buf);
+        assert_eq!(read_one(&buf), Some(Value::I64(-1 << 40)));
+        buf[BLOCK_PREFIX] = 0x7F; // no such type byte
+        assert_eq!(read_one(&buf), None);
+        assert!(Packed::one(&ValueRef::Str("x")).is_none());
+        let mut two = Packed::default();
+        two.push(&ValueRef::I8(1));
+        two.push(&ValueRef::I8(2));
+        let mut buf = vec![0u8; two.block_len()];
+        two.write(&mut buf);
+        assert_eq!(read_one(&buf), None);
+        assert_eq!(read_one(&buf[..4]), None);
+    }
+}
