@@ -94,13 +94,13 @@ impl Connection {
         index: u32,
         args: &mut ArgList<'_>,
     ) -> Result<R> {
-        R::from_value(match &self.backend {
+        match &self.backend {
             Backend::Server(c) => match args.packed() {
-                Some(packed) => c.call_packed(name, index, packed)?,
-                None => c.call_index(name, index, args.as_slice())?,
+                Some(packed) => c.call_packed(name, index, packed)?.to(),
+                None => R::from_value(c.call_index(name, index, args.as_slice())?),
             },
-            Backend::InProcess(p) => p.call_index(name, index, args.as_slice())?,
-        })
+            Backend::InProcess(p) => R::from_value(p.call_index(name, index, args.as_slice())?),
+        }
     }
 
     /// Calls `method` by name and converts the reply to `R` (see [`Client64::request32`]).

@@ -1,6 +1,7 @@
 //! Converting a reply into the Rust type the caller asked for.
 
 use crate::error::{Error, Result};
+use crate::transport::codec::{scalar_type, unpacked_value};
 use crate::values::dtype::Element;
 use crate::values::value::{Array, Value};
 
@@ -11,6 +12,13 @@ use crate::values::value::{Array, Value};
 pub trait FromValue: Sized {
     /// Converts, or says what arrived instead.
     fn from_value(v: Value) -> Result<Self>;
+
+    /// Converts a scalar reply as it arrived packed: its type byte (checked) and bits.
+    #[doc(hidden)]
+    #[inline]
+    fn from_packed(ty: u8, bits: u64) -> Result<Self> {
+        Self::from_value(unpacked_value(ty, bits))
+    }
 }
 
 fn wrong<T>(expected: &str, v: &Value) -> Result<T> {
@@ -78,6 +86,13 @@ macro_rules! numeric_from_value {
                 v.scalar_bits()
                     .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
                     .map_or_else(|| wrong(stringify!($t), &v), Ok)
+            }
+            #[inline]
+            fn from_packed(ty: u8, bits: u64) -> Result<Self> {
+                match ty == scalar_type(<$t as Element>::DTYPE) {
+                    true => Ok(<$t as Element>::from_bits(bits)),
+                    false => Self::from_value(unpacked_value(ty, bits)),
+                }
             }
         }
         impl FromValue for Vec<$t> {

@@ -36,7 +36,7 @@ use crate::transport::codec::Packed;
 use crate::values::value::Value;
 use crate::values::value_ref::{IntoArgs, ValueRef};
 use core_lease::CoreLease;
-use engine::{Held, Method, Request, ServerLink};
+use engine::{Answer, Held, Method, Request, ServerLink};
 use shared_array::{SharedArrays, MAX_PAYLOAD_32};
 
 /// A connection to a 32-bit server hosting a library wrapper.
@@ -166,7 +166,7 @@ impl Client64 {
 
     /// Calls method `index` with packed scalar arguments: a typed client's small call.
     #[inline]
-    pub(crate) fn call_packed(&self, name: &str, index: u32, args: &Packed) -> Result<Value> {
+    pub(crate) fn call_packed(&self, name: &str, index: u32, args: &Packed) -> Result<Answer> {
         let method = Method::indexed(name, index)?;
         let freed = self.arrays.take_freed();
         let mut held = self.hold()?;

@@ -29,7 +29,7 @@ use smallvec::SmallVec;
 
 use super::SharedArray;
 use crate::server::{Reply, Rest};
-use crate::transport::codec::Packed;
+use crate::transport::codec::{scalar_type, Packed, BOOL_TYPE};
 use crate::values::dtype::Element;
 use crate::values::value::{Array, Value};
 use crate::values::value_ref::{ArrayMut, ArrayRef, Out, ValueRef};
@@ -88,6 +88,25 @@ impl<'c> ArgList<'c> {
         self.values.push(v);
     }
 
+    /// Appends a number: packed while every argument so far is packed.
+    #[inline]
+    pub fn push_scalar<T: Element>(&mut self, v: T) {
+        let bits = v.to_bits();
+        self.push_packed(scalar_type(T::DTYPE), bits, || {
+            ValueRef::from_scalar_bits(T::DTYPE, bits)
+        });
+    }
+
+    /// Appends a value whose packed form is `ty` and `bits` (`v()` when it cannot be
+    /// packed).
+    #[inline]
+    fn push_packed(&mut self, ty: u8, bits: u64, v: impl FnOnce() -> ValueRef<'c>) {
+        if self.values.is_empty() && self.packed.push_raw(ty, bits) {
+            return;
+        }
+        self.push(v());
+    }
+
     /// Moves the packed arguments into `values`.
     fn unpack(&mut self) {
         if !self.packed.is_empty() {
@@ -132,8 +151,9 @@ pub trait Returns {
 macro_rules! numeric {
     ($t:ident, $v:ident) => {
         impl<'c> Arg<'c, fn($t)> for $t {
+            #[inline]
             fn push_to(self, args: &mut ArgList<'c>) {
-                args.push(ValueRef::$v(self));
+                args.push_scalar(self);
             }
         }
         slice_args!(fn(&'static [$t]), $t);
@@ -212,8 +232,9 @@ macro_rules! slice_args {
 crate::for_each_dtype!(numeric);
 
 impl<'c> Arg<'c, fn(bool)> for bool {
+    #[inline]
     fn push_to(self, args: &mut ArgList<'c>) {
-        args.push(ValueRef::Bool(self));
+        args.push_packed(BOOL_TYPE, self as u64, || ValueRef::Bool(self));
     }
 }
 

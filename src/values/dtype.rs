@@ -49,7 +49,7 @@ impl DType {
     }
 
     /// The wire code.
-    pub fn code(self) -> u8 {
+    pub const fn code(self) -> u8 {
         self as u8
     }
 

@@ -5,7 +5,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::MutexGuard;
 use std::time::Instant;
 
-use super::{Backend, Exchange, Method, Request, ServerLink};
+use super::{Answer, Backend, Exchange, Method, Request, ServerLink};
 use crate::client::core_lease::CoreLease;
 use crate::error::Result;
 use crate::transport::bulk::{BulkWriter, SegmentCache};
@@ -60,7 +60,7 @@ impl<'c> Held<'c> {
         method: Method<'_>,
         args: &Packed,
         freed: &[u32],
-    ) -> Result<Result<Value>> {
+    ) -> Result<Result<Answer>> {
         self.link
             .call_packed(method, args, freed, self.lease.as_ref())
     }

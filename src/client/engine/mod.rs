@@ -16,6 +16,7 @@ pub(super) use in_process::InProcess;
 pub(super) use reply::server_error;
 pub(super) use server::ServerLink;
 
+use crate::client::FromValue;
 use crate::error::{Error, Result};
 use crate::transport::bulk::BulkWriter;
 use crate::transport::codec::Placements;
@@ -73,6 +74,25 @@ pub(super) trait Backend {
 
     /// The bulk segment the request's writable arrays went to.
     fn bulk(&self) -> &BulkWriter;
+}
+
+/// A reply as it arrived: one scalar, packed (read with no decoder), or any value.
+pub(crate) enum Answer {
+    /// The type byte (checked) and bits of a packed scalar.
+    Packed(u8, u64),
+    /// Any other value.
+    Value(Value),
+}
+
+impl Answer {
+    /// The reply as `R`.
+    #[inline]
+    pub(crate) fn to<R: FromValue>(self) -> Result<R> {
+        match self {
+            Answer::Packed(ty, bits) => R::from_packed(ty, bits),
+            Answer::Value(v) => R::from_value(v),
+        }
+    }
 }
 
 /// Makes one call through `backend` and copies its writable arrays back.

@@ -3,12 +3,13 @@
 
 use std::time::Instant;
 
+use super::Answer;
 use super::ServerLink;
 use crate::client::core_lease::CoreLease;
 use crate::error::{Error, Result};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
-use crate::transport::codec::read_packed_one;
+use crate::transport::codec::{read_packed_one, read_packed_raw};
 use crate::transport::wire::{KIND_ERROR, KIND_REPLY};
 use crate::values::value::Value;
 
@@ -75,6 +76,24 @@ impl ServerLink {
                 KIND_REPLY => reply_value(view, cache).map(Ok),
                 KIND_ERROR => server_error(view, cache).map(Err),
                 other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
+            }
+        })
+    }
+
+    /// Waits for the reply to request `want`, a packed scalar left packed.
+    #[inline]
+    pub(in crate::client) fn recv_answer(
+        &mut self,
+        want: u64,
+        deadline: Instant,
+        lease: Option<&CoreLease>,
+    ) -> Result<Option<Result<Answer>>> {
+        self.recv_for(want, deadline, lease, |view, cache| {
+            match (view.header.kind, read_packed_raw(view.block)) {
+                (KIND_REPLY, Some((ty, bits))) => Ok(Ok(Answer::Packed(ty, bits))),
+                (KIND_REPLY, None) => reply_value(view, cache).map(|v| Ok(Answer::Value(v))),
+                (KIND_ERROR, _) => server_error(view, cache).map(Err),
+                (other, _) => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
             }
         })
     }

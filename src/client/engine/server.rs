@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::{Exchange, Method, Request};
+use super::{Answer, Exchange, Method, Request};
 use crate::client::core_lease::CoreLease;
 use crate::client::process::{ServerOutput, ServerProcess};
 use crate::client::startup::Started;
@@ -14,7 +14,6 @@ use crate::transport::channel::{Channel, Outgoing, RawRecord, Wait};
 use crate::transport::codec::{Packed, Placements};
 use crate::transport::shm;
 use crate::transport::wire::{location, KIND_FREE, KIND_REQUEST, KIND_SHUTDOWN};
-use crate::values::value::Value;
 use crate::values::value_ref::ValueRef;
 use smallvec::SmallVec;
 
@@ -194,7 +193,7 @@ impl ServerLink {
         args: &Packed,
         freed: &[u32],
         lease: Option<&CoreLease>,
-    ) -> Result<Result<Value>> {
+    ) -> Result<Result<Answer>> {
         if !self.chan.in_place() {
             let args: SmallVec<[ValueRef<'_>; 8]> = args.values().collect();
             let request = Request {
@@ -202,7 +201,9 @@ impl ServerLink {
                 args: &args,
                 freed,
             };
-            return self.exchange(request, lease).map(|e| e.reply);
+            return self
+                .exchange(request, lease)
+                .map(|e| e.reply.map(Answer::Value));
         }
         self.check_open()?;
         let timeout = self.request_timeout;
@@ -226,7 +227,8 @@ impl ServerLink {
             return Err(timed_out());
         }
         self.seq = seq;
-        self.recv_reply(seq, deadline, lease)?.ok_or_else(timed_out)
+        self.recv_answer(seq, deadline, lease)?
+            .ok_or_else(timed_out)
     }
 
     /// After a call: one that passed shared arrays (see [`passes_shared`]) and went

@@ -64,14 +64,23 @@ impl Packed {
     #[inline]
     pub fn push(&mut self, v: &ValueRef<'_>) -> bool {
         match pack(v) {
-            Some((ty, bits)) if self.len < MAX_PACKED => {
-                self.types[self.len] = ty;
-                self.bits[self.len] = bits;
-                self.len += 1;
-                true
-            }
-            _ => false,
+            Some((ty, bits)) => self.push_raw(ty, bits),
+            None => false,
         }
+    }
+
+    /// Appends a value by its type byte (as [`unpack`] reads it) and bits; `false` when
+    /// the block is full.
+    #[inline]
+    pub fn push_raw(&mut self, ty: u8, bits: u64) -> bool {
+        debug_assert!(unpack(ty, bits).is_some());
+        if self.len == MAX_PACKED {
+            return false;
+        }
+        self.types[self.len] = ty;
+        self.bits[self.len] = bits;
+        self.len += 1;
+        true
     }
 
     /// Number of values.
@@ -117,10 +126,19 @@ fn write_block(types: &[u8], bits: &[u64], dst: &mut [u8]) {
     }
 }
 
-/// The one value of a packed block holding exactly one, checked; `None` for any other
-/// block (which the general decoder then reads).
+/// The type byte of a numeric scalar of `dtype`.
 #[inline]
-pub fn read_one(block: &[u8]) -> Option<Value> {
+pub const fn scalar_type(dtype: DType) -> u8 {
+    tag::SCALAR << 4 | dtype.code()
+}
+
+/// The type byte of a `bool`.
+pub const BOOL_TYPE: u8 = tag::BOOL << 4;
+
+/// The one value of a packed block holding exactly one, as its type byte (checked) and
+/// bits; `None` for any other block (which the general decoder then reads).
+#[inline]
+pub fn read_one_raw(block: &[u8]) -> Option<(u8, u64)> {
     if block.len() < packed_block_len(1) {
         return None;
     }
@@ -132,7 +150,19 @@ pub fn read_one(block: &[u8]) -> Option<Value> {
     let ty = block[BLOCK_PREFIX];
     let at = BLOCK_PREFIX + 8;
     let bits = u64::from_le_bytes(block[at..at + 8].try_into().expect("8 bytes"));
-    unpack(ty, bits).map(|v| v.to_value())
+    unpack(ty, bits).map(|_| (ty, bits))
+}
+
+/// The one value of a packed block holding exactly one, checked; `None` for any other
+/// block (which the general decoder then reads).
+#[inline]
+pub fn read_one(block: &[u8]) -> Option<Value> {
+    read_one_raw(block).map(|(ty, bits)| unpacked_value(ty, bits))
+}
+
+/// The value of a type byte and bits that [`read_one_raw`] checked.
+pub fn unpacked_value(ty: u8, bits: u64) -> Value {
+    unpack(ty, bits).expect("a checked type byte").to_value()
 }
 
 #[cfg(test)]
