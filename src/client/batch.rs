@@ -54,6 +54,8 @@ pub struct Batch<'c, 'env> {
 impl<'c, 'env> Batch<'c, 'env> {
     /// A batch over `client`, held with this thread's core lease.
     pub(super) fn new(client: &'c Client64, held: Held<'c>) -> Self {
+        // Requests are published, and replies handed back, in bursts.
+        held.chan.set_bursts(true);
         Batch {
             client,
             held,
@@ -168,6 +170,7 @@ impl Drop for Batch<'_, '_> {
         // Also on a panic in the closure: the batch lives on `batch`'s stack, so it is
         // dropped before the unwinding leaves `batch`, and nothing can forget it.
         self.drain();
+        self.held.chan.set_bursts(false);
         self.client.batch_ended();
         // `held` drops next: the lease is let go of, then the client.
     }

@@ -44,6 +44,9 @@ pub(super) fn serve(
             Err(Error::Closed)
         }
     };
+    // Pipelined requests are answered in bursts: replies published and requests handed
+    // back together, before the server waits for more.
+    chan.set_bursts(true);
     loop {
         let inc = match chan.recv(None, &mut alive, &mut || {}) {
             Ok(Some(inc)) => inc,
@@ -101,6 +104,7 @@ pub(super) fn serve(
             }
             KIND_SHUTDOWN => {
                 chan.release(inc);
+                chan.set_bursts(false);
                 chan.header()
                     .server_state
                     .store(state::STOPPED, Ordering::Release);

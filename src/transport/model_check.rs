@@ -19,7 +19,6 @@
 //!   parks and is never woken spins until loom gives up on it;
 //! - a record that arrives changed, twice, or out of order: the consumer checks each.
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use loom::cell::UnsafeCell;
@@ -138,8 +137,11 @@ fn wait_for_data(ring: &Consumer) {
 }
 
 /// Sends records of `sizes` bytes (multiples of RECORD_ALIGN) from one thread and
-/// receives them on another, in every interleaving loom tries.
-fn run(sizes: &'static [usize]) {
+/// receives them on another, in every interleaving loom tries. With `bursts`, as a
+/// `Channel` in bursts does: the producer stages its records and publishes them together
+/// (before it waits, and at the end), and the consumer hands released records back
+/// together (before it waits).
+fn run(sizes: &'static [usize], bursts: bool) {
     let mut model = loom::model::Builder::new();
     // Every interleaving with up to this many preemptions (as crossbeam's CI).
     model.preemption_bound = Some(2);
@@ -149,10 +151,14 @@ fn run(sizes: &'static [usize]) {
             let shared = Arc::clone(&shared);
             thread::spawn(move || {
                 let ring = shared.ring().into_producer();
+                // Where the next record goes: `head` plus what is staged.
+                let mut front = 0usize;
                 for (seq, &len) in sizes.iter().enumerate() {
+                    if bursts && !ring.has_space(len) {
+                        ring.flush(); // as `Channel::wait_until` does before it waits
+                    }
                     wait_for_space(&ring, len);
-                    // Relaxed: the producer's own index (only it stores `head`).
-                    let start = (shared.ctrl.head.load(Relaxed) % CAPACITY as u64) as usize;
+                    let start = front % CAPACITY;
                     // `reserve` writes padding at the end of the area when the record does
                     // not fit before it, and publishes the padding at once: its lines are
                     // written here, where the padding is (after `has_space`, before the
@@ -161,7 +167,9 @@ fn run(sizes: &'static [usize]) {
                         for line in shared.lines(start, CAPACITY) {
                             line.with_mut(|_| ());
                         }
+                        front += CAPACITY - start;
                     }
+                    front += len;
                     // SAFETY: the producer, after `has_space(len)`; published below.
                     let rec = unsafe { ring.reserve(len) };
                     let at = rec.as_ptr() as usize - shared.data.get() as usize;
@@ -171,16 +179,25 @@ fn run(sizes: &'static [usize]) {
                     let h = RecordHeader::new(KIND_REQUEST, len as u32, seq as u64 + 1);
                     rec[..RECORD_HEADER_SIZE].copy_from_slice(zerocopy::IntoBytes::as_bytes(&h));
                     rec[len - 1] = seq as u8 + 1;
-                    ring.publish(len);
+                    if bursts {
+                        ring.stage(len);
+                    } else {
+                        ring.publish(len);
+                    }
                 }
+                ring.flush();
             })
         };
         let ring = shared.ring().into_consumer();
+        // Where the next record is read: `tail` plus what is released and not handed back.
+        let mut cursor = 0usize;
         for (seq, &len) in sizes.iter().enumerate() {
             let p = loop {
+                if !ring.has_data() {
+                    ring.flush(); // as `Channel::recv` does before it waits
+                }
                 wait_for_data(&ring);
-                // Relaxed: the consumer's own index (only it stores `tail`).
-                let start = (shared.ctrl.tail.load(Relaxed) % CAPACITY as u64) as usize;
+                let start = cursor % CAPACITY;
                 // Padding is read (and skipped) inside `peek`, before it moves `tail` on:
                 // its lines are read here, where that happens (after `has_data`).
                 // SAFETY: `has_data` saw the record at `tail` published; nothing writes it
@@ -195,6 +212,7 @@ fn run(sizes: &'static [usize]) {
                     for line in shared.lines(start, CAPACITY) {
                         line.with(|_| ());
                     }
+                    cursor += CAPACITY - start;
                 }
                 if let Some(p) = ring.peek().expect("a well-formed ring") {
                     for line in shared.lines(p.offset, p.offset + p.len) {
@@ -209,8 +227,14 @@ fn run(sizes: &'static [usize]) {
             assert_eq!(h.seq, seq as u64 + 1, "a record arrived out of order");
             assert_eq!(h.len as usize, len, "a record arrived changed");
             assert_eq!(bytes[len - 1], seq as u8 + 1, "a record arrived changed");
-            ring.release(p);
+            cursor += len;
+            if bursts {
+                ring.release_staged(p);
+            } else {
+                ring.release(p);
+            }
         }
+        ring.flush();
         producer.join().unwrap();
     });
 }
@@ -219,7 +243,7 @@ fn run(sizes: &'static [usize]) {
 fn records_that_fill_the_ring_and_wrap_at_its_end() {
     // Capacity 192: the second record ends at the end; the third waits for the first's
     // release and starts again at 0.
-    run(&[128, 64, 128]);
+    run(&[128, 64, 128], false);
 }
 
 #[test]
@@ -227,5 +251,18 @@ fn records_that_wrap_with_padding() {
     // The third does not fit before the end: padding, then the start again, once both
     // earlier records are released; the fourth goes where the padding was, once the
     // consumer has skipped it.
-    run(&[64, 64, 128, 64]);
+    run(&[64, 64, 128, 64], false);
+}
+
+#[test]
+fn records_published_and_released_in_bursts() {
+    // Two records staged and published together; the third waits for their release,
+    // which the consumer hands back together before it waits for the third.
+    run(&[64, 64, 128], true);
+}
+
+#[test]
+fn records_in_bursts_that_wrap_with_padding() {
+    // The third's padding is staged with it, published together.
+    run(&[64, 64, 128, 64], true);
 }

@@ -44,11 +44,18 @@ pub(crate) struct Producer {
     /// The producer's last view of `tail` (process-local): re-read from the shared line
     /// only when it shows too little space, so most sends cause no cache miss on it.
     seen_tail: Cell<u64>,
+    /// Bytes written after `head` but not yet published ([`stage`](Producer::stage)): a
+    /// burst of records is published with one store of `head` ([`flush`](Producer::flush)).
+    staged: Cell<u64>,
 }
 
 /// The consuming side of a ring: peeks at records, reads and releases them.
 pub(crate) struct Consumer {
     ring: Ring,
+    /// Bytes read up to (process-local): `tail` plus the records released but not yet
+    /// handed back ([`release_staged`](Consumer::release_staged)), which one store of
+    /// `tail` hands back as a burst ([`flush`](Consumer::flush)).
+    cursor: Cell<u64>,
 }
 
 /// A record read from a ring, the consumer's until [`Consumer::release`] takes it back;
@@ -102,12 +109,18 @@ impl Ring {
         Producer {
             ring: self,
             seen_tail: Cell::new(tail),
+            staged: Cell::new(0),
         }
     }
 
     /// This ring as its consumer.
     pub(crate) fn into_consumer(self) -> Consumer {
-        Consumer { ring: self }
+        // Relaxed: only the consumer stores `tail`; at start-up nothing is in flight.
+        let tail = self.ctrl().tail.load(Ordering::Relaxed);
+        Consumer {
+            ring: self,
+            cursor: Cell::new(tail),
+        }
     }
 
     fn ctrl(&self) -> &RingControl {
@@ -178,10 +191,16 @@ impl Producer {
             .store(away as u32, Ordering::Relaxed);
     }
 
-    /// Space needed at the current head for a record of `len` bytes, counting the
+    /// Where the next record goes: `head` plus the bytes staged after it.
+    fn front(&self) -> u64 {
+        // Relaxed: only the producer stores `head`.
+        self.ctrl().head.load(Ordering::Relaxed) + self.staged.get()
+    }
+
+    /// Space needed at the current front for a record of `len` bytes, counting the
     /// padding record when the record would not fit before the end.
     fn needed(&self, len: u64) -> (u64, u64) {
-        let head = self.ctrl().head.load(Ordering::Relaxed); // only the producer stores it
+        let head = self.front();
         let pos = head % self.ring.capacity;
         let to_end = self.ring.capacity - pos;
         if len <= to_end {
@@ -195,7 +214,7 @@ impl Producer {
     pub(crate) fn has_space(&self, len: usize) -> bool {
         let (_, need) = self.needed(len as u64);
         let c = self.ctrl();
-        let head = c.head.load(Ordering::Relaxed);
+        let head = self.front();
         let seen = self.seen_tail.get(); // process-local cache
         if self.ring.capacity - (head - seen) >= need {
             return true;
@@ -214,7 +233,7 @@ impl Producer {
         // Acquire: pairs with the consumer's Release store of `tail` in `release`.
         let tail = c.tail.load(Ordering::Acquire);
         self.seen_tail.set(tail);
-        c.head.load(Ordering::Relaxed) == tail
+        self.front() == tail
     }
 
     /// Reserves `len` bytes (a multiple of [`RECORD_ALIGN`], at most the capacity) and
@@ -226,8 +245,7 @@ impl Producer {
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn reserve(&self, len: usize) -> &mut [u8] {
         let (pad, _) = self.needed(len as u64);
-        let c = self.ctrl();
-        let mut head = c.head.load(Ordering::Relaxed);
+        let mut head = self.front();
         let (data, capacity) = (self.ring.data, self.ring.capacity);
         if pad > 0 {
             let pos = (head % capacity) as usize;
@@ -235,8 +253,8 @@ impl Producer {
             // SAFETY: `pos + pad == capacity`; the bytes are free (has_space) and ours.
             unsafe { std::ptr::copy_nonoverlapping(h.as_ptr(), data.add(pos), RECORD_HEADER_SIZE) };
             head += pad;
-            // Release: pairs with the consumer's Acquire load of `head`; publishes the pad.
-            c.head.store(head, Ordering::Release);
+            // Published with the record that follows it.
+            self.staged.set(self.staged.get() + pad);
         }
         let pos = (head % capacity) as usize;
         // SAFETY: `pos + len <= capacity` by `needed`, the bytes are free and only the
@@ -244,13 +262,30 @@ impl Producer {
         unsafe { std::slice::from_raw_parts_mut(data.add(pos), len) }
     }
 
-    /// Publishes the record reserved last and wakes the consumer if it is parked.
+    /// Publishes the record reserved last (and any staged before it) and wakes the
+    /// consumer if it is parked.
     pub(crate) fn publish(&self, len: usize) {
+        self.stage(len);
+        self.flush();
+    }
+
+    /// Adds the record reserved last to the burst that [`flush`](Self::flush) publishes.
+    pub(crate) fn stage(&self, len: usize) {
+        self.staged.set(self.staged.get() + len as u64);
+    }
+
+    /// Publishes every staged record with one store of `head`, and wakes the consumer if
+    /// it is parked.
+    pub(crate) fn flush(&self) {
+        let staged = self.staged.replace(0);
+        if staged == 0 {
+            return;
+        }
         let c = self.ctrl();
-        let head = c.head.load(Ordering::Relaxed);
-        // Release: pairs with the consumer's Acquire load of `head` in `peek`, making the
-        // record's bytes visible before the index.
-        c.head.store(head + len as u64, Ordering::Release);
+        let head = c.head.load(Ordering::Relaxed); // only the producer stores it
+                                                   // Release: pairs with the consumer's Acquire load of `head` in `peek`, making the
+                                                   // records' bytes visible before the index.
+        c.head.store(head + staged, Ordering::Release);
         self.ring.data_signal().wake();
     }
 }
@@ -278,9 +313,8 @@ impl Consumer {
 
     /// Whether a record (or padding) is waiting.
     pub(crate) fn has_data(&self) -> bool {
-        let c = self.ctrl();
-        // Acquire: pairs with the producer's Release store in `publish`.
-        c.head.load(Ordering::Acquire) != c.tail.load(Ordering::Relaxed)
+        // Acquire: pairs with the producer's Release store in `flush`.
+        self.ctrl().head.load(Ordering::Acquire) != self.cursor.get()
     }
 
     /// The next record, skipping padding, or `None` when the ring is empty.
@@ -289,7 +323,7 @@ impl Consumer {
         loop {
             // Acquire: pairs with the producer's Release store of `head`.
             let head = c.head.load(Ordering::Acquire);
-            let tail = c.tail.load(Ordering::Relaxed); // only the consumer stores it
+            let tail = self.cursor.get();
             if head == tail {
                 return Ok(None);
             }
@@ -321,8 +355,8 @@ impl Consumer {
                 )));
             }
             if h.kind == KIND_PAD {
-                // Release: pairs with the producer's Acquire load of `tail` in has_space.
-                c.tail.store(tail + len, Ordering::Release);
+                // Handed back with the next release.
+                self.cursor.set(tail + len);
                 continue;
             }
             return Ok(Some(Peeked {
@@ -346,13 +380,31 @@ impl Consumer {
         unsafe { self.ring.data.add(p.offset) }
     }
 
-    /// Releases a peeked record back to the producer and wakes it if it is parked.
+    /// Releases a peeked record back to the producer (with any released before it) and
+    /// wakes the producer if it is parked.
     pub(crate) fn release(&self, p: Peeked) {
+        self.release_staged(p);
+        self.flush();
+    }
+
+    /// Releases a peeked record into the burst that [`flush`](Self::flush) hands back.
+    pub(crate) fn release_staged(&self, p: Peeked) {
+        self.cursor.set(self.cursor.get() + p.len as u64);
+    }
+
+    /// Hands every released record back with one store of `tail`, and wakes the
+    /// producer if it is parked.
+    pub(crate) fn flush(&self) {
         let c = self.ctrl();
-        let tail = c.tail.load(Ordering::Relaxed);
-        // Release: pairs with the producer's Acquire load of `tail` in `has_space`; our
-        // reads of the record happen before the producer may overwrite it.
-        c.tail.store(tail + p.len as u64, Ordering::Release);
+        let cursor = self.cursor.get();
+        // Relaxed: only the consumer stores `tail`.
+        if c.tail.load(Ordering::Relaxed) == cursor {
+            return;
+        }
+        // Release: pairs with the producer's Acquire load of `tail` in `has_space` and
+        // `is_drained`; our reads of the records happen before the producer may
+        // overwrite them.
+        c.tail.store(cursor, Ordering::Release);
         self.ring.space_signal().wake();
     }
 }

@@ -39,7 +39,7 @@ impl Channel {
         let dst = unsafe { tx.reserve(len) };
         dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
         values.write(&mut dst[RECORD_HEADER_SIZE..]);
-        tx.publish(len);
+        self.commit(len);
         Ok(true)
     }
 }

@@ -5,6 +5,7 @@ mod file;
 mod lean;
 mod record;
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -73,7 +74,16 @@ pub(crate) struct Channel {
     spin: Duration,
     inline_limit: usize,
     side: Side,
+    /// Whether records sent and released wait to be flushed as a burst (see
+    /// [`set_bursts`](Channel::set_bursts)).
+    bursts: Cell<bool>,
+    /// Records sent or released since the last flush.
+    unflushed: Cell<u32>,
 }
+
+/// Most records sent or released in one burst: a pipelined peer sees the first ones
+/// within this many records, not when the ring fills.
+const BURST: u32 = 32;
 
 impl Channel {
     /// A channel over a segment whose header has been validated, with the ring bells of
@@ -132,6 +142,48 @@ impl Channel {
             // A quarter of the ring: a few large payloads still leave room for others.
             inline_limit: (cap / 4) as usize,
             side,
+            bursts: Cell::new(false),
+            unflushed: Cell::new(0),
+        }
+    }
+
+    /// In bursts, the records this side sends and releases are published and handed back
+    /// together: one index store (and one check of the peer's parked flag) per ring per
+    /// burst of up to [`BURST`] records, made before this side waits for anything (or
+    /// by [`flush`](Self::flush)). A server, and a client's batch, work in bursts; a
+    /// single call does not (its record is published at once).
+    pub(crate) fn set_bursts(&self, on: bool) {
+        if !on {
+            self.flush();
+        }
+        self.bursts.set(on);
+    }
+
+    /// Publishes the records sent and hands back the records released since the last
+    /// flush.
+    pub(crate) fn flush(&self) {
+        self.unflushed.set(0);
+        self.tx.flush();
+        self.rx.flush();
+    }
+
+    /// Publishes the record of `len` bytes reserved last, now or with its burst.
+    #[inline]
+    fn commit(&self, len: usize) {
+        if !self.bursts.get() {
+            return self.tx.publish(len);
+        }
+        self.tx.stage(len);
+        self.count_unflushed();
+    }
+
+    /// Counts one record into the burst, flushing a full one.
+    #[inline]
+    fn count_unflushed(&self) {
+        let n = self.unflushed.get() + 1;
+        self.unflushed.set(n);
+        if n >= BURST {
+            self.flush();
         }
     }
 
@@ -188,7 +240,7 @@ impl Channel {
         // is published below, before the next reservation.
         let dst = unsafe { self.tx.reserve(len) };
         let placements = record.write(dst, target.as_ref())?;
-        self.tx.publish(len);
+        self.commit(len);
         Ok(Some(placements))
     }
 
@@ -200,6 +252,8 @@ impl Channel {
         alive: &mut dyn FnMut() -> Result<()>,
     ) -> Result<bool> {
         let mut ready = ready;
+        // The peer may be waiting for what this side has not flushed.
+        self.flush();
         let deadline = match wait {
             Wait::No => return Ok(ready()),
             Wait::Forever => None,
@@ -228,6 +282,10 @@ impl Channel {
         alive: &mut dyn FnMut() -> Result<()>,
         on_long_wait: &mut dyn FnMut(),
     ) -> Result<Option<Incoming>> {
+        if !self.rx.has_data() {
+            // Nothing to read: the burst ends here, before this side waits.
+            self.flush();
+        }
         let rx = &self.rx;
         match rx.data_signal().wait(
             || rx.has_data(),
@@ -332,14 +390,18 @@ impl Channel {
             &mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + block_len],
             offset,
         )?;
-        self.tx.publish(len);
+        self.commit(len);
         Ok(Some(offset))
     }
 
     /// Gives a received record's space back to the sender.
     pub(crate) fn release(&self, inc: Incoming) {
         if let Incoming::Ring(p) = inc {
-            self.rx.release(p);
+            if !self.bursts.get() {
+                return self.rx.release(p);
+            }
+            self.rx.release_staged(p);
+            self.count_unflushed();
         }
     }
 
