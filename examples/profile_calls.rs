@@ -1,6 +1,7 @@
 //! A steady stream of calls for a profiler: small calls (`add`) and 10^6-element array calls
 //! (`scalar_multiply`), through the 32-bit server, with the typed client; `foreign` makes
-//! the small calls through a `foreign!` declaration instead.
+//! the small calls through a `foreign!` declaration instead; `batch` pipelines the small
+//! calls (`Client64::batch`, by name).
 //!
 //! ```text
 //! cargo build --release --example profile_calls
@@ -48,7 +49,23 @@ fn main() -> Result<(), loadlib::Error> {
                 assert_eq!(y.len(), x.len());
             }
         }
-        other => panic!("unknown workload {other}: use small or array"),
+        "batch" => {
+            // Pipelined: batches of 10,000 calls by name.
+            let c = client.client64().expect("a server");
+            for start in (0..n as i32).step_by(10_000) {
+                let end = (start + 10_000).min(n as i32);
+                let replies = c.batch(|b| {
+                    for i in start..end {
+                        b.submit("add", (i, 1))?;
+                    }
+                    Ok(())
+                })?;
+                for (i, r) in (start..end).zip(replies) {
+                    assert_eq!(r?, loadlib::Value::I32(i + 1));
+                }
+            }
+        }
+        other => panic!("unknown workload {other}: use small, batch or array"),
     }
     let per = t0.elapsed() / n as u32;
     println!("{n} {what} calls, {per:?} per call");
