@@ -353,3 +353,42 @@ tuple_returns!(A, B, C);
 tuple_returns!(A, B, C, D);
 tuple_returns!(A, B, C, D, E);
 tuple_returns!(A, B, C, D, E, F);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_stay_packed_until_a_value_that_cannot_be() {
+        let mut list = ArgList::new();
+        Arg::<fn(i32)>::push_to(-3i32, &mut list);
+        Arg::<fn(bool)>::push_to(true, &mut list);
+        Arg::<fn(f64)>::push_to(0.5f64, &mut list);
+        assert_eq!(list.packed().map(Packed::len), Some(3));
+        list.push(ValueRef::Str("four"));
+        assert!(list.packed().is_none());
+        Arg::<fn(u8)>::push_to(5u8, &mut list);
+        let values: Vec<Value> = list.as_slice().iter().map(ValueRef::to_value).collect();
+        assert_eq!(
+            values,
+            [
+                Value::I32(-3),
+                Value::Bool(true),
+                Value::F64(0.5),
+                Value::Str("four".into()),
+                Value::U8(5)
+            ]
+        );
+    }
+
+    #[test]
+    fn more_scalars_than_a_packed_block_holds_are_kept_in_order() {
+        let mut list = ArgList::new();
+        for i in 0..20i64 {
+            Arg::<fn(i64)>::push_to(i, &mut list);
+        }
+        assert!(list.packed().is_none());
+        let values: Vec<Value> = list.as_slice().iter().map(ValueRef::to_value).collect();
+        assert_eq!(values, (0..20).map(Value::I64).collect::<Vec<_>>());
+    }
+}
