@@ -226,7 +226,7 @@ impl<'a> Encoder<'a> {
             .filter(|&l| (l as usize) <= self.inline_limit)
             .ok_or_else(|| {
                 Error::InvalidArgument(format!(
-                    "{} structs of {step} bytes do not fit the ring (at most {} bytes)",
+                    "{} structs of {step} bytes do not fit the ring (at most {} bytes; see Builder::ring_size)",
                     values.len(),
                     self.inline_limit
                 ))
@@ -280,9 +280,10 @@ impl<'a> Encoder<'a> {
         self.passes_memory = true;
         let step = T::LAYOUT.size(self.abi);
         let len = values.len() as u64 * step as u64;
-        if len > self.inline_limit.min(INLINE_MAX) as u64 {
+        let most = self.inline_limit.min(INLINE_MAX);
+        if len > most as u64 {
             return Err(Error::InvalidArgument(format!(
-                "a writable buffer of {len} bytes of structs (at most {INLINE_MAX})"
+                "a writable buffer of {len} bytes of structs does not fit the ring (at most {most}; see Builder::ring_size)"
             )));
         }
         let at = self.alloc(len as u32, T::LAYOUT.align(self.abi).max(8));

@@ -8,7 +8,7 @@ use crate::client::core_lease::CoreLease;
 use crate::error::{Error, Result};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
-use crate::transport::wire::{KIND_ERROR, KIND_REPLY};
+use crate::transport::wire::{KIND_ERROR, KIND_REPLY, KIND_SPILL};
 use crate::values::value::Value;
 
 impl ServerLink {
@@ -54,6 +54,12 @@ impl ServerLink {
                     "reply {} arrived for request {want}",
                     h.seq
                 )));
+            }
+            if h.kind == KIND_SPILL {
+                // A reply too long for the ring whose bulk segment could not be mapped.
+                let e = chan.spill_error();
+                chan.release(inc);
+                return Err(e);
             }
             let out = read(&view, cache);
             chan.release(inc);

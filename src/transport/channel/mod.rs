@@ -3,6 +3,7 @@
 
 mod file;
 mod record;
+mod spill;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -18,7 +19,7 @@ use crate::transport::shm::Segment;
 use crate::transport::wake::{Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
     align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
-    RECORD_ALIGN, RECORD_HEADER_SIZE,
+    KIND_SPILL, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
 pub use record::RecordView;
 pub(crate) use record::{Outgoing, RawRecord};
@@ -59,6 +60,9 @@ pub(crate) enum Incoming {
     Ring(Peeked),
     /// In the channel's file buffer (`len` bytes).
     File(usize),
+    /// In the sender's bulk segment (a record too long for the ring), named by the ring
+    /// record held here.
+    Spilled(Peeked, spill::Spilled),
 }
 
 /// One end of the bridge.
@@ -71,6 +75,9 @@ pub(crate) struct Channel {
     file_buf: Vec<u64>,
     spin: Duration,
     inline_limit: usize,
+    /// Records longer than this go whole to the bulk segment (see `spill`).
+    spill_above: usize,
+    spill: spill::SpillReader,
     side: Side,
 }
 
@@ -130,6 +137,9 @@ impl Channel {
             spin,
             // A quarter of the ring: a few large payloads still leave room for others.
             inline_limit: (cap / 4) as usize,
+            // The same quarter for whole records (and never past what a header says).
+            spill_above: ((cap / 4) as usize).min(u32::MAX as usize),
+            spill: spill::SpillReader::default(),
             side,
         }
     }
@@ -146,7 +156,9 @@ impl Channel {
     ///
     /// `alive` is called while waiting and should fail if the peer is gone. A record whose
     /// payloads go to the bulk segment waits until the peer has released every earlier
-    /// record, so a bulk payload is never overwritten while it is still being read.
+    /// record, so a bulk payload is never overwritten while it is still being read. A
+    /// record longer than a quarter of the ring goes whole to the bulk segment the same
+    /// way (see `spill`).
     pub(crate) fn send(
         &self,
         msg: &Outgoing<'_, '_>,
@@ -164,11 +176,8 @@ impl Channel {
         }
         let record = msg.frame(self.inline_limit)?;
         let len = record.len;
-        if len > self.tx.capacity() as usize || len > u32::MAX as usize {
-            return Err(Error::InvalidArgument(format!(
-                "a record of {len} bytes does not fit a ring of {} bytes (lists and maps are sent inline; use arrays for bulk data)",
-                self.tx.capacity()
-            )));
+        if self.spills(len) {
+            return self.send_spilled(record, bulk, wait, alive);
         }
         let bulk_len = record.bulk_len();
         let tx = &self.tx;
@@ -249,6 +258,9 @@ impl Channel {
             rx.release(p);
             return self.read_file(&h).map(Some);
         }
+        if h.kind == KIND_SPILL {
+            return Ok(Some(self.unspill(p)));
+        }
         Ok(Some(Incoming::Ring(p)))
     }
 
@@ -263,6 +275,7 @@ impl Channel {
         match inc {
             Incoming::Ring(p) => self.rx.record(p),
             Incoming::File(len) => &self.file_buf.as_bytes()[..*len],
+            Incoming::Spilled(_, s) => self.spilled_bytes(s),
         }
     }
 
@@ -270,7 +283,8 @@ impl Channel {
     pub(crate) fn record_ptr(&self, inc: &Incoming) -> Option<*mut u8> {
         match inc {
             Incoming::Ring(p) => Some(self.rx.record_ptr(p)),
-            Incoming::File(_) => None,
+            // A spilled record holds no frame: foreign calls are never spilled.
+            Incoming::File(_) | Incoming::Spilled(..) => None,
         }
     }
 
@@ -306,7 +320,7 @@ impl Channel {
         let len = align_up(RECORD_HEADER_SIZE + block_len, RECORD_ALIGN);
         if len > self.tx.capacity() as usize || len > u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
-                "a record of {len} bytes does not fit a ring of {} bytes",
+                "a record of {len} bytes does not fit a ring of {} bytes (see Builder::ring_size)",
                 self.tx.capacity()
             )));
         }
@@ -337,8 +351,9 @@ impl Channel {
 
     /// Gives a received record's space back to the sender.
     pub(crate) fn release(&self, inc: Incoming) {
-        if let Incoming::Ring(p) = inc {
-            self.rx.release(p);
+        match inc {
+            Incoming::Ring(p) | Incoming::Spilled(p, _) => self.rx.release(p),
+            Incoming::File(_) => {}
         }
     }
 
