@@ -129,7 +129,10 @@ fn sixty_four_clients_start_and_call_in_a_64_mib_dev_shm() {
         out.status
     );
     // The harness may print the test's name on the same line first.
-    for line in stdout.lines().filter_map(|l| l.find("FOOTPRINT:").map(|i| &l[i..])) {
+    for line in stdout
+        .lines()
+        .filter_map(|l| l.find("FOOTPRINT:").map(|i| &l[i..]))
+    {
         println!("{line}");
     }
 }
