@@ -152,6 +152,10 @@ pub struct Builder {
     pub(crate) share_cores: bool,
 }
 
+/// Default bytes of each ring: a bridge then reserves 260 KiB of `/dev/shm` until a call
+/// needs a bulk segment, so 64 bridges fit in a container's default 64 MiB.
+const DEFAULT_RING_SIZE: u64 = 128 << 10;
+
 impl Builder {
     pub(crate) fn new(module32: &str) -> Self {
         Builder {
@@ -163,7 +167,7 @@ impl Builder {
             startup_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             shutdown_timeout: Duration::from_secs(5),
-            ring_size: 8 << 20,
+            ring_size: DEFAULT_RING_SIZE,
             spin: Duration::from_micros(50),
             transport: Transport::SharedMemory,
             share_cores: true,
@@ -235,8 +239,18 @@ impl Builder {
         self
     }
 
-    /// Bytes of each ring (default 8 MiB, at least 64 KiB). Larger payloads travel
-    /// through a bulk segment.
+    /// Bytes of each ring (default 128 KiB, at least 64 KiB; rounded up to 4 KiB). A
+    /// bridge reserves a segment of two rings and a page (260 KiB by default) in
+    /// `/dev/shm` when it starts, and bulk segments only when a call needs them.
+    ///
+    /// An array or string longer than a quarter of the ring travels through the
+    /// sending side's bulk segment (made on first use, reused and grown), as does a whole
+    /// record longer than that quarter (a long list, map, string list or error
+    /// message). Such a call waits until the peer has read every earlier one, so a larger
+    /// ring lets more mid-sized calls of a batch be in flight at once, at the cost of
+    /// memory reserved for as long as the client lives. A foreign call's record (its
+    /// frame, strings and structs, and arrays up to a quarter of the ring) must fit the
+    /// ring; arrays of structs passed to a foreign call are limited to a quarter of it.
     pub fn ring_size(mut self, bytes: u64) -> Self {
         self.ring_size = bytes;
         self

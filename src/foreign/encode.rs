@@ -86,6 +86,8 @@ pub struct Encoder<'a> {
     pub(crate) ret_back: Option<Back>,
     ret_copy: u32,
     passes_memory: bool,
+    /// Pointers written to places in the record (see `encode_apart`).
+    pointers: u32,
 }
 
 /// Data up to this long goes in the record; longer, in the bulk segment (reused from its
@@ -147,6 +149,7 @@ impl<'a> Encoder<'a> {
             ret_back: None,
             ret_copy: 0,
             passes_memory: false,
+            pointers: 0,
         };
         if let RetPlan::Hidden { slot } = plan.ret {
             let (size, align) = plan.ret_size_align;
@@ -197,6 +200,7 @@ impl<'a> Encoder<'a> {
 
     /// Points the slot at `slot` at a place in this record.
     fn address_of(&mut self, slot: Place, target: Place) {
+        self.pointers += 1;
         let addr = self.server_block + target.0 as u64;
         let size = self.abi.pointer_size() as usize;
         self.write(slot, &addr.to_le_bytes()[..size]);
@@ -215,18 +219,24 @@ impl<'a> Encoder<'a> {
     }
 
     /// Places `values` in the record and points the slot at `slot` at the first. Arrays
-    /// of numbers larger than the ring's inline limit go to the bulk segment.
+    /// of numbers larger than the ring's inline limit go to the bulk segment, and so do
+    /// arrays of structs that hold no pointer to data of their own.
     pub fn pointer_to_values<T: CValue>(&mut self, slot: Place, values: &[T]) -> Result<()> {
         if let Some(bytes) = T::plain_bytes(values) {
             return self.pointer_to_bytes_aligned(slot, bytes, T::LAYOUT.align(self.abi));
         }
         let step = T::LAYOUT.size(self.abi);
+        if values.len() as u64 * step as u64 > self.inline_limit as u64 {
+            if let Some(bytes) = self.encode_apart(values, step)? {
+                return self.pointer_to_bytes_aligned(slot, &bytes, T::LAYOUT.align(self.abi));
+            }
+        }
         let len = u32::try_from(values.len() as u64 * step as u64)
             .ok()
             .filter(|&l| (l as usize) <= self.inline_limit)
             .ok_or_else(|| {
                 Error::InvalidArgument(format!(
-                    "{} structs of {step} bytes do not fit the ring (at most {} bytes)",
+                    "{} structs of {step} bytes do not fit the ring (at most {} bytes; see Builder::ring_size)",
                     values.len(),
                     self.inline_limit
                 ))
@@ -237,6 +247,44 @@ impl<'a> Encoder<'a> {
         }
         self.address_of(slot, at);
         Ok(())
+    }
+
+    /// `values` encoded on their own (`step` bytes each), when encoding them places
+    /// nothing beside them (no pointer to data of their own), so that their bytes can go
+    /// to the bulk segment; `None` when they do, or are too long for a record anyway.
+    fn encode_apart<T: CValue>(&self, values: &[T], step: u32) -> Result<Option<Vec<u8>>> {
+        let Some(len) = u32::try_from(values.len() as u64 * step as u64).ok() else {
+            return Ok(None);
+        };
+        let mut scratch = vec![0u8; len as usize];
+        let mut e = Encoder {
+            abi: self.abi,
+            plan: self.plan,
+            out: Some(&mut scratch),
+            server_block: 0,
+            // Anything placed beside the values would start here, and show.
+            cursor: len,
+            inline_limit: 0,
+            bulk: None,
+            bulk_cursor: 0,
+            reloc_at: 0,
+            reloc_count: 0,
+            backs: SmallVec::new(),
+            ret_back: None,
+            ret_copy: 0,
+            passes_memory: false,
+            pointers: 0,
+        };
+        for (i, v) in values.iter().enumerate() {
+            v.encode(&mut e, Place(i as u32 * step))?;
+        }
+        let apart = e.cursor == len
+            && e.pointers == 0
+            && e.bulk_cursor == 0
+            && e.reloc_count == 0
+            && e.backs.is_empty()
+            && !e.passes_memory;
+        Ok(apart.then_some(scratch))
     }
 
     /// Places a C string (`s` and a NUL) in the record and points the slot at `slot` at
@@ -280,9 +328,10 @@ impl<'a> Encoder<'a> {
         self.passes_memory = true;
         let step = T::LAYOUT.size(self.abi);
         let len = values.len() as u64 * step as u64;
-        if len > self.inline_limit.min(INLINE_MAX) as u64 {
+        let most = self.inline_limit.min(INLINE_MAX);
+        if len > most as u64 {
             return Err(Error::InvalidArgument(format!(
-                "a writable buffer of {len} bytes of structs (at most {INLINE_MAX})"
+                "a writable buffer of {len} bytes of structs does not fit the ring (at most {most}; see Builder::ring_size)"
             )));
         }
         let at = self.alloc(len as u32, T::LAYOUT.align(self.abi).max(8));

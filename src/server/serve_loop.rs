@@ -19,7 +19,7 @@ use crate::transport::codec::Packed;
 use crate::transport::layout::state;
 use crate::transport::wire::{
     location, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY, KIND_REQUEST,
-    KIND_SHUTDOWN,
+    KIND_SHUTDOWN, KIND_SPILL, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
 use crate::values::value_ref::ValueRef;
 use zerocopy::IntoBytes;
@@ -35,8 +35,9 @@ pub(super) fn serve(
     let mut bulk = BulkWriter::new(base, location::SERVER_BULK);
     let mut cache = SegmentCache::new(base);
     let mut foreign = ForeignHost::default();
-    // A foreign call's returned data travels in its reply, which must fit the ring.
-    let max_copy = chan.max_record() / 4;
+    // A foreign call's returned data travels in its reply (through the bulk segment when
+    // too long for the ring): at most 2 MiB, or a quarter of a ring larger than 8 MiB.
+    let max_copy = chan.max_record().max(8 << 20) / 4;
     let mut alive = || {
         if client.is_alive() {
             Ok(())
@@ -70,7 +71,7 @@ pub(super) fn serve(
                         // write its buffers in it); the client vouched for the function.
                         let outcome = unsafe { foreign.call(rec, &header, &mut cache, max_copy) };
                         match outcome {
-                            Ok(out) => send_foreign_reply(&chan, seq, &out, &mut alive),
+                            Ok(out) => send_foreign_reply(&chan, seq, &out, &mut bulk, &mut alive),
                             Err(e) => send_error(&chan, seq, &e, &mut bulk, &mut alive),
                         }
                     }
@@ -101,6 +102,11 @@ pub(super) fn serve(
             KIND_FREE => {
                 cache.release_shared(seq as u32);
                 Ok(())
+            }
+            // A request too long for the ring whose bulk segment could not be mapped.
+            KIND_SPILL => {
+                let e = ServerError::new("SharedMemoryError", chan.spill_error().to_string());
+                send_error(&chan, seq, &e, &mut bulk, &mut alive)
             }
             KIND_SHUTDOWN => {
                 chan.release(inc);
@@ -148,11 +154,12 @@ fn send_reply(
 }
 
 /// Sends a foreign call's result, with the bytes it asked to copy from the returned
-/// pointer.
+/// pointer (through the bulk segment when they make the record too long for the ring).
 fn send_foreign_reply(
     chan: &Channel,
     seq: u64,
     out: &Outcome,
+    bulk: &mut BulkWriter,
     alive: &mut dyn FnMut() -> Result<(), Error>,
 ) -> Result<(), Error> {
     let reply = out.reply.as_bytes();
@@ -164,7 +171,7 @@ fn send_foreign_reply(
         block_len: reply.len() + data_len,
         names_bulk: false,
     };
-    chan.send_raw(record, Wait::Forever, alive, |dst, _| {
+    let fill = |dst: &mut [u8], _| {
         dst[..reply.len()].copy_from_slice(reply);
         if data_len > 0 {
             // SAFETY: the library returned a pointer to `data_len` bytes (as the
@@ -173,8 +180,14 @@ fn send_foreign_reply(
             dst[reply.len()..].copy_from_slice(data);
         }
         Ok(())
-    })
-    .map(drop)
+    };
+    let len = (RECORD_HEADER_SIZE + record.block_len).next_multiple_of(RECORD_ALIGN);
+    if chan.spills(len) {
+        return chan
+            .send_raw_spilled(record, bulk, Wait::Forever, alive, fill)
+            .map(drop);
+    }
+    chan.send_raw(record, Wait::Forever, alive, fill).map(drop)
 }
 
 fn send_error(

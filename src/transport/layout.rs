@@ -21,7 +21,7 @@ use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 /// `b"LOADLIB1"` read as a little-endian `u64`.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
 /// Bumped on every change to any struct in this file or in `wire`.
-pub(crate) const LAYOUT_VERSION: u32 = 6;
+pub(crate) const LAYOUT_VERSION: u32 = 7;
 /// Offset of the request ring's control block.
 pub(crate) const REQUEST_CONTROL_OFFSET: u64 = 256;
 /// Offset of the response ring's control block.

@@ -65,6 +65,9 @@ pub const KIND_FILE_REPLY: u16 = 8;
 pub const KIND_FOREIGN: u16 = 9;
 /// A foreign call's result: the block is a `ForeignReply` and any copied data.
 pub const KIND_FOREIGN_REPLY: u16 = 10;
+/// A record too large for the ring, written whole in the sender's bulk segment: the
+/// block is a [`SpillRef`] naming where; `seq` is the record's.
+pub const KIND_SPILL: u16 = 11;
 
 /// Fixed header of every record.
 #[repr(C, align(8))]
@@ -202,6 +205,31 @@ const _: () = {
     assert!(offset_of!(ArgDesc, shape_offset) == 12);
     assert!(offset_of!(ArgDesc, value) == 16);
     assert!(offset_of!(ArgDesc, len) == 24);
+};
+
+/// The block of a [`KIND_SPILL`] record: where the sender wrote the whole record.
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, KnownLayout, Immutable)]
+pub struct SpillRef {
+    /// Offset of the record in the segment (a multiple of [`RECORD_ALIGN`]).
+    pub offset: u64,
+    /// Bytes of the record.
+    pub len: u64,
+    /// The bulk segment's generation.
+    pub segment: u32,
+    /// [`location::CLIENT_BULK`] or [`location::SERVER_BULK`]: the sender's.
+    pub location: u8,
+    /// Reserved, zero.
+    pub _reserved: [u8; 3],
+}
+
+const _: () = {
+    assert!(size_of::<SpillRef>() == 24);
+    assert!(offset_of!(SpillRef, offset) == 0);
+    assert!(offset_of!(SpillRef, len) == 8);
+    assert!(offset_of!(SpillRef, segment) == 16);
+    assert!(offset_of!(SpillRef, location) == 20);
+    assert!(RECORD_HEADER_SIZE + size_of::<SpillRef>() <= RECORD_ALIGN);
 };
 
 /// Rounds `n` up to a multiple of `align` (a power of two).

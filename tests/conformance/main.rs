@@ -19,5 +19,6 @@ mod library_path;
 mod load;
 mod roundtrip;
 mod soundness;
+mod spill;
 mod structs;
 mod writable_arrays;

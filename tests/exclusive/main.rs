@@ -9,6 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 #[path = "../common/mod.rs"]
 mod common;
 
+mod footprint;
 mod idle;
 mod many_clients;
 mod no_alloc;
@@ -16,6 +17,7 @@ mod soak;
 
 common::not_on_windows! {
     soak_memory_from_proc: "soak.rs samples memory from /proc; run by hand on Linux";
+    footprint_of_64_clients: "footprint.rs mounts a 64 MiB tmpfs on /dev/shm in a mount namespace (Linux, root)";
 }
 
 /// Held by each test while it runs: one test at a time.

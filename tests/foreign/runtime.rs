@@ -8,6 +8,39 @@ use crate::common::{self, Config};
 
 common::per_config! {
     the_cpp_library_through_declarations_as_data: shm;
+    a_returned_string_longer_than_the_ring_comes_back_whole: shm;
+}
+
+/// The C library of the server's platform, which has `strchr`.
+const LIBC: &str = if cfg!(windows) {
+    "msvcrt.dll"
+} else {
+    "libc.so.6"
+};
+
+fn a_returned_string_longer_than_the_ring_comes_back_whole(cfg: &Config) {
+    let client = Arc::new(cfg.start("foreign"));
+    let decls = vec![FunctionDecl::new(
+        "strchr",
+        vec![Param::str("s"), Param::value("c", CType::I32)],
+        Ret::Str,
+    )];
+    // SAFETY: the C library's `strchr(const char *, int) -> char *`.
+    let lib = unsafe { ForeignLibrary::bind(client, LIBC, Convention::C, decls) }.unwrap();
+    // The argument goes to the bulk segment; the returned pointer into it is copied
+    // into a reply twice as long as the default ring, which travels through the server's
+    // bulk segment. Then a short one, through the ring.
+    for (len, at) in [(300_000usize, 1_000usize), (64, 10), (1_500_000, 7)] {
+        let s: String = (0..len).map(|i| (b'a' + (i % 23) as u8) as char).collect();
+        let c = s.as_bytes()[at] as i32;
+        let first = s.find(s.as_bytes()[at] as char).unwrap();
+        let got = lib.call("strchr", (s.as_str(), c)).unwrap();
+        let Value::Str(got) = got else {
+            panic!("[{}] not a string: {got}", cfg.label)
+        };
+        assert_eq!(got.len(), len - first, "[{}]", cfg.label);
+        assert_eq!(got, s[first..], "[{}]", cfg.label);
+    }
 }
 
 fn the_cpp_library_through_declarations_as_data(cfg: &Config) {

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
 use crate::transport::codec::{read_packed_one, read_packed_raw};
-use crate::transport::wire::{KIND_ERROR, KIND_REPLY};
+use crate::transport::wire::{KIND_ERROR, KIND_REPLY, KIND_SPILL};
 use crate::values::value::Value;
 
 impl ServerLink {
@@ -56,6 +56,12 @@ impl ServerLink {
                     "reply {} arrived for request {want}",
                     h.seq
                 )));
+            }
+            if h.kind == KIND_SPILL {
+                // A reply too long for the ring whose bulk segment could not be mapped.
+                let e = chan.spill_error();
+                chan.release(inc);
+                return Err(e);
             }
             let out = read(&view, cache);
             chan.release(inc);

@@ -4,6 +4,7 @@
 mod file;
 mod lean;
 mod record;
+mod spill;
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -20,7 +21,7 @@ use crate::transport::shm::Segment;
 use crate::transport::wake::{Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
     align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
-    RECORD_ALIGN, RECORD_HEADER_SIZE,
+    KIND_SPILL, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
 pub use record::RecordView;
 pub(crate) use record::{Outgoing, RawRecord};
@@ -61,6 +62,9 @@ pub(crate) enum Incoming {
     Ring(Peeked),
     /// In the channel's file buffer (`len` bytes).
     File(usize),
+    /// In the sender's bulk segment (a record too long for the ring), named by the ring
+    /// record held here.
+    Spilled(Peeked, spill::Spilled),
 }
 
 /// One end of the bridge.
@@ -73,6 +77,9 @@ pub(crate) struct Channel {
     file_buf: Vec<u64>,
     spin: Duration,
     inline_limit: usize,
+    /// Records longer than this go whole to the bulk segment (see `spill`).
+    spill_above: usize,
+    spill: spill::SpillReader,
     side: Side,
     /// Whether records sent and released wait to be flushed as a burst (see
     /// [`set_bursts`](Channel::set_bursts)).
@@ -141,6 +148,9 @@ impl Channel {
             spin,
             // A quarter of the ring: a few large payloads still leave room for others.
             inline_limit: (cap / 4) as usize,
+            // The same quarter for whole records (and never past what a header says).
+            spill_above: ((cap / 4) as usize).min(u32::MAX as usize),
+            spill: spill::SpillReader::default(),
             side,
             bursts: Cell::new(false),
             unflushed: Cell::new(0),
@@ -199,7 +209,9 @@ impl Channel {
     ///
     /// `alive` is called while waiting and should fail if the peer is gone. A record whose
     /// payloads go to the bulk segment waits until the peer has released every earlier
-    /// record, so a bulk payload is never overwritten while it is still being read.
+    /// record, so a bulk payload is never overwritten while it is still being read. A
+    /// record longer than a quarter of the ring goes whole to the bulk segment the same
+    /// way (see `spill`).
     pub(crate) fn send(
         &self,
         msg: &Outgoing<'_, '_>,
@@ -217,11 +229,8 @@ impl Channel {
         }
         let record = msg.frame(self.inline_limit)?;
         let len = record.len;
-        if len > self.tx.capacity() as usize || len > u32::MAX as usize {
-            return Err(Error::InvalidArgument(format!(
-                "a record of {len} bytes does not fit a ring of {} bytes (lists and maps are sent inline; use arrays for bulk data)",
-                self.tx.capacity()
-            )));
+        if self.spills(len) {
+            return self.send_spilled(record, bulk, wait, alive);
         }
         let bulk_len = record.bulk_len();
         let tx = &self.tx;
@@ -308,6 +317,9 @@ impl Channel {
             rx.release(p);
             return self.read_file(&h).map(Some);
         }
+        if h.kind == KIND_SPILL {
+            return Ok(Some(self.unspill(p)));
+        }
         Ok(Some(Incoming::Ring(p)))
     }
 
@@ -322,6 +334,7 @@ impl Channel {
         match inc {
             Incoming::Ring(p) => self.rx.record(p),
             Incoming::File(len) => &self.file_buf.as_bytes()[..*len],
+            Incoming::Spilled(_, s) => self.spilled_bytes(s),
         }
     }
 
@@ -329,7 +342,8 @@ impl Channel {
     pub(crate) fn record_ptr(&self, inc: &Incoming) -> Option<*mut u8> {
         match inc {
             Incoming::Ring(p) => Some(self.rx.record_ptr(p)),
-            Incoming::File(_) => None,
+            // A spilled record holds no frame: foreign calls are never spilled.
+            Incoming::File(_) | Incoming::Spilled(..) => None,
         }
     }
 
@@ -365,7 +379,7 @@ impl Channel {
         let len = align_up(RECORD_HEADER_SIZE + block_len, RECORD_ALIGN);
         if len > self.tx.capacity() as usize || len > u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
-                "a record of {len} bytes does not fit a ring of {} bytes",
+                "a record of {len} bytes does not fit a ring of {} bytes (see Builder::ring_size)",
                 self.tx.capacity()
             )));
         }
@@ -396,12 +410,13 @@ impl Channel {
 
     /// Gives a received record's space back to the sender.
     pub(crate) fn release(&self, inc: Incoming) {
-        if let Incoming::Ring(p) = inc {
-            if !self.bursts.get() {
-                return self.rx.release(p);
+        match inc {
+            Incoming::Ring(p) | Incoming::Spilled(p, _) if self.bursts.get() => {
+                self.rx.release_staged(p);
+                self.count_unflushed();
             }
-            self.rx.release_staged(p);
-            self.count_unflushed();
+            Incoming::Ring(p) | Incoming::Spilled(p, _) => self.rx.release(p),
+            Incoming::File(_) => {}
         }
     }
 
