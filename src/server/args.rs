@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use super::ServerError;
-use crate::transport::codec::{Block, SegmentMap};
+use crate::transport::codec::{scalar_type, Block, SegmentMap};
 use crate::values::dtype::Element;
 use crate::values::value::{Array, Value};
 use crate::values::value_ref::{ArrayMut, ArrayRef, ValueRef};
@@ -78,6 +78,14 @@ impl<'a> Args<'a> {
 
     /// Argument `i` if it is a numeric scalar (its type and bits), marked used; no
     /// [`ValueRef`] is made. `None` for anything else, which `get` then reports.
+    /// Argument `i` if it arrived packed as a scalar of `T` exactly.
+    #[inline]
+    fn exact_scalar<T: Element>(&self, i: usize) -> Option<T> {
+        let bits = self.block.packed_bits(i, scalar_type(T::DTYPE))?;
+        self.mark_used(i);
+        Some(T::from_bits(bits))
+    }
+
     fn scalar(&self, i: usize) -> Option<(crate::DType, u64)> {
         let s = self.block.scalar(i)?;
         self.mark_used(i);
@@ -265,14 +273,15 @@ macro_rules! numeric_args {
     ($t:ident, $v:ident) => {
         impl<'a> FromArg<'a> for $t {
             fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
-                // The common case, straight from the block; a value that does not
-                // convert takes the general path below for its error.
-                if let Some(v) =
-                    args.scalar(index)
-                        .and_then(|(d, bits)| match d == <$t as Element>::DTYPE {
-                            true => Some(<$t as Element>::from_bits(bits)),
-                            false => <$t as Element>::from_scalar(d, bits),
-                        })
+                // The common case: packed, of this very type.
+                if let Some(v) = args.exact_scalar::<$t>(index) {
+                    return Ok(v);
+                }
+                // Straight from the block, converted; a value that does not convert
+                // takes the general path below for its error.
+                if let Some(v) = args
+                    .scalar(index)
+                    .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
                 {
                     return Ok(v);
                 }

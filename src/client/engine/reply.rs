@@ -32,11 +32,7 @@ impl ServerLink {
             ..
         } = self;
         let mut alive = Self::alive(process);
-        let mut on_long_wait = || {
-            if let Some(lease) = lease {
-                lease.give_up_for_long_wait();
-            }
-        };
+        let mut on_long_wait = Self::on_long_wait(lease);
         loop {
             let Some(inc) = chan.recv(Some(deadline), &mut alive, &mut on_long_wait)? else {
                 if Instant::now() >= deadline {

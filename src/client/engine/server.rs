@@ -81,6 +81,16 @@ impl ServerLink {
         }
     }
 
+    /// What a wait does once it lasts: gives `lease` up (it is of no use while this
+    /// thread sleeps).
+    pub(super) fn on_long_wait(lease: Option<&CoreLease>) -> impl FnMut() + '_ {
+        move || {
+            if let Some(lease) = lease {
+                lease.give_up_for_long_wait();
+            }
+        }
+    }
+
     /// Tells the server which shared arrays the client dropped.
     pub(in crate::client) fn send_freed(&mut self, freed: &[u32]) -> Result<()> {
         let ServerLink {
@@ -227,6 +237,14 @@ impl ServerLink {
             return Err(timed_out());
         }
         self.seq = seq;
+        // The common case: the next record is this call's packed reply.
+        let mut on_long_wait = Self::on_long_wait(lease);
+        let ServerLink { chan, process, .. } = self;
+        if chan.wait_data(Some(deadline), &mut Self::alive(process), &mut on_long_wait)? {
+            if let Some((ty, bits)) = chan.take_packed_reply(seq) {
+                return Ok(Ok(Answer::Packed(ty, bits)));
+            }
+        }
         self.recv_answer(seq, deadline, lease)?
             .ok_or_else(timed_out)
     }

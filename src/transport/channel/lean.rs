@@ -3,10 +3,12 @@
 
 use zerocopy::IntoBytes;
 
-use super::{Channel, Wait};
+use super::{Channel, Incoming, Wait};
 use crate::error::Result;
-use crate::transport::codec::Packed;
-use crate::transport::wire::{align_up, RecordHeader, RECORD_ALIGN, RECORD_HEADER_SIZE};
+use crate::transport::codec::{read_packed_raw, Packed};
+use crate::transport::wire::{
+    align_up, packed_block_len, RecordHeader, KIND_REPLY, RECORD_ALIGN, RECORD_HEADER_SIZE,
+};
 
 impl Channel {
     /// Sends a record of `kind` whose block is `values`, packed, waiting for ring space as
@@ -41,5 +43,32 @@ impl Channel {
         values.write(&mut dst[RECORD_HEADER_SIZE..]);
         self.commit(len);
         Ok(true)
+    }
+
+    /// The next record, if it is the reply to request `want` holding one packed value:
+    /// that value's type byte (checked) and bits, the record released. Anything else
+    /// (another record, none yet, a file transport's) is left where it is for the
+    /// general path.
+    #[inline]
+    pub(crate) fn take_packed_reply(&self, want: u64) -> Option<(u8, u64)> {
+        if !self.in_place() {
+            return None;
+        }
+        let p = self.rx.peek().ok()??;
+        let bytes = self.rx.record(&p);
+        let h = RecordHeader::read(bytes);
+        let block_len = packed_block_len(1);
+        if h.kind != KIND_REPLY
+            || h.seq != want
+            || h.name_len != 0
+            || h.block_offset as usize != RECORD_HEADER_SIZE
+            || h.block_len as usize != block_len
+        {
+            return None;
+        }
+        let at = RECORD_HEADER_SIZE;
+        let value = read_packed_raw(bytes.get(at..at + block_len)?)?;
+        self.release(Incoming::Ring(p));
+        Some(value)
     }
 }

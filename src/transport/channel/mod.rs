@@ -291,24 +291,10 @@ impl Channel {
         alive: &mut dyn FnMut() -> Result<()>,
         on_long_wait: &mut dyn FnMut(),
     ) -> Result<Option<Incoming>> {
-        if !self.rx.has_data() {
-            // Nothing to read: the burst ends here, before this side waits.
-            self.flush();
+        if !self.wait_data(deadline, alive, on_long_wait)? {
+            return Ok(None);
         }
         let rx = &self.rx;
-        match rx.data_signal().wait(
-            || rx.has_data(),
-            || rx.producer_away(),
-            self.spin,
-            deadline,
-            PARK_SLICE,
-            &mut *alive,
-            on_long_wait,
-        ) {
-            Ok(()) => {}
-            Err(WaitError::TimedOut) => return Ok(None),
-            Err(WaitError::Dead(e)) => return Err(e),
-        }
         let Some(p) = rx.peek().map_err(|c| Error::Protocol(c.0))? else {
             return Ok(None); // only padding was published
         };
@@ -321,6 +307,36 @@ impl Channel {
             return Ok(Some(self.unspill(p)));
         }
         Ok(Some(Incoming::Ring(p)))
+    }
+
+    /// Waits until a record (or padding) is waiting: `Ok(false)` when `deadline` passed
+    /// first. What this side has not flushed is flushed before it waits.
+    #[inline]
+    pub(crate) fn wait_data(
+        &self,
+        deadline: Option<Instant>,
+        alive: &mut dyn FnMut() -> Result<()>,
+        on_long_wait: &mut dyn FnMut(),
+    ) -> Result<bool> {
+        let rx = &self.rx;
+        if rx.has_data() {
+            return Ok(true);
+        }
+        // Nothing to read: the burst ends here, before this side waits.
+        self.flush();
+        match rx.data_signal().wait(
+            || rx.has_data(),
+            || rx.producer_away(),
+            self.spin,
+            deadline,
+            PARK_SLICE,
+            alive,
+            on_long_wait,
+        ) {
+            Ok(()) => Ok(true),
+            Err(WaitError::TimedOut) => Ok(false),
+            Err(WaitError::Dead(e)) => Err(e),
+        }
     }
 
     /// Tells the peer whether this side means to send again soon: when it does not, the

@@ -146,6 +146,20 @@ impl<'a> Block<'a> {
         DType::from_code(d.dtype).map(|dt| (dt, d.value))
     }
 
+    /// The bits of value `i` if the block is packed and the value's type byte is `ty`
+    /// exactly (a scalar of the parameter's own type: the common case, read with no
+    /// conversion).
+    #[inline]
+    pub fn packed_bits(&self, i: usize, ty: u8) -> Option<u64> {
+        if !self.packed || i >= self.count || self.bytes[BLOCK_PREFIX + i] != ty {
+            return None;
+        }
+        let at = BLOCK_PREFIX + align_up(self.count, 8) + 8 * i;
+        Some(u64::from_le_bytes(
+            self.bytes[at..at + 8].try_into().expect("8 bytes"),
+        ))
+    }
+
     /// The descriptor of value `i` (`i < len()`).
     pub fn desc(&self, i: usize) -> ArgDesc {
         if self.packed {
