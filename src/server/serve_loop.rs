@@ -145,7 +145,7 @@ fn send_reply(
     if chan.in_place() {
         if let Some(packed) = Packed::one(&v) {
             return chan
-                .send_packed(KIND_REPLY, seq, 0, &packed, Wait::Forever, alive)
+                .send_packed(KIND_REPLY, seq, 0, b"", &packed, Wait::Forever, alive)
                 .map(drop);
         }
     }

@@ -129,14 +129,26 @@ impl ServerLink {
         } = self;
         let mut alive = Self::alive(process);
         let next = *seq + 1;
+        let name = if method.index > 0 {
+            &b""[..]
+        } else {
+            method.name.as_bytes()
+        };
+        // Scalars only: packed straight into the ring, with no encoder.
+        if chan.in_place() {
+            if let Some(packed) = Packed::from_values(args) {
+                let kind = KIND_REQUEST;
+                if !chan.send_packed(kind, next, method.index, name, &packed, wait, &mut alive)? {
+                    return Ok(None);
+                }
+                *seq = next;
+                return Ok(Some((next, Placements::default())));
+            }
+        }
         let msg = Outgoing {
             kind: KIND_REQUEST,
             seq: next,
-            name: if method.index > 0 {
-                b""
-            } else {
-                method.name.as_bytes()
-            },
+            name,
             method: method.index,
             args,
         };
@@ -226,14 +238,10 @@ impl ServerLink {
         let seq = self.seq + 1;
         let ServerLink { chan, process, .. } = self;
         let wait = Wait::Until(deadline);
-        if !chan.send_packed(
-            KIND_REQUEST,
-            seq,
-            method.index,
-            args,
-            wait,
-            &mut Self::alive(process),
-        )? {
+        let mut alive = Self::alive(process);
+        let sent = chan.send_packed(KIND_REQUEST, seq, method.index, b"", args, wait, &mut alive);
+        drop(alive);
+        if !sent? {
             return Err(timed_out());
         }
         self.seq = seq;

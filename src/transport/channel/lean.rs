@@ -4,43 +4,58 @@
 use zerocopy::IntoBytes;
 
 use super::{Channel, Incoming, Wait};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::transport::codec::{read_packed_raw, Packed};
 use crate::transport::wire::{
-    align_up, packed_block_len, RecordHeader, KIND_REPLY, RECORD_ALIGN, RECORD_HEADER_SIZE,
+    align_up, packed_block_len, RecordHeader, KIND_REPLY, MAX_NAME_LEN, RECORD_ALIGN,
+    RECORD_HEADER_SIZE,
 };
 
 impl Channel {
-    /// Sends a record of `kind` whose block is `values`, packed, waiting for ring space as
-    /// `wait` says: `Ok(false)` when it ran out first. In place only: the caller checked
+    /// Sends a record of `kind` whose block is `values`, packed, after `name` (a method
+    /// called by name; empty when `method` says which), waiting for ring space as `wait`
+    /// says: `Ok(false)` when it ran out first. In place only: the caller checked
     /// [`in_place`](Self::in_place) (a file transport sends its records through files).
-    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub(crate) fn send_packed(
         &self,
         kind: u16,
         seq: u64,
         method: u32,
+        name: &[u8],
         values: &Packed,
         wait: Wait,
         alive: &mut dyn FnMut() -> Result<()>,
     ) -> Result<bool> {
         debug_assert!(self.in_place());
+        if name.len() > MAX_NAME_LEN {
+            return Err(Error::InvalidArgument(format!(
+                "name of {} bytes is longer than {MAX_NAME_LEN}",
+                name.len()
+            )));
+        }
+        let block_offset = align_up(RECORD_HEADER_SIZE + name.len(), 8);
         let block_len = values.block_len();
-        // At most 32 + 8 + 16 + 128 bytes: far below any ring's capacity.
-        let len = align_up(RECORD_HEADER_SIZE + block_len, RECORD_ALIGN);
+        // At most 32 + 1024 + 8 + 16 + 128 bytes: far below a quarter of any ring.
+        let len = align_up(block_offset + block_len, RECORD_ALIGN);
         let tx = &self.tx;
         if !tx.has_space(len) && !self.wait_until(|| tx.has_space(len), wait, alive)? {
             return Ok(false);
         }
         let mut header = RecordHeader::new(kind, len as u32, seq);
         header.method = method;
-        header.block_offset = RECORD_HEADER_SIZE as u32;
+        header.name_len = name.len() as u32;
+        header.block_offset = block_offset as u32;
         header.block_len = block_len as u32;
         // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
         // is published below, before the next reservation.
         let dst = unsafe { tx.reserve(len) };
         dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-        values.write(&mut dst[RECORD_HEADER_SIZE..]);
+        if !name.is_empty() {
+            dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
+        }
+        values.write(&mut dst[block_offset..]);
         self.commit(len);
         Ok(true)
     }

@@ -59,6 +59,13 @@ impl Packed {
         p.push(v).then_some(p)
     }
 
+    /// `values`, if a packed block can hold them all.
+    #[inline]
+    pub fn from_values(values: &[ValueRef<'_>]) -> Option<Self> {
+        let mut p = Packed::default();
+        values.iter().all(|v| p.push(v)).then_some(p)
+    }
+
     /// Appends `v`; `false` (and nothing appended) when it is not a scalar, `bool` or
     /// `None`, or the block is full.
     #[inline]
