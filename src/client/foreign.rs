@@ -126,34 +126,38 @@ impl Client64 {
             let Some(offset) = sent else {
                 return Err(timed_out());
             };
-            let (reply, data) = held
-                .recv_for(seq, deadline, |view, cache| match view.header.kind {
-                    KIND_FOREIGN_REPLY => {
-                        let (reply, rest) = ForeignReply::read_from_prefix(view.block)
-                            .map_err(|_| Error::Protocol("a short foreign reply".into()))?;
-                        let data = rest.get(..reply.data_len as usize).ok_or_else(|| {
-                            Error::Protocol("returned data past the reply".into())
-                        })?;
-                        Ok(Ok((reply, data.to_vec())))
-                    }
-                    KIND_ERROR => server_error(view, cache).map(Err),
-                    other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
-                })?
-                .ok_or_else(timed_out)??;
-            let returned = Returned {
-                abi,
-                reply,
-                data: &data,
-                block: held
-                    .chan
-                    .request_ring()
-                    .wrapping_add(offset + RECORD_HEADER_SIZE),
-                block_len: measured.block_len,
-                bulk: held.bulk.mapped().map(|(p, l)| (p as *const u8, l)),
-                backs: &backs,
-                ret_back,
-            };
-            call(Step::Decode(&returned))
+            // The reply is decoded while the record is held.
+            let block = held
+                .chan
+                .request_ring()
+                .wrapping_add(offset + RECORD_HEADER_SIZE);
+            let bulk = held.bulk.mapped().map(|(p, l)| (p as *const u8, l));
+            held.recv_for(seq, deadline, |view, cache| match view.header.kind {
+                KIND_FOREIGN_REPLY => {
+                    let (reply, rest) = ForeignReply::read_from_prefix(view.block)
+                        .map_err(|_| Error::Protocol("a short foreign reply".into()))?;
+                    let data = rest
+                        .get(..reply.data_len as usize)
+                        .ok_or_else(|| Error::Protocol("returned data past the reply".into()))?;
+                    // Copied before it is read (the server could still write the ring), on
+                    // the stack when small.
+                    let data = SmallVec::<[u8; 64]>::from_slice(data);
+                    let returned = Returned {
+                        abi,
+                        reply,
+                        data: &data,
+                        block,
+                        block_len: measured.block_len,
+                        bulk,
+                        backs: &backs,
+                        ret_back,
+                    };
+                    Ok(call(Step::Decode(&returned)))
+                }
+                KIND_ERROR => server_error(view, cache).map(Err),
+                other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
+            })?
+            .ok_or_else(timed_out)?
         })();
         held.after_call(result, measured.passes_memory)
     }
