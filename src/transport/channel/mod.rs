@@ -128,8 +128,9 @@ impl Channel {
             file_dir,
             file_buf: Vec::new(),
             spin,
-            // A quarter of the ring: a few large payloads still leave room for others.
-            inline_limit: (cap / 4) as usize,
+            // A quarter of the ring (a few large payloads still leave room for others),
+            // and no more than `INLINE_MAX`, above which the bulk segment is faster.
+            inline_limit: ((cap / 4) as usize).min(crate::transport::INLINE_MAX),
             side,
         }
     }
