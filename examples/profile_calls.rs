@@ -24,9 +24,15 @@ fn main() -> Result<(), loadlib::Error> {
         Some(_) => (loadlib::ServerExe::Bundled64, 64),
         None => (loadlib::ServerExe::Bundled32, 32),
     };
-    let elements: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let elements: usize = args
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let mut builder = Client64::builder("testlib").server(exe.clone());
-    if let Some(ring) = std::env::var("PROFILE_RING").ok().and_then(|s| s.parse().ok()) {
+    if let Some(ring) = std::env::var("PROFILE_RING")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         builder = builder.ring_size(ring);
     }
     let client = TestLibClient::start(builder)?;
