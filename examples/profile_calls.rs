@@ -70,12 +70,13 @@ fn main() -> Result<(), loadlib::Error> {
             }
             assert_eq!(y.last(), x.last().map(|v| 2.0 * v).as_ref());
         }
-        "floor" => {
+        "floor" | "floor_new" => {
             // The floor of `into`: the in-process 64-bit call with two copies, through
-            // buffers in shared memory (as benches/limits/floors.rs).
-            return floor(n, elements);
+            // buffers in shared memory (as benches/limits/floors.rs); `floor_new` copies
+            // the result into a new `Vec` instead, as `array` returns it.
+            return floor(n, elements, what == "floor_new");
         }
-        other => panic!("unknown workload {other}: use small, foreign, array, into or floor"),
+        other => panic!("unknown workload {other}: use small, foreign, array, into, floor or floor_new"),
     }
     let per = t0.elapsed() / n as u32;
     println!("{n} {what} calls, {per:?} per call");
@@ -94,8 +95,9 @@ fn main() -> Result<(), loadlib::Error> {
     Ok(())
 }
 
-/// `n` calls of the in-process floor with two copies over `elements` doubles.
-fn floor(n: usize, elements: usize) -> Result<(), loadlib::Error> {
+/// `n` calls of the in-process floor with two copies over `elements` doubles, the second
+/// into a new `Vec` when `new_vec`.
+fn floor(n: usize, elements: usize, new_vec: bool) -> Result<(), loadlib::Error> {
     use loadlib::__private::shm::{self, Segment};
     // SAFETY: our own test library; the symbol type is its C signature.
     let lib = unsafe { libloading::Library::new(server32::paths::TEST_LIB) }.expect("test lib");
@@ -126,8 +128,12 @@ fn floor(n: usize, elements: usize) -> Result<(), loadlib::Error> {
         a.copy_from_slice(std::hint::black_box(&x));
         // SAFETY: both buffers hold `elements` doubles.
         unsafe { scalar_multiply(2.0, a.as_ptr(), elements as i32, b.as_mut_ptr()) };
-        y.copy_from_slice(b);
-        std::hint::black_box(&mut y);
+        if new_vec {
+            std::hint::black_box(b.to_vec());
+        } else {
+            y.copy_from_slice(b);
+            std::hint::black_box(&mut y);
+        }
     }
     println!("{n} floor calls, {:?} per call", t0.elapsed() / n as u32);
     Ok(())
