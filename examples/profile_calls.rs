@@ -76,7 +76,9 @@ fn main() -> Result<(), loadlib::Error> {
             // the result into a new `Vec` instead, as `array` returns it.
             return floor(n, elements, what == "floor_new");
         }
-        other => panic!("unknown workload {other}: use small, foreign, array, into, floor or floor_new"),
+        other => {
+            panic!("unknown workload {other}: use small, foreign, array, into, floor or floor_new")
+        }
     }
     let per = t0.elapsed() / n as u32;
     println!("{n} {what} calls, {per:?} per call");
