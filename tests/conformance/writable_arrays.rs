@@ -116,7 +116,7 @@ fn the_file_transport_and_batches_refuse_plain_writable_arrays_with_a_clear_erro
 
 fn a_writable_array_of_the_wrong_type_is_a_type_error_that_names_both(cfg: &Config) {
     let client = cfg.start("testlib");
-    let mut out = vec![7i32; 2];
+    let mut out = [7i32; 2];
     let args = [
         ValueRef::F64(2.0),
         ValueRef::from(&[1.0f64, 2.0][..]),
