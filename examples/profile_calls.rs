@@ -1,12 +1,15 @@
-//! A steady stream of calls for a profiler: small calls (`add`) and 10^6-element array calls
-//! (`scalar_multiply`), through the 32-bit server, with the typed client; `foreign` makes
-//! the small calls through a `foreign!` declaration instead; `batch` pipelines the small
-//! calls (`Client64::batch`, by name).
+//! A steady stream of calls for a profiler: small calls (`add`) and array calls
+//! (`scalar_multiply`, 10^6 f64 unless a third argument says how many, the result in a
+//! new `Vec` for `array`, in the caller's buffer for `into`), through the 32-bit server,
+//! with the typed client; `foreign` makes the small calls through a `foreign!`
+//! declaration instead; `batch` pipelines the small calls (`Client64::batch`, by name).
+//! `PROFILE_RING=bytes` sets the ring size.
 //!
 //! ```text
 //! cargo build --release --example profile_calls
 //! valgrind --tool=callgrind target/release/examples/profile_calls small 100000
 //! valgrind --tool=callgrind target/release/examples/profile_calls foreign 100000
+//! target/release/examples/profile_calls into 1000 100000
 //! ```
 
 use loadlib::Client64;
@@ -22,7 +25,18 @@ fn main() -> Result<(), loadlib::Error> {
         Some(_) => (loadlib::ServerExe::Bundled64, 64),
         None => (loadlib::ServerExe::Bundled32, 32),
     };
-    let client = TestLibClient::start(Client64::builder("testlib").server(exe.clone()))?;
+    let elements: usize = args
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let mut builder = Client64::builder("testlib").server(exe.clone());
+    if let Some(ring) = std::env::var("PROFILE_RING")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        builder = builder.ring_size(ring);
+    }
+    let client = TestLibClient::start(builder)?;
     if what == "foreign" {
         let builder = Client64::builder(loadlib::foreign::FOREIGN_MODULE).server(exe);
         let path = server32::paths::library("test", bits);
@@ -43,7 +57,7 @@ fn main() -> Result<(), loadlib::Error> {
             }
         }
         "array" => {
-            let x: Vec<f64> = (0..1_000_000).map(|i| i as f64).collect();
+            let x: Vec<f64> = (0..elements).map(|i| i as f64).collect();
             for _ in 0..n {
                 let y = client.scalar_multiply(2.0, &x)?;
                 assert_eq!(y.len(), x.len());
@@ -65,7 +79,23 @@ fn main() -> Result<(), loadlib::Error> {
                 }
             }
         }
-        other => panic!("unknown workload {other}: use small, batch or array"),
+        "into" => {
+            let x: Vec<f64> = (0..elements).map(|i| i as f64).collect();
+            let mut y = vec![0.0f64; elements];
+            for _ in 0..n {
+                client.scalar_multiply_into(2.0, &x, &mut y)?;
+            }
+            assert_eq!(y.last(), x.last().map(|v| 2.0 * v).as_ref());
+        }
+        "floor" | "floor_new" => {
+            // The floor of `into`: the in-process 64-bit call with two copies, through
+            // buffers in shared memory (as benches/limits/floors.rs); `floor_new` copies
+            // the result into a new `Vec` instead, as `array` returns it.
+            return floor(n, elements, what == "floor_new");
+        }
+        other => {
+            panic!("unknown workload {other}: use small, foreign, batch, array, into, floor or floor_new")
+        }
     }
     let per = t0.elapsed() / n as u32;
     println!("{n} {what} calls, {per:?} per call");
@@ -81,5 +111,49 @@ fn main() -> Result<(), loadlib::Error> {
             println!("{who}: {minflt} minor page faults");
         }
     }
+    Ok(())
+}
+
+/// `n` calls of the in-process floor with two copies over `elements` doubles, the second
+/// into a new `Vec` when `new_vec`.
+fn floor(n: usize, elements: usize, new_vec: bool) -> Result<(), loadlib::Error> {
+    use loadlib::__private::shm::{self, Segment};
+    // SAFETY: our own test library; the symbol type is its C signature.
+    let lib = unsafe { libloading::Library::new(server32::paths::TEST_LIB) }.expect("test lib");
+    // SAFETY: see above.
+    let scalar_multiply = unsafe {
+        *lib.get::<unsafe extern "C" fn(f64, *const f64, i32, *mut f64)>(b"scalar_multiply")
+            .expect("scalar_multiply")
+    };
+    let segment = || {
+        let name = format!("{}-fl", shm::new_base_name().expect("a name"));
+        let seg = Segment::create(&name, (8 * elements).max(4096)).expect("a segment");
+        shm::unlink_all(&name);
+        seg
+    };
+    let (a, b) = (segment(), segment());
+    // SAFETY: each mapping is page-aligned, zero-filled, at least 8 * elements bytes, and
+    // used only through these slices.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts_mut(a.as_ptr().cast::<f64>(), elements),
+            std::slice::from_raw_parts_mut(b.as_ptr().cast::<f64>(), elements),
+        )
+    };
+    let x: Vec<f64> = (0..elements).map(|i| i as f64).collect();
+    let mut y = vec![0.0f64; elements];
+    let t0 = std::time::Instant::now();
+    for _ in 0..n {
+        a.copy_from_slice(std::hint::black_box(&x));
+        // SAFETY: both buffers hold `elements` doubles.
+        unsafe { scalar_multiply(2.0, a.as_ptr(), elements as i32, b.as_mut_ptr()) };
+        if new_vec {
+            std::hint::black_box(b.to_vec());
+        } else {
+            y.copy_from_slice(b);
+            std::hint::black_box(&mut y);
+        }
+    }
+    println!("{n} floor calls, {:?} per call", t0.elapsed() / n as u32);
     Ok(())
 }

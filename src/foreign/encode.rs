@@ -16,6 +16,7 @@ use super::values::CValue;
 use super::wire::{ForeignCall, Reloc, FOREIGN_CALL_SIZE};
 use crate::error::{Error, Result};
 use crate::transport::wire::{location, PAYLOAD_ALIGN, RECORD_HEADER_SIZE};
+use crate::transport::INLINE_MAX;
 use crate::values::value_ref::SharedRef;
 
 /// A place in a call record: an offset from the start of its block.
@@ -89,10 +90,6 @@ pub struct Encoder<'a> {
     /// Pointers written to places in the record (see `encode_apart`).
     pointers: u32,
 }
-
-/// Data up to this long goes in the record; longer, in the bulk segment (reused from its
-/// start each call, so it stays in cache where a ring's space moves on).
-const INLINE_MAX: usize = 64 << 10;
 
 /// Block offsets are aligned relative to the record, whose block starts here.
 const BLOCK_IN_RECORD: u32 = RECORD_HEADER_SIZE as u32;

@@ -313,10 +313,11 @@ macro_rules! numeric_args {
         impl<'a> FromArg<'a> for &'a mut [$t] {
             fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
                 let a = ArrayMut::from_arg(args, index)?;
-                let got = format!("array<{}>", a.dtype());
+                // The message is made only on failure: no allocation per call.
+                let got = a.dtype();
                 a.into_slice::<$t>().ok_or_else(|| {
                     ServerError::type_error(format!(
-                        "expected a writable array of {}, got {got}",
+                        "expected a writable array of {}, got array<{got}>",
                         stringify!($t)
                     ))
                 })

@@ -18,6 +18,7 @@ pub(crate) use library::{
     clear_last_error, last_error, load_library, IS_WINDOWS, LIBRARY_PATH_VAR,
 };
 pub(crate) use process::{
-    describe_exit, exit_immediately, prepare_server_process, process_alive, Parent,
+    describe_exit, exit_immediately, prefer_huge_pages, prepare_server_process, process_alive,
+    Parent,
 };
 pub(crate) use shm::{create_mapping, leftover_names, open_mapping, unlink, unmap, MappingHandle};

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::transport::codec::{Block, BulkTarget, SegmentMap};
 use crate::transport::shm::Segment;
 use crate::transport::wire::{location, tag};
@@ -82,8 +82,19 @@ impl BulkWriter {
 /// The reader's mapped segments: the peer's latest bulk generation, and shared arrays.
 pub(crate) struct SegmentCache {
     base: String,
-    bulk: HashMap<u8, (u32, Segment)>,
+    /// The latest mapped generation of the client's and of the server's bulk segment, in
+    /// slots (not a hash map: every array of every call looks its segment up).
+    bulk: [Option<(u32, Segment)>; 2],
     shared: HashMap<u32, Segment>,
+}
+
+/// The slot of a bulk location in [`SegmentCache::bulk`].
+fn bulk_slot(location: u8) -> Option<usize> {
+    match location {
+        location::CLIENT_BULK => Some(0),
+        location::SERVER_BULK => Some(1),
+        _ => None,
+    }
 }
 
 impl SegmentCache {
@@ -91,7 +102,7 @@ impl SegmentCache {
     pub(crate) fn new(base: &str) -> Self {
         SegmentCache {
             base: base.to_owned(),
-            bulk: HashMap::new(),
+            bulk: [None, None],
             shared: HashMap::new(),
         }
     }
@@ -124,10 +135,18 @@ impl SegmentCache {
                 let seg = self.open(location, segment)?;
                 self.shared.insert(segment, seg);
             }
-        } else if self.bulk.get(&location).is_none_or(|(g, _)| *g != segment) {
-            self.bulk.remove(&location);
-            let seg = self.open(location, segment)?;
-            self.bulk.insert(location, (segment, seg));
+        } else {
+            let Some(slot) = bulk_slot(location) else {
+                return Err(Error::Protocol(format!(
+                    "no segment at location {location}"
+                )));
+            };
+            if self.bulk[slot].as_ref().is_none_or(|(g, _)| *g != segment) {
+                // Unmap the old generation first: the peer has replaced it.
+                self.bulk[slot] = None;
+                let seg = self.open(location, segment)?;
+                self.bulk[slot] = Some((segment, seg));
+            }
         }
         Ok(self.segment(location, segment).expect("mapped just above"))
     }
@@ -151,7 +170,7 @@ unsafe impl SegmentMap for SegmentCache {
         let s = match location {
             location::SHARED => self.shared.get(&segment)?,
             _ => {
-                let (g, s) = self.bulk.get(&location)?;
+                let (g, s) = self.bulk[bulk_slot(location)?].as_ref()?;
                 if *g != segment {
                     return None;
                 }
@@ -159,5 +178,46 @@ unsafe impl SegmentMap for SegmentCache {
             }
         };
         Some((s.as_ptr(), s.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::shm;
+
+    #[test]
+    fn a_cache_maps_the_latest_bulk_generation_of_each_side_and_refuses_other_locations() {
+        let base = shm::new_base_name().expect("a name");
+        let mut client = BulkWriter::new(&base, location::CLIENT_BULK);
+        client.target(100).expect("generation 1");
+        let (p, _) = client.mapped().expect("mapped");
+        // SAFETY: the writer's segment is mapped writable and at least 100 bytes long.
+        unsafe { p.write(41) };
+        let mut cache = SegmentCache::new(&base);
+        let (q, len) = cache.map(location::CLIENT_BULK, 1).expect("mapped");
+        assert!(len >= 100);
+        // SAFETY: the cache's mapping of the same segment, at least 100 bytes long.
+        assert_eq!(unsafe { q.read() }, 41);
+        assert_eq!(cache.segment(location::CLIENT_BULK, 1), Some((q, len)));
+        assert_eq!(cache.segment(location::CLIENT_BULK, 2), None);
+        assert_eq!(cache.segment(location::SERVER_BULK, 1), None);
+        assert!(cache.map(location::INLINE, 1).is_err());
+        assert!(
+            cache.map(location::SERVER_BULK, 1).is_err(),
+            "never created"
+        );
+
+        // A larger payload: a new generation, which replaces the old one in the cache.
+        client.target(3 << 20).expect("generation 2");
+        let (p, _) = client.mapped().expect("mapped");
+        // SAFETY: as above, 3 MiB long.
+        unsafe { p.add((3 << 20) - 1).write(42) };
+        let (q, len) = cache.map(location::CLIENT_BULK, 2).expect("mapped");
+        assert!(len >= 3 << 20);
+        // SAFETY: as above.
+        assert_eq!(unsafe { q.add((3 << 20) - 1).read() }, 42);
+        assert_eq!(cache.segment(location::CLIENT_BULK, 1), None);
+        shm::unlink_all(&base);
     }
 }

@@ -3,11 +3,13 @@
 
 use loadlib::{Array, Client64};
 use server32::wrappers::echo::EchoClient;
+use server32::wrappers::testlib::TestLibClient;
 
 use crate::common::{self, echo, Config};
 
 common::per_config! {
     segments_stay_bounded_across_1000_calls: widths32;
+    results_stay_correct_across_calls_of_every_size: shm;
 }
 
 fn shm_bytes(prefix: &str) -> (usize, u64) {
@@ -35,6 +37,26 @@ fn a_256_mib_f64_array_round_trips_through_the_32_bit_server() {
     assert!(
         bytes <= 2 * (257 << 20) + (17 << 20),
         "{bytes} bytes mapped"
+    );
+}
+
+#[test]
+fn arrays_over_64_kib_go_to_the_bulk_segments_whatever_the_ring_size() {
+    // An 8 MiB ring (the default) would hold 2 MiB inline; the bulk segments, reused from
+    // their start, keep a payload sent call after call in cache.
+    let client = EchoClient::start(Client64::builder("echo").ring_size(8 << 20)).unwrap();
+    let name = client.client64().unwrap().segment_name().to_owned();
+    let at_limit: Vec<f64> = (0..8_192).map(f64::from).collect();
+    let back: Vec<f64> = echo(&client, &at_limit).unwrap();
+    assert_eq!(back, at_limit);
+    assert_eq!(shm_bytes(&name).0, 1, "64 KiB travels in the ring");
+    let over: Vec<f64> = (0..8_193).map(f64::from).collect();
+    let back: Vec<f64> = echo(&client, &over).unwrap();
+    assert_eq!(back, over);
+    assert_eq!(
+        shm_bytes(&name).0,
+        3,
+        "main segment + client bulk + server bulk"
     );
 }
 
@@ -80,4 +102,34 @@ fn payloads_too_large_for_a_32_bit_server_are_refused_before_sending() {
         .expect_err("overflow");
     assert!(err.to_string().contains("overflows"), "{err}");
     assert_eq!(echo::<String>(&client, "alive").unwrap(), "alive");
+}
+
+fn results_stay_correct_across_calls_of_every_size(cfg: &Config) {
+    let label = cfg.label;
+    let client = TestLibClient::new(cfg.start("testlib")).unwrap();
+    // Inline (up to 64 KiB, 8,192 f64), in the bulk segment, growing to a result of
+    // 40 MB (a new array that asks for huge pages) and shrinking again, twice over: each
+    // result in a new `Vec` and into the caller's buffer, every element checked.
+    let sizes = [
+        1, 1_000, 8_192, 8_193, 10_000, 100_000, 1_000_000, 5_000_000, 100_000, 8_193, 1_000,
+    ];
+    for round in 0..2 {
+        for (i, &n) in sizes.iter().enumerate() {
+            let base = (round * 100 + i) as f64;
+            let x: Vec<f64> = (0..n).map(|k| base + k as f64).collect();
+            let a = 1.5 + i as f64;
+            let y = client.scalar_multiply(a, &x).unwrap();
+            assert_eq!(y.len(), n, "[{label}] n = {n}");
+            assert!(
+                y.iter().zip(&x).all(|(y, x)| *y == a * x),
+                "[{label}] round {round}, n = {n}: a new result differs"
+            );
+            let mut out = vec![-1.0; n];
+            client.scalar_multiply_into(a, &x, &mut out).unwrap();
+            assert!(
+                out.iter().zip(&x).all(|(y, x)| *y == a * x),
+                "[{label}] round {round}, n = {n}: the result into a buffer differs"
+            );
+        }
+    }
 }

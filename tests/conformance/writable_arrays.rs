@@ -13,6 +13,7 @@ common::per_config! {
     a_failed_call_leaves_the_arrays_as_the_server_left_them_and_the_bridge_works:
         [shm_server32, shm_server64, in_process];
     the_file_transport_and_batches_refuse_plain_writable_arrays_with_a_clear_error: servers;
+    a_writable_array_of_the_wrong_type_is_a_type_error_that_names_both: shm;
 }
 
 /// Sizes below, at and above the ring's inline limit (the ring is 64 KiB here).
@@ -111,6 +112,26 @@ fn the_file_transport_and_batches_refuse_plain_writable_arrays_with_a_clear_erro
     if cfg.is_shm() {
         assert_eq!(out, [2.0, 4.0], "[{}]", cfg.label);
     }
+}
+
+fn a_writable_array_of_the_wrong_type_is_a_type_error_that_names_both(cfg: &Config) {
+    let client = cfg.start("testlib");
+    let mut out = [7i32; 2];
+    let args = [
+        ValueRef::F64(2.0),
+        ValueRef::from(&[1.0f64, 2.0][..]),
+        ValueRef::ArrayMut(ArrayMut::output(&mut out[..])),
+    ];
+    let err = client.call("scalar_multiply_into", &args[..]).unwrap_err();
+    assert!(
+        matches!(&err, Error::Server32 { name, message, .. } if name == "TypeError"
+            && message.contains("expected a writable array of f64, got array<i32>")),
+        "[{}] {err}",
+        cfg.label
+    );
+    // The bridge works on after the refusal.
+    let sum: i32 = client.request32("add", (2, 3)).unwrap();
+    assert_eq!(sum, 5, "[{}]", cfg.label);
 }
 
 #[test]

@@ -171,6 +171,10 @@ pub(crate) fn exit_immediately(code: u32) -> ! {
     unreachable!("TerminateProcess of the current process returned")
 }
 
+/// Would ask for large pages behind `buf`: nothing on Windows, where large pages need a
+/// privilege and an allocation of their own.
+pub(crate) fn prefer_huge_pages<T>(_buf: &mut [std::mem::MaybeUninit<T>]) {}
+
 /// Readies the server process: a crash in the library ends the process with its
 /// exception code instead of showing an error box or waiting for a debugger.
 ///

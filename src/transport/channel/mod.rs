@@ -146,9 +146,10 @@ impl Channel {
             file_dir,
             file_buf: Vec::new(),
             spin,
-            // A quarter of the ring: a few large payloads still leave room for others.
-            inline_limit: (cap / 4) as usize,
-            // The same quarter for whole records (and never past what a header says).
+            // A quarter of the ring (a few large payloads still leave room for others),
+            // and no more than `INLINE_MAX`, above which the bulk segment is faster.
+            inline_limit: ((cap / 4) as usize).min(crate::transport::INLINE_MAX),
+            // A quarter of the ring for whole records (and never past what a header says).
             spill_above: ((cap / 4) as usize).min(u32::MAX as usize),
             spill: spill::SpillReader::default(),
             side,
