@@ -9,7 +9,7 @@ use crate::client::core_lease::CoreLease;
 use crate::error::{Error, Result};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
-use crate::transport::codec::{read_packed_one, read_packed_raw};
+use crate::transport::codec::{read_packed_one, read_packed_raw, unpacked_value};
 use crate::transport::wire::{KIND_ERROR, KIND_REPLY, KIND_SPILL};
 use crate::values::value::Value;
 
@@ -73,23 +73,32 @@ impl ServerLink {
         deadline: Instant,
         lease: Option<&CoreLease>,
     ) -> Result<Option<Result<Value>>> {
-        self.recv_for(want, deadline, lease, |view, cache| {
-            match view.header.kind {
-                KIND_REPLY => reply_value(view, cache).map(Ok),
-                KIND_ERROR => server_error(view, cache).map(Err),
-                other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
-            }
-        })
+        let answer = self.recv_answer(want, deadline, lease)?;
+        Ok(answer.map(|r| {
+            r.map(|a| match a {
+                Answer::Packed(ty, bits) => unpacked_value(ty, bits),
+                Answer::Value(v) => v,
+            })
+        }))
     }
 
     /// Waits for the reply to request `want`, a packed scalar left packed.
-    #[inline]
+    #[inline(always)]
     pub(in crate::client) fn recv_answer(
         &mut self,
         want: u64,
         deadline: Instant,
         lease: Option<&CoreLease>,
     ) -> Result<Option<Result<Answer>>> {
+        // The common case: the next record is this call's packed reply, taken straight
+        // from the ring after the wait.
+        let mut on_long_wait = Self::on_long_wait(lease);
+        let ServerLink { chan, process, .. } = self;
+        if chan.wait_data(Some(deadline), &mut Self::alive(process), &mut on_long_wait)? {
+            if let Some((ty, bits)) = chan.take_packed_reply(want) {
+                return Ok(Some(Ok(Answer::Packed(ty, bits))));
+            }
+        }
         self.recv_for(want, deadline, lease, |view, cache| {
             match (view.header.kind, read_packed_raw(view.block)) {
                 (KIND_REPLY, Some((ty, bits))) => Ok(Ok(Answer::Packed(ty, bits))),

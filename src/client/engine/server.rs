@@ -245,14 +245,6 @@ impl ServerLink {
             return Err(timed_out());
         }
         self.seq = seq;
-        // The common case: the next record is this call's packed reply.
-        let mut on_long_wait = Self::on_long_wait(lease);
-        let ServerLink { chan, process, .. } = self;
-        if chan.wait_data(Some(deadline), &mut Self::alive(process), &mut on_long_wait)? {
-            if let Some((ty, bits)) = chan.take_packed_reply(seq) {
-                return Ok(Ok(Answer::Packed(ty, bits)));
-            }
-        }
         self.recv_answer(seq, deadline, lease)?
             .ok_or_else(timed_out)
     }
