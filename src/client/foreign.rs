@@ -127,33 +127,44 @@ impl Client64 {
                 return Err(timed_out());
             };
             // The reply is decoded while the record is held.
-            let block = held
+            let frame = held
                 .chan
                 .request_ring()
                 .wrapping_add(offset + RECORD_HEADER_SIZE);
             let bulk = held.bulk.mapped().map(|(p, l)| (p as *const u8, l));
-            held.recv_for(seq, deadline, |view, cache| match view.header.kind {
-                KIND_FOREIGN_REPLY => {
-                    let (reply, rest) = ForeignReply::read_from_prefix(view.block)
-                        .map_err(|_| Error::Protocol("a short foreign reply".into()))?;
-                    let data = rest
-                        .get(..reply.data_len as usize)
-                        .ok_or_else(|| Error::Protocol("returned data past the reply".into()))?;
-                    // Copied before it is read (the server could still write the ring), on
-                    // the stack when small.
-                    let data = SmallVec::<[u8; 64]>::from_slice(data);
-                    let returned = Returned {
-                        abi,
-                        reply,
-                        data: &data,
-                        block,
-                        block_len: measured.block_len,
-                        bulk,
-                        backs: &backs,
-                        ret_back,
-                    };
-                    Ok(call(Step::Decode(&returned)))
+            let mut decode = |reply_block: &[u8]| -> Result<()> {
+                let (reply, rest) = ForeignReply::read_from_prefix(reply_block)
+                    .map_err(|_| Error::Protocol("a short foreign reply".into()))?;
+                let data = rest
+                    .get(..reply.data_len as usize)
+                    .ok_or_else(|| Error::Protocol("returned data past the reply".into()))?;
+                // Copied before it is read (the server could still write the ring), on the
+                // stack when small.
+                let data = SmallVec::<[u8; 64]>::from_slice(data);
+                let returned = Returned {
+                    abi,
+                    reply,
+                    data: &data,
+                    block: frame,
+                    block_len: measured.block_len,
+                    bulk,
+                    backs: &backs,
+                    ret_back,
+                };
+                call(Step::Decode(&returned))
+            };
+            // The common case: the next record is this call's reply, taken straight from
+            // the ring after the wait.
+            if held.wait_data(deadline)? {
+                let taken = held
+                    .chan
+                    .take_reply(seq, KIND_FOREIGN_REPLY, |b| Some(decode(b)));
+                if let Some(r) = taken {
+                    return r;
                 }
+            }
+            held.recv_for(seq, deadline, |view, cache| match view.header.kind {
+                KIND_FOREIGN_REPLY => Ok(decode(view.block)),
                 KIND_ERROR => server_error(view, cache).map(Err),
                 other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
             })?

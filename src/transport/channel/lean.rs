@@ -66,23 +66,36 @@ impl Channel {
     /// general path.
     #[inline]
     pub(crate) fn take_packed_reply(&self, want: u64) -> Option<(u8, u64)> {
+        self.take_reply(want, KIND_REPLY, |block| {
+            (block.len() == packed_block_len(1))
+                .then(|| read_packed_raw(block))
+                .flatten()
+        })
+    }
+
+    /// The next record, if it is a record of `kind` answering request `want` with no
+    /// name, handed to `read` (its block) while it is held, and released if `read` gives
+    /// `Some`. Anything else (another record, none yet, a file transport's) is left where
+    /// it is for the general path ([`recv`](Self::recv)).
+    #[inline]
+    pub(crate) fn take_reply<T>(
+        &self,
+        want: u64,
+        kind: u16,
+        read: impl FnOnce(&[u8]) -> Option<T>,
+    ) -> Option<T> {
         if !self.in_place() {
             return None;
         }
         let p = self.rx.peek().ok()??;
         let bytes = self.rx.record(&p);
         let h = RecordHeader::read(bytes);
-        let block_len = packed_block_len(1);
-        if h.kind != KIND_REPLY
-            || h.seq != want
-            || h.name_len != 0
-            || h.block_offset as usize != RECORD_HEADER_SIZE
-            || h.block_len as usize != block_len
-        {
+        if h.kind != kind || h.seq != want || h.name_len != 0 {
             return None;
         }
-        let at = RECORD_HEADER_SIZE;
-        let value = read_packed_raw(bytes.get(at..at + block_len)?)?;
+        let at = h.block_offset as usize;
+        let block = bytes.get(at..at.checked_add(h.block_len as usize)?)?;
+        let value = read(block)?;
         self.release(Incoming::Ring(p));
         Some(value)
     }

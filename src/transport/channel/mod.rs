@@ -235,11 +235,8 @@ impl Channel {
         }
         let bulk_len = record.bulk_len();
         let tx = &self.tx;
-        if !self.wait_until(
-            || tx.has_space(len) && (bulk_len == 0 || tx.is_drained()),
-            wait,
-            alive,
-        )? {
+        let ready = || tx.has_space(len) && (bulk_len == 0 || tx.is_drained());
+        if !ready() && !self.wait_until(ready, wait, alive)? {
             return Ok(None);
         }
         let target = match bulk_len {
@@ -401,11 +398,8 @@ impl Channel {
             )));
         }
         let tx = &self.tx;
-        if !self.wait_until(
-            || tx.has_space(len) && (!record.names_bulk || tx.is_drained()),
-            wait,
-            alive,
-        )? {
+        let ready = || tx.has_space(len) && (!record.names_bulk || tx.is_drained());
+        if !ready() && !self.wait_until(ready, wait, alive)? {
             return Ok(None);
         }
         let mut header = RecordHeader::new(record.kind, len as u32, record.seq);
