@@ -2,19 +2,88 @@
 //! the median (and the 10th and 90th percentiles) and the page faults a call of each
 //! process, beside the same process's own copy of the array into a new `Vec`: a quick
 //! look at one size, under Wine or not. Arguments: bytes, calls, and optionally the spin
-//! window in microseconds (`Builder::spin`).
+//! window in microseconds (`Builder::spin`). With `PROFILE_ECHO_KEEP=1` this program's
+//! allocator keeps the last freed large block for the next allocation of its size, as
+//! glibc's `malloc` does and Windows' process heap does not (it hands blocks of about
+//! 512 KiB and more back to the system when freed, so the next one faults in afresh).
 //!
 //! ```text
 //! cargo run --release --example profile_echo -- 1048576 400
 //! WINEDEBUG=-all cargo run --release --example profile_echo --target x86_64-pc-windows-gnu -- 1048576 400
 //! ```
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use loadlib::{Array, Client64, FromValue};
 use server32::wrappers::echo::EchoClient;
 
+/// The system allocator, keeping one freed block of at least [`KEEP_FROM`] bytes for the
+/// next allocation of the same layout when [`KEEP`] is set.
+struct KeepOne;
+
+/// Whether `KeepOne` keeps a block (`PROFILE_ECHO_KEEP=1`).
+static KEEP: AtomicBool = AtomicBool::new(false);
+/// Blocks this large or larger are kept.
+const KEEP_FROM: usize = 256 << 10;
+/// The kept block: its address, size (0 when none) and alignment.
+static KEPT: Mutex<(usize, usize, usize)> = Mutex::new((0, 0, 1));
+
+impl KeepOne {
+    fn keeps(layout: &Layout) -> bool {
+        // Relaxed: a switch set once before the measured calls, on this thread.
+        KEEP.load(Ordering::Relaxed) && layout.size() >= KEEP_FROM
+    }
+}
+
+// SAFETY: every block comes from `System` and goes back to it with the layout it was
+// allocated with: a kept block is handed out again only for a layout of the same size and
+// alignment, and one that is not reused is freed with the layout it was kept with.
+unsafe impl GlobalAlloc for KeepOne {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if Self::keeps(&layout) {
+            let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+            let (ptr, size, align) = std::mem::replace(&mut *kept, (0, 0, 1));
+            if size == layout.size() && align == layout.align() {
+                return ptr as *mut u8;
+            }
+            if size != 0 {
+                // SAFETY: kept from a `System` allocation of this size and alignment.
+                unsafe {
+                    System.dealloc(
+                        ptr as *mut u8,
+                        Layout::from_size_align_unchecked(size, align),
+                    )
+                };
+            }
+        }
+        // SAFETY: the caller's layout has a non-zero size (GlobalAlloc's contract).
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if Self::keeps(&layout) {
+            let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.1 == 0 {
+                *kept = (ptr as usize, layout.size(), layout.align());
+                return;
+            }
+        }
+        // SAFETY: allocated by `alloc` above with this layout, so by `System`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: KeepOne = KeepOne;
+
 fn main() -> Result<(), loadlib::Error> {
+    if std::env::var_os("PROFILE_ECHO_KEEP").is_some_and(|v| v == "1") {
+        // Relaxed: read by this thread's allocations that follow.
+        KEEP.store(true, Ordering::Relaxed);
+    }
     let mut args = std::env::args().skip(1);
     let bytes: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1 << 20);
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(400);
