@@ -33,9 +33,32 @@ pub(crate) const LONG_WAIT: Duration = Duration::from_millis(1);
 /// The least time between two moves of one thread off its waker's CPU.
 const MOVE_EVERY: Duration = Duration::from_millis(5);
 
+/// How much longer a side spins for the answer to what it sent when sending it woke its
+/// parked peer: the peer is not running yet, and first has to be scheduled (a futex
+/// wake-up on Linux, an event set through Wine's wineserver), tens of microseconds in
+/// these VMs, then do its work. Without it the waiter parks too, its peer then has to wake
+/// it, and each wake-up makes the other side's next wait too long for its spin, a loop in
+/// which every call pays two wake-ups (seen under Wine: an echo of 1 MiB at 340 µs
+/// instead of 90; `examples/profile_echo.rs`).
+const AFTER_WAKING: Duration = Duration::from_micros(200);
+
 thread_local! {
     /// When this thread last moved off its waker's CPU.
     static LAST_MOVE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+    /// When this thread last woke a parked peer, until a wait for an answer takes it.
+    static WOKE_PEER: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// The spin window for a wait for the answer to what this thread has just sent: `spin`,
+/// plus [`AFTER_WAKING`] if sending it woke the peer (within that time). Only for a wait
+/// that expects an answer (a client's for its reply), so a side waiting for work that may
+/// never come spins no longer than `spin`; a zero `spin` (never spin) stays zero.
+pub(crate) fn answer_spin(spin: Duration) -> Duration {
+    let woke = WOKE_PEER.with(std::cell::Cell::take);
+    match woke {
+        Some(t) if !spin.is_zero() && t.elapsed() < AFTER_WAKING => spin + AFTER_WAKING,
+        _ => spin,
+    }
 }
 
 /// How long a waiter spins without yielding the core before each further round of the
@@ -142,6 +165,7 @@ impl Signal<'_> {
             // correctness of the data, which has its own Release/Acquire pair).
             self.word.fetch_add(1, Ordering::Release);
             self.bell.ring(self.word);
+            WOKE_PEER.with(|w| w.set(Some(Instant::now())));
         }
     }
 
@@ -262,5 +286,33 @@ impl Signal<'_> {
                 return Err(WaitError::TimedOut);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answer_spin_grows_once_after_waking_the_peer() {
+        let spin = Duration::from_micros(50);
+        WOKE_PEER.with(|w| w.set(None));
+        assert_eq!(answer_spin(spin), spin, "no peer woken: the usual window");
+        WOKE_PEER.with(|w| w.set(Some(Instant::now())));
+        assert_eq!(answer_spin(spin), spin + AFTER_WAKING);
+        assert_eq!(answer_spin(spin), spin, "taken by the first wait");
+        WOKE_PEER.with(|w| w.set(Some(Instant::now())));
+        assert_eq!(
+            answer_spin(Duration::ZERO),
+            Duration::ZERO,
+            "never spin stays never"
+        );
+        let long_ago = Instant::now().checked_sub(AFTER_WAKING * 2);
+        WOKE_PEER.with(|w| w.set(long_ago));
+        assert_eq!(
+            answer_spin(spin),
+            spin,
+            "a wake-up long past does not count"
+        );
     }
 }

@@ -18,7 +18,7 @@ use crate::transport::codec::{Block, Placements};
 use crate::transport::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
 use crate::transport::ring::{Consumer, Peeked, Producer, Ring};
 use crate::transport::shm::Segment;
-use crate::transport::wake::{Doorbells, WaitError, PARK_SLICE};
+use crate::transport::wake::{self, Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
     align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
     KIND_SPILL, RECORD_ALIGN, RECORD_HEADER_SIZE,
@@ -322,10 +322,15 @@ impl Channel {
         }
         // Nothing to read: the burst ends here, before this side waits.
         self.flush();
+        // A client awaits a reply, which comes later if the request had to wake the server.
+        let spin = match self.side {
+            Side::Client => wake::answer_spin(self.spin),
+            Side::Server => self.spin,
+        };
         match rx.data_signal().wait(
             || rx.has_data(),
             || rx.producer_away(),
-            self.spin,
+            spin,
             deadline,
             PARK_SLICE,
             alive,
