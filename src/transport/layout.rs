@@ -86,11 +86,10 @@ pub(crate) struct SegmentHeader {
     pub server_layout_version: AtomicU32,
     /// Written by the server: `usize::BITS` of the server (32 or 64).
     pub server_pointer_width: AtomicU32,
-    /// The CPU the server ran on when it last woke the sleeping client, or last spun long
-    /// enough to yield: a hint, written only on those slow paths (see `Signal::wake` and
-    /// `Signal::wait`).
+    /// The CPU the server ran on when it last woke the sleeping client: a hint, written
+    /// only on that slow path (see `Signal::wake`).
     pub server_cpu: AtomicU32,
-    /// The same hint for the client.
+    /// The CPU the client ran on when it last woke the sleeping server.
     pub client_cpu: AtomicU32,
     /// Written by the server before `server_state` becomes READY: the address at which
     /// it maps the request ring's data, so a client can write pointers to data in its

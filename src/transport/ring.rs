@@ -141,7 +141,6 @@ impl Ring {
             word: &c.data_signal,
             parked: &c.consumer_parked,
             waker_cpu: self.cpu(0),
-            waiter_cpu: self.cpu(1),
             bell: &self.data_bell,
         }
     }
@@ -153,7 +152,6 @@ impl Ring {
             word: &c.space_signal,
             parked: &c.producer_parked,
             waker_cpu: self.cpu(1),
-            waiter_cpu: self.cpu(0),
             bell: &self.space_bell,
         }
     }

@@ -67,23 +67,6 @@ pub(crate) fn answer_spin(spin: Duration) -> Duration {
 /// noticing the reply. `cargo bench --bench many_clients` measures both sides of this.)
 const BUSY_SPIN: Duration = Duration::from_micros(1);
 
-/// Moves this thread off `cpu` to another of its affinity mask, not more often than
-/// every [`MOVE_EVERY`]: a move costs tens of microseconds, and a bridge whose every call
-/// sleeps (long calls, the file transport) gains nothing from moving at each.
-fn move_off_cpu_now_and_then(cpu: u32) {
-    let now = Instant::now();
-    let due = LAST_MOVE.with(|last| {
-        let due = last.get().is_none_or(|t| now - t >= MOVE_EVERY);
-        if due {
-            last.set(Some(now));
-        }
-        due
-    });
-    if due {
-        sys::move_off_cpu(cpu);
-    }
-}
-
 /// A wake-up word, the flag saying someone is parked on it, and the bell they park on.
 #[derive(Clone, Copy)]
 pub(crate) struct Signal<'a> {
@@ -91,11 +74,8 @@ pub(crate) struct Signal<'a> {
     pub word: &'a AtomicU32,
     /// Non-zero while the waiter is parked.
     pub parked: &'a AtomicU32,
-    /// The CPU the waker last ran on, as far as it said: when it last woke the sleeping
-    /// waiter, or when it last spun long enough to yield (a hint).
+    /// The CPU the waker ran on when it last woke the sleeping waiter.
     pub waker_cpu: &'a AtomicU32,
-    /// The waiter's own such word.
-    pub waiter_cpu: &'a AtomicU32,
     /// What the waiter parks on.
     pub bell: &'a Bell,
 }
@@ -181,21 +161,19 @@ impl Signal<'_> {
         if cpu != sys::current_cpu() {
             return;
         }
-        move_off_cpu_now_and_then(cpu);
-    }
-
-    /// When a spin goes on long enough to yield: says where this side runs, and moves it
-    /// off its peer's CPU if the peer last ran there. A waiter and its peer on one CPU
-    /// take turns through `sched_yield`, microseconds a round trip, while another CPU may
-    /// sit idle (the kernel's balancer is slow to separate threads that run all the
-    /// time): a small call's time then depends on where the scheduler happened to put
-    /// the two. Only this slow path pays for it.
-    fn leave_peers_cpu(&self) {
-        let cpu = sys::current_cpu();
-        // Relaxed: hints, read by the peer on its own slow paths only.
-        self.waiter_cpu.store(cpu, Ordering::Relaxed);
-        if self.waker_cpu.load(Ordering::Relaxed) == cpu {
-            move_off_cpu_now_and_then(cpu);
+        // Not more often than every MOVE_EVERY: a move costs tens of microseconds, and a
+        // bridge whose every call sleeps (long calls, the file transport) gains nothing
+        // from moving at each.
+        let now = Instant::now();
+        let due = LAST_MOVE.with(|last| {
+            let due = last.get().is_none_or(|t| now - t >= MOVE_EVERY);
+            if due {
+                last.set(Some(now));
+            }
+            due
+        });
+        if due {
+            sys::move_off_cpu(cpu);
         }
     }
 
@@ -218,7 +196,6 @@ impl Signal<'_> {
             return Ok(());
         }
         let start = Instant::now();
-        let mut yielded = false;
         if !spin.is_zero() {
             // A short busy spin catches a peer that is running on another core. After it,
             // each round also yields the core: when there are more busy threads than
@@ -236,10 +213,6 @@ impl Signal<'_> {
                     break;
                 }
                 if spun >= BUSY_SPIN {
-                    if !yielded {
-                        yielded = true;
-                        self.leave_peers_cpu();
-                    }
                     sys::yield_now();
                     if ready() {
                         return Ok(());
