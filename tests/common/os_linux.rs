@@ -17,6 +17,41 @@ pub fn shm_entries(prefix: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Runs the test `child` of the module at `module_path` (`module_path!()`) again, in a
+/// private mount namespace whose `/dev/shm` is a tmpfs of `room_mib` MiB, with `env` set
+/// (a child half returns at once without it); asserts that it passed and printed `passed`,
+/// and returns what it printed. `None`, having said it is skipped, when this is not root
+/// (the mount namespace needs it, as in CI).
+pub fn run_with_own_dev_shm(
+    room_mib: u64,
+    module_path: &str,
+    child: &str,
+    env: &str,
+    passed: &str,
+) -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: a private mount namespace with its own /dev/shm needs root");
+        return None;
+    }
+    let script = format!("mount -t tmpfs -o size={room_mib}m tmpfs /dev/shm && exec \"$0\" \"$@\"");
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .arg(std::env::current_exe().unwrap())
+        .args(super::only_test(module_path, child))
+        .env(env, "1")
+        .output()
+        .expect("run unshare (util-linux)");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains(passed),
+        "child failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    Some(stdout)
+}
+
 /// Bytes of the shared-memory object `name` (as `shm_entries` gives it).
 pub fn shm_size(name: &str) -> u64 {
     std::fs::metadata(format!("/dev/shm/{name}"))

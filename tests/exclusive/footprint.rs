@@ -7,8 +7,6 @@
 //! skipped.
 #![cfg(target_os = "linux")] // Windows: see `footprint_of_64_clients` in main.rs
 
-use std::process::Command;
-
 use loadlib::Client64;
 use server32::wrappers::structs::StructsClient;
 use server32::wrappers::testlib::TestLibClient;
@@ -38,12 +36,7 @@ fn dev_shm_used() -> (u64, u64) {
 }
 
 fn loadlib_entries() -> Vec<String> {
-    std::fs::read_dir("/dev/shm")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("loadlib-"))
-        .collect()
+    common::shm_entries("loadlib-")
 }
 
 /// Runs inside the namespace (started by the test below).
@@ -108,26 +101,15 @@ fn footprint_child() {
 #[test]
 fn sixty_four_clients_start_and_call_in_a_64_mib_dev_shm() {
     let _alone = alone();
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: a private mount namespace with its own /dev/shm needs root");
+    let Some(stdout) = common::run_with_own_dev_shm(
+        ROOM_MIB,
+        module_path!(),
+        "footprint_child",
+        CHILD_ENV,
+        "FOOTPRINT-CHILD-PASSED",
+    ) else {
         return;
-    }
-    let script = format!("mount -t tmpfs -o size={ROOM_MIB}m tmpfs /dev/shm && exec \"$0\" \"$@\"");
-    let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .arg(std::env::current_exe().unwrap())
-        .args(common::only_test(module_path!(), "footprint_child"))
-        .env(CHILD_ENV, "1")
-        .output()
-        .expect("run unshare (util-linux)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("FOOTPRINT-CHILD-PASSED"),
-        "child failed ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
+    };
     // The harness may print the test's name on the same line first.
     for line in stdout
         .lines()

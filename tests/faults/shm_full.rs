@@ -8,23 +8,16 @@
 //! skipped.
 #![cfg(target_os = "linux")] // Windows: see `shm_full_dev_shm` in main.rs
 
-use std::process::Command;
-
 use loadlib::{Array, Client64, Error};
 use server32::wrappers::echo::EchoClient;
 
 use crate::common::{self, echo, f64s};
 
 const CHILD_ENV: &str = "LOADLIB_SHM_FULL_CHILD";
-const ROOM_MIB: usize = 24;
+const ROOM_MIB: u64 = 24;
 
 fn loadlib_entries() -> Vec<String> {
-    std::fs::read_dir("/dev/shm")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("loadlib-"))
-        .collect()
+    common::shm_entries("loadlib-")
 }
 
 /// The message of an out-of-room error, wherever it was raised.
@@ -89,24 +82,11 @@ fn shm_full_child() {
 
 #[test]
 fn a_full_dev_shm_is_an_error_and_the_client_lives_on() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: a private mount namespace with its own /dev/shm needs root");
-        return;
-    }
-    let script = format!("mount -t tmpfs -o size={ROOM_MIB}m tmpfs /dev/shm && exec \"$0\" \"$@\"");
-    let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .arg(std::env::current_exe().unwrap())
-        .args(common::only_test(module_path!(), "shm_full_child"))
-        .env(CHILD_ENV, "1")
-        .output()
-        .expect("run unshare (util-linux)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("SHM-FULL-CHILD-PASSED"),
-        "child failed ({}):\n{stdout}\n{stderr}",
-        out.status
+    common::run_with_own_dev_shm(
+        ROOM_MIB,
+        module_path!(),
+        "shm_full_child",
+        CHILD_ENV,
+        "SHM-FULL-CHILD-PASSED",
     );
 }
