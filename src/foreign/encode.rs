@@ -131,23 +131,8 @@ impl<'a> Encoder<'a> {
         inline_limit: usize,
         bulk: Option<BulkArea>,
     ) -> Self {
-        let mut e = Encoder {
-            abi,
-            plan,
-            out,
-            server_block,
-            cursor: FOREIGN_CALL_SIZE + plan.frame_len,
-            inline_limit,
-            bulk,
-            bulk_cursor: 0,
-            reloc_at: 0,
-            reloc_count: 0,
-            backs: SmallVec::new(),
-            ret_back: None,
-            ret_copy: 0,
-            passes_memory: false,
-            pointers: 0,
-        };
+        let cursor = FOREIGN_CALL_SIZE + plan.frame_len;
+        let mut e = Self::empty(abi, plan, out, server_block, cursor, inline_limit, bulk);
         if let RetPlan::Hidden { slot } = plan.ret {
             let (size, align) = plan.ret_size_align;
             let at = e.alloc(size, align.max(8));
@@ -158,6 +143,35 @@ impl<'a> Encoder<'a> {
             });
         }
         e
+    }
+
+    /// An encoder that has placed nothing yet, its next data going at `cursor`.
+    fn empty(
+        abi: Abi,
+        plan: &'a FramePlan,
+        out: Option<&'a mut [u8]>,
+        server_block: u64,
+        cursor: u32,
+        inline_limit: usize,
+        bulk: Option<BulkArea>,
+    ) -> Self {
+        Encoder {
+            abi,
+            plan,
+            out,
+            server_block,
+            cursor,
+            inline_limit,
+            bulk,
+            bulk_cursor: 0,
+            reloc_at: 0,
+            reloc_count: 0,
+            backs: SmallVec::new(),
+            ret_back: None,
+            ret_copy: 0,
+            passes_memory: false,
+            pointers: 0,
+        }
     }
 
     /// The server's ABI.
@@ -254,24 +268,8 @@ impl<'a> Encoder<'a> {
             return Ok(None);
         };
         let mut scratch = vec![0u8; len as usize];
-        let mut e = Encoder {
-            abi: self.abi,
-            plan: self.plan,
-            out: Some(&mut scratch),
-            server_block: 0,
-            // Anything placed beside the values would start here, and show.
-            cursor: len,
-            inline_limit: 0,
-            bulk: None,
-            bulk_cursor: 0,
-            reloc_at: 0,
-            reloc_count: 0,
-            backs: SmallVec::new(),
-            ret_back: None,
-            ret_copy: 0,
-            passes_memory: false,
-            pointers: 0,
-        };
+        // Anything placed beside the values would start at `len`, and show.
+        let mut e = Encoder::empty(self.abi, self.plan, Some(&mut scratch), 0, len, 0, None);
         for (i, v) in values.iter().enumerate() {
             v.encode(&mut e, Place(i as u32 * step))?;
         }
