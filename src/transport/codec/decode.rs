@@ -131,9 +131,7 @@ impl<'a> Block<'a> {
             return None;
         }
         if self.packed {
-            let ty = self.bytes[BLOCK_PREFIX + i];
-            let at = BLOCK_PREFIX + align_up(self.count, 8) + 8 * i;
-            let bits = u64::from_le_bytes(self.bytes[at..at + 8].try_into().expect("8 bytes"));
+            let (ty, bits) = self.packed_at(i);
             return match ty >> 4 {
                 tag::SCALAR => DType::from_code(ty & 15).map(|dt| (dt, bits)),
                 _ => None,
@@ -151,24 +149,30 @@ impl<'a> Block<'a> {
     /// conversion).
     #[inline]
     pub fn packed_bits(&self, i: usize, ty: u8) -> Option<u64> {
-        if !self.packed || i >= self.count || self.bytes[BLOCK_PREFIX + i] != ty {
+        if !self.packed || i >= self.count {
             return None;
         }
+        let (got, bits) = self.packed_at(i);
+        (got == ty).then_some(bits)
+    }
+
+    /// The type byte and bits of value `i` of a packed block (`i < len()`; the sizes were
+    /// checked in `parse`).
+    #[inline]
+    fn packed_at(&self, i: usize) -> (u8, u64) {
         let at = BLOCK_PREFIX + align_up(self.count, 8) + 8 * i;
-        Some(u64::from_le_bytes(
-            self.bytes[at..at + 8].try_into().expect("8 bytes"),
-        ))
+        let bits = u64::from_le_bytes(self.bytes[at..at + 8].try_into().expect("8 bytes"));
+        (self.bytes[BLOCK_PREFIX + i], bits)
     }
 
     /// The descriptor of value `i` (`i < len()`).
     pub fn desc(&self, i: usize) -> ArgDesc {
         if self.packed {
-            let ty = self.bytes[BLOCK_PREFIX + i];
-            let at = BLOCK_PREFIX + align_up(self.count, 8) + 8 * i;
+            let (ty, value) = self.packed_at(i);
             return ArgDesc {
                 tag: ty >> 4,
                 dtype: ty & 15,
-                value: u64::from_le_bytes(self.bytes[at..at + 8].try_into().expect("8 bytes")),
+                value,
                 ..ArgDesc::default()
             };
         }
