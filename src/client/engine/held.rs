@@ -42,18 +42,10 @@ impl<'c> Held<'c> {
         }
     }
 
-    /// Waits until a record is in (see `Channel::wait_data`), with this call's lease:
-    /// `Ok(false)` when `deadline` passed first.
+    /// [`ServerLink::wait_data`] with this call's lease.
     #[inline]
     pub(in crate::client) fn wait_data(&mut self, deadline: Instant) -> Result<bool> {
-        let lease = self.lease.as_ref();
-        let ServerLink { chan, process, .. } = &mut *self.link;
-        let mut alive = ServerLink::alive(process);
-        chan.wait_data(
-            Some(deadline),
-            &mut alive,
-            &mut ServerLink::on_long_wait(lease),
-        )
+        self.link.wait_data(deadline, self.lease.as_ref())
     }
 
     /// [`ServerLink::recv_for`] with this call's lease.

@@ -9,7 +9,7 @@ use crate::client::core_lease::CoreLease;
 use crate::error::{Error, Result};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
-use crate::transport::codec::{read_packed_one, read_packed_raw, unpacked_value};
+use crate::transport::codec::{read_packed_raw, unpacked_value};
 use crate::transport::wire::{KIND_ERROR, KIND_REPLY, KIND_SPILL};
 use crate::values::value::Value;
 
@@ -65,6 +65,19 @@ impl ServerLink {
         }
     }
 
+    /// Waits until a record is in (see `Channel::wait_data`): `Ok(false)` when `deadline`
+    /// passed first. A wait that lasts gives `lease` up.
+    #[inline(always)]
+    pub(in crate::client) fn wait_data(
+        &mut self,
+        deadline: Instant,
+        lease: Option<&CoreLease>,
+    ) -> Result<bool> {
+        let ServerLink { chan, process, .. } = self;
+        let mut on_long_wait = Self::on_long_wait(lease);
+        chan.wait_data(Some(deadline), &mut Self::alive(process), &mut on_long_wait)
+    }
+
     /// Waits for the reply to request `want`. The outer error is fatal or a time-out;
     /// the inner one is the server's.
     pub(in crate::client) fn recv_reply(
@@ -92,10 +105,8 @@ impl ServerLink {
     ) -> Result<Option<Result<Answer>>> {
         // The common case: the next record is this call's packed reply, taken straight
         // from the ring after the wait.
-        let mut on_long_wait = Self::on_long_wait(lease);
-        let ServerLink { chan, process, .. } = self;
-        if chan.wait_data(Some(deadline), &mut Self::alive(process), &mut on_long_wait)? {
-            if let Some((ty, bits)) = chan.take_packed_reply(want) {
+        if self.wait_data(deadline, lease)? {
+            if let Some((ty, bits)) = self.chan.take_packed_reply(want) {
                 return Ok(Some(Ok(Answer::Packed(ty, bits))));
             }
         }
@@ -112,10 +123,6 @@ impl ServerLink {
 
 /// The one value of a reply (or error) record, copied out of shared memory.
 fn reply_value(view: &RecordView<'_>, cache: &mut SegmentCache) -> Result<Value> {
-    // A scalar reply: one packed value, read with no decoder.
-    if let Some(v) = read_packed_one(view.block) {
-        return Ok(v);
-    }
     let block = view.parse_block()?;
     cache.prepare(&block)?;
     block.one_value(cache).map_err(|e| Error::Protocol(e.0))

@@ -7,8 +7,7 @@ use super::{Channel, Incoming, Wait};
 use crate::error::{Error, Result};
 use crate::transport::codec::{read_packed_raw, Packed};
 use crate::transport::wire::{
-    align_up, packed_block_len, RecordHeader, KIND_REPLY, MAX_NAME_LEN, RECORD_ALIGN,
-    RECORD_HEADER_SIZE,
+    align_up, RecordHeader, KIND_REPLY, MAX_NAME_LEN, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
 
 impl Channel {
@@ -66,11 +65,7 @@ impl Channel {
     /// general path.
     #[inline]
     pub(crate) fn take_packed_reply(&self, want: u64) -> Option<(u8, u64)> {
-        self.take_reply(want, KIND_REPLY, |block| {
-            (block.len() == packed_block_len(1))
-                .then(|| read_packed_raw(block))
-                .flatten()
-        })
+        self.take_reply(want, KIND_REPLY, read_packed_raw)
     }
 
     /// The next record, if it is a record of `kind` answering request `want` with no

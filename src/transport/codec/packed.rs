@@ -29,7 +29,7 @@ impl Default for Packed {
 
 /// The type byte and bits of a value a packed block can hold, or `None`.
 #[inline]
-pub(super) fn pack(v: &ValueRef<'_>) -> Option<(u8, u64)> {
+fn pack(v: &ValueRef<'_>) -> Option<(u8, u64)> {
     match v {
         ValueRef::None => Some((tag::NONE << 4, 0)),
         ValueRef::Bool(b) => Some((tag::BOOL << 4, *b as u64)),
@@ -42,7 +42,7 @@ pub(super) fn pack(v: &ValueRef<'_>) -> Option<(u8, u64)> {
 /// The value of a type byte and its bits, as a packed block's reader checked them
 /// (`None` for a type byte no packed block holds).
 #[inline]
-pub(super) fn unpack(ty: u8, bits: u64) -> Option<ValueRef<'static>> {
+fn unpack(ty: u8, bits: u64) -> Option<ValueRef<'static>> {
     match ty >> 4 {
         tag::NONE if ty & 15 == 0 => Some(ValueRef::None),
         tag::BOOL if ty & 15 == 0 => Some(ValueRef::Bool(bits != 0)),
@@ -160,13 +160,6 @@ pub fn read_one_raw(block: &[u8]) -> Option<(u8, u64)> {
     unpack(ty, bits).map(|_| (ty, bits))
 }
 
-/// The one value of a packed block holding exactly one, checked; `None` for any other
-/// block (which the general decoder then reads).
-#[inline]
-pub fn read_one(block: &[u8]) -> Option<Value> {
-    read_one_raw(block).map(|(ty, bits)| unpacked_value(ty, bits))
-}
-
 /// The value of a type byte and bits that [`read_one_raw`] checked.
 pub fn unpacked_value(ty: u8, bits: u64) -> Value {
     unpack(ty, bits).expect("a checked type byte").to_value()
@@ -214,16 +207,19 @@ mod tests {
         let p = Packed::one(&ValueRef::I64(-1 << 40)).expect("a scalar");
         let mut buf = vec![0u8; p.block_len()];
         p.write(&mut buf);
-        assert_eq!(read_one(&buf), Some(Value::I64(-1 << 40)));
+        assert_eq!(
+            read_one_raw(&buf).map(|(ty, bits)| unpacked_value(ty, bits)),
+            Some(Value::I64(-1 << 40))
+        );
         buf[BLOCK_PREFIX] = 0x7F; // no such type byte
-        assert_eq!(read_one(&buf), None);
+        assert_eq!(read_one_raw(&buf), None);
         assert!(Packed::one(&ValueRef::Str("x")).is_none());
         let mut two = Packed::default();
         two.push(&ValueRef::I8(1));
         two.push(&ValueRef::I8(2));
         let mut buf = vec![0u8; two.block_len()];
         two.write(&mut buf);
-        assert_eq!(read_one(&buf), None);
-        assert_eq!(read_one(&buf[..4]), None);
+        assert_eq!(read_one_raw(&buf), None);
+        assert_eq!(read_one_raw(&buf[..4]), None);
     }
 }
