@@ -20,8 +20,7 @@ use crate::transport::ring::{Consumer, Peeked, Producer, Ring};
 use crate::transport::shm::Segment;
 use crate::transport::wake::{self, Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
-    align_up, RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST,
-    KIND_SPILL, RECORD_ALIGN, RECORD_HEADER_SIZE,
+    RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST, KIND_SPILL,
 };
 pub use record::RecordView;
 pub(crate) use record::{Outgoing, RawRecord};
@@ -394,8 +393,7 @@ impl Channel {
         alive: &mut dyn FnMut() -> Result<()>,
         fill: impl FnOnce(&mut [u8], usize) -> Result<()>,
     ) -> Result<Option<usize>> {
-        let block_len = record.block_len;
-        let len = align_up(RECORD_HEADER_SIZE + block_len, RECORD_ALIGN);
+        let len = record.len();
         if len > self.tx.capacity() as usize || len > u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
                 "a record of {len} bytes does not fit a ring of {} bytes (see Builder::ring_size)",
@@ -407,19 +405,11 @@ impl Channel {
         if !ready() && !self.wait_until(ready, wait, alive)? {
             return Ok(None);
         }
-        let mut header = RecordHeader::new(record.kind, len as u32, record.seq);
-        header.method = record.method;
-        header.block_offset = RECORD_HEADER_SIZE as u32;
-        header.block_len = block_len as u32;
         // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
         // is published below, before the next reservation.
         let dst = unsafe { self.tx.reserve(len) };
         let offset = dst.as_ptr() as usize - self.tx.data_ptr() as usize;
-        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-        fill(
-            &mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + block_len],
-            offset,
-        )?;
+        record.write(dst, offset, fill)?;
         self.commit(len);
         Ok(Some(offset))
     }

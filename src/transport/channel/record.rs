@@ -163,6 +163,34 @@ pub(crate) struct RawRecord {
     pub names_bulk: bool,
 }
 
+impl RawRecord {
+    /// The record's length: its header and block, rounded up to [`RECORD_ALIGN`].
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        align_up(RECORD_HEADER_SIZE + self.block_len, RECORD_ALIGN)
+    }
+
+    /// Writes the record into `dst` (`len` bytes): its header, then the block that
+    /// `fill` writes, given `offset` (where the record starts in the ring).
+    #[inline]
+    pub(super) fn write(
+        &self,
+        dst: &mut [u8],
+        offset: usize,
+        fill: impl FnOnce(&mut [u8], usize) -> Result<()>,
+    ) -> Result<()> {
+        let mut header = RecordHeader::new(self.kind, dst.len() as u32, self.seq);
+        header.method = self.method;
+        header.block_offset = RECORD_HEADER_SIZE as u32;
+        header.block_len = self.block_len as u32;
+        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
+        fill(
+            &mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + self.block_len],
+            offset,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,8 +98,7 @@ impl Channel {
         alive: &mut dyn FnMut() -> Result<()>,
         fill: impl FnOnce(&mut [u8], usize) -> Result<()>,
     ) -> Result<Option<()>> {
-        let block_len = record.block_len;
-        let len = align_up(RECORD_HEADER_SIZE + block_len, RECORD_ALIGN);
+        let len = record.len();
         if len > u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
                 "a record of {len} bytes is longer than 4 GiB"
@@ -109,18 +108,10 @@ impl Channel {
             return Ok(None);
         }
         let t = bulk.target(len)?;
-        let mut header = RecordHeader::new(record.kind, len as u32, record.seq);
-        header.method = record.method;
-        header.block_offset = RECORD_HEADER_SIZE as u32;
-        header.block_len = block_len as u32;
         // SAFETY: `len <= t.len`; the segment is this writer's own, mapped writable, and
         // the peer reads none of it (it has released every earlier record).
         let dst = unsafe { std::slice::from_raw_parts_mut(t.ptr, len) };
-        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-        fill(
-            &mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + block_len],
-            0,
-        )?;
+        record.write(dst, 0, fill)?;
         self.publish_spill(record.seq, &t, 0, len);
         Ok(Some(()))
     }

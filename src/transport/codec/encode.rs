@@ -4,12 +4,12 @@
 
 use zerocopy::IntoBytes;
 
-use super::packed::{pack, Packed};
+use super::packed::Packed;
 use super::placement::{BulkTarget, Placement, Placements};
 use super::{Item, PayloadKind};
 use crate::transport::wire::{
-    align_up, location, packed_block_len, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PREFIX, FLAG_WRITABLE,
-    MAX_ARGS, MAX_PACKED, MAX_RANK, PAYLOAD_ALIGN,
+    align_up, location, tag, ArgDesc, ARG_DESC_SIZE, BLOCK_PREFIX, FLAG_WRITABLE, MAX_ARGS,
+    MAX_RANK, PAYLOAD_ALIGN,
 };
 use crate::values::value_ref::ValueRef;
 
@@ -110,8 +110,8 @@ pub struct Encoder<'e, 'v> {
     args: &'e [ValueRef<'v>],
     inline_limit: usize,
     base: usize,
-    /// Scalars only, written packed.
-    packed: bool,
+    /// Scalars only, packed as they will be written.
+    packed: Option<Packed>,
     plan: Plan,
 }
 
@@ -123,14 +123,13 @@ impl<'e, 'v> Encoder<'e, 'v> {
         inline_limit: usize,
         base: usize,
     ) -> Result<Self, EncodeError> {
-        let packed = packable(args);
-        let plan = if packed {
-            Plan {
-                block_len: packed_block_len(args.len()),
+        let packed = Packed::from_values(args);
+        let plan = match &packed {
+            Some(p) => Plan {
+                block_len: p.block_len(),
                 bulk_len: 0,
-            }
-        } else {
-            layout(items(args), inline_limit, base)?
+            },
+            None => layout(items(args), inline_limit, base)?,
         };
         Ok(Encoder {
             args,
@@ -154,8 +153,8 @@ impl<'e, 'v> Encoder<'e, 'v> {
         dst: &mut [u8],
         bulk: Option<&BulkTarget>,
     ) -> Result<Placements, EncodeError> {
-        if self.packed {
-            write_packed(self.args, dst);
+        if let Some(p) = self.packed {
+            p.write(dst);
             return Ok(Placements::default());
         }
         let mut writer = Writer {
@@ -168,20 +167,6 @@ impl<'e, 'v> Encoder<'e, 'v> {
         writer.write_list(items(self.args), dst)?;
         Ok(writer.placements)
     }
-}
-
-/// Whether `args` go in a packed block: a few scalars, `bool`s and `None`s.
-fn packable(args: &[ValueRef<'_>]) -> bool {
-    args.len() <= MAX_PACKED && args.iter().all(|a| pack(a).is_some())
-}
-
-/// Writes a packed block (see [`Packed`]).
-fn write_packed(args: &[ValueRef<'_>], dst: &mut [u8]) {
-    let mut p = Packed::default();
-    for a in args {
-        p.push(a);
-    }
-    p.write(dst);
 }
 
 /// Writes a list's items into a block, and its large payloads into the bulk segment.
