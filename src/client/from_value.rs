@@ -17,8 +17,15 @@ pub trait FromValue: Sized {
     #[doc(hidden)]
     #[inline]
     fn from_packed(ty: u8, bits: u64) -> Result<Self> {
-        Self::from_value(unpacked_value(ty, bits))
+        Self::from_value(packed_value(ty, bits)?)
     }
+}
+
+/// The value of a packed scalar's type byte and bits; a type byte no packed block holds
+/// is a protocol error.
+pub(in crate::client) fn packed_value(ty: u8, bits: u64) -> Result<Value> {
+    unpacked_value(ty, bits)
+        .ok_or_else(|| Error::Protocol(format!("a packed value of type byte {ty:#04x}")))
 }
 
 fn wrong<T>(expected: &str, v: &Value) -> Result<T> {
@@ -91,7 +98,7 @@ macro_rules! numeric_from_value {
             fn from_packed(ty: u8, bits: u64) -> Result<Self> {
                 match ty == scalar_type(<$t as Element>::DTYPE) {
                     true => Ok(<$t as Element>::from_bits(bits)),
-                    false => Self::from_value(unpacked_value(ty, bits)),
+                    false => Self::from_value(packed_value(ty, bits)?),
                 }
             }
         }
@@ -149,3 +156,26 @@ tuple_from_value!(3: A, B, C);
 tuple_from_value!(4: A, B, C, D);
 tuple_from_value!(5: A, B, C, D, E);
 tuple_from_value!(6: A, B, C, D, E, F);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::dtype::DType;
+
+    #[test]
+    fn a_packed_scalar_converts_and_an_unknown_type_byte_is_an_error() {
+        let i32_ty = scalar_type(DType::I32);
+        assert_eq!(i32::from_packed(i32_ty, 5).unwrap(), 5);
+        // Another width: the general conversion.
+        assert_eq!(i64::from_packed(i32_ty, (-3i32) as u32 as u64).unwrap(), -3);
+        assert!(matches!(
+            u8::from_packed(i32_ty, 300),
+            Err(Error::ReplyType { .. })
+        ));
+        assert!(matches!(i32::from_packed(0x7F, 0), Err(Error::Protocol(_))));
+        assert!(matches!(
+            Value::from_packed(0x7F, 0),
+            Err(Error::Protocol(_))
+        ));
+    }
+}

@@ -6,10 +6,11 @@ use std::time::Instant;
 use super::Answer;
 use super::ServerLink;
 use crate::client::core_lease::CoreLease;
+use crate::client::from_value::packed_value;
 use crate::error::{Error, Result};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
-use crate::transport::codec::{read_packed_raw, unpacked_value};
+use crate::transport::codec::read_packed_raw;
 use crate::transport::wire::{KIND_ERROR, KIND_REPLY, KIND_SPILL};
 use crate::values::value::Value;
 
@@ -86,13 +87,12 @@ impl ServerLink {
         deadline: Instant,
         lease: Option<&CoreLease>,
     ) -> Result<Option<Result<Value>>> {
-        let answer = self.recv_answer(want, deadline, lease)?;
-        Ok(answer.map(|r| {
-            r.map(|a| match a {
-                Answer::Packed(ty, bits) => unpacked_value(ty, bits),
-                Answer::Value(v) => v,
-            })
-        }))
+        Ok(match self.recv_answer(want, deadline, lease)? {
+            Some(Ok(Answer::Packed(ty, bits))) => Some(Ok(packed_value(ty, bits)?)),
+            Some(Ok(Answer::Value(v))) => Some(Ok(v)),
+            Some(Err(e)) => Some(Err(e)),
+            None => None,
+        })
     }
 
     /// Waits for the reply to request `want`, a packed scalar left packed.

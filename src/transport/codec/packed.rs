@@ -160,9 +160,10 @@ pub fn read_one_raw(block: &[u8]) -> Option<(u8, u64)> {
     unpack(ty, bits).map(|_| (ty, bits))
 }
 
-/// The value of a type byte and bits that [`read_one_raw`] checked.
-pub fn unpacked_value(ty: u8, bits: u64) -> Value {
-    unpack(ty, bits).expect("a checked type byte").to_value()
+/// The value of a type byte and its bits (as [`read_one_raw`] gives them), or `None` for
+/// a type byte no packed block holds.
+pub fn unpacked_value(ty: u8, bits: u64) -> Option<Value> {
+    unpack(ty, bits).map(|v| v.to_value())
 }
 
 #[cfg(test)]
@@ -208,7 +209,7 @@ mod tests {
         let mut buf = vec![0u8; p.block_len()];
         p.write(&mut buf);
         assert_eq!(
-            read_one_raw(&buf).map(|(ty, bits)| unpacked_value(ty, bits)),
+            read_one_raw(&buf).and_then(|(ty, bits)| unpacked_value(ty, bits)),
             Some(Value::I64(-1 << 40))
         );
         buf[BLOCK_PREFIX] = 0x7F; // no such type byte
