@@ -79,7 +79,7 @@ impl Packed {
     /// Appends a value by its type byte (as [`unpack`] reads it) and bits; `false` when
     /// the block is full.
     #[inline]
-    pub fn push_raw(&mut self, ty: u8, bits: u64) -> bool {
+    pub(crate) fn push_raw(&mut self, ty: u8, bits: u64) -> bool {
         debug_assert!(unpack(ty, bits).is_some());
         if self.len == MAX_PACKED {
             return false;
