@@ -133,6 +133,35 @@ macro_rules! interface {
                     )),
                 }
             }
+
+            // The lean path: every argument a packed scalar its parameter takes as it is,
+            // or nothing is called.
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            #[inline]
+            fn call_packed<'__a>(
+                __server: &mut __S,
+                __index: usize,
+                __args: $crate::__private::codec::PackedArgs<'_>,
+            ) -> ::std::option::Option<$crate::server::Result<$crate::server::Reply<'__a>>> {
+                match __index {
+                    $(
+                        $crate::__interface_method_index!($method in $all) => {
+                            let mut __taken = 0usize;
+                            $(
+                                let $arg = $crate::server::FromArg::from_packed(__args.get(__taken)?)?;
+                                __taken += 1;
+                            )*
+                            if __taken != __args.len() {
+                                return ::std::option::Option::None;
+                            }
+                            ::std::option::Option::Some($crate::server::IntoReply::into_reply(
+                                <__S as $name>::$method(__server $(, $arg)*),
+                            ))
+                        }
+                    )*
+                    _ => ::std::option::Option::None,
+                }
+            }
         }
 
         #[doc = concat!("The typed client of [`", stringify!($name), "`]: a method for each of its functions.")]

@@ -4,7 +4,9 @@
 use std::cell::Cell;
 
 use super::ServerError;
-use crate::transport::codec::{scalar_type, Block, SegmentMap};
+use crate::transport::codec::{
+    packed_element, packed_value_ref, scalar_type, Block, SegmentMap, BOOL_TYPE, NONE_TYPE,
+};
 use crate::values::dtype::Element;
 use crate::values::value::{Array, Value};
 use crate::values::value_ref::{ArrayMut, ArrayRef, ValueRef};
@@ -108,15 +110,21 @@ impl<'a> Args<'a> {
     }
 
     /// Fails if more arguments were sent than `method` takes.
+    #[inline]
     pub fn check_count(&self, method: &str, takes: usize) -> Result<(), ServerError> {
         if self.used.get() < self.len() {
-            return Err(ServerError::type_error(format!(
-                "`{method}` takes {takes} argument{} but {} were given",
-                if takes == 1 { "" } else { "s" },
-                self.len()
-            )));
+            return Err(self.too_many(method, takes));
         }
         Ok(())
+    }
+
+    #[cold]
+    fn too_many(&self, method: &str, takes: usize) -> ServerError {
+        ServerError::type_error(format!(
+            "`{method}` takes {takes} argument{} but {} were given",
+            if takes == 1 { "" } else { "s" },
+            self.len()
+        ))
     }
 }
 
@@ -139,6 +147,17 @@ impl<'a> Args<'a> {
 pub trait FromArg<'a>: Sized {
     /// Takes argument `index` of `args`.
     fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError>;
+
+    /// The parameter from a packed scalar (its type byte and bits), when it converts
+    /// exactly as [`from_arg`](Self::from_arg) would convert it; `None` sends the call
+    /// the general way (which reports any error). The server's lean path for calls whose
+    /// arguments are all scalars.
+    #[doc(hidden)]
+    #[inline]
+    fn from_packed(value: (u8, u64)) -> Option<Self> {
+        let _ = value;
+        None
+    }
 }
 
 fn mismatch(expected: &str, got: &ValueRef<'_>) -> ServerError {
@@ -149,11 +168,21 @@ impl<'a> FromArg<'a> for ValueRef<'a> {
     fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
         args.get(index)
     }
+
+    #[inline]
+    fn from_packed(value: (u8, u64)) -> Option<Self> {
+        packed_value_ref(value)
+    }
 }
 
 impl<'a> FromArg<'a> for Value {
     fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
         Ok(args.get(index)?.to_value())
+    }
+
+    #[inline]
+    fn from_packed(value: (u8, u64)) -> Option<Self> {
+        packed_value_ref(value).map(|v| v.to_value())
     }
 }
 
@@ -163,6 +192,11 @@ impl<'a> FromArg<'a> for bool {
             ValueRef::Bool(b) => Ok(b),
             other => Err(mismatch("bool", &other)),
         }
+    }
+
+    #[inline]
+    fn from_packed((ty, bits): (u8, u64)) -> Option<Self> {
+        (ty == BOOL_TYPE).then_some(bits != 0)
     }
 }
 
@@ -219,6 +253,14 @@ impl<'a, T: FromArg<'a>> FromArg<'a> for Option<T> {
         }
         T::from_arg(args, index).map(Some)
     }
+
+    #[inline]
+    fn from_packed(value: (u8, u64)) -> Option<Self> {
+        if value.0 == NONE_TYPE {
+            return Some(None);
+        }
+        T::from_packed(value).map(Some)
+    }
 }
 
 /// All remaining arguments, for a variadic method.
@@ -269,35 +311,48 @@ fn scalar_mismatch(
     }
 }
 
+/// A numeric parameter's argument that did not arrive packed as that very type:
+/// converted straight from the block when it converts, else through the general path
+/// for its error.
+#[inline(never)]
+fn converted_scalar<'a, T: Element>(
+    args: &Args<'a>,
+    index: usize,
+    name: &str,
+    range: std::fmt::Arguments<'_>,
+) -> Result<T, ServerError> {
+    if let Some(v) = args
+        .scalar(index)
+        .and_then(|(d, bits)| T::from_scalar(d, bits))
+    {
+        return Ok(v);
+    }
+    let v = args.get(index)?;
+    let (d, bits) = v.scalar_bits().ok_or_else(|| mismatch(name, &v))?;
+    T::from_scalar(d, bits).ok_or_else(|| scalar_mismatch(name, range, d, bits, &v))
+}
+
 macro_rules! numeric_args {
     ($t:ident, $v:ident) => {
         impl<'a> FromArg<'a> for $t {
+            #[inline]
             fn from_arg(args: &Args<'a>, index: usize) -> Result<Self, ServerError> {
-                // The common case: packed, of this very type.
-                if let Some(v) = args.exact_scalar::<$t>(index) {
-                    return Ok(v);
-                }
-                // Straight from the block, converted; a value that does not convert
-                // takes the general path below for its error.
-                if let Some(v) = args
-                    .scalar(index)
-                    .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
-                {
-                    return Ok(v);
-                }
-                let v = args.get(index)?;
-                let (d, bits) = v
-                    .scalar_bits()
-                    .ok_or_else(|| mismatch(stringify!($t), &v))?;
-                <$t as Element>::from_scalar(d, bits).ok_or_else(|| {
-                    scalar_mismatch(
+                // The common case, inlined into the method table: packed, of this very
+                // type. Anything else takes the general path, out of line.
+                match args.exact_scalar::<$t>(index) {
+                    Some(v) => Ok(v),
+                    None => converted_scalar::<$t>(
+                        args,
+                        index,
                         stringify!($t),
                         format_args!("{}..={}", <$t>::MIN, <$t>::MAX),
-                        d,
-                        bits,
-                        &v,
-                    )
-                })
+                    ),
+                }
+            }
+
+            #[inline]
+            fn from_packed(value: (u8, u64)) -> Option<Self> {
+                packed_element::<$t>(value)
             }
         }
         impl<'a> FromArg<'a> for &'a [$t] {

@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::{Args, Reply, ServerError};
 use crate::transport::bulk::SegmentCache;
-use crate::transport::codec::Block;
+use crate::transport::codec::{Block, PackedArgs};
 use crate::InterfaceId;
 
 /// Calls a wrapper's methods. An [`interface!`](crate::interface) implements it for you
@@ -54,6 +54,20 @@ pub trait Dispatch {
         method: Method<'_>,
         args: &Args<'a>,
     ) -> Result<Reply<'a>, ServerError>;
+
+    /// Calls method `index` (of [`method_names`](Self::method_names)) if every argument
+    /// is a packed scalar it takes as it is: the server's lean path. `None` (the default),
+    /// with nothing called, sends the call to [`dispatch`](Self::dispatch).
+    #[doc(hidden)]
+    #[inline]
+    fn dispatch_packed<'a>(
+        &mut self,
+        index: usize,
+        args: PackedArgs<'_>,
+    ) -> Option<Result<Reply<'a>, ServerError>> {
+        let _ = (index, args);
+        None
+    }
 
     /// The interface the wrapper implements, which the server publishes at start-up for
     /// typed clients to check. `None` (the default) for a hand-written wrapper.
@@ -140,20 +154,35 @@ pub(crate) fn call_block<'a>(
     // SAFETY: these are the only arguments made over `block`, and the wrapper gets
     // nothing else of it; `cache` maps the client's segments (`SegmentMap`).
     let args = unsafe { Args::new(block, cache) }?;
-    match catch_unwind(AssertUnwindSafe(|| wrapper.dispatch(method, &args))) {
-        Ok(r) => r,
-        Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic payload".into());
-            Err(ServerError::new(
-                "Panic",
-                format!("`{}` panicked: {msg}", method.name()),
-            ))
-        }
-    }
+    catch_unwind(AssertUnwindSafe(|| wrapper.dispatch(method, &args)))
+        .unwrap_or_else(|payload| Err(panicked(method.name(), payload)))
+}
+
+/// Calls method `index` the lean way (see [`Dispatch::dispatch_packed`]), turning a panic
+/// into a `Panic` error; `None` when the call must go the general way ([`call_block`]).
+#[inline]
+pub(crate) fn call_packed<'a>(
+    wrapper: &mut dyn Dispatch,
+    index: usize,
+    args: PackedArgs<'_>,
+) -> Option<Result<Reply<'a>, ServerError>> {
+    catch_unwind(AssertUnwindSafe(|| wrapper.dispatch_packed(index, args))).unwrap_or_else(
+        |payload| {
+            let name = wrapper.method_names().get(index).copied().unwrap_or("?");
+            Some(Err(panicked(name, payload)))
+        },
+    )
+}
+
+/// The `Panic` error of method `name`, whose call panicked with `payload`.
+#[cold]
+fn panicked(name: &str, payload: Box<dyn std::any::Any + Send>) -> ServerError {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into());
+    ServerError::new("Panic", format!("`{name}` panicked: {msg}"))
 }
 
 /// Makes the server's panic message one line on stderr (`<program>: panicked at …`), with

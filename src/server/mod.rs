@@ -53,6 +53,8 @@ mod error_kind;
 mod foreign;
 mod handshake;
 mod host;
+#[cfg(test)]
+mod lean_tests;
 mod library;
 mod library_macro;
 mod reply;

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
-use super::dispatch::call_block;
+use super::dispatch::{call_block, call_packed};
 use super::exit_code;
 use super::foreign::{ForeignHost, Outcome};
 use super::watchdog::{client_gone, fail};
@@ -15,7 +15,7 @@ use crate::foreign::wire::BIND_METHOD;
 use crate::sys;
 use crate::transport::bulk::{BulkWriter, SegmentCache};
 use crate::transport::channel::{Channel, Outgoing, RawRecord, RecordView, Wait};
-use crate::transport::codec::Packed;
+use crate::transport::codec::{Packed, PackedArgs};
 use crate::transport::layout::state;
 use crate::transport::wire::{
     location, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY, KIND_REQUEST,
@@ -85,7 +85,10 @@ pub(super) fn serve(
                 }
             }
             KIND_REQUEST => {
-                let result = call(wrapper, &mut foreign, &view, &mut cache);
+                let result = match lean_call(wrapper, &view) {
+                    Some(result) => result,
+                    None => call(wrapper, &mut foreign, &view, &mut cache),
+                };
                 let sent = match &result {
                     Ok(reply) => send_reply(&chan, seq, reply, &mut bulk, &mut alive),
                     Err(e) => send_error(&chan, seq, e, &mut bulk, &mut alive),
@@ -141,14 +144,18 @@ fn send_reply(
     bulk: &mut BulkWriter,
     alive: &mut dyn FnMut() -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let v = reply.as_value_ref();
     if chan.in_place() {
-        if let Some(packed) = Packed::one(&v) {
+        let packed = match reply {
+            Reply::Value(v) => Packed::one_value(v),
+            Reply::Ref(r) => Packed::one(r),
+        };
+        if let Some(packed) = packed {
             return chan
                 .send_packed(KIND_REPLY, seq, 0, b"", &packed, Wait::Forever, alive)
                 .map(drop);
         }
     }
+    let v = reply.as_value_ref();
     let msg = Outgoing::new(KIND_REPLY, seq, b"", std::slice::from_ref(&v));
     chan.send(&msg, bulk, Wait::Forever, alive).map(drop)
 }
@@ -205,6 +212,26 @@ fn send_error(
         alive,
     )
     .map(drop)
+}
+
+/// Calls the wrapper the lean way when the request's arguments are packed scalars its
+/// method takes as they are (see [`Dispatch::dispatch_packed`]): no decoder, no
+/// [`Args`]. `None`, with nothing called, when the request must go the general way
+/// ([`call`]), which also reports whatever is wrong with it.
+#[inline]
+fn lean_call<'a>(
+    wrapper: &mut dyn Dispatch,
+    view: &RecordView<'_>,
+) -> Option<Result<Reply<'a>, ServerError>> {
+    let args = PackedArgs::parse(view.block)?;
+    let index = match view.header.method {
+        0 => {
+            let name = std::str::from_utf8(view.name).ok()?;
+            wrapper.method_names().iter().position(|m| *m == name)?
+        }
+        i => i as usize - 1,
+    };
+    call_packed(wrapper, index, args)
 }
 
 /// Decodes a request and calls the wrapper, turning every failure (including a panic)

@@ -3,7 +3,10 @@
 
 use std::marker::PhantomData;
 
+#[cfg(doc)]
+use super::FromArg;
 use super::{Args, Dispatch, Entry, Method, Reply, Server32, ServerError};
+use crate::transport::codec::PackedArgs;
 use crate::InterfaceId;
 
 /// The method table of an [`interface!`](crate::interface) for an implementation `S` of
@@ -22,6 +25,20 @@ pub trait MethodTable<S>: 'static {
     /// Calls method `index` (of [`METHODS`](Self::METHODS)) on `server` with `args`; an
     /// index past the table gives an `UnknownMethod` error.
     fn call<'a>(server: &mut S, index: usize, args: &Args<'a>) -> Result<Reply<'a>, ServerError>;
+
+    /// Calls method `index` on `server` if every argument is a packed scalar its
+    /// parameter takes as it is (see [`FromArg::from_packed`]); `None`, with nothing
+    /// called, for anything else (which [`call`](Self::call) then handles).
+    #[doc(hidden)]
+    #[inline]
+    fn call_packed<'a>(
+        server: &mut S,
+        index: usize,
+        args: PackedArgs<'_>,
+    ) -> Option<Result<Reply<'a>, ServerError>> {
+        let _ = (server, index, args);
+        None
+    }
 }
 
 /// Implementation `S` of the interface `I` names (its client type), callable by the
@@ -87,6 +104,15 @@ impl<I: MethodTable<S>, S> Dispatch for Served<I, S> {
             Some(index) => I::call(&mut self.server, index, args),
             None => Err(method.unknown()),
         }
+    }
+
+    #[inline]
+    fn dispatch_packed<'a>(
+        &mut self,
+        index: usize,
+        args: PackedArgs<'_>,
+    ) -> Option<Result<Reply<'a>, ServerError>> {
+        I::call_packed(&mut self.server, index, args)
     }
 
     fn interface(&self) -> Option<InterfaceId> {

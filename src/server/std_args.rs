@@ -7,6 +7,7 @@
 use super::args::{Args, FromArg};
 use super::reply::{IntoReply, Reply};
 use super::ServerError;
+use crate::transport::codec::packed_value_ref;
 use crate::values::value::Value;
 use crate::values::value_ref::ValueRef;
 
@@ -18,6 +19,13 @@ fn integer(args: &Args<'_>, index: usize, expected: &str) -> Result<i128, Server
         .ok_or_else(|| {
             ServerError::type_error(format!("expected {expected}, got {}", v.type_name()))
         })
+}
+
+/// A packed integer of any width (as `integer` reads it), or `None` for anything else.
+#[inline]
+fn packed_integer(value: (u8, u64)) -> Option<i128> {
+    let (dtype, bits) = packed_value_ref(value)?.scalar_bits()?;
+    crate::values::dtype::int_value(dtype, bits)
 }
 
 macro_rules! pointer_sized {
@@ -34,6 +42,11 @@ macro_rules! pointer_sized {
                         usize::BITS
                     ))
                 })
+            }
+
+            #[inline]
+            fn from_packed(value: (u8, u64)) -> Option<Self> {
+                packed_integer(value).and_then(|v| $t::try_from(v).ok())
             }
         }
         impl<'a> IntoReply<'a> for $t {
@@ -52,6 +65,13 @@ impl<'a> FromArg<'a> for char {
             .ok()
             .and_then(char::from_u32)
             .ok_or_else(|| ServerError::value_error(format!("{v} is not a char")))
+    }
+
+    #[inline]
+    fn from_packed(value: (u8, u64)) -> Option<Self> {
+        packed_integer(value)
+            .and_then(|v| u32::try_from(v).ok())
+            .and_then(char::from_u32)
     }
 }
 

@@ -301,8 +301,21 @@ impl Value {
     }
 
     /// The scalar's dtype and bits, if this is a numeric scalar.
+    #[inline]
     pub fn scalar_bits(&self) -> Option<(DType, u64)> {
-        crate::ValueRef::from(self).scalar_bits()
+        Some(match *self {
+            Value::I8(v) => (DType::I8, Element::to_bits(v)),
+            Value::I16(v) => (DType::I16, Element::to_bits(v)),
+            Value::I32(v) => (DType::I32, Element::to_bits(v)),
+            Value::I64(v) => (DType::I64, Element::to_bits(v)),
+            Value::U8(v) => (DType::U8, Element::to_bits(v)),
+            Value::U16(v) => (DType::U16, Element::to_bits(v)),
+            Value::U32(v) => (DType::U32, Element::to_bits(v)),
+            Value::U64(v) => (DType::U64, Element::to_bits(v)),
+            Value::F32(v) => (DType::F32, Element::to_bits(v)),
+            Value::F64(v) => (DType::F64, Element::to_bits(v)),
+            _ => return None,
+        })
     }
 
     /// The numeric scalar of `dtype` with these bits.

@@ -7,7 +7,10 @@ mod placement;
 
 pub use decode::{decode_value, Block, DecodeError, SegmentMap};
 pub use encode::{EncodeError, Encoder, Plan};
-pub use packed::{read_one_raw as read_packed_raw, scalar_type, unpacked_value, Packed, BOOL_TYPE};
+pub use packed::{
+    packed_element, packed_value_ref, read_one_raw as read_packed_raw, scalar_type, unpacked_value,
+    Packed, PackedArgs, BOOL_TYPE, NONE_TYPE,
+};
 pub use placement::{BulkTarget, Placement, Placements};
 
 use crate::transport::wire::PAYLOAD_ALIGN;

@@ -5,7 +5,7 @@
 
 use crate::transport::wire::MAX_PACKED;
 use crate::transport::wire::{align_up, packed_block_len, tag, BLOCK_PACKED, BLOCK_PREFIX};
-use crate::values::dtype::DType;
+use crate::values::dtype::{DType, Element};
 use crate::values::value::Value;
 use crate::values::value_ref::ValueRef;
 
@@ -57,6 +57,23 @@ impl Packed {
     pub fn one(v: &ValueRef<'_>) -> Option<Self> {
         let mut p = Packed::default();
         p.push(v).then_some(p)
+    }
+
+    /// One owned value (a wrapper's reply), if a packed block can hold it: read straight
+    /// from the value, with no [`ValueRef`] made.
+    #[inline]
+    pub fn one_value(v: &Value) -> Option<Self> {
+        let (ty, bits) = match v {
+            Value::None => (tag::NONE << 4, 0),
+            Value::Bool(b) => (tag::BOOL << 4, *b as u64),
+            scalar => {
+                let (dt, bits) = scalar.scalar_bits()?;
+                (tag::SCALAR << 4 | dt.code(), bits)
+            }
+        };
+        let mut p = Packed::default();
+        p.push_raw(ty, bits);
+        Some(p)
     }
 
     /// `values`, if a packed block can hold them all.
@@ -133,6 +150,74 @@ fn write_block(types: &[u8], bits: &[u64], dst: &mut [u8]) {
     }
 }
 
+/// The arguments of a request whose block is packed, read in place: the lean path of a
+/// server's small call. Only the block's size is checked; a type byte no packed block
+/// holds matches no parameter type, and such a request takes the general path (whose
+/// decoder reports it).
+#[derive(Clone, Copy)]
+pub struct PackedArgs<'a> {
+    types: &'a [u8],
+    values: &'a [u8],
+}
+
+impl<'a> PackedArgs<'a> {
+    /// The values of `block` if it is a packed block that fits its bytes.
+    #[inline]
+    pub fn parse(block: &'a [u8]) -> Option<Self> {
+        let prefix = block.get(..BLOCK_PREFIX)?;
+        let count = u32::from_le_bytes(prefix[..4].try_into().expect("4 bytes")) as usize;
+        let flags = u32::from_le_bytes(prefix[4..].try_into().expect("4 bytes"));
+        if flags != BLOCK_PACKED || count > MAX_PACKED {
+            return None;
+        }
+        let at = BLOCK_PREFIX + align_up(count, 8);
+        Some(PackedArgs {
+            types: block.get(BLOCK_PREFIX..BLOCK_PREFIX + count)?,
+            values: block.get(at..at + 8 * count)?,
+        })
+    }
+
+    /// Number of values.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Whether there are none.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    /// Value `i`: its type byte (unchecked) and bits, or `None` past the end.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<(u8, u64)> {
+        let ty = *self.types.get(i)?;
+        let bits = self.values.get(8 * i..8 * i + 8)?;
+        Some((ty, u64::from_le_bytes(bits.try_into().expect("8 bytes"))))
+    }
+}
+
+/// A numeric scalar packed as `(type byte, bits)`, as `T`: of `T`'s own type, or of
+/// another that converts without loss ([`Element::from_scalar`]); `None` otherwise.
+#[inline]
+pub fn packed_element<T: Element>((ty, bits): (u8, u64)) -> Option<T> {
+    if ty == scalar_type(T::DTYPE) {
+        return Some(T::from_bits(bits));
+    }
+    if ty >> 4 != tag::SCALAR {
+        return None;
+    }
+    T::from_scalar(DType::from_code(ty & 15)?, bits)
+}
+
+/// A packed `(type byte, bits)` as a borrowed value, or `None` for a type byte no packed
+/// block holds.
+#[inline]
+pub fn packed_value_ref((ty, bits): (u8, u64)) -> Option<ValueRef<'static>> {
+    unpack(ty, bits)
+}
+
 /// The type byte of a numeric scalar of `dtype`.
 #[inline]
 pub const fn scalar_type(dtype: DType) -> u8 {
@@ -141,6 +226,9 @@ pub const fn scalar_type(dtype: DType) -> u8 {
 
 /// The type byte of a `bool`.
 pub const BOOL_TYPE: u8 = tag::BOOL << 4;
+
+/// The type byte of `None`.
+pub const NONE_TYPE: u8 = tag::NONE << 4;
 
 /// The one value of a packed block holding exactly one, as its type byte (checked) and
 /// bits; `None` for any other block (which the general decoder then reads).
