@@ -64,16 +64,25 @@ pub trait Arg<'c, P> {
 /// call allocates nothing on the heap. While every argument is a number, `bool` or
 /// `None` (up to 16 of them) the list keeps them packed, as a small call's record carries
 /// them, and no [`ValueRef`] is made at all.
-#[derive(Default)]
-pub struct ArgList<'c> {
+pub enum ArgList<'c> {
     /// The arguments so far, while all are packable.
-    packed: Packed,
-    /// The arguments once one is not packable (`packed` is then empty).
-    values: SmallVec<[ValueRef<'c>; 8]>,
+    #[doc(hidden)]
+    Packed(Packed),
+    /// The arguments once one is not packable.
+    #[doc(hidden)]
+    Values(SmallVec<[ValueRef<'c>; 8]>),
+}
+
+impl Default for ArgList<'_> {
+    #[inline]
+    fn default() -> Self {
+        ArgList::Packed(Packed::default())
+    }
 }
 
 impl<'c> ArgList<'c> {
     /// An empty list.
+    #[inline]
     pub fn new() -> Self {
         ArgList::default()
     }
@@ -81,11 +90,12 @@ impl<'c> ArgList<'c> {
     /// Appends a value.
     #[inline]
     pub fn push(&mut self, v: ValueRef<'c>) {
-        if self.values.is_empty() && self.packed.push(&v) {
-            return;
+        if let ArgList::Packed(p) = self {
+            if p.push(&v) {
+                return;
+            }
         }
-        self.unpack();
-        self.values.push(v);
+        self.unpacked().push(v);
     }
 
     /// Appends a number: packed while every argument so far is packed.
@@ -101,19 +111,23 @@ impl<'c> ArgList<'c> {
     /// packed).
     #[inline]
     fn push_packed(&mut self, ty: u8, bits: u64, v: impl FnOnce() -> ValueRef<'c>) {
-        if self.values.is_empty() && self.packed.push_raw(ty, bits) {
-            return;
+        if let ArgList::Packed(p) = self {
+            if p.push_raw(ty, bits) {
+                return;
+            }
         }
-        self.push(v());
+        self.unpacked().push(v());
     }
 
-    /// Moves the packed arguments into `values`.
-    fn unpack(&mut self) {
-        if !self.packed.is_empty() {
-            let packed = std::mem::take(&mut self.packed);
-            for v in packed.values() {
-                self.values.push(v);
-            }
+    /// The values, the packed ones moved there first.
+    fn unpacked(&mut self) -> &mut SmallVec<[ValueRef<'c>; 8]> {
+        if let ArgList::Packed(p) = self {
+            let values = p.values().map(|v| -> ValueRef<'c> { v }).collect();
+            *self = ArgList::Values(values);
+        }
+        match self {
+            ArgList::Values(values) => values,
+            ArgList::Packed(_) => unreachable!("unpacked above"),
         }
     }
 
@@ -126,13 +140,16 @@ impl<'c> ArgList<'c> {
 
     /// The values.
     pub fn as_slice(&mut self) -> &[ValueRef<'c>] {
-        self.unpack();
-        &self.values
+        self.unpacked()
     }
 
     /// The arguments packed, when every one is a number, `bool` or `None`.
+    #[inline]
     pub(crate) fn packed(&self) -> Option<&Packed> {
-        self.values.is_empty().then_some(&self.packed)
+        match self {
+            ArgList::Packed(p) => Some(p),
+            ArgList::Values(_) => None,
+        }
     }
 }
 

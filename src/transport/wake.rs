@@ -121,6 +121,24 @@ impl Doorbells {
     }
 }
 
+/// When a wait gives up.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Deadline {
+    /// Never: the wait lasts as long as the peer is alive.
+    Never,
+    /// At this instant.
+    At(Instant),
+    /// This long after the wait begins. The clock is read only by a wait that does not
+    /// end at once, so a call whose reply is waiting reads it only in its spin.
+    After(Duration),
+}
+
+impl From<Option<Instant>> for Deadline {
+    fn from(d: Option<Instant>) -> Self {
+        d.map_or(Deadline::Never, Deadline::At)
+    }
+}
+
 /// Why a wait ended without the condition becoming true.
 #[derive(Debug)]
 pub(crate) enum WaitError<E> {
@@ -179,7 +197,7 @@ impl Signal<'_> {
 
     /// Waits until `ready()` is true: spins for `spin` (cut short once `stop_spin()`),
     /// then parks in slices of at most `slice`, calling `alive()` after each slice.
-    /// `deadline = None` waits forever.
+    /// Gives up at `deadline`.
     /// `on_long_wait()` runs once, when the wait has lasted [`LONG_WAIT`].
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn wait<E>(
@@ -187,7 +205,7 @@ impl Signal<'_> {
         mut ready: impl FnMut() -> bool,
         mut stop_spin: impl FnMut() -> bool,
         spin: Duration,
-        deadline: Option<Instant>,
+        deadline: Deadline,
         slice: Duration,
         mut alive: impl FnMut() -> Result<(), E>,
         on_long_wait: impl FnOnce(),
@@ -196,6 +214,11 @@ impl Signal<'_> {
             return Ok(());
         }
         let start = Instant::now();
+        let deadline = match deadline {
+            Deadline::Never => None,
+            Deadline::At(at) => Some(at),
+            Deadline::After(timeout) => Some(start + timeout),
+        };
         if !spin.is_zero() {
             // A short busy spin catches a peer that is running on another core. After it,
             // each round also yields the core: when there are more busy threads than

@@ -100,9 +100,7 @@ impl Holder {
             None => g.wait_in_line(self.id),
         };
         if let Some(i) = self.lease {
-            let s = &g.leases[i];
-            s.active.fetch_add(1, Ordering::Relaxed);
-            s.progress.fetch_add(1, Ordering::Relaxed);
+            g.leases[i].bump(1);
         }
     }
 
@@ -116,10 +114,7 @@ impl Holder {
             return false;
         };
         let s = &g.leases[i];
-        let _ = s
-            .active
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| a.checked_sub(1));
-        s.progress.fetch_add(1, Ordering::Relaxed);
+        s.bump(-1);
         // Relaxed: hints (see the module's orderings); a missed waiter is served at the
         // next call's end, or takes the lease over.
         if g.waiting.load(Ordering::Relaxed) > 0

@@ -92,6 +92,26 @@ struct Lease {
     since: AtomicU64,
 }
 
+impl Lease {
+    /// The holder enters (`1`) or leaves (`-1`) a call: `active` counts it, `progress`
+    /// shows the waiters a sign of life.
+    ///
+    /// Plain loads and stores, not read-modify-writes: only the holder writes these
+    /// between take-overs, and a take-over's own writes racing with them (see
+    /// [`grant_free`](CoreLeases::grant_free)) can only lose a hint, which delays or
+    /// hastens a take-over (safe, see the module's orderings). Relaxed for the same
+    /// reason; the holder's call pays for no locked instruction.
+    #[inline]
+    fn bump(&self, calls: i32) {
+        let active = self.active.load(Ordering::Relaxed);
+        self.active
+            .store(active.saturating_add_signed(calls), Ordering::Relaxed);
+        let progress = self.progress.load(Ordering::Relaxed);
+        self.progress
+            .store(progress.wrapping_add(1), Ordering::Relaxed);
+    }
+}
+
 /// A client waiting in line.
 struct Waiter {
     id: u64,

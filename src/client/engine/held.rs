@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::transport::bulk::{BulkWriter, SegmentCache};
 use crate::transport::channel::RecordView;
 use crate::transport::codec::Packed;
+use crate::transport::wake::Deadline;
 use crate::values::value::Value;
 
 /// The server link of a client, locked for one call or batch, with this thread's core
@@ -45,7 +46,8 @@ impl<'c> Held<'c> {
     /// [`ServerLink::wait_data`] with this call's lease.
     #[inline]
     pub(in crate::client) fn wait_data(&mut self, deadline: Instant) -> Result<bool> {
-        self.link.wait_data(deadline, self.lease.as_ref())
+        self.link
+            .wait_data(Deadline::At(deadline), self.lease.as_ref())
     }
 
     /// [`ServerLink::recv_for`] with this call's lease.

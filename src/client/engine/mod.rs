@@ -40,6 +40,7 @@ impl<'a> Method<'a> {
 
     /// Method `index` of the server's table (`name` for messages); an index with no
     /// room for the 1 added on the wire is refused.
+    #[inline]
     pub(super) fn indexed(name: &'a str, index: u32) -> Result<Self> {
         let index = index.checked_add(1).ok_or_else(|| {
             Error::InvalidArgument(format!("method index {index} is past any table"))

@@ -1,7 +1,7 @@
 //! Receiving: waiting for the record that answers a request, and reading a reply's value
 //! or the server's error out of it (each block parsed once).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::Answer;
 use super::ServerLink;
@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
 use crate::transport::codec::read_packed_raw;
+use crate::transport::wake::Deadline;
 use crate::transport::wire::{KIND_ERROR, KIND_REPLY, KIND_SPILL};
 use crate::values::value::Value;
 
@@ -71,12 +72,12 @@ impl ServerLink {
     #[inline(always)]
     pub(in crate::client) fn wait_data(
         &mut self,
-        deadline: Instant,
+        deadline: Deadline,
         lease: Option<&CoreLease>,
     ) -> Result<bool> {
         let ServerLink { chan, process, .. } = self;
         let mut on_long_wait = Self::on_long_wait(lease);
-        chan.wait_data(Some(deadline), &mut Self::alive(process), &mut on_long_wait)
+        chan.wait_data(deadline, &mut Self::alive(process), &mut on_long_wait)
     }
 
     /// Waits for the reply to request `want`. The outer error is fatal or a time-out;
@@ -95,8 +96,29 @@ impl ServerLink {
         })
     }
 
-    /// Waits for the reply to request `want`, a packed scalar left packed.
+    /// Waits for the reply to request `want`, a packed scalar left packed, for at most
+    /// `timeout` from when the wait begins: a reply that comes while this side spins
+    /// costs no clock read beyond the spin's own.
     #[inline(always)]
+    pub(in crate::client) fn recv_answer_within(
+        &mut self,
+        want: u64,
+        timeout: Duration,
+        lease: Option<&CoreLease>,
+    ) -> Result<Option<Result<Answer>>> {
+        if !self.wait_data(Deadline::After(timeout), lease)? {
+            return Ok(None);
+        }
+        if let Some((ty, bits)) = self.chan.take_packed_reply(want) {
+            return Ok(Some(Ok(Answer::Packed(ty, bits))));
+        }
+        // Anything else (an error, a value that is not packed, padding): the general
+        // path, for as long again.
+        self.recv_general(want, Instant::now() + timeout, lease)
+    }
+
+    /// Waits for the reply to request `want`, a packed scalar left packed.
+    #[inline]
     pub(in crate::client) fn recv_answer(
         &mut self,
         want: u64,
@@ -105,11 +127,21 @@ impl ServerLink {
     ) -> Result<Option<Result<Answer>>> {
         // The common case: the next record is this call's packed reply, taken straight
         // from the ring after the wait.
-        if self.wait_data(deadline, lease)? {
+        if self.wait_data(Deadline::At(deadline), lease)? {
             if let Some((ty, bits)) = self.chan.take_packed_reply(want) {
                 return Ok(Some(Ok(Answer::Packed(ty, bits))));
             }
         }
+        self.recv_general(want, deadline, lease)
+    }
+
+    /// Waits for the reply to request `want` and reads it whatever it is.
+    fn recv_general(
+        &mut self,
+        want: u64,
+        deadline: Instant,
+        lease: Option<&CoreLease>,
+    ) -> Result<Option<Result<Answer>>> {
         self.recv_for(want, deadline, lease, |view, cache| {
             match (view.header.kind, read_packed_raw(view.block)) {
                 (KIND_REPLY, Some((ty, bits))) => Ok(Ok(Answer::Packed(ty, bits))),

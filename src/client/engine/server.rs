@@ -92,7 +92,15 @@ impl ServerLink {
     }
 
     /// Tells the server which shared arrays the client dropped.
+    #[inline]
     pub(in crate::client) fn send_freed(&mut self, freed: &[u32]) -> Result<()> {
+        if freed.is_empty() {
+            return Ok(());
+        }
+        self.send_freed_ids(freed)
+    }
+
+    fn send_freed_ids(&mut self, freed: &[u32]) -> Result<()> {
         let ServerLink {
             chan,
             process,
@@ -228,8 +236,9 @@ impl ServerLink {
                 .map(|e| e.reply.map(Answer::Value));
         }
         self.check_open()?;
+        // The time-out bounds each wait of the call (for ring space, then for the reply),
+        // each from when it begins: the clock is read only by a wait.
         let timeout = self.request_timeout;
-        let deadline = Instant::now() + timeout;
         let timed_out = || Error::ResponseTimeout {
             method: method.name.to_owned(),
             timeout,
@@ -237,7 +246,7 @@ impl ServerLink {
         self.send_freed(freed)?;
         let seq = self.seq + 1;
         let ServerLink { chan, process, .. } = self;
-        let wait = Wait::Until(deadline);
+        let wait = Wait::For(timeout);
         let mut alive = Self::alive(process);
         let sent = chan.send_packed(KIND_REQUEST, seq, method.index, b"", args, wait, &mut alive);
         drop(alive);
@@ -245,7 +254,7 @@ impl ServerLink {
             return Err(timed_out());
         }
         self.seq = seq;
-        self.recv_answer(seq, deadline, lease)?
+        self.recv_answer_within(seq, timeout, lease)?
             .ok_or_else(timed_out)
     }
 

@@ -18,7 +18,7 @@ use crate::transport::codec::{Block, Placements};
 use crate::transport::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
 use crate::transport::ring::{Consumer, Peeked, Producer, Ring};
 use crate::transport::shm::Segment;
-use crate::transport::wake::{self, Doorbells, WaitError, PARK_SLICE};
+use crate::transport::wake::{self, Deadline, Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
     RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST, KIND_SPILL,
 };
@@ -42,6 +42,8 @@ pub(crate) enum Wait {
     No,
     /// Until this instant.
     Until(Instant),
+    /// For this long from when the wait begins (the clock is read only if it waits).
+    For(Duration),
     /// As long as the peer is alive.
     Forever,
 }
@@ -262,8 +264,9 @@ impl Channel {
         self.flush();
         let deadline = match wait {
             Wait::No => return Ok(ready()),
-            Wait::Forever => None,
-            Wait::Until(d) => Some(d),
+            Wait::Forever => Deadline::Never,
+            Wait::Until(d) => Deadline::At(d),
+            Wait::For(timeout) => Deadline::After(timeout),
         };
         match self.tx.space_signal().wait(
             &mut ready,
@@ -288,7 +291,7 @@ impl Channel {
         alive: &mut dyn FnMut() -> Result<()>,
         on_long_wait: &mut dyn FnMut(),
     ) -> Result<Option<Incoming>> {
-        if !self.wait_data(deadline, alive, on_long_wait)? {
+        if !self.wait_data(deadline.into(), alive, on_long_wait)? {
             return Ok(None);
         }
         let rx = &self.rx;
@@ -311,7 +314,7 @@ impl Channel {
     #[inline]
     pub(crate) fn wait_data(
         &self,
-        deadline: Option<Instant>,
+        deadline: Deadline,
         alive: &mut dyn FnMut() -> Result<()>,
         on_long_wait: &mut dyn FnMut(),
     ) -> Result<bool> {

@@ -74,12 +74,7 @@ impl<'a> Block<'a> {
                 ));
             }
             for &ty in &bytes[BLOCK_PREFIX..BLOCK_PREFIX + count] {
-                let ok = match ty >> 4 {
-                    tag::NONE | tag::BOOL => ty & 15 == 0,
-                    tag::SCALAR => DType::from_code(ty & 15).is_some(),
-                    _ => false,
-                };
-                if !ok {
+                if !super::packed::packable(ty) {
                     return err(format!("packed value of type byte {ty:#04x}"));
                 }
             }

@@ -245,7 +245,17 @@ pub fn read_one_raw(block: &[u8]) -> Option<(u8, u64)> {
     let ty = block[BLOCK_PREFIX];
     let at = BLOCK_PREFIX + 8;
     let bits = u64::from_le_bytes(block[at..at + 8].try_into().expect("8 bytes"));
-    unpack(ty, bits).map(|_| (ty, bits))
+    packable(ty).then_some((ty, bits))
+}
+
+/// Whether a packed block may hold a value of type byte `ty` (as [`unpack`] reads it).
+#[inline]
+pub(super) fn packable(ty: u8) -> bool {
+    match ty >> 4 {
+        tag::NONE | tag::BOOL => ty & 15 == 0,
+        tag::SCALAR => DType::from_code(ty & 15).is_some(),
+        _ => false,
+    }
 }
 
 /// The value of a type byte and its bits (as [`read_one_raw`] gives them), or `None` for
