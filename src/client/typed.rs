@@ -64,6 +64,8 @@ pub trait Arg<'c, P> {
 /// call allocates nothing on the heap. While every argument is a number, `bool` or
 /// `None` (up to 16 of them) the list keeps them packed, as a small call's record carries
 /// them, and no [`ValueRef`] is made at all.
+// The values variant holds its 8 values inline; boxing it would allocate per call.
+#[allow(clippy::large_enum_variant)]
 pub enum ArgList<'c> {
     /// The arguments so far, while all are packable.
     #[doc(hidden)]
@@ -122,7 +124,7 @@ impl<'c> ArgList<'c> {
     /// The values, the packed ones moved there first.
     fn unpacked(&mut self) -> &mut SmallVec<[ValueRef<'c>; 8]> {
         if let ArgList::Packed(p) = self {
-            let values = p.values().map(|v| -> ValueRef<'c> { v }).collect();
+            let values = p.values().collect();
             *self = ArgList::Values(values);
         }
         match self {

@@ -118,7 +118,7 @@ impl Packed {
     }
 
     /// The values, as borrowed values.
-    pub fn values(&self) -> impl Iterator<Item = ValueRef<'static>> + '_ {
+    pub fn values<'v>(&self) -> impl Iterator<Item = ValueRef<'v>> + '_ {
         (0..self.len).map(|i| unpack(self.types[i], self.bits[i]).expect("packed by `push`"))
     }
 
