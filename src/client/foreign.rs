@@ -15,6 +15,7 @@ use crate::foreign::frame::FramePlan;
 use crate::foreign::wire::{ForeignReply, FunctionSpec, BIND_METHOD};
 use crate::foreign::{Abi, Returned, Step};
 use crate::transport::channel::{RawRecord, Wait};
+use crate::transport::wake::Deadline;
 use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
 use crate::values::value_ref::ValueRef;
 
@@ -77,8 +78,9 @@ impl Client64 {
                 "foreign calls need the shared-memory transport".into(),
             ));
         }
+        // The time-out bounds each wait (for ring space, then for the reply), from when
+        // it begins: the clock is read only by a wait.
         let timeout = held.request_timeout();
-        let deadline = Instant::now() + timeout;
         let timed_out = || Error::ResponseTimeout {
             method: name.to_owned(),
             timeout,
@@ -107,7 +109,7 @@ impl Client64 {
                 block_len: measured.block_len,
                 names_bulk: bulk.is_some(),
             };
-            let sent = held.send_raw(record, Wait::Until(deadline), |block, offset| {
+            let sent = held.send_raw(record, Wait::For(timeout), |block, offset| {
                 let server_block = server_ring + (offset + RECORD_HEADER_SIZE) as u64;
                 let mut e = Encoder::write_into(
                     abi,
@@ -155,14 +157,17 @@ impl Client64 {
             };
             // The common case: the next record is this call's reply, taken straight from
             // the ring after the wait.
-            if held.wait_data(deadline)? {
-                let taken = held
-                    .chan
-                    .take_reply(seq, KIND_FOREIGN_REPLY, |b| Some(decode(b)));
-                if let Some(r) = taken {
-                    return r;
-                }
+            if !held.wait_data(Deadline::After(timeout))? {
+                return Err(timed_out());
             }
+            let taken = held
+                .chan
+                .take_reply(seq, KIND_FOREIGN_REPLY, |b| Some(decode(b)));
+            if let Some(r) = taken {
+                return r;
+            }
+            // Anything else (an error, padding, a spilled reply): for as long again.
+            let deadline = Instant::now() + timeout;
             held.recv_for(seq, deadline, |view, cache| match view.header.kind {
                 KIND_FOREIGN_REPLY => Ok(decode(view.block)),
                 KIND_ERROR => server_error(view, cache).map(Err),

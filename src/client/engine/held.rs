@@ -45,9 +45,8 @@ impl<'c> Held<'c> {
 
     /// [`ServerLink::wait_data`] with this call's lease.
     #[inline]
-    pub(in crate::client) fn wait_data(&mut self, deadline: Instant) -> Result<bool> {
-        self.link
-            .wait_data(Deadline::At(deadline), self.lease.as_ref())
+    pub(in crate::client) fn wait_data(&mut self, deadline: Deadline) -> Result<bool> {
+        self.link.wait_data(deadline, self.lease.as_ref())
     }
 
     /// [`ServerLink::recv_for`] with this call's lease.
