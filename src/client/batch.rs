@@ -2,12 +2,12 @@
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
-use std::time::Instant;
 
 use super::engine::{passes_shared, Held, Method};
 use super::Client64;
 use crate::error::{Error, Result};
 use crate::transport::channel::Wait;
+use crate::transport::codec::Packed;
 use crate::values::value::Value;
 use crate::values::value_ref::{IntoArgs, ValueRef};
 
@@ -42,14 +42,21 @@ use crate::values::value_ref::{IntoArgs, ValueRef};
 pub struct Batch<'c, 'env> {
     client: &'c Client64,
     held: Held<'c>,
-    pending: VecDeque<(u64, Instant)>,
+    /// The sequence numbers of the calls in flight, oldest first.
+    pending: VecDeque<u64>,
     results: Vec<Result<Value>>,
+    /// Calls sent and replies collected, counted for `note_progress`.
+    steps: u32,
     /// Whether a submitted call passed a shared array.
     shared: bool,
     /// The arguments' borrows last for `'env`, which outlives the `batch` call. Invariant,
     /// as `std::thread::Scope`'s is, so that it cannot be shortened inside the closure.
     _env: PhantomData<&'env mut &'env ()>,
 }
+
+/// How many calls sent or collected a batch makes between two signs of life to the core
+/// leases.
+const PROGRESS_EVERY: u32 = 32;
 
 impl<'c, 'env> Batch<'c, 'env> {
     /// A batch over `client`, held with this thread's core lease.
@@ -61,6 +68,7 @@ impl<'c, 'env> Batch<'c, 'env> {
             held,
             pending: VecDeque::new(),
             results: Vec::new(),
+            steps: 0,
             shared: false,
             _env: PhantomData,
         }
@@ -72,6 +80,17 @@ impl<'c, 'env> Batch<'c, 'env> {
     pub fn submit(&mut self, method: &str, args: impl IntoArgs<'env>) -> Result<()> {
         let list = args.into_args();
         let args = list.as_ref();
+        self.held.check_open()?;
+        let freed = self.client.arrays.take_freed();
+        let sent = self.held.send_freed(&freed);
+        self.held.note_fatal(sent)?;
+        self.note_progress();
+        let method = Method::named(method);
+        // Scalars only: packed straight into the ring (no arrays, so nothing to check).
+        let mut packed = Packed::default();
+        if self.held.chan.in_place() && args.iter().all(|a| packed.push(a)) {
+            return self.send(|held, wait| held.send_packed_request(method, &packed, wait));
+        }
         if args.iter().any(|a| matches!(a, ValueRef::ArrayMut(_))) {
             return Err(Error::InvalidArgument(
                 "a writable array cannot be batched: its copy back needs the reply at once (pass a SharedArray instead)".into(),
@@ -79,27 +98,42 @@ impl<'c, 'env> Batch<'c, 'env> {
         }
         self.client.arrays.check_args(args)?;
         self.shared |= passes_shared(args);
-        self.held.check_open()?;
-        let freed = self.client.arrays.take_freed();
-        let sent = self.held.send_freed(&freed);
-        self.held.note_fatal(sent)?;
-        self.held.progress();
+        self.send(|held, wait| {
+            let sent = held.send_request(method, args, wait)?;
+            Ok(sent.map(|(seq, _)| seq))
+        })
+    }
+
+    /// Sends a request with `send`, collecting replies while the rings are full. A wait
+    /// for ring space with nothing in flight lasts at most the request time-out.
+    fn send(
+        &mut self,
+        mut send: impl FnMut(&mut Held<'c>, Wait) -> Result<Option<u64>>,
+    ) -> Result<()> {
         loop {
-            let deadline = Instant::now() + self.held.request_timeout();
             let wait = if self.pending.is_empty() {
-                Wait::Until(deadline)
+                Wait::For(self.held.request_timeout())
             } else {
                 Wait::No
             };
-            let sent = self.held.send_request(Method::named(method), args, wait);
+            let sent = send(&mut self.held, wait);
             match self.held.note_fatal(sent)? {
-                Some((seq, _)) => {
-                    self.pending.push_back((seq, deadline));
+                Some(seq) => {
+                    self.pending.push_back(seq);
                     return Ok(());
                 }
                 None if self.pending.is_empty() => return Err(self.timed_out()),
                 None => self.collect_one()?,
             }
+        }
+    }
+
+    /// A sign of life for the core leases every [`PROGRESS_EVERY`] calls sent or
+    /// collected (a batch may hold its lease for long; see `Held::progress`).
+    fn note_progress(&mut self) {
+        self.steps = self.steps.wrapping_add(1);
+        if self.steps.is_multiple_of(PROGRESS_EVERY) {
+            self.held.progress();
         }
     }
 
@@ -110,12 +144,16 @@ impl<'c, 'env> Batch<'c, 'env> {
         }
     }
 
+    /// Collects the oldest reply, waiting at most the request time-out from when the wait
+    /// begins: a batch fails when the server makes no progress for that long, not when
+    /// a long queue takes longer than that to go through.
     fn collect_one(&mut self) -> Result<()> {
-        let Some((seq, deadline)) = self.pending.pop_front() else {
+        let Some(seq) = self.pending.pop_front() else {
             return Ok(());
         };
-        self.held.progress();
-        let got = self.held.recv_reply(seq, deadline);
+        self.note_progress();
+        let timeout = self.held.request_timeout();
+        let got = self.held.recv_reply_within(seq, timeout);
         match self.held.note_fatal(got)? {
             Some(r) => {
                 self.results.push(r);

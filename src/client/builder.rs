@@ -227,7 +227,10 @@ impl Builder {
         self
     }
 
-    /// How long one request may take (default 60 s).
+    /// How long one request may take (default 60 s): the longest a call waits for its
+    /// reply, or for room in the ring to send it, each counted from when the wait
+    /// begins. In a [`batch`](crate::Client64::batch), the longest the client waits for
+    /// the next reply: a batch fails when the server makes no progress for this long.
     pub fn request_timeout(mut self, t: Duration) -> Self {
         self.request_timeout = t;
         self

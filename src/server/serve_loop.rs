@@ -145,11 +145,13 @@ fn send_reply(
     alive: &mut dyn FnMut() -> Result<(), Error>,
 ) -> Result<(), Error> {
     if chan.in_place() {
-        let packed = match reply {
-            Reply::Value(v) => Packed::one_value(v),
-            Reply::Ref(r) => Packed::one(r),
+        // Packed in place (a `Packed` is 152 bytes: not moved around per call).
+        let mut packed = Packed::default();
+        let packable = match reply {
+            Reply::Value(v) => packed.push_value(v),
+            Reply::Ref(r) => packed.push(r),
         };
-        if let Some(packed) = packed {
+        if packable {
             return chan
                 .send_packed(KIND_REPLY, seq, 0, b"", &packed, Wait::Forever, alive)
                 .map(drop);

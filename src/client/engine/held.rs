@@ -3,7 +3,7 @@
 
 use std::ops::{Deref, DerefMut};
 use std::sync::MutexGuard;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{Answer, Backend, Exchange, Method, Request, ServerLink};
 use crate::client::core_lease::CoreLease;
@@ -72,13 +72,14 @@ impl<'c> Held<'c> {
             .call_packed(method, args, freed, self.lease.as_ref())
     }
 
-    /// [`ServerLink::recv_reply`] with this call's lease.
-    pub(in crate::client) fn recv_reply(
+    /// [`ServerLink::recv_reply_within`] with this call's lease.
+    pub(in crate::client) fn recv_reply_within(
         &mut self,
         want: u64,
-        deadline: Instant,
+        timeout: Duration,
     ) -> Result<Option<Result<Value>>> {
-        self.link.recv_reply(want, deadline, self.lease.as_ref())
+        self.link
+            .recv_reply_within(want, timeout, self.lease.as_ref())
     }
 }
 

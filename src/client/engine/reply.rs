@@ -88,12 +88,20 @@ impl ServerLink {
         deadline: Instant,
         lease: Option<&CoreLease>,
     ) -> Result<Option<Result<Value>>> {
-        Ok(match self.recv_answer(want, deadline, lease)? {
-            Some(Ok(Answer::Packed(ty, bits))) => Some(Ok(packed_value(ty, bits)?)),
-            Some(Ok(Answer::Value(v))) => Some(Ok(v)),
-            Some(Err(e)) => Some(Err(e)),
-            None => None,
-        })
+        let answer = self.recv_answer(want, deadline, lease)?;
+        answer_value(answer)
+    }
+
+    /// Waits for the reply to request `want` for at most `timeout` from when the wait
+    /// begins (see [`recv_answer_within`](Self::recv_answer_within)).
+    pub(in crate::client) fn recv_reply_within(
+        &mut self,
+        want: u64,
+        timeout: Duration,
+        lease: Option<&CoreLease>,
+    ) -> Result<Option<Result<Value>>> {
+        let answer = self.recv_answer_within(want, timeout, lease)?;
+        answer_value(answer)
     }
 
     /// Waits for the reply to request `want`, a packed scalar left packed, for at most
@@ -151,6 +159,16 @@ impl ServerLink {
             }
         })
     }
+}
+
+/// A reply (or its absence) with a packed scalar made a [`Value`].
+fn answer_value(answer: Option<Result<Answer>>) -> Result<Option<Result<Value>>> {
+    Ok(match answer {
+        Some(Ok(Answer::Packed(ty, bits))) => Some(Ok(packed_value(ty, bits)?)),
+        Some(Ok(Answer::Value(v))) => Some(Ok(v)),
+        Some(Err(e)) => Some(Err(e)),
+        None => None,
+    })
 }
 
 /// The one value of a reply (or error) record, copied out of shared memory.

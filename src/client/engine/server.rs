@@ -144,13 +144,12 @@ impl ServerLink {
         };
         // Scalars only: packed straight into the ring, with no encoder.
         if chan.in_place() {
-            if let Some(packed) = Packed::from_values(args) {
-                let kind = KIND_REQUEST;
-                if !chan.send_packed(kind, next, method.index, name, &packed, wait, &mut alive)? {
-                    return Ok(None);
-                }
-                *seq = next;
-                return Ok(Some((next, Placements::default())));
+            // Packed in place (a `Packed` is 152 bytes: not moved around per call).
+            let mut packed = Packed::default();
+            if args.iter().all(|v| packed.push(v)) {
+                drop(alive);
+                let sent = self.send_packed_request(method, &packed, wait)?;
+                return Ok(sent.map(|seq| (seq, Placements::default())));
             }
         }
         let msg = Outgoing {
@@ -165,6 +164,33 @@ impl ServerLink {
         };
         *seq = next;
         Ok(Some((next, placements)))
+    }
+
+    /// Sends a request whose arguments are `packed` (scalars only: no encoder); its
+    /// sequence number, or `Ok(None)` when `wait` ran out first. In place only.
+    #[inline]
+    pub(in crate::client) fn send_packed_request(
+        &mut self,
+        method: Method<'_>,
+        packed: &Packed,
+        wait: Wait,
+    ) -> Result<Option<u64>> {
+        let ServerLink {
+            chan, process, seq, ..
+        } = self;
+        let next = *seq + 1;
+        let name = if method.index > 0 {
+            &b""[..]
+        } else {
+            method.name.as_bytes()
+        };
+        let mut alive = Self::alive(process);
+        let kind = KIND_REQUEST;
+        if !chan.send_packed(kind, next, method.index, name, packed, wait, &mut alive)? {
+            return Ok(None);
+        }
+        *seq = next;
+        Ok(Some(next))
     }
 
     /// The sequence number the next request will carry.

@@ -59,21 +59,19 @@ impl Packed {
         p.push(v).then_some(p)
     }
 
-    /// One owned value (a wrapper's reply), if a packed block can hold it: read straight
-    /// from the value, with no [`ValueRef`] made.
+    /// Appends an owned value (a wrapper's reply), read straight from the value with no
+    /// [`ValueRef`] made; `false` (and nothing appended) as [`push`](Self::push).
     #[inline]
-    pub fn one_value(v: &Value) -> Option<Self> {
+    pub fn push_value(&mut self, v: &Value) -> bool {
         let (ty, bits) = match v {
             Value::None => (tag::NONE << 4, 0),
             Value::Bool(b) => (tag::BOOL << 4, *b as u64),
-            scalar => {
-                let (dt, bits) = scalar.scalar_bits()?;
-                (tag::SCALAR << 4 | dt.code(), bits)
-            }
+            scalar => match scalar.scalar_bits() {
+                Some((dt, bits)) => (tag::SCALAR << 4 | dt.code(), bits),
+                None => return false,
+            },
         };
-        let mut p = Packed::default();
-        p.push_raw(ty, bits);
-        Some(p)
+        self.push_raw(ty, bits)
     }
 
     /// `values`, if a packed block can hold them all.
