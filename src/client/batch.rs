@@ -58,6 +58,9 @@ pub struct Batch<'c, 'env> {
 /// leases.
 const PROGRESS_EVERY: u32 = 32;
 
+/// How many replies a batch collects when the ring is full before it sends again.
+const COLLECT_BURST: usize = 32;
+
 impl<'c, 'env> Batch<'c, 'env> {
     /// A batch over `client`, held with this thread's core lease.
     pub(super) fn new(client: &'c Client64, held: Held<'c>) -> Self {
@@ -123,7 +126,14 @@ impl<'c, 'env> Batch<'c, 'env> {
                     return Ok(());
                 }
                 None if self.pending.is_empty() => return Err(self.timed_out()),
-                None => self.collect_one()?,
+                // The ring is full: the server has this many calls and more to answer, so
+                // the client collects a burst of replies before it tries again (one
+                // failed send per burst, not per call).
+                None => {
+                    for _ in 0..self.pending.len().min(COLLECT_BURST) {
+                        self.collect_one()?;
+                    }
+                }
             }
         }
     }

@@ -258,8 +258,14 @@ pub(super) fn packable(ty: u8) -> bool {
 
 /// The value of a type byte and its bits (as [`read_one_raw`] gives them), or `None` for
 /// a type byte no packed block holds.
+#[inline]
 pub fn unpacked_value(ty: u8, bits: u64) -> Option<Value> {
-    unpack(ty, bits).map(|v| v.to_value())
+    match ty >> 4 {
+        tag::NONE if ty & 15 == 0 => Some(Value::None),
+        tag::BOOL if ty & 15 == 0 => Some(Value::Bool(bits != 0)),
+        tag::SCALAR => DType::from_code(ty & 15).map(|dt| Value::from_scalar_bits(dt, bits)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
