@@ -227,10 +227,11 @@ fn lean_call<'a>(
 ) -> Option<Result<Reply<'a>, ServerError>> {
     let args = PackedArgs::parse(view.block)?;
     let index = match view.header.method {
-        0 => {
-            let name = std::str::from_utf8(view.name).ok()?;
-            wrapper.method_names().iter().position(|m| *m == name)?
-        }
+        // By name: compared as bytes (a name equal to a method's is valid UTF-8).
+        0 => wrapper
+            .method_names()
+            .iter()
+            .position(|m| m.as_bytes() == view.name)?,
         i => i as usize - 1,
     };
     call_packed(wrapper, index, args)
