@@ -7,7 +7,8 @@ use super::engine::{passes_shared, Held, Method};
 use super::Client64;
 use crate::error::{Error, Result};
 use crate::transport::channel::Wait;
-use crate::transport::codec::Packed;
+use crate::transport::codec::{read_packed_raw, unpacked_value, Packed};
+use crate::transport::wire::KIND_REPLY;
 use crate::values::value::Value;
 use crate::values::value_ref::{IntoArgs, ValueRef};
 
@@ -158,10 +159,18 @@ impl<'c, 'env> Batch<'c, 'env> {
     /// begins: a batch fails when the server makes no progress for that long, not when
     /// a long queue takes longer than that to go through.
     fn collect_one(&mut self) -> Result<()> {
-        let Some(seq) = self.pending.pop_front() else {
+        let Some(&seq) = self.pending.front() else {
             return Ok(());
         };
         self.note_progress();
+        // The common case: the reply is in, one packed value, taken with no wait.
+        let packed = |block: &[u8]| read_packed_raw(block).and_then(|(t, b)| unpacked_value(t, b));
+        if let Some(v) = self.held.chan.take_reply(seq, KIND_REPLY, packed) {
+            self.pending.pop_front();
+            self.results.push(Ok(v));
+            return Ok(());
+        }
+        self.pending.pop_front();
         let timeout = self.held.request_timeout();
         let got = self.held.recv_reply_within(seq, timeout);
         match self.held.note_fatal(got)? {

@@ -194,6 +194,7 @@ impl SharedArrays {
     }
 
     /// Ids of arrays dropped since the last call.
+    #[inline]
     pub(super) fn take_freed(&self) -> Vec<u32> {
         self.freed.take()
     }
@@ -257,6 +258,7 @@ impl FreedIds {
     }
 
     /// The ids pushed since the last call (no allocation or lock when there are none).
+    #[inline]
     pub(crate) fn take(&self) -> Vec<u32> {
         // Acquire: pairs with the Release store in `push`.
         if !self.any.load(Ordering::Acquire) {
