@@ -29,7 +29,7 @@ use crate::transport::layout::RingControl;
 use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 use crate::transport::primitive::Bell;
 use crate::transport::ring::{Consumer, Producer, Ring};
-use crate::transport::wake::PARK_SLICE;
+use crate::transport::wake::{Deadline, PARK_SLICE};
 use crate::transport::wire::{
     RecordHeader, KIND_PAD, KIND_REQUEST, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
@@ -114,7 +114,7 @@ fn wait_for_space(ring: &Producer, len: usize) {
         || ring.has_space(len),
         || false,
         Duration::ZERO,
-        None,
+        Deadline::Never,
         PARK_SLICE,
         || Ok::<(), ()>(()),
         || {},
@@ -128,7 +128,7 @@ fn wait_for_data(ring: &Consumer) {
         || ring.has_data(),
         || ring.producer_away(),
         Duration::ZERO,
-        None,
+        Deadline::Never,
         PARK_SLICE,
         || Ok::<(), ()>(()),
         || {},
