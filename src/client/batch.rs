@@ -172,7 +172,7 @@ impl<'c, 'env> Batch<'c, 'env> {
         }
         self.pending.pop_front();
         let timeout = self.held.request_timeout();
-        let got = self.held.recv_reply_within(seq, timeout);
+        let got = self.held.recv_reply(seq, timeout);
         match self.held.note_fatal(got)? {
             Some(r) => {
                 self.results.push(r);

@@ -72,14 +72,13 @@ impl<'c> Held<'c> {
             .call_packed(method, args, freed, self.lease.as_ref())
     }
 
-    /// [`ServerLink::recv_reply_within`] with this call's lease.
-    pub(in crate::client) fn recv_reply_within(
+    /// [`ServerLink::recv_reply`] with this call's lease.
+    pub(in crate::client) fn recv_reply(
         &mut self,
         want: u64,
         timeout: Duration,
     ) -> Result<Option<Result<Value>>> {
-        self.link
-            .recv_reply_within(want, timeout, self.lease.as_ref())
+        self.link.recv_reply(want, timeout, self.lease.as_ref())
     }
 }
 

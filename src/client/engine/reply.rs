@@ -80,27 +80,16 @@ impl ServerLink {
         chan.wait_data(deadline, &mut Self::alive(process), &mut on_long_wait)
     }
 
-    /// Waits for the reply to request `want`. The outer error is fatal or a time-out;
-    /// the inner one is the server's.
-    pub(in crate::client) fn recv_reply(
-        &mut self,
-        want: u64,
-        deadline: Instant,
-        lease: Option<&CoreLease>,
-    ) -> Result<Option<Result<Value>>> {
-        let answer = self.recv_answer(want, deadline, lease)?;
-        answer_value(answer)
-    }
-
     /// Waits for the reply to request `want` for at most `timeout` from when the wait
-    /// begins (see [`recv_answer_within`](Self::recv_answer_within)).
-    pub(in crate::client) fn recv_reply_within(
+    /// begins (see [`recv_answer`](Self::recv_answer)). The outer error is fatal or a
+    /// time-out; the inner one is the server's.
+    pub(in crate::client) fn recv_reply(
         &mut self,
         want: u64,
         timeout: Duration,
         lease: Option<&CoreLease>,
     ) -> Result<Option<Result<Value>>> {
-        let answer = self.recv_answer_within(want, timeout, lease)?;
+        let answer = self.recv_answer(want, timeout, lease)?;
         answer_value(answer)
     }
 
@@ -108,7 +97,7 @@ impl ServerLink {
     /// `timeout` from when the wait begins: a reply that comes while this side spins
     /// costs no clock read beyond the spin's own.
     #[inline(always)]
-    pub(in crate::client) fn recv_answer_within(
+    pub(in crate::client) fn recv_answer(
         &mut self,
         want: u64,
         timeout: Duration,
@@ -117,39 +106,14 @@ impl ServerLink {
         if !self.wait_data(Deadline::After(timeout), lease)? {
             return Ok(None);
         }
+        // The common case: the next record is this call's packed reply, taken straight
+        // from the ring after the wait.
         if let Some((ty, bits)) = self.chan.take_packed_reply(want) {
             return Ok(Some(Ok(Answer::Packed(ty, bits))));
         }
         // Anything else (an error, a value that is not packed, padding): the general
         // path, for as long again.
-        self.recv_general(want, Instant::now() + timeout, lease)
-    }
-
-    /// Waits for the reply to request `want`, a packed scalar left packed.
-    #[inline]
-    pub(in crate::client) fn recv_answer(
-        &mut self,
-        want: u64,
-        deadline: Instant,
-        lease: Option<&CoreLease>,
-    ) -> Result<Option<Result<Answer>>> {
-        // The common case: the next record is this call's packed reply, taken straight
-        // from the ring after the wait.
-        if self.wait_data(Deadline::At(deadline), lease)? {
-            if let Some((ty, bits)) = self.chan.take_packed_reply(want) {
-                return Ok(Some(Ok(Answer::Packed(ty, bits))));
-            }
-        }
-        self.recv_general(want, deadline, lease)
-    }
-
-    /// Waits for the reply to request `want` and reads it whatever it is.
-    fn recv_general(
-        &mut self,
-        want: u64,
-        deadline: Instant,
-        lease: Option<&CoreLease>,
-    ) -> Result<Option<Result<Answer>>> {
+        let deadline = Instant::now() + timeout;
         self.recv_for(want, deadline, lease, |view, cache| {
             match (view.header.kind, read_packed_raw(view.block)) {
                 (KIND_REPLY, Some((ty, bits))) => Ok(Ok(Answer::Packed(ty, bits))),

@@ -223,18 +223,19 @@ impl ServerLink {
         lease: Option<&CoreLease>,
     ) -> Result<Exchange> {
         self.check_open()?;
+        // The time-out bounds each wait (for ring space, then for the reply), from when
+        // it begins, as for every call (see `Builder::request_timeout`).
         let timeout = self.request_timeout;
-        let deadline = Instant::now() + timeout;
         let timed_out = || Error::ResponseTimeout {
             method: request.method.name.to_owned(),
             timeout,
         };
         self.send_freed(request.freed)?;
         let (want, placements) = self
-            .send_request(request.method, request.args, Wait::Until(deadline))?
+            .send_request(request.method, request.args, Wait::For(timeout))?
             .ok_or_else(timed_out)?;
         let reply = self
-            .recv_reply(want, deadline, lease)?
+            .recv_reply(want, timeout, lease)?
             .ok_or_else(timed_out)?;
         Ok(Exchange { reply, placements })
     }
@@ -280,8 +281,7 @@ impl ServerLink {
             return Err(timed_out());
         }
         self.seq = seq;
-        self.recv_answer_within(seq, timeout, lease)?
-            .ok_or_else(timed_out)
+        self.recv_answer(seq, timeout, lease)?.ok_or_else(timed_out)
     }
 
     /// After a call: one that passed shared arrays (see [`passes_shared`]) and went
