@@ -47,6 +47,15 @@ impl<'a> Method<'a> {
         })?;
         Ok(Method { name, index })
     }
+
+    /// The name a request record carries: none when the index says which method.
+    #[inline]
+    pub(super) fn wire_name(&self) -> &'a [u8] {
+        match self.index {
+            0 => self.name.as_bytes(),
+            _ => b"",
+        }
+    }
 }
 
 /// One call: the method, its arguments, and the shared arrays the caller dropped since

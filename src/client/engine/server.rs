@@ -128,6 +128,15 @@ impl ServerLink {
         args: &[ValueRef<'_>],
         wait: Wait,
     ) -> Result<Option<(u64, Placements)>> {
+        // Scalars only: packed straight into the ring, with no encoder.
+        if self.chan.in_place() {
+            // Packed in place (a `Packed` is 152 bytes: not moved around per call).
+            let mut packed = Packed::default();
+            if args.iter().all(|v| packed.push(v)) {
+                let sent = self.send_packed_request(method, &packed, wait)?;
+                return Ok(sent.map(|seq| (seq, Placements::default())));
+            }
+        }
         let ServerLink {
             chan,
             process,
@@ -137,25 +146,10 @@ impl ServerLink {
         } = self;
         let mut alive = Self::alive(process);
         let next = *seq + 1;
-        let name = if method.index > 0 {
-            &b""[..]
-        } else {
-            method.name.as_bytes()
-        };
-        // Scalars only: packed straight into the ring, with no encoder.
-        if chan.in_place() {
-            // Packed in place (a `Packed` is 152 bytes: not moved around per call).
-            let mut packed = Packed::default();
-            if args.iter().all(|v| packed.push(v)) {
-                drop(alive);
-                let sent = self.send_packed_request(method, &packed, wait)?;
-                return Ok(sent.map(|seq| (seq, Placements::default())));
-            }
-        }
         let msg = Outgoing {
             kind: KIND_REQUEST,
             seq: next,
-            name,
+            name: method.wire_name(),
             method: method.index,
             args,
         };
@@ -179,11 +173,7 @@ impl ServerLink {
             chan, process, seq, ..
         } = self;
         let next = *seq + 1;
-        let name = if method.index > 0 {
-            &b""[..]
-        } else {
-            method.name.as_bytes()
-        };
+        let name = method.wire_name();
         let mut alive = Self::alive(process);
         let kind = KIND_REQUEST;
         if !chan.send_packed(kind, next, method.index, name, packed, wait, &mut alive)? {

@@ -52,13 +52,6 @@ fn unpack(ty: u8, bits: u64) -> Option<ValueRef<'static>> {
 }
 
 impl Packed {
-    /// One value (a reply's), if a packed block can hold it.
-    #[inline]
-    pub fn one(v: &ValueRef<'_>) -> Option<Self> {
-        let mut p = Packed::default();
-        p.push(v).then_some(p)
-    }
-
     /// Appends an owned value (a wrapper's reply), read straight from the value with no
     /// [`ValueRef`] made; `false` (and nothing appended) as [`push`](Self::push).
     #[inline]
@@ -307,7 +300,8 @@ mod tests {
 
     #[test]
     fn one_value_is_read_back_and_anything_else_is_left_to_the_decoder() {
-        let p = Packed::one(&ValueRef::I64(-1 << 40)).expect("a scalar");
+        let mut p = Packed::default();
+        assert!(p.push(&ValueRef::I64(-1 << 40)), "a scalar");
         let mut buf = vec![0u8; p.block_len()];
         p.write(&mut buf);
         assert_eq!(
@@ -316,7 +310,7 @@ mod tests {
         );
         buf[BLOCK_PREFIX] = 0x7F; // no such type byte
         assert_eq!(read_one_raw(&buf), None);
-        assert!(Packed::one(&ValueRef::Str("x")).is_none());
+        assert!(!Packed::default().push(&ValueRef::Str("x")));
         let mut two = Packed::default();
         two.push(&ValueRef::I8(1));
         two.push(&ValueRef::I8(2));
