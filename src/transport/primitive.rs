@@ -25,6 +25,28 @@ pub(crate) mod sync {
 
 #[cfg(loadlib_loom)]
 pub(crate) use loom::{hint::spin_loop, thread::yield_now};
+
+/// Asks the CPU to start loading the cache line at `p`, a hint with no effect on what
+/// any load sees (so any address will do). A waiter polls one line and then reads
+/// another, which its peer wrote just before: prefetching the second while polling the
+/// first lets the two transfers from the peer's cache overlap instead of following each
+/// other.
+#[inline(always)]
+pub(crate) fn prefetch(p: *const u8) {
+    #[cfg(all(target_arch = "x86_64", not(loadlib_loom)))]
+    // SAFETY: a prefetch never faults and changes no memory; SSE is part of x86_64.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    }
+    #[cfg(all(target_arch = "x86", target_feature = "sse", not(loadlib_loom)))]
+    // SAFETY: a prefetch never faults and changes no memory; the build enables SSE.
+    unsafe {
+        use std::arch::x86::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    }
+    let _ = p;
+}
 #[cfg(loadlib_loom)]
 pub(crate) use model::{current_cpu, move_off_cpu, Bell};
 

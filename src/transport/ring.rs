@@ -15,7 +15,7 @@ use std::sync::atomic::Ordering;
 
 use crate::transport::layout::RingControl;
 use crate::transport::primitive::sync::atomic::AtomicU32;
-use crate::transport::primitive::Bell;
+use crate::transport::primitive::{prefetch, Bell};
 use crate::transport::wake::Signal;
 use crate::transport::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
@@ -311,8 +311,13 @@ impl Consumer {
         self.ctrl().producer_away.load(Ordering::Relaxed) != 0
     }
 
-    /// Whether a record (or padding) is waiting.
+    /// Whether a record (or padding) is waiting. Also starts loading the line where the
+    /// next record goes ([`prefetch`]), so a waiter that polls this sees the record's
+    /// first line already on its way.
     pub(crate) fn has_data(&self) -> bool {
+        let pos = self.cursor.get() % self.ring.capacity;
+        // `pos < capacity`: within the data area (not that a prefetch would mind).
+        prefetch(self.ring.data.wrapping_add(pos as usize));
         // Acquire: pairs with the producer's Release store in `flush`.
         self.ctrl().head.load(Ordering::Acquire) != self.cursor.get()
     }
