@@ -91,6 +91,13 @@ pub mod __private {
     pub mod codec {
         pub use crate::transport::codec::*;
     }
+    /// Asks for huge pages behind a buffer about to be filled for the first time, as a
+    /// large result's new `Vec` gets them (for the benchmarks' floors).
+    pub fn prefer_huge_pages<T>(buf: &mut [std::mem::MaybeUninit<T>]) {
+        crate::sys::prefer_huge_pages(buf)
+    }
+    /// The result size from which a new array asks for huge pages.
+    pub use crate::values::value::HUGE_COPY;
     /// Shared-memory segments.
     pub mod shm {
         pub use crate::transport::shm::*;

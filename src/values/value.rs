@@ -42,7 +42,7 @@ macro_rules! on_data {
 /// every allocation is a fresh mapping, faulted in anew (a smaller one comes, once warm,
 /// from the heap's reused memory, which the advice would only disturb: 13 more faults a
 /// call for 8 MB, measured).
-const HUGE_COPY: usize = 32 << 20;
+pub const HUGE_COPY: usize = 32 << 20;
 
 impl ArrayData {
     /// A zero-filled array of `len` elements of `dtype`.
