@@ -447,3 +447,6 @@ impl Consumer {
         self.ring.space_signal().wake();
     }
 }
+
+#[cfg(all(test, not(loadlib_loom)))]
+mod tests;
