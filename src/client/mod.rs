@@ -212,7 +212,11 @@ impl Client64 {
                 "a call on a client inside its own batch would wait for itself: submit it to the batch".into(),
             ));
         }
-        let lease = self.share_cores.then(CoreLease::take);
+        let lease = if self.share_cores {
+            CoreLease::take()
+        } else {
+            None
+        };
         Ok(Held::new(self.lock(), lease))
     }
 

@@ -208,10 +208,13 @@ impl Producer {
     /// Says whether the producer means to send again soon (see
     /// [`RingControl::producer_away`]).
     pub(crate) fn set_away(&self, away: bool) {
-        // Relaxed: a hint; the consumer re-reads it on every round of its spin.
-        self.ctrl()
-            .producer_away
-            .store(away as u32, Ordering::Relaxed);
+        let word = &self.ctrl().producer_away;
+        // Relaxed: a hint; the consumer re-reads it on every round of its spin. Stored
+        // only when it changes: the consumer's spin reads this line, which a store takes
+        // back from it.
+        if word.load(Ordering::Relaxed) != away as u32 {
+            word.store(away as u32, Ordering::Relaxed);
+        }
     }
 
     /// Where the next record goes: `head` plus the bytes staged after it.

@@ -17,14 +17,22 @@ pub(crate) struct CoreLease {
 }
 
 impl CoreLease {
-    /// Takes this thread's lease for a call, waiting in line when none is free (a thread
-    /// whose locals are gone calls without one).
+    /// Takes this thread's lease for a call, waiting in line when none is free; `None`
+    /// when no lease is needed (no more calling threads than leases) or the thread's
+    /// locals are gone.
     #[inline]
-    pub(crate) fn take() -> CoreLease {
-        with_holder(Holder::enter);
-        CoreLease {
+    pub(crate) fn take() -> Option<CoreLease> {
+        let entered = with_holder(|h| {
+            if h.uncontended() {
+                return false;
+            }
+            h.enter();
+            true
+        });
+        // Made only when entered: a `CoreLease` made and dropped would leave the lease.
+        entered.unwrap_or(false).then(|| CoreLease {
             _thread: PhantomData,
-        }
+        })
     }
 
     /// A sign of life inside a long batch, so the line does not take the lease over.
@@ -63,6 +71,8 @@ pub(super) struct Holder {
 impl Holder {
     /// A new holder (holding nothing yet).
     pub(super) fn new(leases: &'static CoreLeases) -> Holder {
+        // Relaxed: a count read as a hint (see `uncontended`).
+        leases.callers.fetch_add(1, Ordering::Relaxed);
         Holder {
             leases,
             // Relaxed: a unique number, ordered with nothing.
@@ -76,6 +86,14 @@ impl Holder {
         // it away (a take-over), which a stale read notices at the next call.
         self.lease
             .filter(|&i| self.leases.leases[i].owner.load(Ordering::Relaxed) == self.id)
+    }
+
+    /// Whether no lease is needed: the process has no more calling threads than leases,
+    /// so none waits for one. Relaxed: a thread that has just begun calling is seen at
+    /// the next call (the module's documentation says what that allows).
+    #[inline]
+    pub(super) fn uncontended(&self) -> bool {
+        self.leases.callers.load(Ordering::Relaxed) as usize <= self.leases.leases.len()
     }
 
     /// At the start of a call: keeps the lease held, or takes one (waiting in line when
@@ -158,6 +176,8 @@ impl Holder {
 impl Drop for Holder {
     fn drop(&mut self) {
         self.release();
+        // Relaxed: see `new`.
+        self.leases.callers.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

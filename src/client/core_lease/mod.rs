@@ -30,7 +30,12 @@
 //! only delays or hastens a take-over, which is always safe.
 //!
 //! A call takes its thread's lease as a [`CoreLease`] guard (`holder.rs`): taken when the
-//! call starts, let go of when the guard drops.
+//! call starts, let go of when the guard drops. While the process has no more calling
+//! threads than leases (one thread, however many bridges it calls: the common case),
+//! nobody can wait for one, and a call takes none: about 150 instructions less a call.
+//! A thread is counted from its first call to its end; the others see it at their next
+//! call, so until then (one call each, or one batch) they may call without a lease,
+//! which a hint allows.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -126,6 +131,10 @@ pub(crate) struct CoreLeases {
     waiting: AtomicU32,
     epoch: Instant,
     next_id: AtomicU64,
+    /// Threads that have called (they have a `Holder`) and not ended: while there are no
+    /// more than leases, each could hold one, and a call takes none (see
+    /// `Holder::uncontended`).
+    callers: AtomicU32,
     timing: Timing,
 }
 
@@ -154,6 +163,7 @@ impl CoreLeases {
             waiting: AtomicU32::new(0),
             epoch: Instant::now(),
             next_id: AtomicU64::new(1),
+            callers: AtomicU32::new(0),
             timing,
         }
     }

@@ -141,3 +141,25 @@ fn waiters_are_served_in_order() {
     }
     assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3]);
 }
+
+#[test]
+fn no_lease_is_needed_while_callers_are_no_more_than_leases() {
+    let g = leaked(2, NEVER, NEVER);
+    let a = Holder::new(g);
+    assert!(a.uncontended(), "one caller, two leases");
+    let b = Holder::new(g);
+    assert!(
+        a.uncontended() && b.uncontended(),
+        "two callers, two leases"
+    );
+    let c = Holder::new(g);
+    assert!(
+        !a.uncontended() && !b.uncontended() && !c.uncontended(),
+        "three callers, two leases: every call takes one"
+    );
+    drop(c);
+    assert!(a.uncontended(), "the third thread ended");
+    drop(b);
+    drop(a);
+    assert_eq!(g.callers.load(Ordering::Relaxed), 0);
+}

@@ -29,10 +29,9 @@ impl<'c> Held<'c> {
         link: MutexGuard<'c, ServerLink>,
         lease: Option<CoreLease>,
     ) -> Self {
-        if lease.is_some() {
-            // This side calls now: the server may spin for it again.
-            link.chan.set_away(false);
-        }
+        // This side calls now: the server may spin for it again (also after a lease was
+        // handed over and none is needed any more: see `CoreLease::take`).
+        link.chan.set_away(false);
         Held { link, lease }
     }
 
