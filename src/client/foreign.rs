@@ -142,7 +142,11 @@ impl Client64 {
                     .ok_or_else(|| Error::Protocol("returned data past the reply".into()))?;
                 // Copied before it is read (the server could still write the ring), on the
                 // stack when small.
-                let data = SmallVec::<[u8; 64]>::from_slice(data);
+                let data = if data.is_empty() {
+                    SmallVec::<[u8; 64]>::new()
+                } else {
+                    SmallVec::from_slice(data)
+                };
                 let returned = Returned {
                     abi,
                     reply,

@@ -44,7 +44,14 @@ impl Returned<'_> {
 
     /// The return value.
     pub fn value<T: CDecode>(&self) -> Result<T> {
-        let bytes = self.value_bytes(T::LAYOUT.size(self.abi) as usize)?;
+        let size = T::LAYOUT.size(self.abi) as usize;
+        if self.ret_back.is_none() && size <= 16 {
+            // In registers (the common case): decoded where the reply holds it, with no
+            // copy first.
+            let ret = zerocopy::IntoBytes::as_bytes(&self.reply.ret);
+            return Ok(T::decode(self.abi, &ret[..size]));
+        }
+        let bytes = self.value_bytes(size)?;
         Ok(T::decode(self.abi, &bytes))
     }
 
