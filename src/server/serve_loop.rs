@@ -15,7 +15,7 @@ use crate::foreign::wire::BIND_METHOD;
 use crate::sys;
 use crate::transport::bulk::{BulkWriter, SegmentCache};
 use crate::transport::channel::{Channel, Outgoing, RawRecord, RecordView, Wait};
-use crate::transport::codec::{Packed, PackedArgs};
+use crate::transport::codec::{pack, pack_value, PackedArgs};
 use crate::transport::layout::state;
 use crate::transport::wire::{
     location, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY, KIND_REQUEST,
@@ -145,15 +145,23 @@ fn send_reply(
     alive: &mut dyn FnMut() -> Result<(), Error>,
 ) -> Result<(), Error> {
     if chan.in_place() {
-        // Packed in place (a `Packed` is 152 bytes: not moved around per call).
-        let mut packed = Packed::default();
-        let packable = match reply {
-            Reply::Value(v) => packed.push_value(v),
-            Reply::Ref(r) => packed.push(r),
+        // One value packed straight into the record (no `Packed` made).
+        let packed = match reply {
+            Reply::Value(v) => pack_value(v),
+            Reply::Ref(r) => pack(r),
         };
-        if packable {
+        if let Some((ty, bits)) = packed {
             return chan
-                .send_packed(KIND_REPLY, seq, 0, b"", &packed, Wait::Forever, alive)
+                .send_packed_values(
+                    KIND_REPLY,
+                    seq,
+                    0,
+                    b"",
+                    &[ty],
+                    &[bits],
+                    Wait::Forever,
+                    alive,
+                )
                 .map(drop);
         }
     }

@@ -5,9 +5,10 @@ use zerocopy::IntoBytes;
 
 use super::{Channel, Incoming, Wait};
 use crate::error::{Error, Result};
-use crate::transport::codec::{read_packed_raw, Packed};
+use crate::transport::codec::{read_packed_raw, write_packed_block, Packed};
 use crate::transport::wire::{
-    align_up, RecordHeader, KIND_REPLY, MAX_NAME_LEN, RECORD_ALIGN, RECORD_HEADER_SIZE,
+    align_up, packed_block_len, RecordHeader, KIND_REPLY, MAX_NAME_LEN, MAX_PACKED, RECORD_ALIGN,
+    RECORD_HEADER_SIZE,
 };
 
 impl Channel {
@@ -27,7 +28,34 @@ impl Channel {
         wait: Wait,
         alive: &mut dyn FnMut() -> Result<()>,
     ) -> Result<bool> {
+        let (types, bits) = (values.types(), values.bits());
+        self.send_packed_values(kind, seq, method, name, types, bits, wait, alive)
+    }
+
+    /// [`send_packed`](Self::send_packed) with the values given as their type bytes and
+    /// bits (one of each per value, at most [`MAX_PACKED`]): a reply of one value needs
+    /// no [`Packed`] (152 bytes, zeroed) made first.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub(crate) fn send_packed_values(
+        &self,
+        kind: u16,
+        seq: u64,
+        method: u32,
+        name: &[u8],
+        types: &[u8],
+        bits: &[u64],
+        wait: Wait,
+        alive: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<bool> {
         debug_assert!(self.in_place());
+        if types.len() != bits.len() || types.len() > MAX_PACKED {
+            return Err(Error::InvalidArgument(format!(
+                "{} type bytes and {} values to pack",
+                types.len(),
+                bits.len()
+            )));
+        }
         if name.len() > MAX_NAME_LEN {
             return Err(Error::InvalidArgument(format!(
                 "name of {} bytes is longer than {MAX_NAME_LEN}",
@@ -35,7 +63,7 @@ impl Channel {
             )));
         }
         let block_offset = align_up(RECORD_HEADER_SIZE + name.len(), 8);
-        let block_len = values.block_len();
+        let block_len = packed_block_len(types.len());
         // At most 32 + 1024 + 8 + 16 + 128 bytes: far below a quarter of any ring.
         let len = align_up(block_offset + block_len, RECORD_ALIGN);
         let tx = &self.tx;
@@ -54,7 +82,7 @@ impl Channel {
         if !name.is_empty() {
             dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
         }
-        values.write(&mut dst[block_offset..]);
+        write_packed_block(types, bits, &mut dst[block_offset..]);
         self.commit(len);
         Ok(true)
     }

@@ -27,9 +27,22 @@ impl Default for Packed {
     }
 }
 
+/// The type byte and bits of an owned value (a wrapper's reply) a packed block can hold,
+/// read straight from the value with no [`ValueRef`] made; `None` for any other.
+#[inline]
+pub fn pack_value(v: &Value) -> Option<(u8, u64)> {
+    match v {
+        Value::None => Some((tag::NONE << 4, 0)),
+        Value::Bool(b) => Some((tag::BOOL << 4, *b as u64)),
+        scalar => scalar
+            .scalar_bits()
+            .map(|(dt, bits)| (tag::SCALAR << 4 | dt.code(), bits)),
+    }
+}
+
 /// The type byte and bits of a value a packed block can hold, or `None`.
 #[inline]
-fn pack(v: &ValueRef<'_>) -> Option<(u8, u64)> {
+pub fn pack(v: &ValueRef<'_>) -> Option<(u8, u64)> {
     match v {
         ValueRef::None => Some((tag::NONE << 4, 0)),
         ValueRef::Bool(b) => Some((tag::BOOL << 4, *b as u64)),
@@ -52,21 +65,6 @@ fn unpack(ty: u8, bits: u64) -> Option<ValueRef<'static>> {
 }
 
 impl Packed {
-    /// Appends an owned value (a wrapper's reply), read straight from the value with no
-    /// [`ValueRef`] made; `false` (and nothing appended) as [`push`](Self::push).
-    #[inline]
-    pub fn push_value(&mut self, v: &Value) -> bool {
-        let (ty, bits) = match v {
-            Value::None => (tag::NONE << 4, 0),
-            Value::Bool(b) => (tag::BOOL << 4, *b as u64),
-            scalar => match scalar.scalar_bits() {
-                Some((dt, bits)) => (tag::SCALAR << 4 | dt.code(), bits),
-                None => return false,
-            },
-        };
-        self.push_raw(ty, bits)
-    }
-
     /// `values`, if a packed block can hold them all.
     #[inline]
     pub fn from_values(values: &[ValueRef<'_>]) -> Option<Self> {
@@ -122,13 +120,26 @@ impl Packed {
     /// Writes the block into `dst` (at least [`block_len`](Self::block_len) bytes).
     #[inline]
     pub fn write(&self, dst: &mut [u8]) {
-        write_block(&self.types[..self.len], &self.bits[..self.len], dst);
+        write_block(self.types(), self.bits(), dst);
+    }
+
+    /// The values' type bytes.
+    #[inline]
+    pub fn types(&self) -> &[u8] {
+        &self.types[..self.len]
+    }
+
+    /// The values' bits, one for each type byte.
+    #[inline]
+    pub fn bits(&self) -> &[u64] {
+        &self.bits[..self.len]
     }
 }
 
-/// Writes a packed block of `types.len()` values (`types` and `bits` of one length).
+/// Writes a packed block of `types.len()` values (`types` and `bits` of one length) into
+/// `dst`, at least [`packed_block_len`] of them bytes.
 #[inline]
-fn write_block(types: &[u8], bits: &[u64], dst: &mut [u8]) {
+pub fn write_block(types: &[u8], bits: &[u64], dst: &mut [u8]) {
     let n = types.len();
     let values = BLOCK_PREFIX + align_up(n, 8);
     let dst = &mut dst[..values + 8 * n];
