@@ -103,7 +103,8 @@ impl<'c, 'env> Batch<'c, 'env> {
         self.client.arrays.check_args(args)?;
         self.shared |= passes_shared(args);
         self.send(|held, wait| {
-            let sent = held.send_request(method, args, wait)?;
+            // Not all scalars, or not in place (a file transport): through the encoder.
+            let sent = held.send_encoded(method, args, wait)?;
             Ok(sent.map(|(seq, _)| seq))
         })
     }
@@ -159,18 +160,16 @@ impl<'c, 'env> Batch<'c, 'env> {
     /// begins: a batch fails when the server makes no progress for that long, not when
     /// a long queue takes longer than that to go through.
     fn collect_one(&mut self) -> Result<()> {
-        let Some(&seq) = self.pending.front() else {
+        let Some(seq) = self.pending.pop_front() else {
             return Ok(());
         };
         self.note_progress();
         // The common case: the reply is in, one packed value, taken with no wait.
         let packed = |block: &[u8]| read_packed_raw(block).and_then(|(t, b)| unpacked_value(t, b));
         if let Some(v) = self.held.chan.take_reply(seq, KIND_REPLY, packed) {
-            self.pending.pop_front();
             self.results.push(Ok(v));
             return Ok(());
         }
-        self.pending.pop_front();
         let timeout = self.held.request_timeout();
         let got = self.held.recv_reply(seq, timeout);
         match self.held.note_fatal(got)? {

@@ -137,6 +137,17 @@ impl ServerLink {
                 return Ok(sent.map(|seq| (seq, Placements::default())));
             }
         }
+        self.send_encoded(method, args, wait)
+    }
+
+    /// [`send_request`](Self::send_request) through the encoder, for arguments that are
+    /// not all scalars (or a channel that is not in place).
+    pub(in crate::client) fn send_encoded(
+        &mut self,
+        method: Method<'_>,
+        args: &[ValueRef<'_>],
+        wait: Wait,
+    ) -> Result<Option<(u64, Placements)>> {
         let ServerLink {
             chan,
             process,
@@ -261,16 +272,9 @@ impl ServerLink {
             timeout,
         };
         self.send_freed(freed)?;
-        let seq = self.seq + 1;
-        let ServerLink { chan, process, .. } = self;
-        let wait = Wait::For(timeout);
-        let mut alive = Self::alive(process);
-        let sent = chan.send_packed(KIND_REQUEST, seq, method.index, b"", args, wait, &mut alive);
-        drop(alive);
-        if !sent? {
+        let Some(seq) = self.send_packed_request(method, args, Wait::For(timeout))? else {
             return Err(timed_out());
-        }
-        self.seq = seq;
+        };
         self.recv_answer(seq, timeout, lease)?.ok_or_else(timed_out)
     }
 
