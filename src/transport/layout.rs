@@ -145,6 +145,27 @@ pub(crate) struct RingControl {
     pub _pad3: [u8; 60],
 }
 
+impl RingControl {
+    /// A control block of an empty ring, outside any segment: for the ring's tests and
+    /// its loom model, which build rings in ordinary memory.
+    #[cfg(any(test, loadlib_loom))]
+    pub(crate) fn new() -> Self {
+        RingControl {
+            head: AtomicU64::new(0),
+            data_signal: AtomicU32::new(0),
+            producer_away: AtomicU32::new(0),
+            _pad0: [0; 48],
+            tail: AtomicU64::new(0),
+            space_signal: AtomicU32::new(0),
+            _pad1: [0; 52],
+            consumer_parked: AtomicU32::new(0),
+            _pad2: [0; 60],
+            producer_parked: AtomicU32::new(0),
+            _pad3: [0; 60],
+        }
+    }
+}
+
 // Not under loom, whose atomics are larger: its model builds control blocks on the heap.
 #[cfg(not(loadlib_loom))]
 const _: () = {

@@ -26,7 +26,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 use crate::transport::layout::RingControl;
-use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::transport::primitive::sync::atomic::AtomicU32;
 use crate::transport::primitive::Bell;
 use crate::transport::ring::{Consumer, Producer, Ring};
 use crate::transport::wake::{Deadline, PARK_SLICE};
@@ -61,19 +61,7 @@ unsafe impl Send for Shared {}
 impl Shared {
     fn new() -> Arc<Shared> {
         Arc::new(Shared {
-            ctrl: RingControl {
-                head: AtomicU64::new(0),
-                data_signal: AtomicU32::new(0),
-                producer_away: AtomicU32::new(0),
-                _pad0: [0; 48],
-                tail: AtomicU64::new(0),
-                space_signal: AtomicU32::new(0),
-                _pad1: [0; 52],
-                consumer_parked: AtomicU32::new(0),
-                _pad2: [0; 60],
-                producer_parked: AtomicU32::new(0),
-                _pad3: [0; 60],
-            },
+            ctrl: RingControl::new(),
             data: std::cell::UnsafeCell::new(Area([0; CAPACITY])),
             cpus: [AtomicU32::new(0), AtomicU32::new(0)],
             lines: [

@@ -175,13 +175,14 @@ impl Ring {
 }
 
 /// The position in the data area after `len` bytes from `pos`, where the index that
-/// moved with it is now `index`: the sum while it stays inside, else `index % capacity`
-/// (the end of the data area is its start; the division runs once a lap).
+/// moved with it is now `index()`: the sum while it stays inside, else
+/// `index() % capacity` (the end of the data area is its start; the index is read and
+/// divided once a lap).
 #[inline(always)]
-fn advance(pos: u64, len: u64, index: u64, capacity: u64) -> u64 {
+fn advance(pos: u64, len: u64, capacity: u64, index: impl FnOnce() -> u64) -> u64 {
     match pos.checked_add(len) {
         Some(at) if at < capacity => at,
-        _ => index % capacity,
+        _ => index() % capacity,
     }
 }
 
@@ -295,12 +296,9 @@ impl Producer {
     /// Adds the record reserved last to the burst that [`flush`](Self::flush) publishes.
     pub(crate) fn stage(&self, len: usize) {
         self.staged.set(self.staged.get() + len as u64);
-        self.pos.set(advance(
-            self.pos.get(),
-            len as u64,
-            self.front(),
-            self.ring.capacity,
-        ));
+        let capacity = self.ring.capacity;
+        let pos = advance(self.pos.get(), len as u64, capacity, || self.front());
+        self.pos.set(pos);
     }
 
     /// Publishes every staged record with one store of `head`, and wakes the consumer if
@@ -391,7 +389,7 @@ impl Consumer {
             if h.kind == KIND_PAD {
                 // Handed back with the next release.
                 self.cursor.set(tail + len);
-                self.pos.set(advance(pos, len, tail + len, capacity));
+                self.pos.set(advance(pos, len, capacity, || tail + len));
                 continue;
             }
             return Ok(Some(Peeked {
@@ -426,12 +424,9 @@ impl Consumer {
     pub(crate) fn release_staged(&self, p: Peeked) {
         let cursor = self.cursor.get() + p.len as u64;
         self.cursor.set(cursor);
-        self.pos.set(advance(
-            self.pos.get(),
-            p.len as u64,
-            cursor,
-            self.ring.capacity,
-        ));
+        let capacity = self.ring.capacity;
+        let pos = advance(self.pos.get(), p.len as u64, capacity, || cursor);
+        self.pos.set(pos);
     }
 
     /// Hands every released record back with one store of `tail`, and wakes the

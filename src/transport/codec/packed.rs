@@ -56,10 +56,28 @@ pub fn pack(v: &ValueRef<'_>) -> Option<(u8, u64)> {
 /// (`None` for a type byte no packed block holds).
 #[inline]
 fn unpack(ty: u8, bits: u64) -> Option<ValueRef<'static>> {
+    Some(match class(ty)? {
+        Class::None => ValueRef::None,
+        Class::Bool => ValueRef::Bool(bits != 0),
+        Class::Scalar(dt) => ValueRef::from_scalar_bits(dt, bits),
+    })
+}
+
+/// What a type byte says a packed value is.
+enum Class {
+    None,
+    Bool,
+    Scalar(DType),
+}
+
+/// The class of type byte `ty`, or `None` for a type byte no packed block holds: the one
+/// place that reads type bytes ([`unpack`], [`unpacked_value`], [`packable`]).
+#[inline]
+fn class(ty: u8) -> Option<Class> {
     match ty >> 4 {
-        tag::NONE if ty & 15 == 0 => Some(ValueRef::None),
-        tag::BOOL if ty & 15 == 0 => Some(ValueRef::Bool(bits != 0)),
-        tag::SCALAR => DType::from_code(ty & 15).map(|dt| ValueRef::from_scalar_bits(dt, bits)),
+        tag::NONE if ty & 15 == 0 => Some(Class::None),
+        tag::BOOL if ty & 15 == 0 => Some(Class::Bool),
+        tag::SCALAR => DType::from_code(ty & 15).map(Class::Scalar),
         _ => None,
     }
 }
@@ -253,23 +271,18 @@ pub fn read_one_raw(block: &[u8]) -> Option<(u8, u64)> {
 /// Whether a packed block may hold a value of type byte `ty` (as [`unpack`] reads it).
 #[inline]
 pub(super) fn packable(ty: u8) -> bool {
-    match ty >> 4 {
-        tag::NONE | tag::BOOL => ty & 15 == 0,
-        tag::SCALAR => DType::from_code(ty & 15).is_some(),
-        _ => false,
-    }
+    class(ty).is_some()
 }
 
 /// The value of a type byte and its bits (as [`read_one_raw`] gives them), or `None` for
 /// a type byte no packed block holds.
 #[inline]
 pub fn unpacked_value(ty: u8, bits: u64) -> Option<Value> {
-    match ty >> 4 {
-        tag::NONE if ty & 15 == 0 => Some(Value::None),
-        tag::BOOL if ty & 15 == 0 => Some(Value::Bool(bits != 0)),
-        tag::SCALAR => DType::from_code(ty & 15).map(|dt| Value::from_scalar_bits(dt, bits)),
-        _ => None,
-    }
+    Some(match class(ty)? {
+        Class::None => Value::None,
+        Class::Bool => Value::Bool(bits != 0),
+        Class::Scalar(dt) => Value::from_scalar_bits(dt, bits),
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! one by one and in bursts. Each side's position in the data area must stay its index
 //! modulo the capacity, and every record must come back whole and in order.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::{Consumer, Producer, Ring};
 use crate::transport::layout::RingControl;
@@ -17,22 +17,6 @@ const CAPACITY: usize = LINES * RECORD_ALIGN;
 
 #[repr(C, align(64))]
 struct Area([u8; CAPACITY]);
-
-fn control() -> RingControl {
-    RingControl {
-        head: AtomicU64::new(0),
-        data_signal: AtomicU32::new(0),
-        producer_away: AtomicU32::new(0),
-        _pad0: [0; 48],
-        tail: AtomicU64::new(0),
-        space_signal: AtomicU32::new(0),
-        _pad1: [0; 52],
-        consumer_parked: AtomicU32::new(0),
-        _pad2: [0; 60],
-        producer_parked: AtomicU32::new(0),
-        _pad3: [0; 60],
-    }
-}
 
 fn bell(i: u32) -> Bell {
     let name = format!("{}-t{i}", new_base_name().expect("a name"));
@@ -83,7 +67,7 @@ fn positions_agree(p: &Producer, c: &Consumer) {
 
 #[test]
 fn records_of_every_length_go_round_the_ring_many_times_whole() {
-    let ctrl = control();
+    let ctrl = RingControl::new();
     let mut area = Box::new(Area([0; CAPACITY]));
     let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
     let data = area.0.as_mut_ptr();
@@ -104,11 +88,8 @@ fn records_of_every_length_go_round_the_ring_many_times_whole() {
     let mut seq = 0u64;
     // Bursts of 1 to 3 records (at most 27 lines and 8 of padding: they fit), staged and
     // published together, then read and released together.
-    let mut rest = &all[..];
-    for i in 0.. {
-        if rest.is_empty() {
-            break;
-        }
+    let (mut rest, mut i) = (&all[..], 0usize);
+    while !rest.is_empty() {
         let (burst, more) = rest.split_at((1 + i % 3).min(rest.len()));
         rest = more;
         let first = seq;
@@ -137,6 +118,7 @@ fn records_of_every_length_go_round_the_ring_many_times_whole() {
         c.flush();
         assert!(p.is_drained());
         assert!(c.peek().expect("a sound ring").is_none());
+        i += 1;
     }
     assert!(
         ctrl.head.load(Ordering::Relaxed) > 50 * CAPACITY as u64,
