@@ -170,10 +170,12 @@ impl Cpp for CppServer {
 
     fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<Vec<f64>> {
         let n = c_len(x.len())?;
-        let mut out = loadlib::server::zeroed_vec(x.len())?;
-        // SAFETY: `x` and `out` each hold `n` doubles.
-        unsafe { self.c.scalar_multiply(a, x.as_ptr(), n, out.as_mut_ptr()) };
-        Ok(out)
+        // SAFETY: the library reads `n` doubles at `x` and writes `n` at `out`.
+        unsafe {
+            loadlib::server::filled_vec(x.len(), |out| {
+                Ok(self.c.scalar_multiply(a, x.as_ptr(), n, out))
+            })
+        }
     }
 
     fn reverse_string_v1(&mut self, s: &str) -> Result<String> {

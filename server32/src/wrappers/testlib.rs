@@ -2,7 +2,7 @@
 //! misbehave), for the test suite and the benchmarks: test instrumentation, built with
 //! the `testkit` feature only (see `crate::testkit`).
 
-use loadlib::server::{zeroed_vec, Kwargs, Library, Result, Server32, ServerError};
+use loadlib::server::{filled_vec, Kwargs, Library, Result, Server32, ServerError};
 use loadlib::Out;
 
 loadlib::library! {
@@ -103,13 +103,9 @@ impl TestLib for TestLibServer {
     }
 
     fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<Vec<f64>> {
-        let mut out = zeroed_vec(x.len())?;
-        // SAFETY: both buffers hold `x.len()` doubles.
-        unsafe {
-            self.c
-                .scalar_multiply(a, x.as_ptr(), len_i32(x.len())?, out.as_mut_ptr())
-        };
-        Ok(out)
+        let n = len_i32(x.len())?;
+        // SAFETY: the library writes `n` doubles at `out` and reads `n` at `x`.
+        unsafe { filled_vec(x.len(), |out| Ok(self.c.scalar_multiply(a, x.as_ptr(), n, out))) }
     }
 
     fn scalar_multiply_into(&mut self, a: f64, x: &[f64], mut out: Out<'_, f64>) -> Result<()> {
