@@ -181,7 +181,12 @@ pub fn zeroed_vec<T: crate::Element + Default>(len: usize) -> Result<Vec<T>, Ser
 /// #     for i in 0..n as usize { unsafe { out.add(i).write(i as f64) } }
 /// # }
 /// // SAFETY: `iota(n, out)` writes `n` doubles at `out`.
-/// let out: Vec<f64> = unsafe { filled_vec(1000, |out| Ok(iota(1000, out))) }?;
+/// let out: Vec<f64> = unsafe {
+///     filled_vec(1000, |out| {
+///         iota(1000, out);
+///         Ok(())
+///     })
+/// }?;
 /// assert_eq!(out[999], 999.0);
 /// # Ok::<(), ServerError>(())
 /// ```

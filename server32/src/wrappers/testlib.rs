@@ -105,7 +105,12 @@ impl TestLib for TestLibServer {
     fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<Vec<f64>> {
         let n = len_i32(x.len())?;
         // SAFETY: the library writes `n` doubles at `out` and reads `n` at `x`.
-        unsafe { filled_vec(x.len(), |out| Ok(self.c.scalar_multiply(a, x.as_ptr(), n, out))) }
+        unsafe {
+            filled_vec(x.len(), |out| {
+                self.c.scalar_multiply(a, x.as_ptr(), n, out);
+                Ok(())
+            })
+        }
     }
 
     fn scalar_multiply_into(&mut self, a: f64, x: &[f64], mut out: Out<'_, f64>) -> Result<()> {
