@@ -159,14 +159,22 @@ impl Packed {
 #[inline]
 pub fn write_block(types: &[u8], bits: &[u64], dst: &mut [u8]) {
     let n = types.len();
+    debug_assert_eq!(n, bits.len());
     let values = BLOCK_PREFIX + align_up(n, 8);
     let dst = &mut dst[..values + 8 * n];
-    dst[..4].copy_from_slice(&(n as u32).to_le_bytes());
-    dst[4..8].copy_from_slice(&BLOCK_PACKED.to_le_bytes());
-    dst[BLOCK_PREFIX..values].fill(0);
-    dst[BLOCK_PREFIX..BLOCK_PREFIX + n].copy_from_slice(types);
+    let prefix = n as u64 | (BLOCK_PACKED as u64) << 32;
+    dst[..8].copy_from_slice(&prefix.to_le_bytes());
+    // The type bytes, zero-padded to whole words, gathered into words in registers (a
+    // `fill` and a `copy_from_slice` of a few bytes were two calls into libc).
+    let mut words = [0u64; MAX_PACKED / 8];
+    for (i, &t) in types.iter().enumerate() {
+        words[i / 8] |= (t as u64) << (8 * (i % 8));
+    }
+    for (w, word) in words.iter().take(n.div_ceil(8)).enumerate() {
+        dst[BLOCK_PREFIX + 8 * w..][..8].copy_from_slice(&word.to_le_bytes());
+    }
     for (i, b) in bits.iter().enumerate() {
-        dst[values + 8 * i..values + 8 * i + 8].copy_from_slice(&b.to_le_bytes());
+        dst[values + 8 * i..][..8].copy_from_slice(&b.to_le_bytes());
     }
 }
 
