@@ -204,6 +204,7 @@ impl Client64 {
     /// first (so threads sharing one client take turns by the slice, and a thread waiting
     /// for a lease does not hold the client; see `core_lease`). A call from inside this
     /// thread's own batch of this client is refused: it would wait for itself.
+    #[inline]
     fn hold(&self) -> Result<Held<'_>> {
         // Relaxed: see `batch_started`.
         let in_batch = self.batch_thread.load(Ordering::Relaxed);

@@ -236,6 +236,7 @@ impl Producer {
     }
 
     /// Whether a record of `len` bytes can be reserved now.
+    #[inline]
     pub(crate) fn has_space(&self, len: usize) -> bool {
         let (_, need) = self.needed(len as u64);
         let c = self.ctrl();
@@ -288,6 +289,7 @@ impl Producer {
 
     /// Publishes the record reserved last (and any staged before it) and wakes the
     /// consumer if it is parked.
+    #[inline]
     pub(crate) fn publish(&self, len: usize) {
         self.stage(len);
         self.flush();
@@ -350,6 +352,7 @@ impl Consumer {
     }
 
     /// The next record, skipping padding, or `None` when the ring is empty.
+    #[inline]
     pub(crate) fn peek(&self) -> Result<Option<Peeked>, Corrupt> {
         let c = self.ctrl();
         loop {
@@ -415,6 +418,7 @@ impl Consumer {
 
     /// Releases a peeked record back to the producer (with any released before it) and
     /// wakes the producer if it is parked.
+    #[inline]
     pub(crate) fn release(&self, p: Peeked) {
         self.release_staged(p);
         self.flush();
