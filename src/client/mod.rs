@@ -134,6 +134,7 @@ impl Client64 {
         &self.base
     }
 
+    #[inline]
     fn lock(&self) -> std::sync::MutexGuard<'_, ServerLink> {
         self.link.lock().unwrap_or_else(|p| p.into_inner())
     }

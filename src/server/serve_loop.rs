@@ -1,6 +1,7 @@
 //! The serve loop: one request at a time on the main thread, each answered with a reply
 //! or an error record, until the client says stop or is gone.
 
+use std::mem::ManuallyDrop;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
@@ -18,8 +19,8 @@ use crate::transport::channel::{Channel, Outgoing, RawRecord, RecordView, Wait};
 use crate::transport::codec::{pack, pack_value, PackedArgs};
 use crate::transport::layout::state;
 use crate::transport::wire::{
-    location, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY, KIND_REQUEST,
-    KIND_SHUTDOWN, KIND_SPILL, RECORD_ALIGN, RECORD_HEADER_SIZE,
+    location, RecordHeader, KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, KIND_FREE, KIND_REPLY,
+    KIND_REQUEST, KIND_SHUTDOWN, KIND_SPILL, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
 use crate::values::value_ref::ValueRef;
 use zerocopy::IntoBytes;
@@ -56,51 +57,41 @@ pub(super) fn serve(
             Err(e) => return fail(exit_code::PROTOCOL, e),
         };
         let bytes = chan.bytes(&inc);
+        let Some(header) = bytes.get(..RECORD_HEADER_SIZE).map(RecordHeader::read) else {
+            let e = Error::Protocol(format!("record of {} bytes", bytes.len()));
+            return fail(exit_code::PROTOCOL, e);
+        };
+        // One look at the header decides: a foreign call, or a small call (a request of
+        // packed scalars), is answered from it, with no `RecordView`.
+        let lean = match header.kind {
+            KIND_FOREIGN => {
+                let rec = chan.record_ptr(&inc);
+                let host = (&mut foreign, &mut cache, max_copy);
+                Some(serve_foreign(
+                    &chan, rec, &header, host, &mut bulk, &mut alive,
+                ))
+            }
+            KIND_REQUEST => lean_request(wrapper, &header, bytes)
+                .map(|result| answer(&chan, header.seq, result, &mut bulk, &mut alive)),
+            _ => None,
+        };
+        if let Some(sent) = lean {
+            chan.release(inc);
+            match sent {
+                Ok(()) => continue,
+                Err(Error::Closed) => return client_gone(base, file_dir),
+                Err(e) => return fail(exit_code::PROTOCOL, e),
+            }
+        }
         let view = match RecordView::parse(bytes) {
             Ok(v) => v,
             Err(e) => return fail(exit_code::PROTOCOL, e),
         };
         let seq = view.header.seq;
         let sent = match view.header.kind {
-            KIND_FOREIGN => {
-                let header = view.header;
-                match chan.record_ptr(&inc) {
-                    Some(rec) => {
-                        // SAFETY: the record is published and ours until released below;
-                        // no reference to it is used past this point (the library may
-                        // write its buffers in it); the client vouched for the function.
-                        let outcome = unsafe { foreign.call(rec, &header, &mut cache, max_copy) };
-                        match outcome {
-                            Ok(out) => send_foreign_reply(&chan, seq, &out, &mut bulk, &mut alive),
-                            Err(e) => send_error(&chan, seq, &e, &mut bulk, &mut alive),
-                        }
-                    }
-                    None => {
-                        let e = ServerError::new(
-                            "ProtocolError",
-                            "foreign calls need the shared-memory transport",
-                        );
-                        send_error(&chan, seq, &e, &mut bulk, &mut alive)
-                    }
-                }
-            }
             KIND_REQUEST => {
-                let result = match lean_call(wrapper, &view) {
-                    Some(result) => result,
-                    None => call(wrapper, &mut foreign, &view, &mut cache),
-                };
-                let sent = match &result {
-                    Ok(reply) => send_reply(&chan, seq, reply, &mut bulk, &mut alive),
-                    Err(e) => send_error(&chan, seq, e, &mut bulk, &mut alive),
-                };
-                match sent {
-                    // The reply could not be encoded (too large, bad rank): say so instead.
-                    Err(Error::InvalidArgument(m) | Error::SharedMemory(m)) => {
-                        let e = ServerError::new("ReplyError", m);
-                        send_error(&chan, seq, &e, &mut bulk, &mut alive)
-                    }
-                    other => other,
-                }
+                let result = call(wrapper, &mut foreign, &view, &mut cache);
+                answer(&chan, seq, result, &mut bulk, &mut alive)
             }
             KIND_FREE => {
                 cache.release_shared(seq as u32);
@@ -134,19 +125,46 @@ pub(super) fn serve(
     }
 }
 
+/// Answers request `seq` with the wrapper's `result`: its reply, or its error (also when
+/// the reply cannot be encoded: too large, a bad rank).
+#[inline]
+fn answer(
+    chan: &Channel,
+    seq: u64,
+    result: Result<Reply<'_>, ServerError>,
+    bulk: &mut BulkWriter,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    let sent = match result {
+        Ok(reply) => send_reply(chan, seq, reply, bulk, alive),
+        Err(e) => send_error(chan, seq, &e, bulk, alive),
+    };
+    match sent {
+        Err(Error::InvalidArgument(m) | Error::SharedMemory(m)) => {
+            let e = ServerError::new("ReplyError", m);
+            send_error(chan, seq, &e, bulk, alive)
+        }
+        other => other,
+    }
+}
+
 /// Sends a wrapper's reply: a scalar packed, with no encoder (the lean path of a small
 /// call), anything else encoded.
 #[inline]
 fn send_reply(
     chan: &Channel,
     seq: u64,
-    reply: &Reply<'_>,
+    reply: Reply<'_>,
     bulk: &mut BulkWriter,
     alive: &mut dyn FnMut() -> Result<(), Error>,
 ) -> Result<(), Error> {
+    // A packed value owns nothing, so it is not dropped: that skips the drop glue of
+    // `Value` (a call out of line) on the small call's path; anything else is dropped
+    // once sent.
+    let reply = ManuallyDrop::new(reply);
     if chan.in_place() {
         // One value packed straight into the record (no `Packed` made).
-        let packed = match reply {
+        let packed = match &*reply {
             Reply::Value(v) => pack_value(v),
             Reply::Ref(r) => pack(r),
         };
@@ -165,9 +183,38 @@ fn send_reply(
                 .map(drop);
         }
     }
+    let reply = ManuallyDrop::into_inner(reply);
     let v = reply.as_value_ref();
     let msg = Outgoing::new(KIND_REPLY, seq, b"", std::slice::from_ref(&v));
     chan.send(&msg, bulk, Wait::Forever, alive).map(drop)
+}
+
+/// Makes the foreign call whose record starts at `rec` (`None`: read from a file, where
+/// foreign calls cannot go) and answers it.
+#[inline]
+fn serve_foreign(
+    chan: &Channel,
+    rec: Option<*mut u8>,
+    header: &RecordHeader,
+    (foreign, cache, max_copy): (&mut ForeignHost, &mut SegmentCache, usize),
+    bulk: &mut BulkWriter,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    let seq = header.seq;
+    let Some(rec) = rec else {
+        let e = ServerError::new(
+            "ProtocolError",
+            "foreign calls need the shared-memory transport",
+        );
+        return send_error(chan, seq, &e, bulk, alive);
+    };
+    // SAFETY: the record is published and ours until the caller releases it; no
+    // reference to it is used past this point (the library may write its buffers in it);
+    // the client vouched for the function.
+    match unsafe { foreign.call(rec, header, cache, max_copy) } {
+        Ok(out) => send_foreign_reply(chan, seq, &out, bulk, alive),
+        Err(e) => send_error(chan, seq, &e, bulk, alive),
+    }
 }
 
 /// Sends a foreign call's result, with the bytes it asked to copy from the returned
@@ -224,22 +271,33 @@ fn send_error(
     .map(drop)
 }
 
-/// Calls the wrapper the lean way when the request's arguments are packed scalars its
-/// method takes as they are (see [`Dispatch::dispatch_packed`]): no decoder, no
-/// [`Args`]. `None`, with nothing called, when the request must go the general way
-/// ([`call`]), which also reports whatever is wrong with it.
+/// Calls the wrapper the lean way when request `h` (whose record is `bytes`) has
+/// arguments that are packed scalars its method takes as they are (see
+/// [`Dispatch::dispatch_packed`]): no decoder, no [`Args`], no `RecordView`. `None`, with
+/// nothing called, when the request must go the general way ([`call`]), which also
+/// reports whatever is wrong with it.
 #[inline]
-fn lean_call<'a>(
+fn lean_request<'a>(
     wrapper: &mut dyn Dispatch,
-    view: &RecordView<'_>,
+    h: &RecordHeader,
+    bytes: &[u8],
 ) -> Option<Result<Reply<'a>, ServerError>> {
-    let args = PackedArgs::parse(view.block)?;
-    let index = match view.header.method {
+    let name_end = RECORD_HEADER_SIZE.checked_add(h.name_len as usize)?;
+    let at = h.block_offset as usize;
+    if at < name_end {
+        return None;
+    }
+    let block = bytes.get(at..at.checked_add(h.block_len as usize)?)?;
+    let args = PackedArgs::parse(block)?;
+    let index = match h.method {
         // By name: compared as bytes (a name equal to a method's is valid UTF-8).
-        0 => wrapper
-            .method_names()
-            .iter()
-            .position(|m| m.as_bytes() == view.name)?,
+        0 => {
+            let name = bytes.get(RECORD_HEADER_SIZE..name_end)?;
+            wrapper
+                .method_names()
+                .iter()
+                .position(|m| m.as_bytes() == name)?
+        }
         i => i as usize - 1,
     };
     call_packed(wrapper, index, args)

@@ -305,6 +305,7 @@ impl Producer {
 
     /// Publishes every staged record with one store of `head`, and wakes the consumer if
     /// it is parked.
+    #[inline]
     pub(crate) fn flush(&self) {
         let staged = self.staged.replace(0);
         if staged == 0 {
@@ -425,6 +426,7 @@ impl Consumer {
     }
 
     /// Releases a peeked record into the burst that [`flush`](Self::flush) hands back.
+    #[inline]
     pub(crate) fn release_staged(&self, p: Peeked) {
         let cursor = self.cursor.get() + p.len as u64;
         self.cursor.set(cursor);
@@ -435,6 +437,7 @@ impl Consumer {
 
     /// Hands every released record back with one store of `tail`, and wakes the
     /// producer if it is parked.
+    #[inline]
     pub(crate) fn flush(&self) {
         let c = self.ctrl();
         let cursor = self.cursor.get();

@@ -53,6 +53,7 @@ thread_local! {
 /// plus [`AFTER_WAKING`] if sending it woke the peer (within that time). Only for a wait
 /// that expects an answer (a client's for its reply), so a side waiting for work that may
 /// never come spins no longer than `spin`; a zero `spin` (never spin) stays zero.
+#[inline]
 pub(crate) fn answer_spin(spin: Duration) -> Duration {
     let woke = WOKE_PEER.with(std::cell::Cell::take);
     match woke {

@@ -121,6 +121,7 @@ impl RecordHeader {
 
     /// Reads a header from the first bytes of `bytes` (which must hold at least
     /// [`RECORD_HEADER_SIZE`] bytes).
+    #[inline]
     pub fn read(bytes: &[u8]) -> Self {
         Self::read_from_prefix(bytes)
             .expect("caller checked the length")

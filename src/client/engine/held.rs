@@ -107,6 +107,7 @@ impl Backend for Held<'_> {
 }
 
 impl Drop for Held<'_> {
+    #[inline]
     fn drop(&mut self) {
         // Handed over: the server need not spin for a next call that will wait its turn.
         if self.lease.take().is_some_and(CoreLease::end) {

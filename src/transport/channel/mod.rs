@@ -173,6 +173,7 @@ impl Channel {
 
     /// Publishes the records sent and hands back the records released since the last
     /// flush.
+    #[inline]
     pub(crate) fn flush(&self) {
         self.unflushed.set(0);
         self.tx.flush();
