@@ -331,6 +331,45 @@ mod tests {
     }
 
     #[test]
+    fn every_length_of_list_is_written_whole_and_read_back() {
+        // 0 to 16 values: the type bytes fill zero, one or two words, whatever the
+        // buffer held before.
+        for n in 0..=MAX_PACKED {
+            let args: Vec<ValueRef<'_>> = (0..n)
+                .map(|i| match i % 4 {
+                    0 => ValueRef::I8(-(i as i8)),
+                    1 => ValueRef::F64(i as f64 + 0.5),
+                    2 => ValueRef::Bool(i % 3 == 0),
+                    _ => ValueRef::U64(u64::MAX - i as u64),
+                })
+                .collect();
+            let p = Packed::from_values(&args).expect("scalars");
+            let mut buf = vec![0xAAu8; p.block_len() + 8];
+            p.write(&mut buf);
+            assert!(
+                buf[p.block_len()..].iter().all(|&b| b == 0xAA),
+                "n = {n}: past the block"
+            );
+            let types_end = BLOCK_PREFIX + align_up(n, 8);
+            assert!(
+                buf[BLOCK_PREFIX + n..types_end].iter().all(|&b| b == 0),
+                "n = {n}: padding"
+            );
+            let block = Block::parse(&buf[..p.block_len()]).expect("a packed block");
+            let back: Vec<Value> = (0..block.len())
+                .map(|i| {
+                    block
+                        .get(i, &super::super::decode::NoSegments)
+                        .unwrap()
+                        .to_value()
+                })
+                .collect();
+            let want: Vec<Value> = args.iter().map(|a| a.to_value()).collect();
+            assert_eq!(back, want, "n = {n}");
+        }
+    }
+
+    #[test]
     fn one_value_is_read_back_and_anything_else_is_left_to_the_decoder() {
         let mut p = Packed::default();
         assert!(p.push(&ValueRef::I64(-1 << 40)), "a scalar");
