@@ -124,8 +124,14 @@ impl<'c> ArgList<'c> {
     /// The values, the packed ones moved there first.
     fn unpacked(&mut self) -> &mut SmallVec<[ValueRef<'c>; 8]> {
         if let ArgList::Packed(p) = self {
-            let values = p.values().collect();
-            *self = ArgList::Values(values);
+            // The packed values are copied out (152 bytes) and the list becomes an empty
+            // `SmallVec` in place: collecting them into a new one and moving that in
+            // copied its 600 bytes twice.
+            let packed = *p;
+            *self = ArgList::Values(SmallVec::new());
+            if let ArgList::Values(values) = self {
+                values.extend(packed.values());
+            }
         }
         match self {
             ArgList::Values(values) => values,
