@@ -130,7 +130,9 @@ impl<'c> ArgList<'c> {
             let packed = *p;
             *self = ArgList::Values(SmallVec::new());
             if let ArgList::Values(values) = self {
-                values.extend(packed.values());
+                for v in packed.values() {
+                    values.push(v);
+                }
             }
         }
         match self {
