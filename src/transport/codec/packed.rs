@@ -40,6 +40,23 @@ pub fn pack_value(v: &Value) -> Option<(u8, u64)> {
     }
 }
 
+/// Whether a packed block can hold `v` (a number, `bool` or `None`): what [`pack`]
+/// takes, told from the variant alone, so a list with an array in it is sent to the
+/// encoder without packing the scalars before it first.
+#[inline]
+pub fn packs(v: &ValueRef<'_>) -> bool {
+    !matches!(
+        v,
+        ValueRef::Str(_)
+            | ValueRef::Bytes(_)
+            | ValueRef::Array(_)
+            | ValueRef::ArrayMut(_)
+            | ValueRef::Shared(_)
+            | ValueRef::List(_)
+            | ValueRef::Map(_)
+    )
+}
+
 /// The type byte and bits of a value a packed block can hold, or `None`.
 #[inline]
 pub fn pack(v: &ValueRef<'_>) -> Option<(u8, u64)> {
