@@ -172,8 +172,8 @@ pub fn zeroed_vec<T: crate::Element + Default>(len: usize) -> Result<Vec<T>, Ser
 
 /// A vector of `len` elements that `fill` writes through the pointer it is given, with no
 /// zeroing first, or a `MemoryError` naming the size (as [`zeroed_vec`]). For a result the
-/// library writes in full: zeroing it first is a pass over the whole result, a third of
-/// the time of a call returning 10^7 doubles (`scalar_multiply` in `benches/limits`).
+/// library writes in full: zeroing it first is a pass over the whole result, 10–15 % of
+/// a call returning 10^7 doubles (`scalar_multiply` in `benches/limits`).
 ///
 /// ```
 /// # use loadlib::server::{filled_vec, ServerError};
