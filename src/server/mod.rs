@@ -194,8 +194,8 @@ pub fn zeroed_vec<T: crate::Element + Default>(len: usize) -> Result<Vec<T>, Ser
 /// # Safety
 ///
 /// When `fill` returns `Ok`, it has written all `len` elements at the pointer it was given
-/// (valid for writes of `len` elements and aligned for `T`). When it returns an error, the
-/// elements are dropped unread, written or not.
+/// (valid for writes of `len` elements and aligned for `T`). When it returns an error or
+/// panics, the memory is freed with none of its elements read.
 pub unsafe fn filled_vec<T: crate::Element>(
     len: usize,
     fill: impl FnOnce(*mut T) -> Result<(), ServerError>,
