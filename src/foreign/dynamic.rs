@@ -174,7 +174,7 @@ fn encode_pointed<'call>(
             let contents = (dir == Dir::InOut).then(|| a.as_bytes());
             enc.buffer(slot, a.as_bytes().len(), contents, align)
         }
-        ValueRef::ArrayMut(m) => enc.pointer_to_bytes_aligned(slot, m.as_ref().as_bytes(), align),
+        ValueRef::ArrayMut(m) => enc.pointer_to_bytes_aligned(slot, m.bytes(), align),
         ValueRef::Array(a) => enc.pointer_to_bytes_aligned(slot, a.as_bytes(), align),
         ValueRef::Bytes(b) => enc.pointer_to_bytes_aligned(slot, b, align),
         ValueRef::Str(s) => enc.pointer_to_bytes_aligned(slot, s.as_bytes(), align),

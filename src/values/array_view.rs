@@ -280,6 +280,15 @@ impl<'a> ArrayMut<'a> {
         &self.shape
     }
 
+    /// The elements' bytes, read-only, for as long as this view is borrowed (no `Shape`
+    /// cloned, as [`as_ref`](Self::as_ref) does: the encoder asks for them several times
+    /// a call).
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: valid, exclusive for 'a (see `from_raw`); shared reborrow of self.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
     /// A read-only view.
     pub fn as_ref(&self) -> ArrayRef<'_> {
         // SAFETY: valid, exclusive for 'a (see `from_raw`); shared reborrow of self.

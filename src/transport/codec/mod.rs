@@ -96,7 +96,7 @@ impl<'v> Item<'v> {
                 ValueRef::Bytes(b) => PayloadKind::Bytes(b, 1),
                 ValueRef::Array(a) => PayloadKind::Bytes(a.as_bytes(), PAYLOAD_ALIGN),
                 ValueRef::ArrayMut(a) => {
-                    PayloadKind::Writable(a.as_ref().as_bytes(), a.copies_in())
+                    PayloadKind::Writable(a.bytes(), a.copies_in())
                 }
                 ValueRef::Shared(_) => PayloadKind::Shared,
                 ValueRef::List(l) => PayloadKind::Nested(Children::List(l)),
