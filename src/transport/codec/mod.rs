@@ -95,9 +95,7 @@ impl<'v> Item<'v> {
                 ValueRef::Str(s) => PayloadKind::Bytes(s.as_bytes(), 1),
                 ValueRef::Bytes(b) => PayloadKind::Bytes(b, 1),
                 ValueRef::Array(a) => PayloadKind::Bytes(a.as_bytes(), PAYLOAD_ALIGN),
-                ValueRef::ArrayMut(a) => {
-                    PayloadKind::Writable(a.bytes(), a.copies_in())
-                }
+                ValueRef::ArrayMut(a) => PayloadKind::Writable(a.bytes(), a.copies_in()),
                 ValueRef::Shared(_) => PayloadKind::Shared,
                 ValueRef::List(l) => PayloadKind::Nested(Children::List(l)),
                 ValueRef::Map(m) => PayloadKind::Nested(Children::Map(m)),
