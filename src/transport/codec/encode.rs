@@ -123,7 +123,12 @@ impl<'e, 'v> Encoder<'e, 'v> {
         inline_limit: usize,
         base: usize,
     ) -> Result<Self, EncodeError> {
-        let packed = Packed::from_values(args);
+        // Packed when every argument packs (told from the variants first, so a list with
+        // an array in it packs none of its scalars for nothing).
+        let packed = match args.iter().all(super::packs) {
+            true => Packed::from_values(args),
+            false => None,
+        };
         let plan = match &packed {
             Some(p) => Plan {
                 block_len: p.block_len(),
