@@ -56,6 +56,17 @@ impl Shape {
         if dims.len() > MAX_RANK {
             return None;
         }
+        let n = dims.len();
+        if n <= INLINE_RANK {
+            // The common case, filled on the stack with no capacity checks.
+            let mut buf = [0usize; INLINE_RANK];
+            for (slot, d) in buf.iter_mut().zip(dims) {
+                *slot = usize::try_from(d).ok()?;
+            }
+            return Some(Shape {
+                dims: smallvec::SmallVec::from_buf_and_len(buf, n),
+            });
+        }
         let mut out = smallvec::SmallVec::new();
         for d in dims {
             out.push(usize::try_from(d).ok()?);
@@ -421,5 +432,27 @@ impl<T> std::ops::Deref for Out<'_, T> {
 impl<T> std::ops::DerefMut for Out<'_, T> {
     fn deref_mut(&mut self) -> &mut [T] {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shape_read_from_the_wire_keeps_every_extent_at_every_rank() {
+        // Ranks 0 to 4 are filled on the stack, 5 and up by pushing: both ways agree
+        // with `Shape::new`, and a clone is equal.
+        for rank in [0usize, 1, 3, 4, 5, 9, MAX_RANK] {
+            let dims: Vec<usize> = (0..rank).map(|i| i * 7 + 1).collect();
+            let read = Shape::from_u64(dims.iter().map(|&d| d as u64)).expect("a shape");
+            assert_eq!(read.dims(), &dims[..], "rank {rank}");
+            assert_eq!(
+                read.clone(),
+                Shape::new(&dims).expect("a shape"),
+                "rank {rank}"
+            );
+        }
+        assert!(Shape::from_u64(vec![1u64; MAX_RANK + 1].into_iter()).is_none());
     }
 }
