@@ -92,7 +92,7 @@ impl<'c, 'env> Batch<'c, 'env> {
         let method = Method::named(method);
         // Scalars only: packed straight into the ring (no arrays, so nothing to check).
         let mut packed = Packed::default();
-        if self.held.chan.in_place() && args.iter().all(|a| packed.push(a)) {
+        if self.held.chan.in_place() && packed.push_all(args) {
             return self.send(|held, wait| held.send_packed_request(method, &packed, wait));
         }
         if args.iter().any(|a| matches!(a, ValueRef::ArrayMut(_))) {

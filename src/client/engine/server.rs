@@ -11,7 +11,7 @@ use crate::client::startup::Started;
 use crate::error::{Error, Result};
 use crate::transport::bulk::{BulkWriter, SegmentCache};
 use crate::transport::channel::{Channel, Outgoing, RawRecord, Wait};
-use crate::transport::codec::{packs, Packed, Placements};
+use crate::transport::codec::{Packed, Placements};
 use crate::transport::shm;
 use crate::transport::wire::{location, KIND_FREE, KIND_REQUEST, KIND_SHUTDOWN};
 use crate::values::value_ref::ValueRef;
@@ -129,10 +129,10 @@ impl ServerLink {
         wait: Wait,
     ) -> Result<Option<(u64, Placements)>> {
         // Scalars only: packed straight into the ring, with no encoder.
-        if self.chan.in_place() && args.iter().all(packs) {
+        if self.chan.in_place() {
             // Packed in place (a `Packed` is 152 bytes: not moved around per call).
             let mut packed = Packed::default();
-            if args.iter().all(|v| packed.push(v)) {
+            if packed.push_all(args) {
                 let sent = self.send_packed_request(method, &packed, wait)?;
                 return Ok(sent.map(|seq| (seq, Placements::default())));
             }

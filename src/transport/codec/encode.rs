@@ -123,12 +123,7 @@ impl<'e, 'v> Encoder<'e, 'v> {
         inline_limit: usize,
         base: usize,
     ) -> Result<Self, EncodeError> {
-        // Packed when every argument packs (told from the variants first, so a list with
-        // an array in it packs none of its scalars for nothing).
-        let packed = match args.iter().all(super::packs) {
-            true => Packed::from_values(args),
-            false => None,
-        };
+        let packed = Packed::from_values(args);
         let plan = match &packed {
             Some(p) => Plan {
                 block_len: p.block_len(),

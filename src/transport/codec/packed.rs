@@ -41,10 +41,9 @@ pub fn pack_value(v: &Value) -> Option<(u8, u64)> {
 }
 
 /// Whether a packed block can hold `v` (a number, `bool` or `None`): what [`pack`]
-/// takes, told from the variant alone, so a list with an array in it is sent to the
-/// encoder without packing the scalars before it first.
+/// takes, told from the variant alone (see [`Packed::push_all`]).
 #[inline]
-pub fn packs(v: &ValueRef<'_>) -> bool {
+fn packs(v: &ValueRef<'_>) -> bool {
     !matches!(
         v,
         ValueRef::Str(_)
@@ -104,7 +103,16 @@ impl Packed {
     #[inline]
     pub fn from_values(values: &[ValueRef<'_>]) -> Option<Self> {
         let mut p = Packed::default();
-        values.iter().all(|v| p.push(v)).then_some(p)
+        p.push_all(values).then_some(p)
+    }
+
+    /// Appends every one of `values`; `false` when a packed block cannot hold them all
+    /// (then what was appended is to be thrown away). A list with an array, a string or
+    /// the like in it is told from the variants first ([`packs`]), so none of its scalars
+    /// is packed for nothing.
+    #[inline]
+    pub fn push_all(&mut self, values: &[ValueRef<'_>]) -> bool {
+        values.iter().all(packs) && values.iter().all(|v| self.push(v))
     }
 
     /// Appends `v`; `false` (and nothing appended) when it is not a scalar, `bool` or
