@@ -146,6 +146,11 @@ macro_rules! interface {
                 match __index {
                     $(
                         $crate::__interface_method_index!($method in $all) => {
+                            // A result written in place needs the memory the general
+                            // path lends.
+                            if $crate::__interface_in_place!($($ret)?) {
+                                return ::std::option::Option::None;
+                            }
                             let mut __taken = 0usize;
                             $(
                                 let $arg = $crate::server::FromArg::from_packed(__args.get(__taken)?)?;
@@ -271,6 +276,19 @@ macro_rules! __interface_ret {
     };
     ($ret:ty) => {
         $ret
+    };
+}
+
+/// Whether an interface function's result may be written in place
+/// ([`OutVec`](crate::server::OutVec)): `false` when it declares none.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __interface_in_place {
+    () => {
+        false
+    };
+    ($ret:ty) => {
+        <$crate::__static_lifetimes!($ret) as $crate::server::IntoReply<'static>>::IN_PLACE
     };
 }
 

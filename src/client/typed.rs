@@ -206,6 +206,9 @@ macro_rules! numeric {
         impl Returns for &[$t] {
             type Output = Vec<$t>;
         }
+        impl Returns for crate::server::OutVec<$t> {
+            type Output = Vec<$t>;
+        }
     };
 }
 

@@ -57,6 +57,7 @@ mod host;
 mod lean_tests;
 mod library;
 mod library_macro;
+mod out_vec;
 mod reply;
 mod serve_loop;
 mod served;
@@ -70,6 +71,8 @@ pub use dispatch::{unknown_method, Dispatch, Method};
 pub use error_kind::ErrorKind;
 pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};
 pub use library::{Library, Symbol};
+pub(crate) use out_vec::with_result_arena;
+pub use out_vec::{OutArray, OutVec};
 pub use reply::{IntoReply, Reply};
 pub use served::{MethodTable, Served};
 #[doc(hidden)]

@@ -1,6 +1,6 @@
 //! What a wrapper method returns: anything that converts into a [`Reply`].
 
-use super::ServerError;
+use super::{OutArray, ServerError};
 use crate::values::value::{Array, Value};
 use crate::values::value_ref::{ArrayRef, ValueRef};
 
@@ -13,6 +13,9 @@ pub enum Reply<'a> {
     Value(Value),
     /// A value borrowed from the request.
     Ref(ValueRef<'a>),
+    /// An array the wrapper wrote in place in the reply's shared memory, or on the heap
+    /// ([`OutVec`](super::OutVec)).
+    Out(OutArray),
 }
 
 impl Reply<'_> {
@@ -21,6 +24,7 @@ impl Reply<'_> {
         match self {
             Reply::Value(v) => ValueRef::from(v),
             Reply::Ref(r) => r.reborrow(),
+            Reply::Out(a) => ValueRef::Array(a.as_array_ref()),
         }
     }
 }
@@ -29,13 +33,17 @@ impl Reply<'_> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the result of an `interface!` function",
     label = "not an interface result type",
-    note = "results are numbers, bool, char, usize/isize, String/&str, Vec<String>, Vec<T> \
+    note = "results are numbers, bool, char, usize/isize, String/&str, Vec<String>, Vec<T> or OutVec<T> \
             of numbers, Array/ArrayRef, Value/ValueRef/Reply, Option<R>, tuples of values, \
             and structs (the README's table lists them)",
     note = "a struct crosses when it derives `loadlib::CStruct` and zerocopy's `FromBytes`, \
             `IntoBytes` and `Immutable` (see `loadlib::WireStruct`)"
 )]
 pub trait IntoReply<'a> {
+    /// Whether the result may be written in place ([`OutVec`](super::OutVec)): a call of
+    /// such a function does not take the small-call path, which lends no memory.
+    #[doc(hidden)]
+    const IN_PLACE: bool = false;
     /// Converts; an `Err` becomes the client's `Server32Error`.
     fn into_reply(self) -> Result<Reply<'a>, ServerError>;
 }
@@ -59,12 +67,14 @@ impl<'a> IntoReply<'a> for ArrayRef<'a> {
 }
 
 impl<'a, T: IntoReply<'a>, E: Into<ServerError>> IntoReply<'a> for Result<T, E> {
+    const IN_PLACE: bool = T::IN_PLACE;
     fn into_reply(self) -> Result<Reply<'a>, ServerError> {
         self.map_err(Into::into)?.into_reply()
     }
 }
 
 impl<'a, T: IntoReply<'a>> IntoReply<'a> for Option<T> {
+    const IN_PLACE: bool = T::IN_PLACE;
     fn into_reply(self) -> Result<Reply<'a>, ServerError> {
         match self {
             Some(v) => v.into_reply(),

@@ -10,7 +10,7 @@ use super::dispatch::{call_block, call_packed};
 use super::exit_code;
 use super::foreign::{ForeignHost, Outcome};
 use super::watchdog::{client_gone, fail};
-use super::{Args, Dispatch, Method, Reply, ServerError};
+use super::{with_result_arena, Args, Dispatch, Method, Reply, ServerError};
 use crate::error::Error;
 use crate::foreign::wire::BIND_METHOD;
 use crate::sys;
@@ -90,7 +90,12 @@ pub(super) fn serve(
         let seq = view.header.seq;
         let sent = match view.header.kind {
             KIND_REQUEST => {
-                let result = call(wrapper, &mut foreign, &view, &mut cache);
+                let drained = chan.drain_probe();
+                let (w, f, c) = (&mut *wrapper, &mut foreign, &mut cache);
+                // SAFETY: `chan` outlives the call, and nothing is sent on it until the
+                // call has returned.
+                let result =
+                    unsafe { with_result_arena(&mut bulk, drained, move || call(w, f, &view, c)) };
                 answer(&chan, seq, result, &mut bulk, &mut alive)
             }
             KIND_FREE => {
@@ -167,6 +172,7 @@ fn send_reply(
         let packed = match &*reply {
             Reply::Value(v) => pack_value(v),
             Reply::Ref(r) => pack(r),
+            Reply::Out(_) => None,
         };
         if let Some((ty, bits)) = packed {
             return chan
@@ -184,9 +190,17 @@ fn send_reply(
         }
     }
     let reply = ManuallyDrop::into_inner(reply);
+    // An array written in place at the start of the bulk segment, which nothing else
+    // holds, is sent where it is: the writer may reuse the segment it holds, and the
+    // encoder finds the payload already at its place.
+    let in_place = matches!(&reply, Reply::Out(a)
+        if a.segment().is_some_and(|s| bulk.is_sole_lender_of(s)));
     let v = reply.as_value_ref();
     let msg = Outgoing::new(KIND_REPLY, seq, b"", std::slice::from_ref(&v));
-    chan.send(&msg, bulk, Wait::Forever, alive).map(drop)
+    bulk.sending_in_place(in_place);
+    let sent = chan.send(&msg, bulk, Wait::Forever, alive);
+    bulk.sending_in_place(false);
+    sent.map(drop)
 }
 
 /// Makes the foreign call whose record starts at `rec` (`None`: read from a file, where

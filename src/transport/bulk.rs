@@ -2,6 +2,7 @@
 //! and grown, never created per call), and the reader's cache of mapped segments.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::transport::codec::{Block, BulkTarget, SegmentMap};
@@ -25,11 +26,21 @@ pub(crate) fn segment_name(base: &str, location: u8, id: u32) -> String {
 }
 
 /// The writer's bulk segment: one at a time, replaced by a larger one when too small.
+///
+/// A server also lends the start of its segment to a wrapper's result array
+/// ([`OutVec`](crate::server::OutVec)), which holds a clone of the `Arc`: while anything
+/// but the writer holds the segment, the writer never writes in it again, and takes a
+/// new generation instead; the only exception is the lent array itself being sent in
+/// place ([`sending_in_place`](Self::sending_in_place)).
+#[derive(Default)]
 pub(crate) struct BulkWriter {
     base: String,
     location: u8,
     generation: u32,
-    segment: Option<Segment>,
+    segment: Option<Arc<Segment>>,
+    /// Holders of the segment, besides the writer, that it may write over: 1 while the
+    /// array lent from it is being sent in place, else 0.
+    in_place: usize,
 }
 
 impl BulkWriter {
@@ -40,6 +51,7 @@ impl BulkWriter {
             location,
             generation: 0,
             segment: None,
+            in_place: 0,
         }
     }
 
@@ -50,7 +62,13 @@ impl BulkWriter {
         let held = self.segment.as_ref().map_or(0, |s| s.len());
         let grow = held < need;
         let shrink = held > SHRINK_ABOVE && need < held / 4;
-        if self.segment.is_none() || grow || shrink {
+        // A segment something else still holds (a result array a wrapper kept) is never
+        // written again: it may be read through that holder.
+        let taken = self
+            .segment
+            .as_ref()
+            .is_some_and(|s| Arc::strong_count(s) > 1 + self.in_place);
+        if self.segment.is_none() || grow || shrink || taken {
             let size = need.div_ceil(BULK_STEP).max(1) * BULK_STEP;
             // Growing steps up by half again, so a slowly rising size does not make a
             // new segment each call.
@@ -63,12 +81,39 @@ impl BulkWriter {
             self.segment = None;
             self.generation += 1;
             let name = segment_name(&self.base, self.location, self.generation);
-            self.segment = Some(Segment::create(&name, size)?);
+            self.segment = Some(Arc::new(Segment::create(&name, size)?));
         }
         let s = self.segment.as_ref().expect("just ensured");
-        // SAFETY: the segment is mapped writable for its length, is this writer's own,
-        // and outlives the target's use (a send, within this borrow of the writer's owner).
+        // SAFETY: the segment is mapped writable for its length, is this writer's own (no
+        // other holder, or only the array being sent in place, which is not written
+        // through while it is sent), and outlives the target's use (a send, within this
+        // borrow of the writer's owner).
         Ok(unsafe { BulkTarget::new(s.as_ptr(), s.len(), self.location, self.generation) })
+    }
+
+    /// The segment, with at least `need` bytes that nothing else holds, lent out: the
+    /// caller may write its first `need` bytes through the returned `Arc` (and its
+    /// generation), and the writer writes in it again only once that `Arc` is dropped
+    /// or sent in place. Call only when the peer has released every record that named
+    /// this writer's segment.
+    pub(crate) fn lend(&mut self, need: usize) -> Result<(Arc<Segment>, u32)> {
+        self.target(need)?;
+        let s = self.segment.as_ref().expect("made by target");
+        Ok((Arc::clone(s), self.generation))
+    }
+
+    /// Whether `segment` is this writer's current one and nothing else holds it: an
+    /// array at its start can be sent in place.
+    pub(crate) fn is_sole_lender_of(&self, segment: &Arc<Segment>) -> bool {
+        self.segment
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, segment) && Arc::strong_count(s) == 2)
+    }
+
+    /// Lets [`target`](Self::target) reuse the segment while the one array lent from it
+    /// is sent (`true`), or not (`false`, once sent).
+    pub(crate) fn sending_in_place(&mut self, on: bool) {
+        self.in_place = usize::from(on);
     }
 }
 
@@ -218,6 +263,41 @@ mod tests {
         // SAFETY: as above.
         assert_eq!(unsafe { q.add((3 << 20) - 1).read() }, 42);
         assert_eq!(cache.segment(location::CLIENT_BULK, 1), None);
+        shm::unlink_all(&base);
+    }
+
+    #[test]
+    fn a_lent_segment_is_never_written_again_while_anything_else_holds_it() {
+        let base = shm::new_base_name().expect("a name");
+        let mut server = BulkWriter::new(&base, location::SERVER_BULK);
+        let (lent, generation) = server.lend(1000).expect("lent");
+        assert_eq!(generation, 1);
+        assert!(server.is_sole_lender_of(&lent));
+        // While the lent array is held, a target is a new generation...
+        assert_eq!(server.target(1000).expect("target").generation, 2);
+        assert!(!server.is_sole_lender_of(&lent), "no longer the current one");
+        // ...and so is the next loan, while the earlier one is still held.
+        let (again, generation) = server.lend(1000).expect("lent");
+        assert_eq!(generation, 2);
+        let t = {
+            // Sending the lent array in place: the writer may target its own segment.
+            server.sending_in_place(true);
+            let t = server.target(1000).expect("target");
+            server.sending_in_place(false);
+            t
+        };
+        assert_eq!((t.generation, t.ptr), (2, again.as_ptr()));
+        assert_eq!(server.target(1000).expect("target").generation, 3);
+        // Once nothing else holds it, the current segment is reused.
+        drop(again);
+        assert_eq!(server.target(1000).expect("target").generation, 3);
+        let (third, generation) = server.lend(500).expect("lent");
+        assert_eq!(generation, 3);
+        drop(third);
+        assert_eq!(server.target(1000).expect("target").generation, 3);
+        // The first loan is still mapped, whatever the writer did since.
+        // SAFETY: the lent segment is mapped (the `Arc`) and at least 1000 bytes long.
+        unsafe { lent.as_ptr().add(999).write(7) };
         shm::unlink_all(&base);
     }
 }

@@ -14,7 +14,7 @@ use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
 use crate::transport::layout::RingControl;
-use crate::transport::primitive::sync::atomic::AtomicU32;
+use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 use crate::transport::primitive::{prefetch, Bell};
 use crate::transport::wake::Signal;
 use crate::transport::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
@@ -72,6 +72,29 @@ pub(crate) struct Peeked {
     pub offset: usize,
     /// Length of the record in bytes.
     pub len: usize,
+}
+
+/// Whether a producer's records up to a point have all been released: see
+/// [`Producer::drain_probe`]. It holds a pointer into the ring's mapping.
+pub(crate) struct DrainProbe {
+    tail: *const AtomicU64,
+    /// The producer's front when the probe was made.
+    front: u64,
+}
+
+impl DrainProbe {
+    /// Whether the consumer has released every record up to the probe's point.
+    ///
+    /// # Safety
+    /// The ring's mapping must still be mapped (the producer it came from is alive).
+    pub(crate) unsafe fn is_drained(&self) -> bool {
+        // SAFETY: `tail` is the ring's control word, in a mapping that is still mapped
+        // (this function's contract).
+        let tail = unsafe { &*self.tail };
+        // Acquire: pairs with the consumer's Release store of `tail` in `release`, so the
+        // consumer's reads of the released records happen before what the caller writes.
+        tail.load(Ordering::Acquire) == self.front
+    }
 }
 
 /// The ring's contents break the protocol.
@@ -250,6 +273,16 @@ impl Producer {
         let tail = c.tail.load(Ordering::Acquire);
         self.seen_tail.set(tail);
         self.ring.capacity - (head - tail) >= need
+    }
+
+    /// A probe that tells, later and only when asked, whether every record staged or
+    /// published up to now has been released ([`is_drained`](Self::is_drained), with no
+    /// load of `tail` until asked: it is the consumer's line).
+    pub(crate) fn drain_probe(&self) -> DrainProbe {
+        DrainProbe {
+            tail: &self.ctrl().tail,
+            front: self.front(),
+        }
     }
 
     /// Whether every published record has been released by the consumer (so payloads in

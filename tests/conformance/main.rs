@@ -14,6 +14,7 @@ mod batch;
 mod bulk;
 mod decoder_fuzz;
 mod errors;
+mod in_place;
 mod interface;
 mod library_path;
 mod load;

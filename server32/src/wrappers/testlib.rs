@@ -2,7 +2,7 @@
 //! misbehave), for the test suite and the benchmarks: test instrumentation, built with
 //! the `testkit` feature only (see `crate::testkit`).
 
-use loadlib::server::{filled_vec, Kwargs, Library, Result, Server32, ServerError};
+use loadlib::server::{Kwargs, Library, OutVec, Result, Server32, ServerError};
 use loadlib::Out;
 
 loadlib::library! {
@@ -24,8 +24,9 @@ loadlib::interface! {
     pub trait TestLib => TestLibClient {
         /// `a + b` computed by the C library.
         fn add(a: i32, b: i32) -> i32;
-        /// `a * x`, element-wise, computed by the C library into a new array.
-        fn scalar_multiply(a: f64, x: &[f64]) -> Vec<f64>;
+        /// `a * x`, element-wise, computed by the C library into a new array (written in
+        /// place in the reply's shared memory).
+        fn scalar_multiply(a: f64, x: &[f64]) -> OutVec<f64>;
         /// `a * x` written into `out`: a result buffer (a `&mut` slice, copied back, or a
         /// shared array, written in place).
         fn scalar_multiply_into(a: f64, x: &[f64], out: Out<'_, f64>);
@@ -34,6 +35,12 @@ loadlib::interface! {
         fn accumulate(x: &[f64], acc: &mut [f64]);
         /// The sum of an array, computed in place in shared memory.
         fn sum(x: &[f64]) -> f64;
+        /// Copies `x` into a result array (in place in the reply's shared memory when it
+        /// can be) that the server keeps instead of returning: a wrapper that holds on to
+        /// an `OutVec`, for the tests of the memory it lends.
+        fn stash(x: &[f64]);
+        /// The array `stash` kept (empty if none), returned now.
+        fn unstash() -> OutVec<f64>;
         /// `sizeof(void*)` in the library: 4 in a 32-bit server.
         fn pointer_size() -> i32;
         /// Heap allocations the server process has made so far.
@@ -70,6 +77,7 @@ pub const LIBRARY_PATH: &str = env!("LOADLIB_TEST_LIB");
 /// Serves [`TestLib`] from `libloadlib_test.so`, built by `build.rs` for the server's width.
 pub struct TestLibServer {
     c: TestLibC,
+    stashed: Option<OutVec<f64>>,
 }
 
 impl Server32 for TestLibServer {
@@ -87,7 +95,7 @@ impl Server32 for TestLibServer {
         // SAFETY: loading runs the library's initialisers (this is the library the wrapper
         // exists for); the declarations are the signatures in csrc/loadlib_test.c.
         let c = unsafe { TestLibC::load(path) }?;
-        Ok(TestLibServer { c })
+        Ok(TestLibServer { c, stashed: None })
     }
 }
 
@@ -102,11 +110,11 @@ impl TestLib for TestLibServer {
         Ok(unsafe { self.c.add(a, b) })
     }
 
-    fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<Vec<f64>> {
+    fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<OutVec<f64>> {
         let n = len_i32(x.len())?;
         // SAFETY: the library writes `n` doubles at `out` and reads `n` at `x`.
         unsafe {
-            filled_vec(x.len(), |out| {
+            OutVec::filled(x.len(), |out| {
                 self.c.scalar_multiply(a, x.as_ptr(), n, out);
                 Ok(())
             })
@@ -145,6 +153,17 @@ impl TestLib for TestLibServer {
     fn sum(&mut self, x: &[f64]) -> Result<f64> {
         // SAFETY: `x` holds `x.len()` doubles.
         Ok(unsafe { self.c.sum_f64(x.as_ptr(), len_i32(x.len())?) })
+    }
+
+    fn stash(&mut self, x: &[f64]) -> Result<()> {
+        let mut kept = OutVec::zeroed(x.len())?;
+        kept.copy_from_slice(x);
+        self.stashed = Some(kept);
+        Ok(())
+    }
+
+    fn unstash(&mut self) -> Result<OutVec<f64>> {
+        Ok(self.stashed.take().unwrap_or_else(|| Vec::new().into()))
     }
 
     fn pointer_size(&mut self) -> Result<i32> {

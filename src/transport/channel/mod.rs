@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::transport::bulk::BulkWriter;
 use crate::transport::codec::{Block, Placements};
 use crate::transport::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
-use crate::transport::ring::{Consumer, Peeked, Producer, Ring};
+use crate::transport::ring::{Consumer, DrainProbe, Peeked, Producer, Ring};
 use crate::transport::shm::Segment;
 use crate::transport::wake::{self, Deadline, Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
@@ -380,6 +380,12 @@ impl Channel {
     /// Whether records travel in place (not through files).
     pub(crate) fn in_place(&self) -> bool {
         self.transport == Transport::SharedMemory
+    }
+
+    /// A probe of whether the peer has released every record sent so far (so this
+    /// side's bulk segment is not being read); `None` when records travel through files.
+    pub(crate) fn drain_probe(&self) -> Option<DrainProbe> {
+        self.in_place().then(|| self.tx.drain_probe())
     }
 
     /// The longest record the ring takes.

@@ -230,11 +230,17 @@ impl<'t> Writer<'t> {
                     if b.len() > self.inline_limit {
                         let (target, at) =
                             self.bulk_place(b.len(), "no bulk segment for a large payload")?;
-                        // SAFETY: in bounds of the mapped bulk segment (`bulk_place`); the
-                        // peer reads it only after the record that names it is published.
-                        unsafe {
-                            std::ptr::copy_nonoverlapping(b.as_ptr(), target.ptr.add(at), b.len())
-                        };
+                        // SAFETY: in bounds of the mapped bulk segment (`bulk_place`).
+                        let dst = unsafe { target.ptr.add(at) };
+                        // A payload already where it goes (a result array a server wrote
+                        // in place, at the start of its segment) is not copied.
+                        if !std::ptr::eq(b.as_ptr(), dst) {
+                            // SAFETY: `dst` holds `b.len()` bytes (`bulk_place`), which
+                            // nothing else reaches (`BulkTarget::new`), so `b` is not in
+                            // them unless it starts there; the peer reads them only after
+                            // the record that names them is published.
+                            unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), dst, b.len()) };
+                        }
                         d.location = target.location;
                         d.segment = target.generation;
                         d.value = at as u64;

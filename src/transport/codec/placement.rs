@@ -23,8 +23,10 @@ impl BulkTarget {
     /// # Safety
     /// `ptr..ptr + len` must be writable and not reached by anything else while
     /// [`Encoder::write`](super::Encoder::write) fills it (in particular not by the
-    /// arguments written). (A peer reads arrays from it aligned to 64 from its start: a
-    /// real segment's start is page-aligned.)
+    /// arguments written), except by an array payload that is exactly where the encoder
+    /// places it (a result written in place at the start of the segment), which it then
+    /// does not copy. (A peer reads arrays from it aligned to 64 from its start: a real
+    /// segment's start is page-aligned.)
     pub unsafe fn new(ptr: *mut u8, len: usize, location: u8, generation: u32) -> BulkTarget {
         BulkTarget {
             ptr,
