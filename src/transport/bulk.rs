@@ -275,7 +275,10 @@ mod tests {
         assert!(server.is_sole_lender_of(&lent));
         // While the lent array is held, a target is a new generation...
         assert_eq!(server.target(1000).expect("target").generation, 2);
-        assert!(!server.is_sole_lender_of(&lent), "no longer the current one");
+        assert!(
+            !server.is_sole_lender_of(&lent),
+            "no longer the current one"
+        );
         // ...and so is the next loan, while the earlier one is still held.
         let (again, generation) = server.lend(1000).expect("lent");
         assert_eq!(generation, 2);

@@ -10,7 +10,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use loadlib::server::{Kwargs, Result, Server32, ServerError, Symbol};
+use loadlib::server::{Kwargs, OutVec, Result, Server32, ServerError, Symbol};
 use loadlib::ArrayRef;
 
 /// `struct Point` of the library.
@@ -60,8 +60,9 @@ loadlib::interface! {
         fn subtract(a: f32, b: f32) -> f32;
         /// `a + b` if `do_addition`, else `a - b` (C `double`).
         fn add_or_subtract(a: f64, b: f64, do_addition: bool) -> f64;
-        /// `a * x`, element-wise; the library reads `x` in place in shared memory.
-        fn scalar_multiply(a: f64, x: &[f64]) -> Vec<f64>;
+        /// `a * x`, element-wise; the library reads `x` in place in shared memory and
+        /// writes the result in place in the reply's.
+        fn scalar_multiply(a: f64, x: &[f64]) -> OutVec<f64>;
         /// `s` reversed by the library into a buffer the wrapper allocates.
         fn reverse_string_v1(s: &str) -> String;
         /// `s` reversed by the library into a buffer the library allocates (see the module
@@ -168,11 +169,12 @@ impl Cpp for CppServer {
         Ok(unsafe { self.c.add_or_subtract(a, b, do_addition) })
     }
 
-    fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<Vec<f64>> {
+    fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<OutVec<f64>> {
         let n = c_len(x.len())?;
-        // SAFETY: the library reads `n` doubles at `x` and writes `n` at `out`.
+        // SAFETY: the library reads `n` doubles at `x` and writes `n` at `out` (in place
+        // in the reply's shared memory when it can be).
         unsafe {
-            loadlib::server::filled_vec(x.len(), |out| {
+            OutVec::filled(x.len(), |out| {
                 self.c.scalar_multiply(a, x.as_ptr(), n, out);
                 Ok(())
             })
