@@ -7,7 +7,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::dispatch::{call_block, call_packed};
-use super::{Dispatch, Method, Reply, Result, Served, ServerError};
+use super::{Dispatch, Method, OutVec, Reply, Result, Served, ServerError};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::codec::{Block, Packed, PackedArgs};
 use crate::values::value::Value;
@@ -27,6 +27,7 @@ crate::interface! {
         fn text(s: String) -> String;
         fn boom(a: i32) -> i32;
         fn nothing() -> i32;
+        fn samples(n: i32) -> OutVec<f64>;
     }
 }
 
@@ -80,6 +81,12 @@ impl Kinds for Counting {
     fn nothing(&mut self) -> Result<i32> {
         self.calls += 1;
         Ok(7)
+    }
+    fn samples(&mut self, n: i32) -> Result<OutVec<f64>> {
+        self.calls += 1;
+        let mut out = OutVec::zeroed(n.max(0) as usize)?;
+        out.iter_mut().enumerate().for_each(|(i, v)| *v = i as f64);
+        Ok(out)
     }
 }
 
@@ -156,6 +163,28 @@ fn the_lean_path_gives_what_the_general_path_gives_or_declines() {
         lean_taken >= 50,
         "only {lean_taken} calls took the lean path"
     );
+}
+
+#[test]
+fn a_result_written_in_place_goes_the_general_way_which_lends_memory() {
+    let packed = Packed::from_values(&[ValueRef::I32(3)]).expect("scalars");
+    let mut bytes = vec![0u8; packed.block_len()];
+    packed.write(&mut bytes);
+    let index = KindsClient::METHODS.iter().position(|m| *m == "samples");
+    let index = index.expect("declared");
+    let mut served = Served::<KindsClient, _>::new(Counting::default());
+    let args = PackedArgs::parse(&bytes).expect("packed");
+    assert!(call_packed(&mut served, index, args).is_none());
+    assert_eq!(served.get_mut().calls, 0);
+    // The general way, with no memory lent (not in a server): on the heap.
+    let mut cache = SegmentCache::new("/loadlib-lean-test-never-mapped");
+    let block = Block::parse(&bytes).expect("a packed block");
+    let method = Method::at(served.method_names(), index).expect("in the table");
+    let got = outcome(call_block(&mut served, method, block, &mut cache)).expect("called");
+    let Value::Array(a) = got else {
+        panic!("not an array: {got:?}")
+    };
+    assert_eq!(a.as_slice::<f64>(), Some(&[0.0, 1.0, 2.0][..]));
 }
 
 #[test]
