@@ -98,6 +98,7 @@ macro_rules! interface {
         impl<__S: $name> $crate::server::MethodTable<__S> for $client {
             const INTERFACE: $crate::InterfaceId = $client::INTERFACE;
             const METHODS: &'static [&'static str] = $client::METHODS;
+            const IN_PLACE: &'static [bool] = &[$($crate::__interface_in_place!($($ret)?)),*];
 
             #[allow(unused_mut, unused_variables, unused_assignments)]
             fn call<'__a>(

@@ -74,6 +74,16 @@ pub trait Dispatch {
     fn interface(&self) -> Option<InterfaceId> {
         None
     }
+
+    /// Whether `method`'s result may be an [`OutVec`](super::OutVec), for which the
+    /// server lends the memory of its reply while the method runs. `true` (the default)
+    /// for a hand-written wrapper; an `interface!` one knows from the result types.
+    #[doc(hidden)]
+    #[inline]
+    fn may_write_in_place(&self, method: Method<'_>) -> bool {
+        let _ = method;
+        true
+    }
 }
 
 /// The method a request calls: its index in the wrapper's

@@ -90,12 +90,8 @@ pub(super) fn serve(
         let seq = view.header.seq;
         let sent = match view.header.kind {
             KIND_REQUEST => {
-                let drained = chan.drain_probe();
-                let (w, f, c) = (&mut *wrapper, &mut foreign, &mut cache);
-                // SAFETY: `chan` outlives the call, and nothing is sent on it until the
-                // call has returned.
-                let result =
-                    unsafe { with_result_arena(&mut bulk, drained, move || call(w, f, &view, c)) };
+                let lend = (&chan, &mut bulk);
+                let result = call(wrapper, &mut foreign, &view, &mut cache, lend);
                 answer(&chan, seq, result, &mut bulk, &mut alive)
             }
             KIND_FREE => {
@@ -320,12 +316,14 @@ fn lean_request<'a>(
 /// Decodes a request and calls the wrapper, turning every failure (including a panic)
 /// into a `ServerError`. A typed client's request names its method by index, which
 /// goes to the wrapper as it is; a request by name is looked up in the wrapper's table
-/// (or is the foreign calls' `bind`).
+/// (or is the foreign calls' `bind`). A method whose result may be written in place
+/// runs with `bulk` lent to it, if the client is done with what `chan` sent before.
 fn call<'a>(
     wrapper: &mut dyn Dispatch,
     foreign: &mut ForeignHost,
     view: &RecordView<'a>,
     cache: &'a mut SegmentCache,
+    (chan, bulk): (&Channel, &mut BulkWriter),
 ) -> Result<Reply<'a>, ServerError> {
     let block =
         Channel::block(view).map_err(|e| ServerError::new("ProtocolError", e.to_string()))?;
@@ -354,5 +352,10 @@ fn call<'a>(
             })?
         }
     };
-    call_block(wrapper, method, block, cache)
+    if !wrapper.may_write_in_place(method) {
+        return call_block(wrapper, method, block, cache);
+    }
+    let drained = chan.drain_probe();
+    // SAFETY: `chan` is borrowed for the whole call, and nothing is sent on it meanwhile.
+    unsafe { with_result_arena(bulk, drained, || call_block(wrapper, method, block, cache)) }
 }

@@ -21,6 +21,10 @@ pub trait MethodTable<S>: 'static {
     const INTERFACE: InterfaceId;
     /// The interface's methods in declaration order: a request's method index counts here.
     const METHODS: &'static [&'static str];
+    /// Whether each method's result may be written in place
+    /// ([`OutVec`](super::OutVec)), by index (missing: no).
+    #[doc(hidden)]
+    const IN_PLACE: &'static [bool] = &[];
 
     /// Calls method `index` (of [`METHODS`](Self::METHODS)) on `server` with `args`; an
     /// index past the table gives an `UnknownMethod` error.
@@ -117,6 +121,12 @@ impl<I: MethodTable<S>, S> Dispatch for Served<I, S> {
 
     fn interface(&self) -> Option<InterfaceId> {
         Some(I::INTERFACE)
+    }
+
+    #[inline]
+    fn may_write_in_place(&self, method: Method<'_>) -> bool {
+        let index = method.index();
+        index.is_some_and(|i| I::IN_PLACE.get(i).copied().unwrap_or(false))
     }
 }
 
