@@ -5,7 +5,7 @@
 
 use std::ffi::c_char;
 
-use loadlib::server::{Kwargs, Result, Server32, ServerError};
+use loadlib::server::{Kwargs, OutVec, Result, Server32, ServerError};
 use loadlib::{Array, ArrayRef};
 
 /// A default `LOGICAL`, as the original tool's `fortran_lib32` declares its logicals: 4
@@ -121,7 +121,7 @@ loadlib::interface! {
         /// `s` reversed by the library (ASCII only: it reverses bytes).
         fn reverse_string(s: &str) -> String;
         /// `a + b`, element-wise.
-        fn add_1d_arrays(a: &[f64], b: &[f64]) -> Vec<f64>;
+        fn add_1d_arrays(a: &[f64], b: &[f64]) -> OutVec<f64>;
         /// The matrix product `a × b` of two 2-D `f64` arrays, computed by Fortran's
         /// `matmul` on column-major copies.
         fn matrix_multiply(a: ArrayRef<'_>, b: ArrayRef<'_>) -> Array;
@@ -210,7 +210,7 @@ impl Fortran for FortranServer {
         String::from_utf8(out).map_err(|e| ServerError::new("LibraryError", e.to_string()))
     }
 
-    fn add_1d_arrays(&mut self, a: &[f64], b: &[f64]) -> Result<Vec<f64>> {
+    fn add_1d_arrays(&mut self, a: &[f64], b: &[f64]) -> Result<OutVec<f64>> {
         if a.len() != b.len() {
             return Err(ServerError::value_error(format!(
                 "the arrays differ in length: {} and {}",
@@ -219,13 +219,14 @@ impl Fortran for FortranServer {
             )));
         }
         let n = len_i32(a.len())?;
-        let mut out = vec![0.0; a.len()];
-        // SAFETY: `out`, `a` and `b` each hold `n` doubles.
+        // SAFETY: Fortran writes all `n` doubles of `out` (in place in the reply's shared
+        // memory) and reads `n` of `a` and `b`.
         unsafe {
-            self.c
-                .add_1d_arrays(out.as_mut_ptr(), a.as_ptr(), b.as_ptr(), &n)
-        };
-        Ok(out)
+            OutVec::filled(a.len(), |out| {
+                self.c.add_1d_arrays(out, a.as_ptr(), b.as_ptr(), &n);
+                Ok(())
+            })
+        }
     }
 
     fn matrix_multiply(&mut self, a: ArrayRef<'_>, b: ArrayRef<'_>) -> Result<Array> {
