@@ -32,41 +32,50 @@ struct Arena {
     bulk: BulkWriter,
     /// Whether the client has released every record the server sent before this call.
     drained: DrainProbe,
+    /// Arrays up to this many bytes go inline in the reply's record: they are not lent
+    /// (they would be copied into the ring anyway).
+    inline_limit: usize,
     /// Whether an `OutVec` of this call took the segment already.
     lent: bool,
 }
 
 /// Runs `call` (a request's wrapper) with `bulk` lent to the [`OutVec`]s it makes, when
-/// `drained` says how to tell that the client is done with earlier replies (`None`: no
-/// shared memory, so nothing is lent).
+/// `lend` says how to tell that the client is done with earlier replies, and the
+/// channel's inline limit (`None`: no shared memory, so nothing is lent).
 ///
 /// # Safety
-/// The ring `drained` came from stays mapped until this returns, and nothing is sent on
+/// The ring the probe came from stays mapped until this returns, and nothing is sent on
 /// it while `call` runs.
 pub(crate) unsafe fn with_result_arena<R>(
     bulk: &mut BulkWriter,
-    drained: Option<DrainProbe>,
+    lend: Option<(DrainProbe, usize)>,
     call: impl FnOnce() -> R,
 ) -> R {
-    let Some(drained) = drained else {
+    let Some((drained, inline_limit)) = lend else {
         return call();
     };
-    /// Puts the writer back, also when `call` unwinds.
-    struct Restore<'b>(&'b mut BulkWriter);
+    /// Puts the writer back, and the arena that was there before (none, unless a serve
+    /// loop runs inside a wrapper), also when `call` unwinds.
+    struct Restore<'b> {
+        bulk: &'b mut BulkWriter,
+        outer: Option<Arena>,
+    }
     impl Drop for Restore<'_> {
         fn drop(&mut self) {
-            if let Some(arena) = ARENA.with(|a| a.borrow_mut().take()) {
-                *self.0 = arena.bulk;
+            let ours = ARENA.with(|a| a.replace(self.outer.take()));
+            if let Some(arena) = ours {
+                *self.bulk = arena.bulk;
             }
         }
     }
     let arena = Arena {
         bulk: std::mem::take(bulk),
         drained,
+        inline_limit,
         lent: false,
     };
-    ARENA.with(|a| *a.borrow_mut() = Some(arena));
-    let _restore = Restore(bulk);
+    let outer = ARENA.with(|a| a.replace(Some(arena)));
+    let _restore = Restore { bulk, outer };
     call()
 }
 
@@ -77,7 +86,7 @@ fn lend(bytes: usize) -> Option<Arc<Segment>> {
         let a = a.as_mut()?;
         // SAFETY: the arena is set only within `with_result_arena`, whose caller keeps the
         // ring mapped meanwhile.
-        if a.lent || !unsafe { a.drained.is_drained() } {
+        if a.lent || bytes <= a.inline_limit || !unsafe { a.drained.is_drained() } {
             return None;
         }
         // A segment that cannot be made (no room in /dev/shm, no address space) leaves
@@ -97,8 +106,12 @@ fn lend(bytes: usize) -> Option<Arc<Segment>> {
 /// it with [`filled`](Self::filled) (the library writes every element),
 /// [`zeroed`](Self::zeroed), or from a `Vec`. It is in place when it is made while the
 /// server answers a call whose earlier replies the client has released (every call
-/// but a pipelined one) over shared memory, and is the first `OutVec` of the call;
-/// otherwise it is an ordinary `Vec` and is copied into the reply, with the same result.
+/// but a pipelined one) over shared memory, by a method whose declared result is an
+/// `OutVec` (or a `Result` or `Option` of one; a method declared to return `Reply` or
+/// `Value` gets no memory lent), when it is the first `OutVec` of the call and too
+/// large to go inline in the reply's ring record (a quarter of the ring, at most
+/// 64 KiB); otherwise it is an ordinary `Vec` and is copied into the reply, with the
+/// same result.
 ///
 /// ```
 /// use loadlib::server::{OutVec, ServerError};
@@ -144,9 +157,10 @@ impl<T: Element> OutVec<T> {
         len: usize,
         fill: impl FnOnce(*mut T) -> Result<(), ServerError>,
     ) -> Result<Self, ServerError> {
-        let bytes = len.saturating_mul(size_of::<T>());
-        if let Some(segment) = (len > 0).then(|| lend(bytes)).flatten() {
-            // The segment is page-aligned and holds at least `bytes` (`BulkWriter::lend`).
+        // A size past the address space goes to the heap, which reports it.
+        if let Some(segment) = len.checked_mul(size_of::<T>()).and_then(lend) {
+            // The segment is page-aligned and holds at least `len` elements (`BulkWriter::
+            // lend` checks its length), and nothing else reaches them (it is lent).
             fill(segment.as_ptr().cast::<T>())?;
             return Ok(OutVec {
                 storage: Storage::InPlace { segment, len },

@@ -187,16 +187,16 @@ fn send_reply(
     }
     let reply = ManuallyDrop::into_inner(reply);
     // An array written in place at the start of the bulk segment, which nothing else
-    // holds, is sent where it is: the writer may reuse the segment it holds, and the
-    // encoder finds the payload already at its place.
+    // holds, and too large to go inline (so its record is small and never spills), is
+    // sent where it is: the writer may reuse the segment it holds, and the encoder finds
+    // the payload already at its place.
     let in_place = matches!(&reply, Reply::Out(a)
-        if a.segment().is_some_and(|s| bulk.is_sole_lender_of(s)));
+        if a.segment().is_some_and(|s| bulk.is_sole_lender_of(s))
+            && a.as_array_ref().as_bytes().len() > chan.inline_limit());
     let v = reply.as_value_ref();
     let msg = Outgoing::new(KIND_REPLY, seq, b"", std::slice::from_ref(&v));
-    bulk.sending_in_place(in_place);
-    let sent = chan.send(&msg, bulk, Wait::Forever, alive);
-    bulk.sending_in_place(false);
-    sent.map(drop)
+    bulk.sending(in_place, |bulk| chan.send(&msg, bulk, Wait::Forever, alive))
+        .map(drop)
 }
 
 /// Makes the foreign call whose record starts at `rec` (`None`: read from a file, where
@@ -355,7 +355,9 @@ fn call<'a>(
     if !wrapper.may_write_in_place(method) {
         return call_block(wrapper, method, block, cache);
     }
-    let drained = chan.drain_probe();
+    let lend = chan
+        .drain_probe()
+        .map(|drained| (drained, chan.inline_limit()));
     // SAFETY: `chan` is borrowed for the whole call, and nothing is sent on it meanwhile.
-    unsafe { with_result_arena(bulk, drained, || call_block(wrapper, method, block, cache)) }
+    unsafe { with_result_arena(bulk, lend, || call_block(wrapper, method, block, cache)) }
 }

@@ -2,6 +2,7 @@
 //! and grown, never created per call), and the reader's cache of mapped segments.
 
 use std::collections::HashMap;
+use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -31,7 +32,7 @@ pub(crate) fn segment_name(base: &str, location: u8, id: u32) -> String {
 /// ([`OutVec`](crate::server::OutVec)), which holds a clone of the `Arc`: while anything
 /// but the writer holds the segment, the writer never writes in it again, and takes a
 /// new generation instead; the only exception is the lent array itself being sent in
-/// place ([`sending_in_place`](Self::sending_in_place)).
+/// place ([`sending`](Self::sending)), and never for a record spilled whole.
 #[derive(Default)]
 pub(crate) struct BulkWriter {
     base: String,
@@ -69,7 +70,13 @@ impl BulkWriter {
             .as_ref()
             .is_some_and(|s| Arc::strong_count(s) > 1 + self.in_place);
         if self.segment.is_none() || grow || shrink || taken {
-            let size = need.div_ceil(BULK_STEP).max(1) * BULK_STEP;
+            let size = need
+                .div_ceil(BULK_STEP)
+                .max(1)
+                .checked_mul(BULK_STEP)
+                .ok_or_else(|| {
+                    Error::InvalidArgument(format!("{need} bytes are more than memory holds"))
+                })?;
             // Growing steps up by half again, so a slowly rising size does not make a
             // new segment each call.
             let size = if grow {
@@ -82,13 +89,33 @@ impl BulkWriter {
             self.generation += 1;
             let name = segment_name(&self.base, self.location, self.generation);
             self.segment = Some(Arc::new(Segment::create(&name, size)?));
+        } else {
+            // Acquire: pairs with the Release decrement of the count by the last other
+            // holder's drop (an `OutVec`, perhaps on another thread), so its writes to the
+            // segment happen before the writer's.
+            fence(Ordering::Acquire);
         }
         let s = self.segment.as_ref().expect("just ensured");
+        if s.len() < need {
+            return Err(Error::InvalidArgument(format!(
+                "{need} bytes do not fit a segment of {}",
+                s.len()
+            )));
+        }
         // SAFETY: the segment is mapped writable for its length, is this writer's own (no
         // other holder, or only the array being sent in place, which is not written
         // through while it is sent), and outlives the target's use (a send, within this
         // borrow of the writer's owner).
         Ok(unsafe { BulkTarget::new(s.as_ptr(), s.len(), self.location, self.generation) })
+    }
+
+    /// A target for a whole record spilled to the segment: never the segment of an
+    /// array being sent in place, even then (the record would be written over it).
+    pub(crate) fn target_for_spill(&mut self, need: usize) -> Result<BulkTarget> {
+        let in_place = std::mem::take(&mut self.in_place);
+        let t = self.target(need);
+        self.in_place = in_place;
+        t
     }
 
     /// The segment, with at least `need` bytes that nothing else holds, lent out: the
@@ -110,10 +137,22 @@ impl BulkWriter {
             .is_some_and(|s| Arc::ptr_eq(s, segment) && Arc::strong_count(s) == 2)
     }
 
-    /// Lets [`target`](Self::target) reuse the segment while the one array lent from it
-    /// is sent (`true`), or not (`false`, once sent).
-    pub(crate) fn sending_in_place(&mut self, on: bool) {
-        self.in_place = usize::from(on);
+    /// Runs `send` with [`target`](Self::target) allowed to reuse the segment while
+    /// `in_place` (the one array lent from it, which [`is_sole_lender_of`] said, is being
+    /// sent where it is), and not after, even if `send` unwinds.
+    ///
+    /// [`is_sole_lender_of`]: Self::is_sole_lender_of
+    pub(crate) fn sending<R>(&mut self, in_place: bool, send: impl FnOnce(&mut Self) -> R) -> R {
+        /// Ends the allowance.
+        struct Reset<'w>(&'w mut BulkWriter);
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                self.0.in_place = 0;
+            }
+        }
+        self.in_place = usize::from(in_place);
+        let w = Reset(self);
+        send(&mut *w.0)
     }
 }
 
@@ -282,22 +321,25 @@ mod tests {
         // ...and so is the next loan, while the earlier one is still held.
         let (again, generation) = server.lend(1000).expect("lent");
         assert_eq!(generation, 2);
-        let t = {
-            // Sending the lent array in place: the writer may target its own segment.
-            server.sending_in_place(true);
-            let t = server.target(1000).expect("target");
-            server.sending_in_place(false);
-            t
-        };
+        // Sending the lent array in place: the writer may target its own segment, but
+        // never for a whole spilled record.
+        let (t, spill) = server.sending(true, |w| {
+            let t = w.target(1000).expect("target");
+            (t, w.target_for_spill(1000).expect("target").generation)
+        });
         assert_eq!((t.generation, t.ptr), (2, again.as_ptr()));
+        assert_eq!(spill, 3);
+        // A size no segment can have is an error, not a wrapped-around size.
+        assert!(server.target(usize::MAX).is_err());
+        assert!(server.lend(usize::MAX - 5).is_err());
         assert_eq!(server.target(1000).expect("target").generation, 3);
         // Once nothing else holds it, the current segment is reused.
         drop(again);
-        assert_eq!(server.target(1000).expect("target").generation, 3);
+        let current = server.target(1000).expect("target").generation;
         let (third, generation) = server.lend(500).expect("lent");
-        assert_eq!(generation, 3);
+        assert_eq!(generation, current);
         drop(third);
-        assert_eq!(server.target(1000).expect("target").generation, 3);
+        assert_eq!(server.target(1000).expect("target").generation, current);
         // The first loan is still mapped, whatever the writer did since.
         // SAFETY: the lent segment is mapped (the `Arc`) and at least 1000 bytes long.
         unsafe { lent.as_ptr().add(999).write(7) };

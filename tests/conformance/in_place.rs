@@ -39,8 +39,15 @@ fn a_result_written_in_place_costs_the_server_no_allocation(cfg: &Config) {
         assert!(y.iter().zip(&x).all(|(y, x)| *y == a * x), "call {i}");
     }
     let after = client.allocations().unwrap();
-    // On the heap, each result would be one allocation of 800 KB.
-    assert_eq!(after - before, 0, "[{}] server allocations", cfg.label);
+    // On the heap, the 20 results make 40 allocations (each result's `Vec`, and its
+    // reply). In place they make none; a server parked under the load of this suite
+    // makes an allocation of its own now and then (1 in some runs), hence the margin.
+    assert!(
+        after - before <= 3,
+        "[{}] {} server allocations for 20 results",
+        cfg.label,
+        after - before
+    );
 }
 
 fn a_result_array_the_wrapper_keeps_is_never_written_over(cfg: &Config) {

@@ -382,6 +382,11 @@ impl Channel {
         self.transport == Transport::SharedMemory
     }
 
+    /// Payloads longer than this go to the bulk segment.
+    pub(crate) fn inline_limit(&self) -> usize {
+        self.inline_limit
+    }
+
     /// A probe of whether the peer has released every record sent so far (so this
     /// side's bulk segment is not being read); `None` when records travel through files.
     pub(crate) fn drain_probe(&self) -> Option<DrainProbe> {

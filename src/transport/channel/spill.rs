@@ -71,7 +71,7 @@ impl Channel {
         let need = payloads.checked_add(len).ok_or_else(|| {
             Error::InvalidArgument(format!("a record of {len} bytes is too long"))
         })?;
-        let t = bulk.target(need)?;
+        let t = bulk.target_for_spill(need)?;
         // SAFETY: `[0, payloads)` of the segment, which is this writer's own, mapped
         // writable and not read by the peer (it has released every earlier record); the
         // record's bytes below are disjoint from it.
@@ -107,7 +107,7 @@ impl Channel {
         if !self.wait_spill_room(wait, alive)? {
             return Ok(None);
         }
-        let t = bulk.target(len)?;
+        let t = bulk.target_for_spill(len)?;
         // SAFETY: `len <= t.len`; the segment is this writer's own, mapped writable, and
         // the peer reads none of it (it has released every earlier record).
         let dst = unsafe { std::slice::from_raw_parts_mut(t.ptr, len) };
