@@ -10,6 +10,7 @@ common::per_config! {
     a_result_written_in_place_costs_the_server_no_allocation: shm;
     a_result_array_the_wrapper_keeps_is_never_written_over: every;
     pipelined_results_written_in_place_each_get_their_own_values: servers;
+    results_about_the_inline_limit_are_right_whether_inline_spilled_or_in_place: every;
 }
 
 /// Panics, naming the first element that differs, unless `got` is `want`.
@@ -131,5 +132,23 @@ fn pipelined_results_written_in_place_each_get_their_own_values(cfg: &Config) {
             &want,
             &format!("[{}] call {i}", cfg.label),
         );
+    }
+}
+
+fn results_about_the_inline_limit_are_right_whether_inline_spilled_or_in_place(cfg: &Config) {
+    // The default ring (128 KiB) keeps payloads up to 32 KiB (4,096 f64) inline and
+    // spills records over 32 KiB whole to the bulk segment: from about 4,080 elements a
+    // result inline makes its record spill; from 4,097 it goes to the bulk segment,
+    // in place. Each size twice, so a spilled record follows an in-place result too.
+    let client = cfg.testlib();
+    let sizes = (4_060..=4_100).chain([5_000, 4_090, 100_000, 4_095, 4_096, 4_097]);
+    for (i, n) in sizes.enumerate() {
+        for round in 0..2 {
+            let x = ramp(i as f64, n);
+            let a = 0.5 + round as f64;
+            let want: Vec<f64> = x.iter().map(|v| a * v).collect();
+            let what = format!("[{}] n = {n}, round {round}", cfg.label);
+            check(&client.scalar_multiply(a, &x).unwrap(), &want, &what);
+        }
     }
 }
