@@ -158,6 +158,7 @@ impl std::error::Error for ServerError {}
 /// A vector of `len` zeroed elements, or a `MemoryError` naming the size when the server's
 /// address space cannot hold it. A wrapper that allocates its result with this stays up
 /// where `vec![0.0; len]` would abort the server (Rust aborts on a failed allocation).
+/// A large result is better an [`OutVec`], written in place in the reply.
 ///
 /// ```
 /// # use loadlib::server::{zeroed_vec, ServerError};
@@ -176,7 +177,8 @@ pub fn zeroed_vec<T: crate::Element + Default>(len: usize) -> Result<Vec<T>, Ser
 /// A vector of `len` elements that `fill` writes through the pointer it is given, with no
 /// zeroing first, or a `MemoryError` naming the size (as [`zeroed_vec`]). For a result the
 /// library writes in full: zeroing it first is a pass over the whole result, 10–15 % of
-/// a call returning 10^7 doubles (`scalar_multiply` in `benches/limits`).
+/// a call returning 10^7 doubles (`scalar_multiply` in `benches/limits`). As a function's
+/// result, [`OutVec::filled`] saves the server's copy of it into the reply too.
 ///
 /// ```
 /// # use loadlib::server::{filled_vec, ServerError};
