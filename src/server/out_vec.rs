@@ -1,12 +1,13 @@
 //! Result arrays a wrapper writes in place in the reply's shared memory: [`OutVec`].
 //!
-//! While a request's wrapper runs, the serve loop lends its bulk segment (where a large
-//! reply's arrays go) through a thread-local arena. An `OutVec` made then, when the
+//! While a request's wrapper runs a method whose result may be an `OutVec`, the serve
+//! loop lends its bulk segment (where a large reply's arrays go) through a thread-local
+//! arena. An `OutVec` made then, too large to go inline in a ring record, when the
 //! client has released every earlier reply, is the start of that segment: the library
 //! writes its result there, and the reply names it where it is, with no copy. Anywhere
-//! else (a pipelined call whose earlier replies are still being read, the file
-//! transport, the in-process mode, another thread, a second `OutVec` in one call) it is
-//! an ordinary `Vec`, copied into the reply as a returned `Vec` is.
+//! else (a small array, a pipelined call whose earlier replies are still being read, the
+//! file transport, the in-process mode, another thread, a second `OutVec` in one call)
+//! it is an ordinary `Vec`, copied into the reply as a returned `Vec` is.
 
 use std::cell::RefCell;
 use std::fmt;
