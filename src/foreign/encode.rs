@@ -627,7 +627,7 @@ impl<'a> Encoder<'a> {
 
     /// Writes the block's head (write pass), after checking that the arguments took the
     /// places measured: an argument that changed between the passes is an error.
-    pub(crate) fn finish(mut self) -> Result<()> {
+    pub(crate) fn finish(&mut self) -> Result<()> {
         if self.cursor.next_multiple_of(8) != self.reloc_at {
             return Err(Error::InvalidArgument(
                 "an argument changed its size between measuring and writing the call".into(),
