@@ -187,12 +187,12 @@ fn send_reply(
     }
     let reply = ManuallyDrop::into_inner(reply);
     // An array written in place at the start of the bulk segment, which nothing else
-    // holds, and too large to go inline (so its record is small and never spills), is
-    // sent where it is: the writer may reuse the segment it holds, and the encoder finds
-    // the payload already at its place.
+    // holds, is sent where it is: the writer may reuse the segment it holds, and the
+    // encoder finds the payload already at its place. (Only an array too large to go
+    // inline is ever lent, so its record is small; a record spilled whole never takes
+    // the lent segment anyway: `BulkWriter::target_for_spill`.)
     let in_place = matches!(&reply, Reply::Out(a)
-        if a.segment().is_some_and(|s| bulk.is_sole_lender_of(s))
-            && a.as_array_ref().as_bytes().len() > chan.inline_limit());
+        if a.segment().is_some_and(|s| bulk.is_sole_lender_of(s)));
     let v = reply.as_value_ref();
     let msg = Outgoing::new(KIND_REPLY, seq, b"", std::slice::from_ref(&v));
     bulk.sending(in_place, |bulk| chan.send(&msg, bulk, Wait::Forever, alive))

@@ -323,6 +323,18 @@ mod tests {
     use super::*;
     use crate::transport::codec::Block;
 
+    /// Every value of `block`, read by the general decoder.
+    fn read_back(block: &Block<'_>) -> Vec<Value> {
+        (0..block.len())
+            .map(|i| {
+                block
+                    .get(i, &super::super::decode::NoSegments)
+                    .unwrap()
+                    .to_value()
+            })
+            .collect()
+    }
+
     #[test]
     fn a_packed_list_is_read_back_by_the_general_decoder() {
         let args = [
@@ -342,16 +354,8 @@ mod tests {
         p.write(&mut buf);
         let block = Block::parse(&buf).expect("a packed block");
         assert!(block.is_packed());
-        let back: Vec<Value> = (0..block.len())
-            .map(|i| {
-                block
-                    .get(i, &super::super::decode::NoSegments)
-                    .unwrap()
-                    .to_value()
-            })
-            .collect();
         let want: Vec<Value> = args.iter().map(|a| a.to_value()).collect();
-        assert_eq!(back, want);
+        assert_eq!(read_back(&block), want);
         assert_eq!(p.values().map(|v| v.to_value()).collect::<Vec<_>>(), want);
     }
 
@@ -381,16 +385,8 @@ mod tests {
                 "n = {n}: padding"
             );
             let block = Block::parse(&buf[..p.block_len()]).expect("a packed block");
-            let back: Vec<Value> = (0..block.len())
-                .map(|i| {
-                    block
-                        .get(i, &super::super::decode::NoSegments)
-                        .unwrap()
-                        .to_value()
-                })
-                .collect();
             let want: Vec<Value> = args.iter().map(|a| a.to_value()).collect();
-            assert_eq!(back, want, "n = {n}");
+            assert_eq!(read_back(&block), want, "n = {n}");
         }
     }
 
