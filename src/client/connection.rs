@@ -96,7 +96,7 @@ impl Connection {
     ) -> Result<R> {
         match &self.backend {
             Backend::Server(c) => match args.packed() {
-                Some(packed) => c.call_packed(name, index, packed)?.to(),
+                Some(packed) => c.call_packed(name, index, packed),
                 None => R::from_value(c.call_index(name, index, args.as_slice())?),
             },
             Backend::InProcess(p) => R::from_value(p.call_index(name, index, args.as_slice())?),

@@ -19,6 +19,16 @@ pub trait FromValue: Sized {
     fn from_packed(ty: u8, bits: u64) -> Result<Self> {
         Self::from_value(packed_value(ty, bits)?)
     }
+
+    /// A packed scalar reply of exactly this type (`None` for any other type byte, which
+    /// [`from_packed`](Self::from_packed) then converts or refuses): the small call's
+    /// lean path, with no `Result` made.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn from_packed_exact(ty: u8, bits: u64) -> Option<Self> {
+        let _ = (ty, bits);
+        None
+    }
 }
 
 /// The value of a packed scalar's type byte and bits; a type byte no packed block holds
@@ -93,6 +103,11 @@ macro_rules! numeric_from_value {
                 v.scalar_bits()
                     .and_then(|(d, bits)| <$t as Element>::from_scalar(d, bits))
                     .map_or_else(|| wrong(stringify!($t), &v), Ok)
+            }
+            #[inline(always)]
+            fn from_packed_exact(ty: u8, bits: u64) -> Option<Self> {
+                (ty == scalar_type(<$t as Element>::DTYPE))
+                    .then(|| <$t as Element>::from_bits(bits))
             }
             #[inline]
             fn from_packed(ty: u8, bits: u64) -> Result<Self> {

@@ -167,7 +167,28 @@ impl Client64 {
 
     /// Calls method `index` with packed scalar arguments: a typed client's small call.
     #[inline]
-    pub(crate) fn call_packed(&self, name: &str, index: u32, args: &Packed) -> Result<Answer> {
+    pub(crate) fn call_packed<R: FromValue>(
+        &self,
+        name: &str,
+        index: u32,
+        args: &Packed,
+    ) -> Result<R> {
+        // The lean path, when no lease is taken, no freed array is to be reported and no
+        // other thread (nor this thread's own batch) holds the client.
+        let lease_needed = self.share_cores && CoreLease::needed();
+        if !lease_needed && !self.arrays.any_freed() {
+            if let Ok(mut link) = self.link.try_lock() {
+                if let Some(seq) = link.send_small(index, args) {
+                    return link.answer_small(name, seq);
+                }
+            }
+        }
+        self.call_packed_held(name, index, args)?.to()
+    }
+
+    /// [`call_packed`](Self::call_packed) with the client held the general way.
+    #[inline(never)]
+    fn call_packed_held(&self, name: &str, index: u32, args: &Packed) -> Result<Answer> {
         let method = Method::indexed(name, index)?;
         let freed = self.arrays.take_freed();
         let mut held = self.hold()?;

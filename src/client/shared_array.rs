@@ -193,6 +193,13 @@ impl SharedArrays {
         Ok(())
     }
 
+    /// Whether any array was dropped since the last [`take_freed`](Self::take_freed).
+    #[inline]
+    pub(super) fn any_freed(&self) -> bool {
+        // Acquire: pairs with the Release store in `FreedIds::push` (see `take`).
+        self.freed.any.load(Ordering::Acquire)
+    }
+
     /// Ids of arrays dropped since the last call.
     #[inline]
     pub(super) fn take_freed(&self) -> Vec<u32> {

@@ -76,7 +76,7 @@ pub enum ArgList<'c> {
 }
 
 impl Default for ArgList<'_> {
-    #[inline]
+    #[inline(always)]
     fn default() -> Self {
         ArgList::Packed(Packed::default())
     }
@@ -84,7 +84,7 @@ impl Default for ArgList<'_> {
 
 impl<'c> ArgList<'c> {
     /// An empty list.
-    #[inline]
+    #[inline(always)]
     pub fn new() -> Self {
         ArgList::default()
     }
@@ -101,7 +101,7 @@ impl<'c> ArgList<'c> {
     }
 
     /// Appends a number: packed while every argument so far is packed.
-    #[inline]
+    #[inline(always)]
     pub fn push_scalar<T: Element>(&mut self, v: T) {
         let bits = v.to_bits();
         self.push_packed(scalar_type(T::DTYPE), bits, || {
@@ -111,7 +111,7 @@ impl<'c> ArgList<'c> {
 
     /// Appends a value whose packed form is `ty` and `bits` (`v()` when it cannot be
     /// packed).
-    #[inline]
+    #[inline(always)]
     fn push_packed(&mut self, ty: u8, bits: u64, v: impl FnOnce() -> ValueRef<'c>) {
         if let ArgList::Packed(p) = self {
             if p.push_raw(ty, bits) {
@@ -178,7 +178,7 @@ pub trait Returns {
 macro_rules! numeric {
     ($t:ident, $v:ident) => {
         impl<'c> Arg<'c, fn($t)> for $t {
-            #[inline]
+            #[inline(always)]
             fn push_to(self, args: &mut ArgList<'c>) {
                 args.push_scalar(self);
             }

@@ -158,6 +158,7 @@ impl Ring {
         }
     }
 
+    #[inline(always)]
     fn ctrl(&self) -> &RingControl {
         // SAFETY: valid for the ring's lifetime (see `new`).
         unsafe { &*self.ctrl }
@@ -170,6 +171,7 @@ impl Ring {
     }
 
     /// The signal the consumer parks on, for waiting on data or waking the consumer.
+    #[inline(always)]
     fn data_signal(&self) -> Signal<'_> {
         let c = self.ctrl();
         Signal {
@@ -181,6 +183,7 @@ impl Ring {
     }
 
     /// The signal the producer parks on, for waiting on space or waking the producer.
+    #[inline(always)]
     fn space_signal(&self) -> Signal<'_> {
         let c = self.ctrl();
         Signal {
@@ -231,6 +234,7 @@ impl Producer {
 
     /// Says whether the producer means to send again soon (see
     /// [`RingControl::producer_away`]).
+    #[inline(always)]
     pub(crate) fn set_away(&self, away: bool) {
         let word = &self.ctrl().producer_away;
         // Relaxed: a hint; the consumer re-reads it on every round of its spin. Stored
@@ -242,6 +246,7 @@ impl Producer {
     }
 
     /// Where the next record goes: `head` plus the bytes staged after it.
+    #[inline(always)]
     fn front(&self) -> u64 {
         // Relaxed: only the producer stores `head`.
         self.ctrl().head.load(Ordering::Relaxed) + self.staged.get()
@@ -249,6 +254,7 @@ impl Producer {
 
     /// Space needed at the current front for a record of `len` bytes, counting the
     /// padding record when the record would not fit before the end.
+    #[inline(always)]
     fn needed(&self, len: u64) -> (u64, u64) {
         let to_end = self.ring.capacity - self.pos.get();
         if len <= to_end {
@@ -259,7 +265,7 @@ impl Producer {
     }
 
     /// Whether a record of `len` bytes can be reserved now.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn has_space(&self, len: usize) -> bool {
         let (_, need) = self.needed(len as u64);
         let c = self.ctrl();
@@ -302,17 +308,12 @@ impl Producer {
     /// Call only after `has_space(len)` returned true, and [`publish`](Self::publish)
     /// `len` before reserving again; the slice must not be used after the publication.
     #[allow(clippy::mut_from_ref)]
+    #[inline(always)]
     pub(crate) unsafe fn reserve(&self, len: usize) -> &mut [u8] {
         let (pad, _) = self.needed(len as u64);
         let data = self.ring.data;
         if pad > 0 {
-            let pos = self.pos.get() as usize;
-            let h = RecordHeader::new(KIND_PAD, pad as u32, 0);
-            // SAFETY: `pos + pad == capacity`; the bytes are free (has_space) and ours.
-            unsafe { std::ptr::copy_nonoverlapping(h.as_ptr(), data.add(pos), RECORD_HEADER_SIZE) };
-            // Published with the record that follows it, at the start of the data area.
-            self.staged.set(self.staged.get() + pad);
-            self.pos.set(0);
+            self.pad_to_end(pad);
         }
         let pos = self.pos.get() as usize;
         // SAFETY: `pos + len <= capacity` by `needed`, the bytes are free and only the
@@ -320,15 +321,33 @@ impl Producer {
         unsafe { std::slice::from_raw_parts_mut(data.add(pos), len) }
     }
 
+    /// Writes a padding record of `pad` bytes from the front to the end of the data area
+    /// (staged with the record that follows it, at the start), for a record that does not
+    /// fit before the end.
+    #[cold]
+    #[inline(never)]
+    fn pad_to_end(&self, pad: u64) {
+        let pos = self.pos.get() as usize;
+        let h = RecordHeader::new(KIND_PAD, pad as u32, 0);
+        // SAFETY: `pos + pad == capacity` (`needed`); the bytes are free (`has_space`) and
+        // only the producer touches unpublished bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(h.as_ptr(), self.ring.data.add(pos), RECORD_HEADER_SIZE)
+        };
+        self.staged.set(self.staged.get() + pad);
+        self.pos.set(0);
+    }
+
     /// Publishes the record reserved last (and any staged before it) and wakes the
     /// consumer if it is parked.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn publish(&self, len: usize) {
         self.stage(len);
         self.flush();
     }
 
     /// Adds the record reserved last to the burst that [`flush`](Self::flush) publishes.
+    #[inline(always)]
     pub(crate) fn stage(&self, len: usize) {
         self.staged.set(self.staged.get() + len as u64);
         let capacity = self.ring.capacity;
@@ -338,7 +357,7 @@ impl Producer {
 
     /// Publishes every staged record with one store of `head`, and wakes the consumer if
     /// it is parked.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn flush(&self) {
         let staged = self.staged.replace(0);
         if staged == 0 {
@@ -377,6 +396,7 @@ impl Consumer {
     /// Whether a record (or padding) is waiting. Also starts loading the line where the
     /// next record goes ([`prefetch`]), so a waiter that polls this sees the record's
     /// first line already on its way.
+    #[inline(always)]
     pub(crate) fn has_data(&self) -> bool {
         let pos = self.pos.get();
         // `pos < capacity`: within the data area (not that a prefetch would mind).
@@ -452,14 +472,14 @@ impl Consumer {
 
     /// Releases a peeked record back to the producer (with any released before it) and
     /// wakes the producer if it is parked.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release(&self, p: Peeked) {
         self.release_staged(p);
         self.flush();
     }
 
     /// Releases a peeked record into the burst that [`flush`](Self::flush) hands back.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release_staged(&self, p: Peeked) {
         let cursor = self.cursor.get() + p.len as u64;
         self.cursor.set(cursor);
@@ -470,7 +490,7 @@ impl Consumer {
 
     /// Hands every released record back with one store of `tail`, and wakes the
     /// producer if it is parked.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn flush(&self) {
         let c = self.ctrl();
         let cursor = self.cursor.get();
@@ -485,6 +505,10 @@ impl Consumer {
         self.ring.space_signal().wake();
     }
 }
+
+mod line;
+
+pub(crate) use line::LINE_WORDS;
 
 #[cfg(all(test, not(loadlib_loom)))]
 mod tests;

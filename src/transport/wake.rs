@@ -151,21 +151,28 @@ pub(crate) enum WaitError<E> {
 
 impl Signal<'_> {
     /// Wakes the waiter if it is parked. Call after publishing with a Release store.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn wake(&self) {
         // Pairs with the SeqCst fence in `wait`: orders our published data before the
         // load of `parked`.
         fence(Ordering::SeqCst);
         if self.parked.load(Ordering::Relaxed) != 0 {
-            // Relaxed: a hint, published by the Release bump below (see
-            // `leave_wakers_cpu`).
-            self.waker_cpu.store(sys::current_cpu(), Ordering::Relaxed);
-            // Release: pairs with the waiter's Acquire load of `word` (not needed for
-            // correctness of the data, which has its own Release/Acquire pair).
-            self.word.fetch_add(1, Ordering::Release);
-            self.bell.ring(self.word);
-            WOKE_PEER.with(|w| w.set(Some(Instant::now())));
+            self.ring();
         }
+    }
+
+    /// Wakes the parked waiter.
+    #[cold]
+    #[inline(never)]
+    fn ring(&self) {
+        // Relaxed: a hint, published by the Release bump below (see
+        // `leave_wakers_cpu`).
+        self.waker_cpu.store(sys::current_cpu(), Ordering::Relaxed);
+        // Release: pairs with the waiter's Acquire load of `word` (not needed for
+        // correctness of the data, which has its own Release/Acquire pair).
+        self.word.fetch_add(1, Ordering::Release);
+        self.bell.ring(self.word);
+        WOKE_PEER.with(|w| w.set(Some(Instant::now())));
     }
 
     /// After a sleep: the scheduler tends to put a woken thread on its waker's CPU, and a
@@ -200,7 +207,10 @@ impl Signal<'_> {
     /// then parks in slices of at most `slice`, calling `alive()` after each slice.
     /// Gives up at `deadline`.
     /// `on_long_wait()` runs once, when the wait has lasted [`LONG_WAIT`].
+    // Never inlined: a wait is a call of its own (and callgrind leaves it out of the
+    // instruction counts of `benches/instructions.sh` by its name).
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     pub(crate) fn wait<E>(
         &self,
         mut ready: impl FnMut() -> bool,

@@ -35,6 +35,14 @@ impl CoreLease {
         })
     }
 
+    /// Whether a call now would take a lease ([`take`](Self::take) would): not while
+    /// the process has no more calling threads than leases, nor once the thread's locals
+    /// are gone.
+    #[inline]
+    pub(crate) fn needed() -> bool {
+        with_holder(|h| !h.uncontended()).unwrap_or(false)
+    }
+
     /// A sign of life inside a long batch, so the line does not take the lease over.
     pub(crate) fn progress(&self) {
         with_holder(|h| h.progress());

@@ -10,6 +10,7 @@ mod held;
 mod in_process;
 mod reply;
 mod server;
+mod small;
 
 pub(super) use held::Held;
 pub(super) use in_process::InProcess;

@@ -27,12 +27,12 @@ pub(in crate::client) struct ServerLink {
     /// The server's segments (its bulk segment, for large replies).
     pub(super) cache: SegmentCache,
     /// The sequence number of the last request sent.
-    seq: u64,
+    pub(super) seq: u64,
     /// Whether the connection is unusable (the server crashed, broke the protocol, was
     /// ended or shut down).
-    closed: bool,
+    pub(super) closed: bool,
     file_dir: Option<PathBuf>,
-    request_timeout: Duration,
+    pub(super) request_timeout: Duration,
     shutdown_timeout: Duration,
     /// What the server printed, once it is shut down.
     output: Option<ServerOutput>,

@@ -3,12 +3,16 @@
 
 use zerocopy::IntoBytes;
 
+use std::time::Duration;
+
 use super::{Channel, Incoming, Wait};
 use crate::error::{Error, Result};
-use crate::transport::codec::{read_packed_raw, write_packed_block, Packed};
+use crate::transport::codec::{packable, read_packed_raw, write_packed_block, Packed};
+use crate::transport::ring::LINE_WORDS;
+use crate::transport::wake::{answer_spin, Deadline, PARK_SLICE};
 use crate::transport::wire::{
-    align_up, packed_block_len, RecordHeader, KIND_REPLY, MAX_NAME_LEN, MAX_PACKED, RECORD_ALIGN,
-    RECORD_HEADER_SIZE,
+    align_up, packed_block_len, RecordHeader, BLOCK_PACKED, KIND_REPLY, MAX_NAME_LEN, MAX_PACKED,
+    RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
 
 impl Channel {
@@ -62,29 +66,130 @@ impl Channel {
                 name.len()
             )));
         }
-        let block_offset = align_up(RECORD_HEADER_SIZE + name.len(), 8);
-        let block_len = packed_block_len(types.len());
-        // At most 32 + 1024 + 8 + 16 + 128 bytes: far below a quarter of any ring.
-        let len = align_up(block_offset + block_len, RECORD_ALIGN);
+        let len = packed_record_len(name.len(), types.len());
         let tx = &self.tx;
         if !tx.has_space(len) && !self.wait_until(|| tx.has_space(len), wait, alive)? {
             return Ok(false);
         }
+        self.write_packed(kind, seq, method, name, types, bits, len);
+        Ok(true)
+    }
+
+    /// [`send_packed`](Self::send_packed) of a request by index, when the ring has room
+    /// for it now: `false`, with nothing sent, when it does not (the caller then goes the
+    /// way that waits). The small call's lean path.
+    #[inline(always)]
+    pub(crate) fn try_send_packed(
+        &self,
+        kind: u16,
+        seq: u64,
+        method: u32,
+        values: &Packed,
+    ) -> bool {
+        debug_assert!(self.in_place());
+        let n = values.len();
+        let len = packed_record_len(0, n);
+        if !self.tx.has_space(len) {
+            return false;
+        }
+        let mut header = RecordHeader::new(kind, len as u32, seq);
+        header.method = method;
+        header.block_offset = packed_block_offset(0) as u32;
+        header.block_len = packed_block_len(n) as u32;
+        // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
+        // is published below, before the next reservation.
+        let dst = unsafe { self.tx.reserve(len) };
+        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
+        values.write(&mut dst[RECORD_HEADER_SIZE..]);
+        self.commit(len);
+        true
+    }
+
+    /// Writes and commits a record of `len` bytes (`packed_record_len`) holding `name`
+    /// and the packed values, which the ring has room for.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn write_packed(
+        &self,
+        kind: u16,
+        seq: u64,
+        method: u32,
+        name: &[u8],
+        types: &[u8],
+        bits: &[u64],
+        len: usize,
+    ) {
+        let block_offset = packed_block_offset(name.len());
         let mut header = RecordHeader::new(kind, len as u32, seq);
         header.method = method;
         header.name_len = name.len() as u32;
         header.block_offset = block_offset as u32;
-        header.block_len = block_len as u32;
-        // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
-        // is published below, before the next reservation.
-        let dst = unsafe { tx.reserve(len) };
+        header.block_len = packed_block_len(types.len()) as u32;
+        // SAFETY: we are this ring's only producer and the caller saw `has_space(len)`;
+        // the record is published below, before the next reservation.
+        let dst = unsafe { self.tx.reserve(len) };
         dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
         if !name.is_empty() {
             dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
         }
         write_packed_block(types, bits, &mut dst[block_offset..]);
         self.commit(len);
-        Ok(true)
+    }
+
+    /// Waits until a record is waiting, for at most `timeout`: a client's wait for the
+    /// reply to the small call it has just sent, outside a burst. `false` when the time-out
+    /// passed first or `alive()` said the server is gone (the caller tells which). No lease
+    /// to give up, no clock read unless the spin goes on, no error made here.
+    #[inline(always)]
+    pub(crate) fn wait_reply(&self, timeout: Duration, alive: &mut dyn FnMut() -> bool) -> bool {
+        debug_assert!(!self.bursts.get());
+        // Nothing of this side's is staged outside a burst; a release of the general
+        // path's may be (see `wait_data`).
+        self.flush();
+        let rx = &self.rx;
+        rx.data_signal()
+            .wait(
+                || rx.has_data(),
+                || rx.producer_away(),
+                answer_spin(self.spin),
+                Deadline::After(timeout),
+                PARK_SLICE,
+                || if alive() { Ok(()) } else { Err(()) },
+                || {},
+            )
+            .is_ok()
+    }
+
+    /// The next record, if it is the reply to request `want` holding one packed value
+    /// laid out as [`send_packed_values`](Self::send_packed_values) writes it (one line,
+    /// no name): that value's type byte (checked) and bits, the record released. Read as
+    /// the line's words and matched whole, with none of [`take_packed_reply`]'s framing
+    /// steps; anything else is left for it. In place only, outside a burst.
+    ///
+    /// [`take_packed_reply`]: Self::take_packed_reply
+    #[inline(always)]
+    pub(crate) fn take_packed_line(&self, want: u64) -> Option<(u8, u64)> {
+        debug_assert!(self.in_place() && !self.bursts.get());
+        const LEN: usize = packed_record_len(0, 1);
+        const _: () = assert!(LEN == RECORD_ALIGN && LINE_WORDS == 8);
+        // The header's `len`, `kind` and `flags` (0); then, after `seq`, `name_len` (0;
+        // the method word is not looked at); `block_offset` and `block_len`; the block's
+        // count (1) and flags.
+        const LEN_KIND: u64 = LEN as u64 | (KIND_REPLY as u64) << 32;
+        const BLOCK_AT: u64 = packed_block_offset(0) as u64 | (packed_block_len(1) as u64) << 32;
+        const ONE_PACKED: u64 = 1 | (BLOCK_PACKED as u64) << 32;
+        const _: () = assert!(packed_block_offset(0) == RECORD_HEADER_SIZE);
+        let w = self.rx.peek_line()?;
+        if w[0] != LEN_KIND || w[1] != want || w[2] as u32 != 0 || w[3] != BLOCK_AT {
+            return None;
+        }
+        // The block: its prefix, the type bytes' word (one used), the value's bits.
+        let ty = w[5] as u8;
+        if w[4] != ONE_PACKED || !packable(ty) {
+            return None;
+        }
+        self.rx.release_line();
+        Some((ty, w[6]))
     }
 
     /// The next record, if it is the reply to request `want` holding one packed value:
@@ -122,4 +227,20 @@ impl Channel {
         self.release(Incoming::Ring(p));
         Some(value)
     }
+}
+
+/// Where the packed block of a record with a name of `name_len` bytes starts.
+#[inline(always)]
+const fn packed_block_offset(name_len: usize) -> usize {
+    align_up(RECORD_HEADER_SIZE + name_len, 8)
+}
+
+/// The length of a record with a name of `name_len` bytes and `n` packed values: at
+/// most 32 + 1024 + 8 + 16 + 128 bytes, far below a quarter of any ring.
+#[inline(always)]
+const fn packed_record_len(name_len: usize, n: usize) -> usize {
+    align_up(
+        packed_block_offset(name_len) + packed_block_len(n),
+        RECORD_ALIGN,
+    )
 }

@@ -181,7 +181,7 @@ impl Channel {
     }
 
     /// Publishes the record of `len` bytes reserved last, now or with its burst.
-    #[inline]
+    #[inline(always)]
     fn commit(&self, len: usize) {
         if !self.bursts.get() {
             return self.tx.publish(len);
@@ -347,6 +347,7 @@ impl Channel {
 
     /// Tells the peer whether this side means to send again soon: when it does not, the
     /// peer sleeps at once instead of spinning for the next record.
+    #[inline(always)]
     pub(crate) fn set_away(&self, away: bool) {
         self.tx.set_away(away);
     }
@@ -377,7 +378,20 @@ impl Channel {
         }
     }
 
+    /// Whether records go out and are handed back in bursts (see `set_bursts`).
+    #[inline]
+    pub(crate) fn bursting(&self) -> bool {
+        self.bursts.get()
+    }
+
+    /// Whether a record (or padding) is waiting to be read (see [`Consumer::has_data`]).
+    #[inline]
+    pub(crate) fn has_data(&self) -> bool {
+        self.rx.has_data()
+    }
+
     /// Whether records travel in place (not through files).
+    #[inline]
     pub(crate) fn in_place(&self) -> bool {
         self.transport == Transport::SharedMemory
     }

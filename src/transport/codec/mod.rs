@@ -8,7 +8,7 @@ mod placement;
 pub use decode::{decode_value, Block, DecodeError, SegmentMap};
 pub use encode::{EncodeError, Encoder, Plan};
 pub use packed::{
-    pack, pack_value, packed_element, packed_value_ref, read_one_raw as read_packed_raw,
+    pack, pack_value, packable, packed_element, packed_value_ref, read_one_raw as read_packed_raw,
     scalar_type, unpacked_value, write_block as write_packed_block, Packed, PackedArgs, BOOL_TYPE,
     NONE_TYPE,
 };

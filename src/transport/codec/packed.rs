@@ -18,6 +18,7 @@ pub struct Packed {
 }
 
 impl Default for Packed {
+    #[inline(always)]
     fn default() -> Self {
         Packed {
             len: 0,
@@ -88,7 +89,7 @@ enum Class {
 
 /// The class of type byte `ty`, or `None` for a type byte no packed block holds: the one
 /// place that reads type bytes ([`unpack`], [`unpacked_value`], [`packable`]).
-#[inline]
+#[inline(always)]
 fn class(ty: u8) -> Option<Class> {
     match ty >> 4 {
         tag::NONE if ty & 15 == 0 => Some(Class::None),
@@ -127,7 +128,7 @@ impl Packed {
 
     /// Appends a value by its type byte (as [`unpack`] reads it) and bits; `false` when
     /// the block is full.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_raw(&mut self, ty: u8, bits: u64) -> bool {
         debug_assert!(unpack(ty, bits).is_some());
         if self.len == MAX_PACKED {
@@ -160,10 +161,21 @@ impl Packed {
         packed_block_len(self.len)
     }
 
-    /// Writes the block into `dst` (at least [`block_len`](Self::block_len) bytes).
-    #[inline]
+    /// Writes the block into `dst` (at least [`block_len`](Self::block_len) bytes). The
+    /// type bytes past `len` are zero, so they go as whole words as they are.
+    #[inline(always)]
     pub fn write(&self, dst: &mut [u8]) {
-        write_block(self.types(), self.bits(), dst);
+        let n = self.len;
+        let values = BLOCK_PREFIX + align_up(n, 8);
+        let dst = &mut dst[..values + 8 * n];
+        let prefix = n as u64 | (BLOCK_PACKED as u64) << 32;
+        dst[..8].copy_from_slice(&prefix.to_le_bytes());
+        for (w, word) in self.types.chunks_exact(8).take(n.div_ceil(8)).enumerate() {
+            dst[BLOCK_PREFIX + 8 * w..][..8].copy_from_slice(word);
+        }
+        for (i, b) in self.bits().iter().enumerate() {
+            dst[values + 8 * i..][..8].copy_from_slice(&b.to_le_bytes());
+        }
     }
 
     /// The values' type bytes.
@@ -303,7 +315,7 @@ pub fn read_one_raw(block: &[u8]) -> Option<(u8, u64)> {
 
 /// Whether a packed block may hold a value of type byte `ty` (as [`unpack`] reads it).
 #[inline]
-pub(super) fn packable(ty: u8) -> bool {
+pub fn packable(ty: u8) -> bool {
     class(ty).is_some()
 }
 

@@ -1,0 +1,102 @@
+//! The lean path of a small call on the client: a request of packed scalars written
+//! straight into the ring and its reply, one packed value in one line, read as that line
+//! with no lock wait, core lease, deadline or general framing on the way. Anything it
+//! does not cover (a lease to take, a client another thread holds, freed arrays to
+//! report, a full ring, a reply that is anything else) goes the general way: before
+//! anything is sent, or, once the request is out, for its reply.
+
+use std::process::ExitStatus;
+
+use super::{Answer, ServerLink};
+use crate::client::FromValue;
+use crate::error::{Error, Result};
+use crate::transport::codec::Packed;
+use crate::transport::wire::KIND_REQUEST;
+
+impl ServerLink {
+    /// Sends a small call of method `index` with `args`: its sequence number, or `None`,
+    /// with nothing sent, when the lean path does not apply.
+    #[inline(always)]
+    pub(in crate::client) fn send_small(&mut self, index: u32, args: &Packed) -> Option<u64> {
+        let method = index.checked_add(1)?;
+        if self.closed || !self.chan.in_place() || self.chan.bursting() {
+            return None;
+        }
+        // This side calls now (see `Held::new`).
+        self.chan.set_away(false);
+        let seq = self.seq + 1;
+        if !self.chan.try_send_packed(KIND_REQUEST, seq, method, args) {
+            return None;
+        }
+        self.seq = seq;
+        Some(seq)
+    }
+
+    /// Waits for the answer to small call `seq` (sent by [`send_small`](Self::send_small);
+    /// `name` for messages), as `R`, until the request time-out.
+    #[inline(always)]
+    pub(in crate::client) fn answer_small<R: FromValue>(
+        &mut self,
+        name: &str,
+        seq: u64,
+    ) -> Result<R> {
+        if !self.chan.has_data() {
+            self.await_small(name)?;
+        }
+        match self.chan.take_packed_line(seq) {
+            Some((ty, bits)) => match R::from_packed_exact(ty, bits) {
+                Some(v) => Ok(v),
+                None => R::from_packed(ty, bits),
+            },
+            None => self.answer_small_general(name, seq).and_then(Answer::to),
+        }
+    }
+
+    /// Waits until a record is waiting, for at most the request time-out: an error when
+    /// it ran out or the server is gone.
+    #[inline(always)]
+    fn await_small(&mut self, name: &str) -> Result<()> {
+        let ServerLink { chan, process, .. } = self;
+        let mut status = None;
+        let mut alive = || {
+            status = process.try_status();
+            status.is_none()
+        };
+        if chan.wait_reply(self.request_timeout, &mut alive) {
+            return Ok(());
+        }
+        self.small_wait_failed(name, status)
+    }
+
+    /// Why the wait for a small call's answer ended without one: the server exited (with
+    /// `status`), or the time-out passed.
+    #[cold]
+    #[inline(never)]
+    fn small_wait_failed(&mut self, name: &str, status: Option<ExitStatus>) -> Result<()> {
+        let e = match status {
+            Some(st) => self.process.crash_error(st),
+            None => self.timed_out(name),
+        };
+        self.note_fatal(Err(e))
+    }
+
+    /// The answer to small call `seq`, when it is not one packed value in a line (an
+    /// error, a value of another kind, or padding first): the general way.
+    #[cold]
+    #[inline(never)]
+    fn answer_small_general(&mut self, name: &str, seq: u64) -> Result<Answer> {
+        let timeout = self.request_timeout;
+        let answer = self
+            .recv_answer(seq, timeout, None)
+            .and_then(|a| a.ok_or_else(|| self.timed_out(name)));
+        self.note_fatal(answer)?
+    }
+
+    /// The time-out error of a call of `name`.
+    fn timed_out(&self, name: &str) -> Error {
+        Error::ResponseTimeout {
+            method: name.to_owned(),
+            timeout: self.request_timeout,
+        }
+    }
+}

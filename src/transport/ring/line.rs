@@ -1,0 +1,44 @@
+//! The consumer's look at a record of exactly one line: a small call's reply, read as
+//! eight words with no general framing checks. The caller matches the words it expects
+//! (length, kind, sequence number, block layout), which also bounds the record: one line
+//! at an aligned position is inside the data area.
+
+use std::sync::atomic::Ordering;
+
+use super::{Consumer, Peeked};
+use crate::transport::wire::RECORD_ALIGN;
+
+/// Words in one line of a ring.
+pub(crate) const LINE_WORDS: usize = RECORD_ALIGN / 8;
+
+impl Consumer {
+    /// The line at the read position, as little-endian words, when at least a line has
+    /// been published past it; `None` when not (nothing, or too little, to read).
+    #[inline(always)]
+    pub(crate) fn peek_line(&self) -> Option<[u64; LINE_WORDS]> {
+        // Acquire: pairs with the producer's Release store of `head` (see `peek`).
+        let head = self.ctrl().head.load(Ordering::Acquire);
+        let avail = head.wrapping_sub(self.cursor.get());
+        if avail < RECORD_ALIGN as u64 || avail > self.ring.capacity {
+            return None;
+        }
+        let pos = self.pos.get();
+        debug_assert!(pos.is_multiple_of(RECORD_ALIGN as u64) && pos < self.ring.capacity);
+        // SAFETY: `pos` is RECORD_ALIGN-aligned and below the capacity, a multiple of
+        // RECORD_ALIGN, so the whole line is inside the data area (and aligned for `u64`);
+        // `avail` says it is published, and the producer leaves it alone until released.
+        let line =
+            unsafe { std::ptr::read(self.ring.data.add(pos as usize) as *const [u64; LINE_WORDS]) };
+        Some(line.map(u64::from_le))
+    }
+
+    /// Releases the one-line record [`peek_line`](Self::peek_line) showed, as
+    /// [`release`](Self::release) does.
+    #[inline(always)]
+    pub(crate) fn release_line(&self) {
+        self.release(Peeked {
+            offset: self.pos.get() as usize,
+            len: RECORD_ALIGN,
+        });
+    }
+}
