@@ -49,7 +49,22 @@ pub(super) fn serve(
     // Pipelined requests are answered in bursts: replies published and requests handed
     // back together, before the server waits for more.
     chan.set_bursts(true);
+    let mut client_alive = || client.is_alive();
     loop {
+        if !chan.wait_request(&mut client_alive) {
+            return client_gone(base, file_dir);
+        }
+        // A small call by index is answered on its own path (see `serve_small`).
+        if chan.in_place() {
+            match serve_small(wrapper, &chan, &mut bulk, &mut alive) {
+                Small::Answered => continue,
+                Small::Failed(e) if matches!(*e, Error::Closed) => {
+                    return client_gone(base, file_dir)
+                }
+                Small::Failed(e) => return fail(exit_code::PROTOCOL, *e),
+                Small::NotSmall => {}
+            }
+        }
         let inc = match chan.recv(None, &mut alive, &mut || {}) {
             Ok(Some(inc)) => inc,
             Ok(None) => continue,
@@ -123,6 +138,68 @@ pub(super) fn serve(
             Err(Error::Closed) => return client_gone(base, file_dir),
             Err(e) => return fail(exit_code::PROTOCOL, e),
         }
+    }
+}
+
+/// What [`serve_small`] did (small enough to come back in registers: an error, which
+/// ends the server, is boxed).
+enum Small {
+    /// The next record is not a small call: nothing was read or called.
+    NotSmall,
+    /// The small call was answered and its record released.
+    Answered,
+    /// Its answer could not be sent.
+    Failed(Box<Error>),
+}
+
+/// Answers the next record on the small call's own path when it is a request by index
+/// whose arguments are packed scalars its method takes as they are: no `recv`,
+/// `RecordView` or encoder, and a packed reply written as its one line. Anything else is
+/// left, with nothing read or called, for the general way (which reports what is wrong).
+#[inline(always)]
+fn serve_small(
+    wrapper: &mut dyn Dispatch,
+    chan: &Channel,
+    bulk: &mut BulkWriter,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Small {
+    let Some((inc, h)) = chan.peek_small_request() else {
+        return Small::NotSmall;
+    };
+    let at = h.block_offset as usize;
+    let Some(args) = chan
+        .bytes(&inc)
+        .get(at..at + h.block_len as usize)
+        .and_then(PackedArgs::parse)
+    else {
+        return Small::NotSmall;
+    };
+    let Some(result) = call_packed(wrapper, h.method as usize - 1, args) else {
+        return Small::NotSmall;
+    };
+    let sent = match result {
+        Ok(reply) => {
+            // A packed value owns nothing, so it is not dropped (see `send_reply`).
+            let reply = ManuallyDrop::new(reply);
+            let packed = match &*reply {
+                Reply::Value(v) => pack_value(v),
+                Reply::Ref(r) => pack(r),
+                Reply::Out(_) => None,
+            };
+            match packed {
+                Some((ty, bits)) if chan.try_send_packed_reply(h.seq, ty, bits) => Ok(()),
+                _ => {
+                    let reply = ManuallyDrop::into_inner(reply);
+                    answer(chan, h.seq, Ok(reply), bulk, alive)
+                }
+            }
+        }
+        Err(e) => answer(chan, h.seq, Err(e), bulk, alive),
+    };
+    chan.release(inc);
+    match sent {
+        Ok(()) => Small::Answered,
+        Err(e) => Small::Failed(Box::new(e)),
     }
 }
 

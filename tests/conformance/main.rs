@@ -19,6 +19,7 @@ mod interface;
 mod library_path;
 mod load;
 mod roundtrip;
+mod small_calls;
 mod soundness;
 mod spill;
 mod structs;

@@ -11,8 +11,8 @@ use crate::transport::codec::{packable, read_packed_raw, write_packed_block, Pac
 use crate::transport::ring::LINE_WORDS;
 use crate::transport::wake::{answer_spin, Deadline, PARK_SLICE};
 use crate::transport::wire::{
-    align_up, packed_block_len, RecordHeader, BLOCK_PACKED, KIND_REPLY, MAX_NAME_LEN, MAX_PACKED,
-    RECORD_ALIGN, RECORD_HEADER_SIZE,
+    align_up, packed_block_len, RecordHeader, BLOCK_PACKED, KIND_REPLY, KIND_REQUEST, MAX_NAME_LEN,
+    MAX_PACKED, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
 
 impl Channel {
@@ -134,6 +134,70 @@ impl Channel {
         }
         write_packed_block(types, bits, &mut dst[block_offset..]);
         self.commit(len);
+    }
+
+    /// Sends the reply to request `seq` holding one packed value (`ty`, `bits`), as
+    /// [`send_packed_values`](Self::send_packed_values) lays it out (one line), when the
+    /// ring has room for it now: `false`, with nothing sent, when it does not. A server's
+    /// small call.
+    #[inline(always)]
+    pub(crate) fn try_send_packed_reply(&self, seq: u64, ty: u8, bits: u64) -> bool {
+        debug_assert!(self.in_place());
+        const LEN: usize = packed_record_len(0, 1);
+        if !self.tx.has_space(LEN) {
+            return false;
+        }
+        let mut header = RecordHeader::new(KIND_REPLY, LEN as u32, seq);
+        header.block_offset = packed_block_offset(0) as u32;
+        header.block_len = packed_block_len(1) as u32;
+        // SAFETY: we are this ring's only producer and `has_space(LEN)` held; the record
+        // is published below, before the next reservation.
+        let dst = unsafe { self.tx.reserve(LEN) };
+        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
+        write_packed_block(&[ty], &[bits], &mut dst[RECORD_HEADER_SIZE..]);
+        self.commit(LEN);
+        true
+    }
+
+    /// The next record, when it is a request whose method is given by index (no name)
+    /// with its block inside it: the record, and the header (whose block is at
+    /// `block_offset`, `block_len` bytes, in [`bytes`](Self::bytes) of it). `None` for
+    /// anything else, which [`recv`](Self::recv) then reads. In place only.
+    #[inline(always)]
+    pub(crate) fn peek_small_request(&self) -> Option<(Incoming, RecordHeader)> {
+        let (p, h) = self.rx.peek_kind(KIND_REQUEST)?;
+        let (at, len) = (h.block_offset as usize, h.block_len as usize);
+        if h.method == 0 || h.name_len != 0 || at < RECORD_HEADER_SIZE || at > p.len {
+            return None;
+        }
+        if len > p.len - at {
+            return None;
+        }
+        Some((Incoming::Ring(p), h))
+    }
+
+    /// Waits until a record is waiting, for as long as `alive()` says the client is: a
+    /// server's wait for its next request (what it staged is published first). `false`
+    /// when the client is gone.
+    #[inline(always)]
+    pub(crate) fn wait_request(&self, alive: &mut dyn FnMut() -> bool) -> bool {
+        let rx = &self.rx;
+        if rx.has_data() {
+            return true;
+        }
+        // Nothing to read: the burst ends here, before this side waits.
+        self.flush();
+        rx.data_signal()
+            .wait(
+                || rx.has_data(),
+                || rx.producer_away(),
+                self.spin,
+                Deadline::Never,
+                PARK_SLICE,
+                || if alive() { Ok(()) } else { Err(()) },
+                || {},
+            )
+            .is_ok()
     }
 
     /// Waits until a record is waiting, for at most `timeout`: a client's wait for the

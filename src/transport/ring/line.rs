@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering;
 
 use super::{Consumer, Peeked};
-use crate::transport::wire::RECORD_ALIGN;
+use crate::transport::wire::{RecordHeader, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
 /// Words in one line of a ring.
 pub(crate) const LINE_WORDS: usize = RECORD_ALIGN / 8;
@@ -40,5 +40,44 @@ impl Consumer {
             offset: self.pos.get() as usize,
             len: RECORD_ALIGN,
         });
+    }
+}
+
+impl Consumer {
+    /// The next record, when it is a whole record of `kind` (not padding) that the
+    /// published bytes hold: [`peek`](Self::peek) with no loop over padding and no error
+    /// made, for a small request. `None` for anything else, which `peek` then reads (and
+    /// reports, when the ring is inconsistent).
+    #[inline(always)]
+    pub(crate) fn peek_kind(&self, kind: u16) -> Option<(Peeked, RecordHeader)> {
+        // Acquire: pairs with the producer's Release store of `head` (see `peek`).
+        let head = self.ctrl().head.load(Ordering::Acquire);
+        let avail = head.wrapping_sub(self.cursor.get());
+        let capacity = self.ring.capacity;
+        if avail < RECORD_ALIGN as u64 || avail > capacity {
+            return None;
+        }
+        let pos = self.pos.get();
+        debug_assert!(pos.is_multiple_of(RECORD_ALIGN as u64) && pos < capacity);
+        // SAFETY: `pos` is RECORD_ALIGN-aligned and below the capacity (a multiple of
+        // RECORD_ALIGN), so a header's bytes are inside the data area; they are published.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(self.ring.data.add(pos as usize), RECORD_HEADER_SIZE)
+        };
+        let h = RecordHeader::read(bytes);
+        let len = h.len as u64;
+        if h.kind != kind
+            || len < RECORD_ALIGN as u64
+            || !len.is_multiple_of(RECORD_ALIGN as u64)
+            || len > avail
+            || pos + len > capacity
+        {
+            return None;
+        }
+        let p = Peeked {
+            offset: pos as usize,
+            len: len as usize,
+        };
+        Some((p, h))
     }
 }

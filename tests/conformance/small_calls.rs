@@ -1,0 +1,74 @@
+//! Small calls (scalars in, one scalar out: the lean path on both sides over shared
+//! memory) between records of every other length, so that their requests and replies
+//! land at every position of the rings, padding before them included, and between calls
+//! that answer with an error, which the lean path hands to the general one.
+
+use loadlib::Value;
+
+use crate::common::{self, Config};
+
+common::per_config! {
+    small_calls_between_records_of_every_length_get_their_own_answers: every;
+    a_small_call_after_an_error_and_after_a_batch_gets_its_own_answer: every;
+}
+
+fn small_calls_between_records_of_every_length_get_their_own_answers(cfg: &Config) {
+    let label = cfg.label;
+    let client = cfg.testlib();
+    for i in 0..3_000i32 {
+        assert_eq!(client.add(i, 7).unwrap(), i + 7, "[{label}] add {i}");
+        // 0 to about 5.6 KB of doubles, going inline in records of every length.
+        let n = (i as usize * 37) % 700;
+        let x: Vec<f64> = (0..n).map(|k| (i as usize + k) as f64).collect();
+        if i % 2 == 0 {
+            let want: f64 = x.iter().sum();
+            assert_eq!(client.sum(&x).unwrap(), want, "[{label}] sum {i}");
+        } else {
+            let y = client.scalar_multiply(3.0, &x).unwrap();
+            assert!(
+                y.len() == n && y.iter().zip(&x).all(|(y, x)| *y == 3.0 * x),
+                "[{label}] scalar_multiply {i}"
+            );
+        }
+        assert_eq!(client.add(-i, i).unwrap(), 0, "[{label}] add {i} after");
+    }
+}
+
+fn a_small_call_after_an_error_and_after_a_batch_gets_its_own_answer(cfg: &Config) {
+    let label = cfg.label;
+    let client = cfg.testlib();
+    for i in 0..50i32 {
+        // A method the server does not have: an error reply, not one packed value.
+        let err = client
+            .connection()
+            .request::<i32>("no_such_method", (i,))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("no_such_method"),
+            "[{label}] {err}"
+        );
+        assert_eq!(
+            client.add(i, 1).unwrap(),
+            i + 1,
+            "[{label}] add after an error"
+        );
+        if let Some(c) = client.connection().client64() {
+            let replies = c
+                .batch(|b| {
+                    for k in 0..10i32 {
+                        b.submit("add", (i, k))?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            let got: Vec<Value> = replies.into_iter().map(|r| r.unwrap()).collect();
+            let want: Vec<Value> = (0..10).map(|k| Value::I32(i + k)).collect();
+            assert_eq!(got, want, "[{label}] batch");
+        }
+        assert_eq!(
+            client.add(i, 2).unwrap(),
+            i + 2,
+            "[{label}] add after a batch"
+        );
+    }
+}
