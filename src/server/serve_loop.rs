@@ -57,12 +57,12 @@ pub(super) fn serve(
         // A small call by index is answered on its own path (see `serve_small`).
         if chan.in_place() {
             match serve_small(wrapper, &chan, &mut bulk, &mut alive) {
-                Small::Answered => continue,
-                Small::Failed(e) if matches!(*e, Error::Closed) => {
+                SmallCall::Answered => continue,
+                SmallCall::Failed(e) if matches!(*e, Error::Closed) => {
                     return client_gone(base, file_dir)
                 }
-                Small::Failed(e) => return fail(exit_code::PROTOCOL, *e),
-                Small::NotSmall => {}
+                SmallCall::Failed(e) => return fail(exit_code::PROTOCOL, *e),
+                SmallCall::Other => {}
             }
         }
         let inc = match chan.recv(None, &mut alive, &mut || {}) {
@@ -143,9 +143,9 @@ pub(super) fn serve(
 
 /// What [`serve_small`] did (small enough to come back in registers: an error, which
 /// ends the server, is boxed).
-enum Small {
+enum SmallCall {
     /// The next record is not a small call: nothing was read or called.
-    NotSmall,
+    Other,
     /// The small call was answered and its record released.
     Answered,
     /// Its answer could not be sent.
@@ -162,9 +162,9 @@ fn serve_small(
     chan: &Channel,
     bulk: &mut BulkWriter,
     alive: &mut dyn FnMut() -> Result<(), Error>,
-) -> Small {
+) -> SmallCall {
     let Some((inc, h)) = chan.peek_small_request() else {
-        return Small::NotSmall;
+        return SmallCall::Other;
     };
     let at = h.block_offset as usize;
     let Some(args) = chan
@@ -172,10 +172,10 @@ fn serve_small(
         .get(at..at + h.block_len as usize)
         .and_then(PackedArgs::parse)
     else {
-        return Small::NotSmall;
+        return SmallCall::Other;
     };
     let Some(result) = call_packed(wrapper, h.method as usize - 1, args) else {
-        return Small::NotSmall;
+        return SmallCall::Other;
     };
     let sent = match result {
         Ok(reply) => {
@@ -198,8 +198,8 @@ fn serve_small(
     };
     chan.release(inc);
     match sent {
-        Ok(()) => Small::Answered,
-        Err(e) => Small::Failed(Box::new(e)),
+        Ok(()) => SmallCall::Answered,
+        Err(e) => SmallCall::Failed(Box::new(e)),
     }
 }
 
