@@ -152,8 +152,8 @@ enum SmallCall {
     Failed(Box<Error>),
 }
 
-/// Answers the next record on the small call's own path when it is a request by index
-/// whose arguments are packed scalars its method takes as they are: no `recv`,
+/// Answers the next record on the small call's own path when it is a request (by index
+/// or by name) whose arguments are packed scalars its method takes as they are: no `recv`,
 /// `RecordView` or encoder, and a packed reply written as its one line. Anything else is
 /// left, with nothing read or called, for the general way (which reports what is wrong).
 #[inline(always)]
@@ -163,18 +163,10 @@ fn serve_small(
     bulk: &mut BulkWriter,
     alive: &mut dyn FnMut() -> Result<(), Error>,
 ) -> SmallCall {
-    let Some((inc, h)) = chan.peek_small_request() else {
+    let Some((inc, h)) = chan.peek_request() else {
         return SmallCall::Other;
     };
-    let at = h.block_offset as usize;
-    let Some(args) = chan
-        .bytes(&inc)
-        .get(at..at + h.block_len as usize)
-        .and_then(PackedArgs::parse)
-    else {
-        return SmallCall::Other;
-    };
-    let Some(result) = call_packed(wrapper, h.method as usize - 1, args) else {
+    let Some(result) = lean_request(wrapper, &h, chan.bytes(&inc)) else {
         return SmallCall::Other;
     };
     let sent = match result {

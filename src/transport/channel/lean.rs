@@ -159,20 +159,12 @@ impl Channel {
         true
     }
 
-    /// The next record, when it is a request whose method is given by index (no name)
-    /// with its block inside it: the record, and the header (whose block is at
-    /// `block_offset`, `block_len` bytes, in [`bytes`](Self::bytes) of it). `None` for
+    /// The next record, when it is a request: the record and its header. `None` for
     /// anything else, which [`recv`](Self::recv) then reads. In place only.
     #[inline(always)]
-    pub(crate) fn peek_small_request(&self) -> Option<(Incoming, RecordHeader)> {
+    pub(crate) fn peek_request(&self) -> Option<(Incoming, RecordHeader)> {
+        debug_assert!(self.in_place());
         let (p, h) = self.rx.peek_kind(KIND_REQUEST)?;
-        let (at, len) = (h.block_offset as usize, h.block_len as usize);
-        if h.method == 0 || h.name_len != 0 || at < RECORD_HEADER_SIZE || at > p.len {
-            return None;
-        }
-        if len > p.len - at {
-            return None;
-        }
         Some((Incoming::Ring(p), h))
     }
 
