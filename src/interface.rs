@@ -168,6 +168,49 @@ macro_rules! interface {
                     _ => ::std::option::Option::None,
                 }
             }
+
+            // The scalar path: a result that is always one packed scalar, given packed,
+            // from packed scalar arguments; or nothing is called.
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            #[inline]
+            fn call_scalar(
+                __server: &mut __S,
+                __index: usize,
+                __args: $crate::__private::codec::PackedArgs<'_>,
+            ) -> $crate::server::ScalarReply {
+                match __index {
+                    $(
+                        $crate::__interface_method_index!($method in $all) => {
+                            if !$crate::__interface_packed!($($ret)?) {
+                                return $crate::server::ScalarReply::NotCalled;
+                            }
+                            let mut __taken = 0usize;
+                            $(
+                                let ::std::option::Option::Some($arg) = __args
+                                    .get(__taken)
+                                    .and_then($crate::server::FromArg::from_packed)
+                                else {
+                                    return $crate::server::ScalarReply::NotCalled;
+                                };
+                                __taken += 1;
+                            )*
+                            if __taken != __args.len() {
+                                return $crate::server::ScalarReply::NotCalled;
+                            }
+                            match <__S as $name>::$method(__server $(, $arg)*) {
+                                ::std::result::Result::Ok(__v) => {
+                                    let (__ty, __bits) = $crate::server::IntoReply::into_packed(__v);
+                                    $crate::server::ScalarReply::Packed(__ty, __bits)
+                                }
+                                ::std::result::Result::Err(__e) => {
+                                    $crate::server::ScalarReply::Failed(::std::boxed::Box::new(__e))
+                                }
+                            }
+                        }
+                    )*
+                    _ => $crate::server::ScalarReply::NotCalled,
+                }
+            }
         }
 
         #[doc = concat!("The typed client of [`", stringify!($name), "`]: a method for each of its functions.")]
@@ -290,6 +333,19 @@ macro_rules! __interface_in_place {
     };
     ($ret:ty) => {
         <$crate::__static_lifetimes!($ret) as $crate::server::IntoReply<'static>>::IN_PLACE
+    };
+}
+
+/// Whether an interface function's result is always one packed scalar (`true` when it
+/// declares none: `()`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __interface_packed {
+    () => {
+        true
+    };
+    ($ret:ty) => {
+        <$crate::__static_lifetimes!($ret) as $crate::server::IntoReply<'static>>::PACKED
     };
 }
 

@@ -69,6 +69,18 @@ pub trait Dispatch {
         None
     }
 
+    /// Calls method `index` if its result is always one packed scalar
+    /// ([`IntoReply::PACKED`](super::IntoReply)) and every argument is a packed scalar it
+    /// takes as it is: a small call answered with no [`Reply`] made. `NotCalled` (the
+    /// default), with nothing called, sends the call to
+    /// [`dispatch_packed`](Self::dispatch_packed).
+    #[doc(hidden)]
+    #[inline]
+    fn dispatch_scalar(&mut self, index: usize, args: PackedArgs<'_>) -> ScalarReply {
+        let _ = (index, args);
+        ScalarReply::NotCalled
+    }
+
     /// The interface the wrapper implements, which the server publishes at start-up for
     /// typed clients to check. `None` (the default) for a hand-written wrapper.
     fn interface(&self) -> Option<InterfaceId> {
@@ -166,6 +178,35 @@ pub(crate) fn call_block<'a>(
     let args = unsafe { Args::new(block, cache) }?;
     catch_unwind(AssertUnwindSafe(|| wrapper.dispatch(method, &args)))
         .unwrap_or_else(|payload| Err(panicked(method.name(), payload)))
+}
+
+/// What [`Dispatch::dispatch_scalar`] did: small enough to come back in registers (an
+/// error, rare, is boxed).
+#[doc(hidden)]
+pub enum ScalarReply {
+    /// Nothing was called: the method's result is not always a packed scalar, or an
+    /// argument is not one its parameter takes.
+    NotCalled,
+    /// The method's result: its type byte and bits.
+    Packed(u8, u64),
+    /// The method's error (or its panic).
+    Failed(Box<ServerError>),
+}
+
+/// Calls method `index` the scalar way (see [`Dispatch::dispatch_scalar`]), turning a
+/// panic into a `Panic` error.
+#[inline]
+pub(crate) fn call_scalar(
+    wrapper: &mut dyn Dispatch,
+    index: usize,
+    args: PackedArgs<'_>,
+) -> ScalarReply {
+    catch_unwind(AssertUnwindSafe(|| wrapper.dispatch_scalar(index, args))).unwrap_or_else(
+        |payload| {
+            let name = wrapper.method_names().get(index).copied().unwrap_or("?");
+            ScalarReply::Failed(Box::new(panicked(name, payload)))
+        },
+    )
 }
 
 /// Calls method `index` the lean way (see [`Dispatch::dispatch_packed`]), turning a panic

@@ -6,10 +6,10 @@
 #![allow(unreachable_pub, dead_code)]
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::dispatch::{call_block, call_packed};
+use super::dispatch::{call_block, call_packed, call_scalar, ScalarReply};
 use super::{Dispatch, Method, OutVec, Reply, Result, Served, ServerError};
 use crate::transport::bulk::SegmentCache;
-use crate::transport::codec::{Block, Packed, PackedArgs};
+use crate::transport::codec::{unpacked_value, Block, Packed, PackedArgs};
 use crate::values::value::Value;
 use crate::values::value_ref::ValueRef;
 
@@ -166,6 +166,73 @@ fn the_lean_path_gives_what_the_general_path_gives_or_declines() {
 }
 
 #[test]
+fn the_scalar_path_gives_what_the_general_path_gives_or_declines() {
+    let scalars = [
+        ValueRef::I8(-5),
+        ValueRef::I32(300),
+        ValueRef::U32(0x41),
+        ValueRef::I64(1 << 40),
+        ValueRef::U64(u64::MAX),
+        ValueRef::F32(1.5),
+        ValueRef::F64(-2.5),
+        ValueRef::Bool(true),
+        ValueRef::None,
+    ];
+    let mut lists: Vec<Vec<ValueRef<'_>>> = vec![vec![]];
+    lists.extend(scalars.iter().map(|a| vec![a.reborrow()]));
+    for a in &scalars {
+        for b in &scalars {
+            lists.push(vec![a.reborrow(), b.reborrow()]);
+        }
+    }
+    let mut cache = SegmentCache::new("/loadlib-scalar-test-never-mapped");
+    let mut taken = std::collections::BTreeSet::new();
+    for (index, name) in KindsClient::METHODS.iter().enumerate() {
+        for args in &lists {
+            let packed = Packed::from_values(args).expect("scalars pack");
+            let mut bytes = vec![0u8; packed.block_len()];
+            packed.write(&mut bytes);
+            let mut served = Served::<KindsClient, _>::new(Counting::default());
+            let prior = std::panic::take_hook();
+            std::panic::set_hook(Box::new(|_| {}));
+            let scalar = call_scalar(
+                &mut served,
+                index,
+                PackedArgs::parse(&bytes).expect("packed"),
+            );
+            let calls = served.get_mut().calls;
+            let general = catch_unwind(AssertUnwindSafe(|| {
+                let block = Block::parse(&bytes).expect("a packed block");
+                let method = Method::at(served.method_names(), index).expect("in the table");
+                outcome(call_block(&mut served, method, block, &mut cache))
+            }))
+            .expect("call_block catches panics");
+            std::panic::set_hook(prior);
+            let got = match scalar {
+                ScalarReply::NotCalled => {
+                    assert_eq!(calls, 0, "`{name}`{args:?}: declined, nothing called");
+                    continue;
+                }
+                ScalarReply::Packed(ty, bits) => {
+                    Ok(unpacked_value(ty, bits).expect("a type byte a packed block holds"))
+                }
+                ScalarReply::Failed(e) => Err(*e),
+            };
+            assert_eq!(calls, 1, "`{name}`{args:?}: the scalar path calls once");
+            assert_eq!(got, general, "`{name}` with {args:?}");
+            taken.insert(*name);
+        }
+    }
+    // Each method whose result is always a packed scalar takes some list (`boom` as its
+    // panic); the others (`any`, `borrowed`, `text`, `samples`, and `size`, whose `usize`
+    // goes as a `u64` value) never do.
+    let want = [
+        "small", "mixed", "optional", "flag", "letter", "boom", "nothing",
+    ];
+    assert_eq!(taken, want.into_iter().collect());
+}
+
+#[test]
 fn a_result_written_in_place_goes_the_general_way_which_lends_memory() {
     let packed = Packed::from_values(&[ValueRef::I32(3)]).expect("scalars");
     let mut bytes = vec![0u8; packed.block_len()];
@@ -204,4 +271,28 @@ fn a_block_that_is_not_packed_or_does_not_fit_is_declined() {
     bytes[4] = 1;
     bytes[0] = 17; // more values than a packed block holds
     assert!(PackedArgs::parse(&bytes).is_none());
+}
+
+#[test]
+fn a_scalar_result_packs_as_its_value_does() {
+    use super::IntoReply;
+    use crate::transport::codec::pack_value;
+    fn check<T: IntoReply<'static> + Into<Value> + Copy + std::fmt::Debug>(v: T) {
+        assert!(T::PACKED, "{v:?}");
+        assert_eq!(Some(v.into_packed()), pack_value(&v.into()), "{v:?}");
+    }
+    check(-3i8);
+    check(-300i16);
+    check(-70_000i32);
+    check(i64::MIN);
+    check(250u8);
+    check(65_000u16);
+    check(u32::MAX);
+    check(u64::MAX);
+    check(-1.25f32);
+    check(f64::MAX);
+    check(true);
+    const { assert!(<() as IntoReply>::PACKED) };
+    assert_eq!(Some(().into_packed()), pack_value(&Value::None));
+    const { assert!(!<String as IntoReply>::PACKED && !<Value as IntoReply>::PACKED) };
 }

@@ -67,6 +67,8 @@ mod watchdog;
 
 pub use args::{Args, FromArg, Rest};
 pub(crate) use dispatch::call_block;
+#[doc(hidden)]
+pub use dispatch::ScalarReply;
 pub use dispatch::{unknown_method, Dispatch, Method};
 pub use error_kind::ErrorKind;
 pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};

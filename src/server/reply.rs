@@ -1,6 +1,8 @@
 //! What a wrapper method returns: anything that converts into a [`Reply`].
 
 use super::{OutArray, ServerError};
+use crate::transport::codec::{scalar_type, BOOL_TYPE, NONE_TYPE};
+use crate::values::dtype::Element;
 use crate::values::value::{Array, Value};
 use crate::values::value_ref::{ArrayRef, ValueRef};
 
@@ -44,8 +46,23 @@ pub trait IntoReply<'a> {
     /// such a function does not take the small-call path, which lends no memory.
     #[doc(hidden)]
     const IN_PLACE: bool = false;
+    /// Whether the result is always one scalar, `bool` or nothing, which
+    /// [`into_packed`](Self::into_packed) gives packed (a small call's reply, made with
+    /// no [`Reply`]).
+    #[doc(hidden)]
+    const PACKED: bool = false;
     /// Converts; an `Err` becomes the client's `Server32Error`.
     fn into_reply(self) -> Result<Reply<'a>, ServerError>;
+    /// The result's type byte and bits as a packed block holds them; only called when
+    /// [`PACKED`](Self::PACKED) (otherwise a none).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn into_packed(self) -> (u8, u64)
+    where
+        Self: Sized,
+    {
+        (NONE_TYPE, 0)
+    }
 }
 
 impl<'a> IntoReply<'a> for Reply<'a> {
@@ -92,8 +109,34 @@ macro_rules! owned_reply {
         }
     )*};
 }
-owned_reply!(Value, Array, bool, String, &str);
-owned_reply!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+owned_reply!(Value, Array, String, &str);
+
+macro_rules! scalar_reply {
+    ($($t:ty),*) => {$(
+        impl<'a> IntoReply<'a> for $t {
+            const PACKED: bool = true;
+            fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+                Ok(Reply::Value(Value::from(self)))
+            }
+            #[inline(always)]
+            fn into_packed(self) -> (u8, u64) {
+                (scalar_type(<$t as Element>::DTYPE), <$t as Element>::to_bits(self))
+            }
+        }
+    )*};
+}
+scalar_reply!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+impl<'a> IntoReply<'a> for bool {
+    const PACKED: bool = true;
+    fn into_reply(self) -> Result<Reply<'a>, ServerError> {
+        Ok(Reply::Value(Value::Bool(self)))
+    }
+    #[inline(always)]
+    fn into_packed(self) -> (u8, u64) {
+        (BOOL_TYPE, self as u64)
+    }
+}
 owned_reply!(
     Vec<i8>,
     Vec<i16>,
@@ -108,8 +151,13 @@ owned_reply!(
 );
 
 impl<'a> IntoReply<'a> for () {
+    const PACKED: bool = true;
     fn into_reply(self) -> Result<Reply<'a>, ServerError> {
         Ok(Reply::Value(Value::None))
+    }
+    #[inline(always)]
+    fn into_packed(self) -> (u8, u64) {
+        (NONE_TYPE, 0)
     }
 }
 

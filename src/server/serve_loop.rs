@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
-use super::dispatch::{call_block, call_packed};
+use super::dispatch::{call_block, call_packed, call_scalar, ScalarReply};
 use super::exit_code;
 use super::foreign::{ForeignHost, Outcome};
 use super::watchdog::{client_gone, fail};
@@ -166,6 +166,26 @@ fn serve_small(
     let Some((inc, h)) = chan.peek_request() else {
         return SmallCall::Other;
     };
+    // By index, a method whose result is always a packed scalar: no `Reply` made.
+    if let Some(args) = (h.method != 0)
+        .then(|| packed_args(&h, chan.bytes(&inc)))
+        .flatten()
+    {
+        let sent = match call_scalar(wrapper, h.method as usize - 1, args) {
+            ScalarReply::NotCalled => None,
+            ScalarReply::Packed(ty, bits) if chan.try_send_packed_reply(h.seq, ty, bits) => {
+                Some(SmallCall::Answered)
+            }
+            ScalarReply::Packed(ty, bits) => {
+                Some(outcome(send_packed_reply(chan, h.seq, ty, bits, alive)))
+            }
+            ScalarReply::Failed(e) => Some(outcome(answer(chan, h.seq, Err(*e), bulk, alive))),
+        };
+        if let Some(sent) = sent {
+            chan.release(inc);
+            return sent;
+        }
+    }
     let Some(result) = lean_request(wrapper, &h, chan.bytes(&inc)) else {
         return SmallCall::Other;
     };
@@ -189,6 +209,12 @@ fn serve_small(
         Err(e) => answer(chan, h.seq, Err(e), bulk, alive),
     };
     chan.release(inc);
+    outcome(sent)
+}
+
+/// A small call's outcome once its answer was sent, or could not be.
+#[inline(always)]
+fn outcome(sent: Result<(), Error>) -> SmallCall {
     match sent {
         Ok(()) => SmallCall::Answered,
         Err(e) => SmallCall::Failed(Box::new(e)),
@@ -361,13 +387,8 @@ fn lean_request<'a>(
     h: &RecordHeader,
     bytes: &[u8],
 ) -> Option<Result<Reply<'a>, ServerError>> {
-    let name_end = RECORD_HEADER_SIZE.checked_add(h.name_len as usize)?;
-    let at = h.block_offset as usize;
-    if at < name_end {
-        return None;
-    }
-    let block = bytes.get(at..at.checked_add(h.block_len as usize)?)?;
-    let args = PackedArgs::parse(block)?;
+    let args = packed_args(h, bytes)?;
+    let name_end = RECORD_HEADER_SIZE + h.name_len as usize;
     let index = match h.method {
         // By name: compared as bytes (a name equal to a method's is valid UTF-8).
         0 => {
@@ -380,6 +401,42 @@ fn lean_request<'a>(
         i => i as usize - 1,
     };
     call_packed(wrapper, index, args)
+}
+
+/// The packed arguments of request `h` (whose record is `bytes`), when its block, after
+/// its name, is a packed block.
+#[inline(always)]
+fn packed_args<'b>(h: &RecordHeader, bytes: &'b [u8]) -> Option<PackedArgs<'b>> {
+    let name_end = RECORD_HEADER_SIZE.checked_add(h.name_len as usize)?;
+    let at = h.block_offset as usize;
+    if at < name_end {
+        return None;
+    }
+    PackedArgs::parse(bytes.get(at..at.checked_add(h.block_len as usize)?)?)
+}
+
+/// Sends the packed reply to request `seq`, waiting for ring space (the ring had none
+/// for its one line at once).
+#[cold]
+#[inline(never)]
+fn send_packed_reply(
+    chan: &Channel,
+    seq: u64,
+    ty: u8,
+    bits: u64,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    chan.send_packed_values(
+        KIND_REPLY,
+        seq,
+        0,
+        b"",
+        &[ty],
+        &[bits],
+        Wait::Forever,
+        alive,
+    )
+    .map(drop)
 }
 
 /// Decodes a request and calls the wrapper, turning every failure (including a panic)

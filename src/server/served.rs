@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 #[cfg(doc)]
 use super::FromArg;
-use super::{Args, Dispatch, Entry, Method, Reply, Server32, ServerError};
+use super::{Args, Dispatch, Entry, Method, Reply, ScalarReply, Server32, ServerError};
 use crate::transport::codec::PackedArgs;
 use crate::InterfaceId;
 
@@ -42,6 +42,17 @@ pub trait MethodTable<S>: 'static {
     ) -> Option<Result<Reply<'a>, ServerError>> {
         let _ = (server, index, args);
         None
+    }
+
+    /// Calls method `index` on `server` if its result is always one packed scalar and
+    /// every argument is a packed scalar its parameter takes as it is, and gives the
+    /// result packed; `NotCalled`, with nothing called, for anything else (which
+    /// [`call_packed`](Self::call_packed) then handles).
+    #[doc(hidden)]
+    #[inline]
+    fn call_scalar(server: &mut S, index: usize, args: PackedArgs<'_>) -> ScalarReply {
+        let _ = (server, index, args);
+        ScalarReply::NotCalled
     }
 }
 
@@ -117,6 +128,11 @@ impl<I: MethodTable<S>, S> Dispatch for Served<I, S> {
         args: PackedArgs<'_>,
     ) -> Option<Result<Reply<'a>, ServerError>> {
         I::call_packed(&mut self.server, index, args)
+    }
+
+    #[inline]
+    fn dispatch_scalar(&mut self, index: usize, args: PackedArgs<'_>) -> ScalarReply {
+        I::call_scalar(&mut self.server, index, args)
     }
 
     fn interface(&self) -> Option<InterfaceId> {

@@ -444,7 +444,7 @@ impl Channel {
     }
 
     /// Gives a received record's space back to the sender.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release(&self, inc: Incoming) {
         match inc {
             Incoming::Ring(p) | Incoming::Spilled(p, _) if self.bursts.get() => {
