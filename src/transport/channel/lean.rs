@@ -198,10 +198,9 @@ impl Channel {
     /// to give up, no clock read unless the spin goes on, no error made here.
     #[inline(always)]
     pub(crate) fn wait_reply(&self, timeout: Duration, alive: &mut dyn FnMut() -> bool) -> bool {
+        // Outside a burst nothing is left to flush: a request is published as it is sent,
+        // and a reply handed back as it is released.
         debug_assert!(!self.bursts.get());
-        // Nothing of this side's is staged outside a burst; a release of the general
-        // path's may be (see `wait_data`).
-        self.flush();
         let rx = &self.rx;
         rx.data_signal()
             .wait(
