@@ -54,9 +54,10 @@ pub(super) fn serve(
         if !chan.wait_request(&mut client_alive) {
             return client_gone(base, file_dir);
         }
-        // A small call by index is answered on its own path (see `serve_small`).
+        // A small call or a foreign call is answered on its own path (see `serve_small`).
         if chan.in_place() {
-            match serve_small(wrapper, &chan, &mut bulk, &mut alive) {
+            let host = (&mut foreign, &mut cache, max_copy);
+            match serve_small(wrapper, &chan, host, &mut bulk, &mut alive) {
                 SmallCall::Answered => continue,
                 SmallCall::Failed(e) if matches!(*e, Error::Closed) => {
                     return client_gone(base, file_dir)
@@ -152,20 +153,27 @@ enum SmallCall {
     Failed(Box<Error>),
 }
 
-/// Answers the next record on the small call's own path when it is a request (by index
-/// or by name) whose arguments are packed scalars its method takes as they are: no `recv`,
+/// Answers the next record on the small call's own path when it is a foreign call, or a
+/// request (by index or by name) whose arguments are packed scalars its method takes as
+/// they are: no `recv`,
 /// `RecordView` or encoder, and a packed reply written as its one line. Anything else is
 /// left, with nothing read or called, for the general way (which reports what is wrong).
 #[inline(always)]
 fn serve_small(
     wrapper: &mut dyn Dispatch,
     chan: &Channel,
+    host: (&mut ForeignHost, &mut SegmentCache, usize),
     bulk: &mut BulkWriter,
     alive: &mut dyn FnMut() -> Result<(), Error>,
 ) -> SmallCall {
-    let Some((inc, h)) = chan.peek_request() else {
+    let Some((inc, h)) = chan.peek_call() else {
         return SmallCall::Other;
     };
+    if h.kind == KIND_FOREIGN {
+        let sent = serve_foreign(chan, chan.record_ptr(&inc), &h, host, bulk, alive);
+        chan.release(inc);
+        return outcome(sent);
+    }
     // By index, a method whose result is always a packed scalar: no `Reply` made.
     if let Some(args) = (h.method != 0)
         .then(|| packed_args(&h, chan.bytes(&inc)))

@@ -11,8 +11,8 @@ use crate::transport::codec::{packable, read_packed_raw, write_packed_block, Pac
 use crate::transport::ring::LINE_WORDS;
 use crate::transport::wake::{answer_spin, Deadline, PARK_SLICE};
 use crate::transport::wire::{
-    align_up, packed_block_len, RecordHeader, BLOCK_PACKED, KIND_REPLY, KIND_REQUEST, MAX_NAME_LEN,
-    MAX_PACKED, RECORD_ALIGN, RECORD_HEADER_SIZE,
+    align_up, packed_block_len, RecordHeader, BLOCK_PACKED, KIND_FOREIGN, KIND_REPLY, KIND_REQUEST,
+    MAX_NAME_LEN, MAX_PACKED, RECORD_ALIGN, RECORD_HEADER_SIZE,
 };
 
 impl Channel {
@@ -159,13 +159,14 @@ impl Channel {
         true
     }
 
-    /// The next record, when it is a request: the record and its header. `None` for
-    /// anything else, which [`recv`](Self::recv) then reads. In place only.
+    /// The next record, when it is a request or a foreign call: the record and its
+    /// header. `None` for anything else, which [`recv`](Self::recv) then reads. In place
+    /// only.
     #[inline(always)]
-    pub(crate) fn peek_request(&self) -> Option<(Incoming, RecordHeader)> {
+    pub(crate) fn peek_call(&self) -> Option<(Incoming, RecordHeader)> {
         debug_assert!(self.in_place());
-        let (p, h) = self.rx.peek_kind(KIND_REQUEST)?;
-        Some((Incoming::Ring(p), h))
+        let (p, h) = self.rx.peek_whole()?;
+        matches!(h.kind, KIND_REQUEST | KIND_FOREIGN).then_some((Incoming::Ring(p), h))
     }
 
     /// Waits until a record is waiting, for as long as `alive()` says the client is: a

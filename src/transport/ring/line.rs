@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering;
 
 use super::{Consumer, Peeked};
-use crate::transport::wire::{RecordHeader, RECORD_ALIGN, RECORD_HEADER_SIZE};
+use crate::transport::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
 /// Words in one line of a ring.
 pub(crate) const LINE_WORDS: usize = RECORD_ALIGN / 8;
@@ -44,12 +44,12 @@ impl Consumer {
 }
 
 impl Consumer {
-    /// The next record, when it is a whole record of `kind` (not padding) that the
-    /// published bytes hold: [`peek`](Self::peek) with no loop over padding and no error
-    /// made, for a small request. `None` for anything else, which `peek` then reads (and
+    /// The next record, when it is a whole record (not padding) that the published bytes
+    /// hold, with its header: [`peek`](Self::peek) with no loop over padding and no error
+    /// made, for a small call. `None` for anything else, which `peek` then reads (and
     /// reports, when the ring is inconsistent).
     #[inline(always)]
-    pub(crate) fn peek_kind(&self, kind: u16) -> Option<(Peeked, RecordHeader)> {
+    pub(crate) fn peek_whole(&self) -> Option<(Peeked, RecordHeader)> {
         // Acquire: pairs with the producer's Release store of `head` (see `peek`).
         let head = self.ctrl().head.load(Ordering::Acquire);
         let avail = head.wrapping_sub(self.cursor.get());
@@ -66,7 +66,7 @@ impl Consumer {
         };
         let h = RecordHeader::read(bytes);
         let len = h.len as u64;
-        if h.kind != kind
+        if h.kind == KIND_PAD
             || len < RECORD_ALIGN as u64
             || !len.is_multiple_of(RECORD_ALIGN as u64)
             || len > avail
