@@ -228,6 +228,13 @@ impl Client64 {
     /// thread's own batch of this client is refused: it would wait for itself.
     #[inline]
     fn hold(&self) -> Result<Held<'_>> {
+        // The common case first: no lease needed and the client free. (A thread inside
+        // its own batch finds the client held, by the batch, and is refused below.)
+        if !self.share_cores || !CoreLease::needed() {
+            if let Ok(link) = self.link.try_lock() {
+                return Ok(Held::new(link, None));
+            }
+        }
         // Relaxed: see `batch_started`.
         let in_batch = self.batch_thread.load(Ordering::Relaxed);
         if in_batch != 0 && in_batch == thread_token() {
