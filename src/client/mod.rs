@@ -151,7 +151,17 @@ impl Client64 {
 
     /// Calls `method` by name and returns the reply as a [`Value`].
     pub fn call<'a>(&self, method: &str, args: impl IntoArgs<'a>) -> Result<Value> {
-        self.call_method(Method::named(method), args.into_args().as_ref())
+        let args = args.into_args();
+        let args = args.as_ref();
+        // Scalars only: the small call's own path, by name.
+        if let Some(packed) = Packed::from_values(args) {
+            if let Some(mut link) = self.lean_link() {
+                if let Some(seq) = link.send_small(0, method.as_bytes(), &packed) {
+                    return link.answer_small(method, seq);
+                }
+            }
+        }
+        self.call_method(Method::named(method), args)
     }
 
     /// Calls method `index` of the server's table (a typed client's, resolved when it was
@@ -173,17 +183,24 @@ impl Client64 {
         index: u32,
         args: &Packed,
     ) -> Result<R> {
-        // The lean path, when no lease is taken, no freed array is to be reported and no
-        // other thread (nor this thread's own batch) holds the client.
-        let lease_needed = self.share_cores && CoreLease::needed();
-        if !lease_needed && !self.arrays.any_freed() {
-            if let Ok(mut link) = self.link.try_lock() {
-                if let Some(seq) = link.send_small(index, args) {
+        if let Some(method) = index.checked_add(1) {
+            if let Some(mut link) = self.lean_link() {
+                if let Some(seq) = link.send_small(method, b"", args) {
                     return link.answer_small(name, seq);
                 }
             }
         }
         self.call_packed_held(name, index, args)?.to()
+    }
+
+    /// The client for the small call's own path: when no lease is taken, no freed array
+    /// is to be reported and no other thread (nor this thread's own batch) holds it.
+    #[inline(always)]
+    fn lean_link(&self) -> Option<std::sync::MutexGuard<'_, ServerLink>> {
+        if (self.share_cores && CoreLease::needed()) || self.arrays.any_freed() {
+            return None;
+        }
+        self.link.try_lock().ok()
     }
 
     /// [`call_packed`](Self::call_packed) with the client held the general way.

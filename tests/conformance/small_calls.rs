@@ -1,5 +1,5 @@
 //! Small calls (scalars in, one scalar out: the lean path on both sides over shared
-//! memory) between records of every other length, so that their requests and replies
+//! memory), typed and by name, between records of every other length, so that their requests and replies
 //! land at every position of the rings, padding before them included, and between calls
 //! that answer with an error, which the lean path hands to the general one.
 
@@ -31,6 +31,9 @@ fn small_calls_between_records_of_every_length_get_their_own_answers(cfg: &Confi
             );
         }
         assert_eq!(client.add(-i, i).unwrap(), 0, "[{label}] add {i} after");
+        // By name: the same path on both sides, with the name in the record.
+        let by_name: i32 = client.connection().request("add", (i, 3)).unwrap();
+        assert_eq!(by_name, i + 3, "[{label}] add {i} by name");
     }
 }
 

@@ -14,18 +14,26 @@ use crate::transport::codec::Packed;
 use crate::transport::wire::KIND_REQUEST;
 
 impl ServerLink {
-    /// Sends a small call of method `index` with `args`: its sequence number, or `None`,
-    /// with nothing sent, when the lean path does not apply.
+    /// Sends a small call of `method` (1 + its index, or 0 with its `name`) with `args`:
+    /// its sequence number, or `None`, with nothing sent, when the lean path does not
+    /// apply.
     #[inline(always)]
-    pub(in crate::client) fn send_small(&mut self, index: u32, args: &Packed) -> Option<u64> {
-        let method = index.checked_add(1)?;
+    pub(in crate::client) fn send_small(
+        &mut self,
+        method: u32,
+        name: &[u8],
+        args: &Packed,
+    ) -> Option<u64> {
         if self.closed || !self.chan.in_place() || self.chan.bursting() {
             return None;
         }
         // This side calls now (see `Held::new`).
         self.chan.set_away(false);
         let seq = self.seq + 1;
-        if !self.chan.try_send_packed(KIND_REQUEST, seq, method, args) {
+        if !self
+            .chan
+            .try_send_packed(KIND_REQUEST, seq, method, name, args)
+        {
             return None;
         }
         self.seq = seq;

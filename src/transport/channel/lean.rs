@@ -75,32 +75,42 @@ impl Channel {
         Ok(true)
     }
 
-    /// [`send_packed`](Self::send_packed) of a request by index, when the ring has room
-    /// for it now: `false`, with nothing sent, when it does not (the caller then goes the
-    /// way that waits). The small call's lean path.
+    /// [`send_packed`](Self::send_packed) of a request, when the ring has room for it
+    /// now: `false`, with nothing sent, when it does not (the caller then goes the way
+    /// that waits) or the name is too long (the general way reports it). The small call's
+    /// lean path.
     #[inline(always)]
     pub(crate) fn try_send_packed(
         &self,
         kind: u16,
         seq: u64,
         method: u32,
+        name: &[u8],
         values: &Packed,
     ) -> bool {
         debug_assert!(self.in_place());
         let n = values.len();
-        let len = packed_record_len(0, n);
+        if name.len() > MAX_NAME_LEN {
+            return false;
+        }
+        let len = packed_record_len(name.len(), n);
         if !self.tx.has_space(len) {
             return false;
         }
+        let block_offset = packed_block_offset(name.len());
         let mut header = RecordHeader::new(kind, len as u32, seq);
         header.method = method;
-        header.block_offset = packed_block_offset(0) as u32;
+        header.name_len = name.len() as u32;
+        header.block_offset = block_offset as u32;
         header.block_len = packed_block_len(n) as u32;
         // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
         // is published below, before the next reservation.
         let dst = unsafe { self.tx.reserve(len) };
         dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-        values.write(&mut dst[RECORD_HEADER_SIZE..]);
+        if !name.is_empty() {
+            dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
+        }
+        values.write(&mut dst[block_offset..]);
         self.commit(len);
         true
     }
