@@ -136,20 +136,18 @@ macro_rules! interface {
             }
 
             // The lean path: every argument a packed scalar its parameter takes as it is,
-            // or nothing is called.
+            // and a result `__F` takes (as a `Reply`, or packed), or nothing is called.
             #[allow(unused_mut, unused_variables, unused_assignments)]
             #[inline]
-            fn call_packed<'__a>(
+            fn call_lean<'__a, __F: $crate::server::LeanFinish<'__a>>(
                 __server: &mut __S,
                 __index: usize,
                 __args: $crate::__private::codec::PackedArgs<'_>,
-            ) -> ::std::option::Option<$crate::server::Result<$crate::server::Reply<'__a>>> {
+            ) -> ::std::option::Option<__F::Out> {
                 match __index {
                     $(
                         $crate::__interface_method_index!($method in $all) => {
-                            // A result written in place needs the memory the general
-                            // path lends.
-                            if $crate::__interface_in_place!($($ret)?) {
+                            if !__F::takes::<$crate::__interface_ret_static!($($ret)?)>() {
                                 return ::std::option::Option::None;
                             }
                             let mut __taken = 0usize;
@@ -160,55 +158,12 @@ macro_rules! interface {
                             if __taken != __args.len() {
                                 return ::std::option::Option::None;
                             }
-                            ::std::option::Option::Some($crate::server::IntoReply::into_reply(
+                            ::std::option::Option::Some(__F::finish(
                                 <__S as $name>::$method(__server $(, $arg)*),
                             ))
                         }
                     )*
                     _ => ::std::option::Option::None,
-                }
-            }
-
-            // The scalar path: a result that is always one packed scalar, given packed,
-            // from packed scalar arguments; or nothing is called.
-            #[allow(unused_mut, unused_variables, unused_assignments)]
-            #[inline]
-            fn call_scalar(
-                __server: &mut __S,
-                __index: usize,
-                __args: $crate::__private::codec::PackedArgs<'_>,
-            ) -> $crate::server::ScalarReply {
-                match __index {
-                    $(
-                        $crate::__interface_method_index!($method in $all) => {
-                            if !$crate::__interface_packed!($($ret)?) {
-                                return $crate::server::ScalarReply::NotCalled;
-                            }
-                            let mut __taken = 0usize;
-                            $(
-                                let ::std::option::Option::Some($arg) = __args
-                                    .get(__taken)
-                                    .and_then($crate::server::FromArg::from_packed)
-                                else {
-                                    return $crate::server::ScalarReply::NotCalled;
-                                };
-                                __taken += 1;
-                            )*
-                            if __taken != __args.len() {
-                                return $crate::server::ScalarReply::NotCalled;
-                            }
-                            match <__S as $name>::$method(__server $(, $arg)*) {
-                                ::std::result::Result::Ok(__v) => {
-                                    let (__ty, __bits) = $crate::server::IntoReply::into_packed(__v);
-                                    $crate::server::ScalarReply::Packed(__ty, __bits)
-                                }
-                                ::std::result::Result::Err(__e) => {
-                                    $crate::server::ScalarReply::Failed(::std::boxed::Box::new(__e))
-                                }
-                            }
-                        }
-                    )*
-                    _ => $crate::server::ScalarReply::NotCalled,
                 }
             }
         }
@@ -336,16 +291,16 @@ macro_rules! __interface_in_place {
     };
 }
 
-/// Whether an interface function's result is always one packed scalar (`true` when it
-/// declares none: `()`).
+/// An interface function's result type with every lifetime `'static` (`()` when it
+/// declares none): what [`LeanFinish::takes`](crate::server::LeanFinish::takes) looks at.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __interface_packed {
+macro_rules! __interface_ret_static {
     () => {
-        true
+        ()
     };
     ($ret:ty) => {
-        <$crate::__static_lifetimes!($ret) as $crate::server::IntoReply<'static>>::PACKED
+        $crate::__static_lifetimes!($ret)
     };
 }
 

@@ -124,6 +124,12 @@ impl Client64 {
         self.pointer_width
     }
 
+    /// How many calls went by the small call's own path so far (for the tests).
+    #[doc(hidden)]
+    pub fn small_calls(&self) -> u64 {
+        self.lock().small_calls
+    }
+
     /// The server's process id.
     pub fn server_pid(&self) -> u32 {
         self.server_pid
@@ -200,7 +206,19 @@ impl Client64 {
         if (self.share_cores && CoreLease::needed()) || self.arrays.any_freed() {
             return None;
         }
-        self.link.try_lock().ok()
+        self.try_lock()
+    }
+
+    /// The client's server link if no other thread (nor this thread's batch) holds it.
+    /// A link poisoned by a panic is taken all the same (as [`lock`](Self::lock) does):
+    /// its state is kept consistent without the lock's help.
+    #[inline(always)]
+    fn try_lock(&self) -> Option<std::sync::MutexGuard<'_, ServerLink>> {
+        match self.link.try_lock() {
+            Ok(link) => Some(link),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
     }
 
     /// [`call_packed`](Self::call_packed) with the client held the general way.
@@ -248,7 +266,7 @@ impl Client64 {
         // The common case first: no lease needed and the client free. (A thread inside
         // its own batch finds the client held, by the batch, and is refused below.)
         if !self.share_cores || !CoreLease::needed() {
-            if let Ok(link) = self.link.try_lock() {
+            if let Some(link) = self.try_lock() {
                 return Ok(Held::new(link, None));
             }
         }

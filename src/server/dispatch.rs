@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::{Args, Reply, ServerError};
+use super::{Args, IntoReply, Reply, ServerError};
 use crate::transport::bulk::SegmentCache;
 use crate::transport::codec::{Block, PackedArgs};
 use crate::InterfaceId;
@@ -191,6 +191,62 @@ pub enum ScalarReply {
     Packed(u8, u64),
     /// The method's error (or its panic).
     Failed(Box<ServerError>),
+}
+
+/// How the lean path hands a method's result back: what it takes (by the method's
+/// result type `R`, every lifetime `'static`), and what it makes of the method's
+/// `Result`. `interface!`'s [`MethodTable::call_lean`](super::MethodTable::call_lean)
+/// is generic over it, so each argument's conversion is written (and each wrong
+/// parameter type reported) once.
+#[doc(hidden)]
+pub trait LeanFinish<'a> {
+    /// What a call gives.
+    type Out;
+    /// Whether a method whose result is `R` is called this way at all.
+    fn takes<R: IntoReply<'static>>() -> bool;
+    /// The method's result, as this way gives it.
+    fn finish<R: IntoReply<'a>>(r: Result<R, ServerError>) -> Self::Out;
+}
+
+/// The result as a [`Reply`] (the lean path by name, and of results that are not
+/// scalars): not for a result written in place, which needs the memory the general path
+/// lends.
+#[doc(hidden)]
+pub struct AsReply;
+
+impl<'a> LeanFinish<'a> for AsReply {
+    type Out = Result<Reply<'a>, ServerError>;
+    #[inline(always)]
+    fn takes<R: IntoReply<'static>>() -> bool {
+        !R::IN_PLACE
+    }
+    #[inline(always)]
+    fn finish<R: IntoReply<'a>>(r: Result<R, ServerError>) -> Self::Out {
+        r.into_reply()
+    }
+}
+
+/// The result packed ([`ScalarReply`]): only for a result that always packs
+/// ([`IntoReply::PACKED`](super::IntoReply)).
+#[doc(hidden)]
+pub struct AsScalar;
+
+impl<'a> LeanFinish<'a> for AsScalar {
+    type Out = ScalarReply;
+    #[inline(always)]
+    fn takes<R: IntoReply<'static>>() -> bool {
+        R::PACKED
+    }
+    #[inline(always)]
+    fn finish<R: IntoReply<'a>>(r: Result<R, ServerError>) -> ScalarReply {
+        match r {
+            Ok(v) => {
+                let (ty, bits) = v.into_packed();
+                ScalarReply::Packed(ty, bits)
+            }
+            Err(e) => ScalarReply::Failed(Box::new(e)),
+        }
+    }
 }
 
 /// Calls method `index` the scalar way (see [`Dispatch::dispatch_scalar`]), turning a

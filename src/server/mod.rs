@@ -67,9 +67,9 @@ mod watchdog;
 
 pub use args::{Args, FromArg, Rest};
 pub(crate) use dispatch::call_block;
-#[doc(hidden)]
-pub use dispatch::ScalarReply;
 pub use dispatch::{unknown_method, Dispatch, Method};
+#[doc(hidden)]
+pub use dispatch::{AsReply, AsScalar, LeanFinish, ScalarReply};
 pub use error_kind::ErrorKind;
 pub use host::{entry, exit_code, host, serve, Entry, MakeWrapper};
 pub use library::{Library, Symbol};

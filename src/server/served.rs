@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use super::dispatch::{AsReply, AsScalar, LeanFinish};
 #[cfg(doc)]
 use super::FromArg;
 use super::{Args, Dispatch, Entry, Method, Reply, ScalarReply, Server32, ServerError};
@@ -31,28 +32,18 @@ pub trait MethodTable<S>: 'static {
     fn call<'a>(server: &mut S, index: usize, args: &Args<'a>) -> Result<Reply<'a>, ServerError>;
 
     /// Calls method `index` on `server` if every argument is a packed scalar its
-    /// parameter takes as it is (see [`FromArg::from_packed`]); `None`, with nothing
+    /// parameter takes as it is (see [`FromArg::from_packed`]) and `F` takes its result
+    /// ([`LeanFinish::takes`]), and gives the result as `F` makes it; `None`, with nothing
     /// called, for anything else (which [`call`](Self::call) then handles).
     #[doc(hidden)]
     #[inline]
-    fn call_packed<'a>(
+    fn call_lean<'a, F: LeanFinish<'a>>(
         server: &mut S,
         index: usize,
         args: PackedArgs<'_>,
-    ) -> Option<Result<Reply<'a>, ServerError>> {
+    ) -> Option<F::Out> {
         let _ = (server, index, args);
         None
-    }
-
-    /// Calls method `index` on `server` if its result is always one packed scalar and
-    /// every argument is a packed scalar its parameter takes as it is, and gives the
-    /// result packed; `NotCalled`, with nothing called, for anything else (which
-    /// [`call_packed`](Self::call_packed) then handles).
-    #[doc(hidden)]
-    #[inline]
-    fn call_scalar(server: &mut S, index: usize, args: PackedArgs<'_>) -> ScalarReply {
-        let _ = (server, index, args);
-        ScalarReply::NotCalled
     }
 }
 
@@ -127,12 +118,12 @@ impl<I: MethodTable<S>, S> Dispatch for Served<I, S> {
         index: usize,
         args: PackedArgs<'_>,
     ) -> Option<Result<Reply<'a>, ServerError>> {
-        I::call_packed(&mut self.server, index, args)
+        I::call_lean::<AsReply>(&mut self.server, index, args)
     }
 
     #[inline]
     fn dispatch_scalar(&mut self, index: usize, args: PackedArgs<'_>) -> ScalarReply {
-        I::call_scalar(&mut self.server, index, args)
+        I::call_lean::<AsScalar>(&mut self.server, index, args).unwrap_or(ScalarReply::NotCalled)
     }
 
     fn interface(&self) -> Option<InterfaceId> {

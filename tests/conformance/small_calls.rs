@@ -5,11 +5,12 @@
 
 use loadlib::Value;
 
-use crate::common::{self, Config};
+use crate::common::{self, server_error, Config};
 
 common::per_config! {
     small_calls_between_records_of_every_length_get_their_own_answers: every;
     a_small_call_after_an_error_and_after_a_batch_gets_its_own_answer: every;
+    a_small_call_that_fails_or_panics_is_its_error_and_the_next_one_works: every;
 }
 
 fn small_calls_between_records_of_every_length_get_their_own_answers(cfg: &Config) {
@@ -72,6 +73,41 @@ fn a_small_call_after_an_error_and_after_a_batch_gets_its_own_answer(cfg: &Confi
             client.add(i, 2).unwrap(),
             i + 2,
             "[{label}] add after a batch"
+        );
+    }
+}
+
+fn a_small_call_that_fails_or_panics_is_its_error_and_the_next_one_works(cfg: &Config) {
+    let label = cfg.label;
+    let client = cfg.testlib();
+    for i in 1..40i32 {
+        assert_eq!(client.divide(7 * i, 7).unwrap(), i, "[{label}] divide");
+        // The wrapper's error, by the small call's own path (typed) and by name.
+        let (name, message) = server_error(client.divide(i, 0));
+        assert_eq!(name, "ZeroDivisionError", "[{label}]");
+        assert_eq!(message, format!("{i} / 0"), "[{label}]");
+        let by_name = client.connection().request::<i32>("divide", (i, 0));
+        assert_eq!(
+            server_error(by_name).0,
+            "ZeroDivisionError",
+            "[{label}] by name"
+        );
+        assert_eq!(
+            client.add(i, 1).unwrap(),
+            i + 1,
+            "[{label}] add after an error"
+        );
+        // A panic in the wrapper: a `Panic` error naming the method; the server lives on.
+        let (name, message) = server_error(client.divide(i32::MIN, -1));
+        assert_eq!(name, "Panic", "[{label}]");
+        assert!(
+            message.contains("divide") && message.contains("overflows"),
+            "[{label}] {message}"
+        );
+        assert_eq!(
+            client.add(i, 2).unwrap(),
+            i + 2,
+            "[{label}] add after a panic"
         );
     }
 }

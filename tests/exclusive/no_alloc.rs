@@ -1,5 +1,6 @@
 //! Once warm, a small call makes no heap allocation on either side (the counting
-//! allocator of this binary, `ALLOCATIONS`, sees every thread: the test runs alone).
+//! allocator of this binary, `ALLOCATIONS`, sees every thread: the test runs alone), and
+//! goes by the small call's own path.
 
 use std::sync::atomic::Ordering;
 
@@ -17,6 +18,8 @@ fn warm_small_calls_allocate_nothing_on_either_side(cfg: &Config) {
     for i in 0..1000 {
         assert_eq!(client.add(i, 2).unwrap(), i + 2);
     }
+    let client64 = client.connection().client64().expect("a server");
+    let lean_before = client64.small_calls();
     let server_before = client.allocations().unwrap();
     let client_before = ALLOCATIONS.load(Ordering::Relaxed);
     let mut sum = 0i64;
@@ -26,6 +29,10 @@ fn warm_small_calls_allocate_nothing_on_either_side(cfg: &Config) {
     let client_after = ALLOCATIONS.load(Ordering::Relaxed);
     let server_after = client.allocations().unwrap();
     assert_eq!(sum, (0..10_000i64).map(|i| i + 2).sum::<i64>());
+    // Alone, no core lease is needed: every add went by the small call's own path, and
+    // so did the two `allocations` calls.
+    let lean = client64.small_calls() - lean_before;
+    assert_eq!(lean, 10_002, "{exe}: calls by the small call's own path");
     assert_eq!(client_after - client_before, 0, "{exe}: client allocations");
     assert_eq!(server_after - server_before, 0, "{exe}: server allocations");
 }

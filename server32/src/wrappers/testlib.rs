@@ -24,6 +24,9 @@ loadlib::interface! {
     pub trait TestLib => TestLibClient {
         /// `a + b` computed by the C library.
         fn add(a: i32, b: i32) -> i32;
+        /// `a / b`: a `ZeroDivisionError` when `b` is 0, and a panic (a `Panic` error) when
+        /// the quotient overflows. A small call that fails, for the tests.
+        fn divide(a: i32, b: i32) -> i32;
         /// `a * x`, element-wise, computed by the C library into a new array (written in
         /// place in the reply's shared memory).
         fn scalar_multiply(a: f64, x: &[f64]) -> OutVec<f64>;
@@ -108,6 +111,16 @@ impl TestLib for TestLibServer {
     fn add(&mut self, a: i32, b: i32) -> Result<i32> {
         // SAFETY: plain integers.
         Ok(unsafe { self.c.add(a, b) })
+    }
+
+    fn divide(&mut self, a: i32, b: i32) -> Result<i32> {
+        if b == 0 {
+            return Err(ServerError::new("ZeroDivisionError", format!("{a} / 0")));
+        }
+        match a.checked_div(b) {
+            Some(q) => Ok(q),
+            None => panic!("{a} / {b} overflows"),
+        }
     }
 
     fn scalar_multiply(&mut self, a: f64, x: &[f64]) -> Result<OutVec<f64>> {

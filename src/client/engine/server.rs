@@ -28,6 +28,8 @@ pub(in crate::client) struct ServerLink {
     pub(super) cache: SegmentCache,
     /// The sequence number of the last request sent.
     pub(super) seq: u64,
+    /// Calls sent by the small call's own path (`small.rs`), for the tests.
+    pub(in crate::client) small_calls: u64,
     /// Whether the connection is unusable (the server crashed, broke the protocol, was
     /// ended or shut down).
     pub(super) closed: bool,
@@ -52,6 +54,7 @@ impl ServerLink {
             chan: started.chan,
             process: started.process,
             seq: 0,
+            small_calls: 0,
             closed: false,
             file_dir: started.file_dir,
             request_timeout,

@@ -37,6 +37,7 @@ impl ServerLink {
             return None;
         }
         self.seq = seq;
+        self.small_calls += 1;
         Some(seq)
     }
 

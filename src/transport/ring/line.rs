@@ -23,10 +23,16 @@ impl Consumer {
             return None;
         }
         let pos = self.pos.get();
-        debug_assert!(pos.is_multiple_of(RECORD_ALIGN as u64) && pos < self.ring.capacity);
-        // SAFETY: `pos` is RECORD_ALIGN-aligned and below the capacity, a multiple of
-        // RECORD_ALIGN, so the whole line is inside the data area (and aligned for `u64`);
-        // `avail` says it is published, and the producer leaves it alone until released.
+        // The start position came from the shared `tail` (`into_consumer`): a peer's
+        // misaligned one is refused here, and reported by `peek`.
+        if !pos.is_multiple_of(RECORD_ALIGN as u64) {
+            return None;
+        }
+        debug_assert!(pos < self.ring.capacity);
+        // SAFETY: `pos` is RECORD_ALIGN-aligned (checked) and below the capacity, a
+        // multiple of RECORD_ALIGN, so the whole line is inside the data area (and aligned
+        // for `u64`); `avail` says it is published, and the producer leaves it alone until
+        // released.
         let line =
             unsafe { std::ptr::read(self.ring.data.add(pos as usize) as *const [u64; LINE_WORDS]) };
         Some(line.map(u64::from_le))
@@ -58,9 +64,14 @@ impl Consumer {
             return None;
         }
         let pos = self.pos.get();
-        debug_assert!(pos.is_multiple_of(RECORD_ALIGN as u64) && pos < capacity);
-        // SAFETY: `pos` is RECORD_ALIGN-aligned and below the capacity (a multiple of
-        // RECORD_ALIGN), so a header's bytes are inside the data area; they are published.
+        // A peer's misaligned start is refused here, and reported by `peek`.
+        if !pos.is_multiple_of(RECORD_ALIGN as u64) {
+            return None;
+        }
+        debug_assert!(pos < capacity);
+        // SAFETY: `pos` is RECORD_ALIGN-aligned (checked) and below the capacity (a
+        // multiple of RECORD_ALIGN), so a header's bytes are inside the data area; they
+        // are published.
         let bytes = unsafe {
             std::slice::from_raw_parts(self.ring.data.add(pos as usize), RECORD_HEADER_SIZE)
         };

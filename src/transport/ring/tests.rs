@@ -9,7 +9,9 @@ use super::{Consumer, Producer, Ring};
 use crate::transport::layout::RingControl;
 use crate::transport::primitive::Bell;
 use crate::transport::shm::new_base_name;
-use crate::transport::wire::{RecordHeader, KIND_REQUEST, RECORD_ALIGN, RECORD_HEADER_SIZE};
+use crate::transport::wire::{
+    RecordHeader, KIND_PAD, KIND_REQUEST, RECORD_ALIGN, RECORD_HEADER_SIZE,
+};
 
 /// Lines in the data area: small, so the test goes round it many times.
 const LINES: usize = 37;
@@ -124,4 +126,85 @@ fn records_of_every_length_go_round_the_ring_many_times_whole() {
         ctrl.head.load(Ordering::Relaxed) > 50 * CAPACITY as u64,
         "the test went round the ring many times"
     );
+}
+
+#[test]
+fn one_line_records_read_as_lines_go_round_the_ring_and_padding_is_never_one() {
+    let ctrl = RingControl::new();
+    let mut area = Box::new(Area([0; CAPACITY]));
+    let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
+    let data = area.0.as_mut_ptr();
+    // SAFETY: as in the test above.
+    let ring = |i| unsafe {
+        Ring::new(
+            &ctrl,
+            data,
+            CAPACITY as u64,
+            bell(i),
+            bell(i + 1),
+            [&cpus[0], &cpus[1]],
+        )
+    };
+    let (p, c) = (ring(0).into_producer(), ring(2).into_consumer());
+    let (mut seq, mut pads) = (0u64, 0);
+    for len in lengths(2000) {
+        // A record of some length (after padding, when it does not fit before the end):
+        // padding is never peeked whole, and its line is no record of ours.
+        seq += 1;
+        write(&p, seq, len);
+        p.publish(len);
+        if c.peek_whole().is_none() {
+            let line = c.peek_line().expect("published");
+            assert_eq!((line[0] >> 32) as u16, KIND_PAD, "record {seq}");
+            pads += 1;
+        }
+        c.release(read(&c, seq, len));
+        // A one-line record, read as its line (one line always fits before the end).
+        seq += 1;
+        write(&p, seq, RECORD_ALIGN);
+        p.publish(RECORD_ALIGN);
+        let (_, h) = c.peek_whole().expect("a whole record");
+        assert_eq!((h.seq, h.len as usize), (seq, RECORD_ALIGN));
+        let line = c.peek_line().expect("published");
+        assert_eq!(line[0], RECORD_ALIGN as u64 | (KIND_REQUEST as u64) << 32);
+        assert_eq!(line[1], seq);
+        assert!(line[4..]
+            .iter()
+            .all(|&w| w == u64::from_ne_bytes([seq as u8; 8])));
+        c.release_line();
+        positions_agree(&p, &c);
+        assert!(
+            c.peek_line().is_none() && c.peek_whole().is_none(),
+            "all read"
+        );
+    }
+    assert!(pads > 10, "padding came before only {pads} records");
+    assert!(ctrl.head.load(Ordering::Relaxed) > 50 * CAPACITY as u64);
+}
+
+#[test]
+fn a_misaligned_start_is_refused_by_every_way_of_reading() {
+    let ctrl = RingControl::new();
+    let mut area = Box::new(Area([0; CAPACITY]));
+    let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
+    // A peer that set `tail` 8 bytes before the end, and published a line from there.
+    let tail = CAPACITY as u64 - 8;
+    ctrl.tail.store(tail, Ordering::Relaxed);
+    ctrl.head
+        .store(tail + RECORD_ALIGN as u64, Ordering::Relaxed);
+    // SAFETY: as in the tests above.
+    let c = unsafe {
+        Ring::new(
+            &ctrl,
+            area.0.as_mut_ptr(),
+            CAPACITY as u64,
+            bell(0),
+            bell(1),
+            [&cpus[0], &cpus[1]],
+        )
+    }
+    .into_consumer();
+    assert!(c.peek_line().is_none());
+    assert!(c.peek_whole().is_none());
+    assert!(c.peek().is_err(), "the general way reports it");
 }
