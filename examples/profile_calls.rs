@@ -2,7 +2,8 @@
 //! (`scalar_multiply`, 10^6 f64 unless a third argument says how many, the result in a
 //! new `Vec` for `array`, in the caller's buffer for `into`), through the 32-bit server,
 //! with the typed client; `foreign` makes the small calls through a `foreign!`
-//! declaration instead; `batch` pipelines the small calls (`Client64::batch`, by name).
+//! declaration instead; `name` makes them by name (`request32`); `batch` pipelines the
+//! small calls (`Client64::batch`, by name).
 //! `PROFILE_RING=bytes` sets the ring size.
 //!
 //! ```text
@@ -54,6 +55,13 @@ fn main() -> Result<(), loadlib::Error> {
         "small" => {
             for i in 0..n as i32 {
                 assert_eq!(client.add(i, 1)?, i + 1);
+            }
+        }
+        "name" => {
+            // The same small call by name (`request32`).
+            let c = client.client64().expect("a server");
+            for i in 0..n as i32 {
+                assert_eq!(c.request32::<i32>("add", (i, 1))?, i + 1);
             }
         }
         "array" => {
