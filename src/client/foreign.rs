@@ -15,7 +15,6 @@ use crate::foreign::frame::FramePlan;
 use crate::foreign::wire::{ForeignReply, FunctionSpec, BIND_METHOD};
 use crate::foreign::{Abi, Returned, Step};
 use crate::transport::channel::{RawRecord, Wait};
-use crate::transport::wake::Deadline;
 use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
 use crate::values::value_ref::ValueRef;
 
@@ -161,9 +160,7 @@ impl Client64 {
             };
             // The common case: the next record is this call's reply, taken straight from
             // the ring after the wait.
-            if !held.wait_data(Deadline::After(timeout))? {
-                return Err(timed_out());
-            }
+            held.await_answer(name)?;
             let taken = held
                 .chan
                 .take_reply(seq, KIND_FOREIGN_REPLY, |b| Some(decode(b)));

@@ -48,6 +48,28 @@ impl<'c> Held<'c> {
         self.link.wait_data(deadline, self.lease.as_ref())
     }
 
+    /// Waits for the answer to the call `name` just sent, until the request time-out: the
+    /// small call's lean wait when this call holds no lease (it has none to give up),
+    /// else [`wait_data`](Self::wait_data). An error when the time-out passed or the
+    /// server is gone.
+    #[inline]
+    pub(in crate::client) fn await_answer(&mut self, name: &str) -> Result<()> {
+        if self.link.chan.has_data() {
+            return Ok(());
+        }
+        if self.lease.is_none() && !self.link.chan.bursting() {
+            return self.link.await_small(name);
+        }
+        let timeout = self.link.request_timeout();
+        match self.wait_data(Deadline::After(timeout))? {
+            true => Ok(()),
+            false => Err(crate::error::Error::ResponseTimeout {
+                method: name.to_owned(),
+                timeout,
+            }),
+        }
+    }
+
     /// [`ServerLink::recv_for`] with this call's lease.
     pub(in crate::client) fn recv_for<T>(
         &mut self,

@@ -64,7 +64,7 @@ impl ServerLink {
     /// Waits until a record is waiting, for at most the request time-out: an error when
     /// it ran out or the server is gone.
     #[inline(always)]
-    fn await_small(&mut self, name: &str) -> Result<()> {
+    pub(in crate::client) fn await_small(&mut self, name: &str) -> Result<()> {
         let ServerLink { chan, process, .. } = self;
         let mut status = None;
         let mut alive = || {

@@ -269,8 +269,8 @@ impl Channel {
 
     /// The next record, if it is a record of `kind` answering request `want` with no
     /// name, handed to `read` (its block) while it is held, and released if `read` gives
-    /// `Some`. Anything else (another record, none yet, a file transport's) is left where
-    /// it is for the general path ([`recv`](Self::recv)).
+    /// `Some`. Anything else (another record, padding first, none yet, a file
+    /// transport's) is left where it is for the general path ([`recv`](Self::recv)).
     #[inline]
     pub(crate) fn take_reply<T>(
         &self,
@@ -281,12 +281,12 @@ impl Channel {
         if !self.in_place() {
             return None;
         }
-        let p = self.rx.peek().ok()??;
-        let bytes = self.rx.record(&p);
-        let h = RecordHeader::read(bytes);
+        // A whole record first, with no padding loop (padding first: the general way).
+        let (p, h) = self.rx.peek_whole()?;
         if h.kind != kind || h.seq != want || h.name_len != 0 {
             return None;
         }
+        let bytes = self.rx.record(&p);
         let at = h.block_offset as usize;
         let block = bytes.get(at..at.checked_add(h.block_len as usize)?)?;
         let value = read(block)?;
