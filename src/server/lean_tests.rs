@@ -97,6 +97,54 @@ fn outcome(
     r.map(|reply| reply.as_value_ref().to_value())
 }
 
+/// Every argument list of `scalars`: none, each one, each pair.
+fn argument_lists<'v>(scalars: &'v [ValueRef<'v>]) -> Vec<Vec<ValueRef<'v>>> {
+    let mut lists: Vec<Vec<ValueRef<'_>>> = vec![vec![]];
+    lists.extend(scalars.iter().map(|a| vec![a.reborrow()]));
+    for a in scalars {
+        for b in scalars {
+            lists.push(vec![a.reborrow(), b.reborrow()]);
+        }
+    }
+    lists
+}
+
+/// Calls each method of `Kinds` with each of `lists`, packed, on a fresh wrapper the
+/// fast way (`fast`) and on another the general way, panics silenced, and hands
+/// `check` the method's name, the arguments, the fast way's result, the calls it made,
+/// and the general way's outcome.
+fn against_the_general_path<T>(
+    lists: &[Vec<ValueRef<'_>>],
+    fast: impl Fn(&mut Served<KindsClient, Counting>, usize, PackedArgs<'_>) -> T,
+    mut check: impl FnMut(&str, &[ValueRef<'_>], T, usize, std::result::Result<Value, ServerError>),
+) {
+    let mut cache = SegmentCache::new("/loadlib-lean-test-never-mapped");
+    for (index, name) in KindsClient::METHODS.iter().enumerate() {
+        for args in lists {
+            let packed = Packed::from_values(args).expect("scalars pack");
+            let mut bytes = vec![0u8; packed.block_len()];
+            packed.write(&mut bytes);
+            let mut served = Served::<KindsClient, _>::new(Counting::default());
+            let prior = std::panic::take_hook();
+            std::panic::set_hook(Box::new(|_| {}));
+            let got = fast(
+                &mut served,
+                index,
+                PackedArgs::parse(&bytes).expect("packed"),
+            );
+            let calls = served.get_mut().calls;
+            let general = catch_unwind(AssertUnwindSafe(|| {
+                let block = Block::parse(&bytes).expect("a packed block");
+                let method = Method::at(served.method_names(), index).expect("in the table");
+                outcome(call_block(&mut served, method, block, &mut cache))
+            }))
+            .expect("call_block catches panics");
+            std::panic::set_hook(prior);
+            check(name, args, got, calls, general);
+        }
+    }
+}
+
 #[test]
 fn the_lean_path_gives_what_the_general_path_gives_or_declines() {
     let scalars = [
@@ -112,49 +160,23 @@ fn the_lean_path_gives_what_the_general_path_gives_or_declines() {
         ValueRef::Bool(true),
         ValueRef::None,
     ];
-    let mut lists: Vec<Vec<ValueRef<'_>>> = vec![vec![]];
-    lists.extend(scalars.iter().map(|a| vec![a.reborrow()]));
-    for a in &scalars {
-        for b in &scalars {
-            lists.push(vec![a.reborrow(), b.reborrow()]);
-        }
-    }
+    let mut lists = argument_lists(&scalars);
     lists.push(vec![ValueRef::I32(1), ValueRef::I32(1), ValueRef::I32(1)]);
-    let mut cache = SegmentCache::new("/loadlib-lean-test-never-mapped");
     let (mut lean_taken, mut checked) = (0, 0);
-    for (index, name) in KindsClient::METHODS.iter().enumerate() {
-        for args in &lists {
-            let packed = Packed::from_values(args).expect("scalars pack");
-            let mut bytes = vec![0u8; packed.block_len()];
-            packed.write(&mut bytes);
-            let mut served = Served::<KindsClient, _>::new(Counting::default());
-            let prior = std::panic::take_hook();
-            std::panic::set_hook(Box::new(|_| {}));
-            let lean = call_packed(
-                &mut served,
-                index,
-                PackedArgs::parse(&bytes).expect("packed"),
-            )
-            .map(outcome);
-            let calls = served.get_mut().calls;
-            let general = catch_unwind(AssertUnwindSafe(|| {
-                let block = Block::parse(&bytes).expect("a packed block");
-                let method = Method::at(served.method_names(), index).expect("in the table");
-                outcome(call_block(&mut served, method, block, &mut cache))
-            }))
-            .expect("call_block catches panics");
-            std::panic::set_hook(prior);
-            match lean {
-                Some(lean) => {
-                    lean_taken += 1;
-                    assert_eq!(calls, 1, "`{name}`{args:?}: the lean path calls once");
-                    assert_eq!(lean, general, "`{name}` with {args:?}");
-                }
-                None => assert_eq!(calls, 0, "`{name}`{args:?}: declined, nothing called"),
+    let lean = |served: &mut Served<_, _>, index, args: PackedArgs<'_>| {
+        call_packed(served, index, args).map(outcome)
+    };
+    against_the_general_path(&lists, lean, |name, args, lean, calls, general| {
+        match lean {
+            Some(lean) => {
+                lean_taken += 1;
+                assert_eq!(calls, 1, "`{name}`{args:?}: the lean path calls once");
+                assert_eq!(lean, general, "`{name}` with {args:?}");
             }
-            checked += 1;
+            None => assert_eq!(calls, 0, "`{name}`{args:?}: declined, nothing called"),
         }
-    }
+        checked += 1;
+    });
     // Every method but `text` takes some list the lean way (`any` and `borrowed` each of
     // the 11 scalars, `nothing` the empty list, `mixed` its numeric pairs...); most lists
     // are declined by most methods (wrong count or type).
@@ -178,58 +200,32 @@ fn the_scalar_path_gives_what_the_general_path_gives_or_declines() {
         ValueRef::Bool(true),
         ValueRef::None,
     ];
-    let mut lists: Vec<Vec<ValueRef<'_>>> = vec![vec![]];
-    lists.extend(scalars.iter().map(|a| vec![a.reborrow()]));
-    for a in &scalars {
-        for b in &scalars {
-            lists.push(vec![a.reborrow(), b.reborrow()]);
-        }
-    }
-    let mut cache = SegmentCache::new("/loadlib-scalar-test-never-mapped");
+    let lists = argument_lists(&scalars);
     let mut taken = std::collections::BTreeSet::new();
-    for (index, name) in KindsClient::METHODS.iter().enumerate() {
-        for args in &lists {
-            let packed = Packed::from_values(args).expect("scalars pack");
-            let mut bytes = vec![0u8; packed.block_len()];
-            packed.write(&mut bytes);
-            let mut served = Served::<KindsClient, _>::new(Counting::default());
-            let prior = std::panic::take_hook();
-            std::panic::set_hook(Box::new(|_| {}));
-            let scalar = call_scalar(
-                &mut served,
-                index,
-                PackedArgs::parse(&bytes).expect("packed"),
-            );
-            let calls = served.get_mut().calls;
-            let general = catch_unwind(AssertUnwindSafe(|| {
-                let block = Block::parse(&bytes).expect("a packed block");
-                let method = Method::at(served.method_names(), index).expect("in the table");
-                outcome(call_block(&mut served, method, block, &mut cache))
-            }))
-            .expect("call_block catches panics");
-            std::panic::set_hook(prior);
-            let got = match scalar {
-                ScalarReply::NotCalled => {
-                    assert_eq!(calls, 0, "`{name}`{args:?}: declined, nothing called");
-                    continue;
-                }
-                ScalarReply::Packed(ty, bits) => {
-                    Ok(unpacked_value(ty, bits).expect("a type byte a packed block holds"))
-                }
-                ScalarReply::Failed(e) => Err(*e),
-            };
-            assert_eq!(calls, 1, "`{name}`{args:?}: the scalar path calls once");
-            assert_eq!(got, general, "`{name}` with {args:?}");
-            taken.insert(*name);
-        }
-    }
+    let scalar =
+        |served: &mut Served<_, _>, index, args: PackedArgs<'_>| call_scalar(served, index, args);
+    against_the_general_path(&lists, scalar, |name, args, scalar, calls, general| {
+        let got = match scalar {
+            ScalarReply::NotCalled => {
+                assert_eq!(calls, 0, "`{name}`{args:?}: declined, nothing called");
+                return;
+            }
+            ScalarReply::Packed(ty, bits) => {
+                Ok(unpacked_value(ty, bits).expect("a type byte a packed block holds"))
+            }
+            ScalarReply::Failed(e) => Err(*e),
+        };
+        assert_eq!(calls, 1, "`{name}`{args:?}: the scalar path calls once");
+        assert_eq!(got, general, "`{name}` with {args:?}");
+        taken.insert(name.to_owned());
+    });
     // Each method whose result is always a packed scalar takes some list (`boom` as its
     // panic); the others (`any`, `borrowed`, `text`, `samples`, and `size`, whose `usize`
     // goes as a `u64` value) never do.
     let want = [
         "small", "mixed", "optional", "flag", "letter", "boom", "nothing",
     ];
-    assert_eq!(taken, want.into_iter().collect());
+    assert_eq!(taken, want.into_iter().map(str::to_owned).collect());
 }
 
 #[test]

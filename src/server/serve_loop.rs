@@ -155,9 +155,9 @@ enum SmallCall {
 
 /// Answers the next record on the small call's own path when it is a foreign call, or a
 /// request (by index or by name) whose arguments are packed scalars its method takes as
-/// they are: no `recv`,
-/// `RecordView` or encoder, and a packed reply written as its one line. Anything else is
-/// left, with nothing read or called, for the general way (which reports what is wrong).
+/// they are: no `recv`, `RecordView` or encoder, and a packed reply written as its one
+/// line. Anything else is left, with nothing read or called, for the general way (which
+/// reports what is wrong).
 #[inline(always)]
 fn serve_small(
     wrapper: &mut dyn Dispatch,
@@ -174,48 +174,24 @@ fn serve_small(
         chan.release(inc);
         return outcome(sent);
     }
-    // By index, a method whose result is always a packed scalar: no `Reply` made.
-    if let Some(args) = (h.method != 0)
-        .then(|| packed_args(&h, chan.bytes(&inc)))
-        .flatten()
-    {
-        let sent = match call_scalar(wrapper, h.method as usize - 1, args) {
-            ScalarReply::NotCalled => None,
-            ScalarReply::Packed(ty, bits) if chan.try_send_packed_reply(h.seq, ty, bits) => {
-                Some(SmallCall::Answered)
-            }
-            ScalarReply::Packed(ty, bits) => {
-                Some(outcome(send_packed_reply(chan, h.seq, ty, bits, alive)))
-            }
-            ScalarReply::Failed(e) => Some(outcome(answer(chan, h.seq, Err(*e), bulk, alive))),
-        };
-        if let Some(sent) = sent {
-            chan.release(inc);
-            return sent;
-        }
-    }
-    let Some(result) = lean_request(wrapper, &h, chan.bytes(&inc)) else {
+    let bytes = chan.bytes(&inc);
+    let Some((args, index)) = packed_args(&h, bytes).zip(method_index(wrapper, &h, bytes)) else {
         return SmallCall::Other;
     };
-    let sent = match result {
-        Ok(reply) => {
-            // A packed value owns nothing, so it is not dropped (see `send_reply`).
-            let reply = ManuallyDrop::new(reply);
-            let packed = match &*reply {
-                Reply::Value(v) => pack_value(v),
-                Reply::Ref(r) => pack(r),
-                Reply::Out(_) => None,
-            };
-            match packed {
-                Some((ty, bits)) if chan.try_send_packed_reply(h.seq, ty, bits) => Ok(()),
-                _ => {
-                    let reply = ManuallyDrop::into_inner(reply);
-                    answer(chan, h.seq, Ok(reply), bulk, alive)
-                }
-            }
-        }
-        Err(e) => answer(chan, h.seq, Err(e), bulk, alive),
+    // A method whose result is always a packed scalar: no `Reply` made.
+    let sent = match call_scalar(wrapper, index, args) {
+        ScalarReply::NotCalled => None,
+        ScalarReply::Packed(ty, bits) => Some(outcome(reply_packed(chan, h.seq, ty, bits, alive))),
+        ScalarReply::Failed(e) => Some(outcome(answer(chan, h.seq, Err(*e), bulk, alive))),
     };
+    if let Some(sent) = sent {
+        chan.release(inc);
+        return sent;
+    }
+    let Some(result) = call_packed(wrapper, index, args) else {
+        return SmallCall::Other;
+    };
+    let sent = answer(chan, h.seq, result, bulk, alive);
     chan.release(inc);
     outcome(sent)
 }
@@ -274,18 +250,7 @@ fn send_reply(
             Reply::Out(_) => None,
         };
         if let Some((ty, bits)) = packed {
-            return chan
-                .send_packed_values(
-                    KIND_REPLY,
-                    seq,
-                    0,
-                    b"",
-                    &[ty],
-                    &[bits],
-                    Wait::Forever,
-                    alive,
-                )
-                .map(drop);
+            return reply_packed(chan, seq, ty, bits, alive);
         }
     }
     let reply = ManuallyDrop::into_inner(reply);
@@ -396,19 +361,26 @@ fn lean_request<'a>(
     bytes: &[u8],
 ) -> Option<Result<Reply<'a>, ServerError>> {
     let args = packed_args(h, bytes)?;
-    let name_end = RECORD_HEADER_SIZE + h.name_len as usize;
-    let index = match h.method {
-        // By name: compared as bytes (a name equal to a method's is valid UTF-8).
+    let index = method_index(wrapper, h, bytes)?;
+    call_packed(wrapper, index, args)
+}
+
+/// The index of the method request `h` (whose record is `bytes`) names: by index, or by
+/// name, compared as bytes (a name equal to a method's is valid UTF-8); `None` for a
+/// name the wrapper does not have (the general way reports it).
+#[inline(always)]
+fn method_index(wrapper: &dyn Dispatch, h: &RecordHeader, bytes: &[u8]) -> Option<usize> {
+    match h.method {
         0 => {
+            let name_end = RECORD_HEADER_SIZE + h.name_len as usize;
             let name = bytes.get(RECORD_HEADER_SIZE..name_end)?;
             wrapper
                 .method_names()
                 .iter()
-                .position(|m| m.as_bytes() == name)?
+                .position(|m| m.as_bytes() == name)
         }
-        i => i as usize - 1,
-    };
-    call_packed(wrapper, index, args)
+        i => Some(i as usize - 1),
+    }
 }
 
 /// The packed arguments of request `h` (whose record is `bytes`), when its block, after
@@ -423,8 +395,24 @@ fn packed_args<'b>(h: &RecordHeader, bytes: &'b [u8]) -> Option<PackedArgs<'b>> 
     PackedArgs::parse(bytes.get(at..at.checked_add(h.block_len as usize)?)?)
 }
 
+/// Sends the reply to request `seq` holding one packed value: its one line, written at
+/// once when the ring has room, else by the way that waits for it.
+#[inline(always)]
+fn reply_packed(
+    chan: &Channel,
+    seq: u64,
+    ty: u8,
+    bits: u64,
+    alive: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<(), Error> {
+    if chan.try_send_packed_reply(seq, ty, bits) {
+        return Ok(());
+    }
+    send_packed_reply(chan, seq, ty, bits, alive)
+}
+
 /// Sends the packed reply to request `seq`, waiting for ring space (the ring had none
-/// for its one line at once).
+/// for its one line at once: see `reply_packed`).
 #[cold]
 #[inline(never)]
 fn send_packed_reply(

@@ -71,7 +71,10 @@ impl Channel {
         if !tx.has_space(len) && !self.wait_until(|| tx.has_space(len), wait, alive)? {
             return Ok(false);
         }
-        self.write_packed(kind, seq, method, name, types, bits, len);
+        let n = types.len();
+        self.write_packed(kind, seq, method, name, n, len, |block| {
+            write_packed_block(types, bits, block)
+        });
         Ok(true)
     }
 
@@ -97,26 +100,13 @@ impl Channel {
         if !self.tx.has_space(len) {
             return false;
         }
-        let block_offset = packed_block_offset(name.len());
-        let mut header = RecordHeader::new(kind, len as u32, seq);
-        header.method = method;
-        header.name_len = name.len() as u32;
-        header.block_offset = block_offset as u32;
-        header.block_len = packed_block_len(n) as u32;
-        // SAFETY: we are this ring's only producer and `has_space(len)` held; the record
-        // is published below, before the next reservation.
-        let dst = unsafe { self.tx.reserve(len) };
-        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-        if !name.is_empty() {
-            dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
-        }
-        values.write(&mut dst[block_offset..]);
-        self.commit(len);
+        self.write_packed(kind, seq, method, name, n, len, |block| values.write(block));
         true
     }
 
     /// Writes and commits a record of `len` bytes (`packed_record_len`) holding `name`
-    /// and the packed values, which the ring has room for.
+    /// and a packed block of `n` values, which `block` writes, in a ring that has room
+    /// for it.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn write_packed(
@@ -125,16 +115,16 @@ impl Channel {
         seq: u64,
         method: u32,
         name: &[u8],
-        types: &[u8],
-        bits: &[u64],
+        n: usize,
         len: usize,
+        block: impl FnOnce(&mut [u8]),
     ) {
         let block_offset = packed_block_offset(name.len());
         let mut header = RecordHeader::new(kind, len as u32, seq);
         header.method = method;
         header.name_len = name.len() as u32;
         header.block_offset = block_offset as u32;
-        header.block_len = packed_block_len(types.len()) as u32;
+        header.block_len = packed_block_len(n) as u32;
         // SAFETY: we are this ring's only producer and the caller saw `has_space(len)`;
         // the record is published below, before the next reservation.
         let dst = unsafe { self.tx.reserve(len) };
@@ -142,7 +132,7 @@ impl Channel {
         if !name.is_empty() {
             dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
         }
-        write_packed_block(types, bits, &mut dst[block_offset..]);
+        block(&mut dst[block_offset..]);
         self.commit(len);
     }
 
@@ -157,15 +147,9 @@ impl Channel {
         if !self.tx.has_space(LEN) {
             return false;
         }
-        let mut header = RecordHeader::new(KIND_REPLY, LEN as u32, seq);
-        header.block_offset = packed_block_offset(0) as u32;
-        header.block_len = packed_block_len(1) as u32;
-        // SAFETY: we are this ring's only producer and `has_space(LEN)` held; the record
-        // is published below, before the next reservation.
-        let dst = unsafe { self.tx.reserve(LEN) };
-        dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-        write_packed_block(&[ty], &[bits], &mut dst[RECORD_HEADER_SIZE..]);
-        self.commit(LEN);
+        self.write_packed(KIND_REPLY, seq, 0, b"", 1, LEN, |block| {
+            write_packed_block(&[ty], &[bits], block)
+        });
         true
     }
 

@@ -67,25 +67,39 @@ fn positions_agree(p: &Producer, c: &Consumer) {
     );
 }
 
-#[test]
-fn records_of_every_length_go_round_the_ring_many_times_whole() {
-    let ctrl = RingControl::new();
-    let mut area = Box::new(Area([0; CAPACITY]));
-    let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
-    let data = area.0.as_mut_ptr();
-    // SAFETY: the control block, the 64-aligned area of CAPACITY bytes (a multiple of
-    // RECORD_ALIGN) and the CPU words outlive both rings; one producer, one consumer.
-    let ring = |i| unsafe {
+/// A view of the ring in `ctrl` and `data` (CAPACITY bytes), with bells `i` and `i + 1`.
+///
+/// # Safety
+/// `ctrl`, `data` (64-aligned, CAPACITY bytes) and `cpus` must outlive the ring, and the
+/// ring be made the only producer or the only consumer.
+unsafe fn ring(ctrl: &RingControl, data: *mut u8, cpus: &[AtomicU32; 2], i: u32) -> Ring {
+    // SAFETY: this function's contract; CAPACITY is a multiple of RECORD_ALIGN.
+    unsafe {
         Ring::new(
-            &ctrl,
+            ctrl,
             data,
             CAPACITY as u64,
             bell(i),
             bell(i + 1),
             [&cpus[0], &cpus[1]],
         )
+    }
+}
+
+#[test]
+fn records_of_every_length_go_round_the_ring_many_times_whole() {
+    let ctrl = RingControl::new();
+    let mut area = Box::new(Area([0; CAPACITY]));
+    let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
+    let data = area.0.as_mut_ptr();
+    // SAFETY: the control block, the area and the CPU words outlive both rings; one
+    // producer, one consumer.
+    let (p, c) = unsafe {
+        (
+            ring(&ctrl, data, &cpus, 0).into_producer(),
+            ring(&ctrl, data, &cpus, 2).into_consumer(),
+        )
     };
-    let (p, c) = (ring(0).into_producer(), ring(2).into_consumer());
     let all: Vec<usize> = lengths(3000).collect();
     let mut seq = 0u64;
     // Bursts of 1 to 3 records (at most 27 lines and 8 of padding: they fit), staged and
@@ -135,17 +149,12 @@ fn one_line_records_read_as_lines_go_round_the_ring_and_padding_is_never_one() {
     let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
     let data = area.0.as_mut_ptr();
     // SAFETY: as in the test above.
-    let ring = |i| unsafe {
-        Ring::new(
-            &ctrl,
-            data,
-            CAPACITY as u64,
-            bell(i),
-            bell(i + 1),
-            [&cpus[0], &cpus[1]],
+    let (p, c) = unsafe {
+        (
+            ring(&ctrl, data, &cpus, 0).into_producer(),
+            ring(&ctrl, data, &cpus, 2).into_consumer(),
         )
     };
-    let (p, c) = (ring(0).into_producer(), ring(2).into_consumer());
     let (mut seq, mut pads) = (0u64, 0);
     for len in lengths(2000) {
         // A record of some length (after padding, when it does not fit before the end):
@@ -192,18 +201,8 @@ fn a_misaligned_start_is_refused_by_every_way_of_reading() {
     ctrl.tail.store(tail, Ordering::Relaxed);
     ctrl.head
         .store(tail + RECORD_ALIGN as u64, Ordering::Relaxed);
-    // SAFETY: as in the tests above.
-    let c = unsafe {
-        Ring::new(
-            &ctrl,
-            area.0.as_mut_ptr(),
-            CAPACITY as u64,
-            bell(0),
-            bell(1),
-            [&cpus[0], &cpus[1]],
-        )
-    }
-    .into_consumer();
+    // SAFETY: as in the tests above; the only consumer.
+    let c = unsafe { ring(&ctrl, area.0.as_mut_ptr(), &cpus, 0) }.into_consumer();
     assert!(c.peek_line().is_none());
     assert!(c.peek_whole().is_none());
     assert!(c.peek().is_err(), "the general way reports it");
