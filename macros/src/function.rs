@@ -206,10 +206,36 @@ pub(crate) fn generate(index: usize, sig: &Signature) -> syn::Result<(TokenStrea
     } else {
         quote!(#(#doc)*)
     };
+    // Scalars in, the result in registers: first the scalar call's own path, which
+    // declines (nothing sent) whatever it does not cover.
+    let all_scalar = params
+        .iter()
+        .all(|p| matches!(p.kind, Kind::Value(_) | Kind::Opaque));
+    let scalar_path = match &ret {
+        RetKind::Void | RetKind::Value(_) if all_scalar => {
+            let names = params.iter().map(|p| &p.name);
+            let value = match &ret {
+                RetKind::Value(t) => quote!(__ret.value::<#t>()?),
+                _ => quote!(()),
+            };
+            Some(quote! {
+                if let ::core::option::Option::Some(__ret) = self.__lib.call_scalars(
+                    #index,
+                    &[#(::loadlib::foreign::CValue::scalar_bits(&#names)),*],
+                ) {
+                    let __ret = __ret?;
+                    let __value = #value;
+                    return ::core::result::Result::Ok(#out_value);
+                }
+            })
+        }
+        _ => None,
+    };
     let method = quote! {
         #call_doc
         pub fn #method_name(&self #(, #inputs)*) -> ::loadlib::Result<#out_ty> {
             #(#checks)*
+            #scalar_path
             let mut __out = ::core::option::Option::None;
             self.__lib.invoke(#index, &mut |__step, __lease| match __step {
                 ::loadlib::foreign::Step::Encode(__enc) => {

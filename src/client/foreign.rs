@@ -12,6 +12,7 @@ use super::Client64;
 use crate::error::{Error, Result};
 use crate::foreign::encode::{Back, BulkArea, Encoder};
 use crate::foreign::frame::FramePlan;
+use crate::foreign::scalar_call::ScalarCall;
 use crate::foreign::wire::{ForeignReply, FunctionSpec, BIND_METHOD};
 use crate::foreign::{Abi, Returned, Step};
 use crate::transport::channel::{RawRecord, Wait};
@@ -43,6 +44,31 @@ impl Client64 {
                 ValueRef::bytes(specs.as_bytes()),
             ),
         )
+    }
+
+    /// Calls bound function `id` (`name` for messages) with `call`'s scalar arguments on
+    /// the small call's own path (see `foreign::scalar_call`): `None`, with nothing sent,
+    /// when it does not apply (a lease to take, freed arrays to report, the client held
+    /// elsewhere, a full ring), and the caller goes the general way.
+    #[inline(always)]
+    pub(crate) fn foreign_scalar_call(
+        &self,
+        id: u32,
+        name: &str,
+        call: &ScalarCall<'_>,
+    ) -> Option<Result<ForeignReply>> {
+        let mut link = self.lean_link()?;
+        let seq = link.send_small_with(|chan, seq| {
+            let record = RawRecord {
+                kind: KIND_FOREIGN,
+                seq,
+                method: id,
+                block_len: call.block_len,
+                names_bulk: false,
+            };
+            chan.try_send_raw(record, |block| call.write(block))
+        })?;
+        Some(link.answer_foreign_small(name, seq))
     }
 
     /// Calls bound function `id` (`name` for messages), laid out by `plan`. `call` is

@@ -13,6 +13,7 @@
 use super::abi::{round_up, Abi};
 use super::ctype::{CType, Class};
 use super::encode::Place;
+use super::scalar_call::ScalarSlot;
 use super::wire::{pick, FunctionSpec, FOREIGN_CALL_SIZE, MAX_FRAME, SPEC_HIDDEN_RET};
 use crate::error::{Error, Result};
 
@@ -61,6 +62,10 @@ pub(crate) struct FramePlan {
     /// Whether every call has the same size (numbers and addresses by value, the result
     /// in registers): then the call need not be measured before it is written.
     pub fixed: bool,
+    /// When every argument is one scalar passed directly and the result comes back in
+    /// registers: each argument's slot, for the scalar call's own path (see
+    /// `scalar_call`). Set by `FunctionDecl::plan`.
+    pub scalars: Option<Vec<ScalarSlot>>,
 }
 
 /// Place in the record of frame offset `off`.
@@ -146,6 +151,7 @@ fn plan_i386(abi: Abi, params: &[CType], ret: Option<&CType>) -> FramePlan {
         ret_size_align: (0, 1),
         spec,
         fixed: false,
+        scalars: None,
     }
 }
 
@@ -247,6 +253,7 @@ fn plan_sysv64(params: &[CType], ret: Option<&CType>) -> FramePlan {
         ret_size_align: (0, 1),
         spec,
         fixed: false,
+        scalars: None,
     }
 }
 
@@ -288,6 +295,7 @@ fn plan_win64(params: &[CType], ret: Option<&CType>) -> FramePlan {
         ret_size_align: (0, 1),
         spec,
         fixed: false,
+        scalars: None,
     }
 }
 

@@ -29,10 +29,10 @@ pub enum Convention {
 }
 
 /// One bound function.
-struct Bound {
-    decl: FunctionDecl,
-    plan: FramePlan,
-    id: u32,
+pub(super) struct Bound {
+    pub(super) decl: FunctionDecl,
+    pub(super) plan: FramePlan,
+    pub(super) id: u32,
 }
 
 /// A library loaded in a server, with its declared functions bound: call them by name
@@ -174,6 +174,12 @@ impl ForeignLibrary {
     /// The declaration of function `i`.
     pub(crate) fn decl(&self, i: usize) -> &FunctionDecl {
         &self.functions[i].decl
+    }
+
+    /// Function `i`, if there is one.
+    #[inline(always)]
+    pub(super) fn function(&self, i: usize) -> Option<&Bound> {
+        self.functions.get(i)
     }
 
     /// Calls function `i`: `call` writes the arguments when given [`Step::Encode`]

@@ -29,6 +29,7 @@ pub(crate) mod encode;
 pub(crate) mod frame;
 mod library;
 mod returned;
+pub(crate) mod scalar_call;
 mod values;
 pub(crate) mod wire;
 
@@ -41,4 +42,6 @@ pub use decl::{Dir, FunctionDecl, Len, Param, ParamKind, Ret};
 pub use encode::{Encoder, Place};
 pub use library::{Convention, ForeignLibrary, Lease, FOREIGN_MODULE};
 pub use returned::{Returned, Step};
+#[doc(hidden)]
+pub use scalar_call::ScalarReturn;
 pub use values::{CDecode, CValue, Logical, Ptr};

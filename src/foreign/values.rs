@@ -36,6 +36,16 @@ pub trait CValue {
         let _ = values;
         None
     }
+
+    /// The value as one scalar argument's bits, as its frame slot holds them: its
+    /// little-endian bytes, an integer narrower than 4 bytes extended to 4 as C extends
+    /// it; `None` (the default) for anything that is not one scalar. What a generated
+    /// foreign function passes on the scalar call's own path.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn scalar_bits(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A [`CValue`] that can be read back from the server's representation: a return value,
@@ -63,7 +73,7 @@ pub trait CDecode: CValue + Sized {
 }
 
 macro_rules! number {
-    ($t:ty, $c:ident) => {
+    ($t:ty, $c:ident, $bits:expr) => {
         impl CValue for $t {
             const LAYOUT: TypeLayout = TypeLayout::scalar(size_of::<$t>() as u32);
             fn ctype() -> CType {
@@ -76,6 +86,11 @@ macro_rules! number {
             }
             fn plain_bytes(values: &[Self]) -> Option<&[u8]> {
                 Some(zerocopy::IntoBytes::as_bytes(values))
+            }
+            #[inline(always)]
+            fn scalar_bits(&self) -> Option<u64> {
+                let bits: fn($t) -> u64 = $bits;
+                Some(bits(*self))
             }
         }
         impl CDecode for $t {
@@ -96,16 +111,18 @@ macro_rules! number {
     };
 }
 
-number!(i8, I8);
-number!(u8, U8);
-number!(i16, I16);
-number!(u16, U16);
-number!(i32, I32);
-number!(u32, U32);
-number!(i64, I64);
-number!(u64, U64);
-number!(f32, F32);
-number!(f64, F64);
+// Each one's bits as `scalar_bits` gives them: narrow integers extended to 4 bytes (as
+// `ArgPlan::Direct`'s `extend` writes them), the others zero-extended.
+number!(i8, I8, |v| v as i32 as u32 as u64);
+number!(u8, U8, |v| v as u64);
+number!(i16, I16, |v| v as i32 as u32 as u64);
+number!(u16, U16, |v| v as u64);
+number!(i32, I32, |v| v as u32 as u64);
+number!(u32, U32, |v| v as u64);
+number!(i64, I64, |v| v as u64);
+number!(u64, U64, |v| v);
+number!(f32, F32, |v| v.to_bits() as u64);
+number!(f64, F64, |v| v.to_bits());
 
 impl CValue for bool {
     const LAYOUT: TypeLayout = TypeLayout::scalar(1);
@@ -116,6 +133,10 @@ impl CValue for bool {
     fn encode(&self, enc: &mut Encoder<'_>, at: Place) -> Result<()> {
         enc.write(at, &[*self as u8]);
         Ok(())
+    }
+    #[inline(always)]
+    fn scalar_bits(&self) -> Option<u64> {
+        Some(*self as u64)
     }
 }
 
@@ -159,6 +180,10 @@ impl CValue for Logical {
         enc.write(at, &(self.0 as u32).to_le_bytes());
         Ok(())
     }
+    #[inline(always)]
+    fn scalar_bits(&self) -> Option<u64> {
+        Some(self.0 as u64)
+    }
 }
 
 impl CDecode for Logical {
@@ -197,6 +222,12 @@ impl CValue for Ptr {
     fn encode(&self, enc: &mut Encoder<'_>, at: Place) -> Result<()> {
         enc.write_address(at, self.0 as u64)
     }
+    /// The address; one that does not fit a 32-bit server's slot is refused where the
+    /// slot's width is known (`ScalarSlot::put`), and reported by the general path.
+    #[inline(always)]
+    fn scalar_bits(&self) -> Option<u64> {
+        Some(self.0 as u64)
+    }
 }
 
 impl CDecode for Ptr {
@@ -218,6 +249,11 @@ impl CValue for usize {
     }
     fn encode(&self, enc: &mut Encoder<'_>, at: Place) -> Result<()> {
         enc.write_address(at, *self as u64)
+    }
+    /// As [`Ptr`]'s: a value past a 32-bit server's slot goes the general way.
+    #[inline(always)]
+    fn scalar_bits(&self) -> Option<u64> {
+        Some(*self as u64)
     }
 }
 

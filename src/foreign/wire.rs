@@ -88,6 +88,21 @@ pub(crate) struct ForeignReply {
     pub _pad: u32,
 }
 
+impl ForeignReply {
+    /// The reply from its four words (as a ring's line holds them, read as
+    /// little-endian words).
+    #[inline(always)]
+    pub(crate) fn from_words(w: [u64; 4]) -> ForeignReply {
+        ForeignReply {
+            ret: [w[0], w[1]],
+            last_error: w[2] as u32 as i32,
+            flags: (w[2] >> 32) as u32,
+            data_len: w[3] as u32,
+            _pad: (w[3] >> 32) as u32,
+        }
+    }
+}
+
 /// What the server needs to know of a function to call it: sent once, at bind time.
 #[repr(C)]
 #[derive(

@@ -6,12 +6,18 @@
 //! anything is sent, or, once the request is out, for its reply.
 
 use std::process::ExitStatus;
+use std::time::Instant;
 
+use zerocopy::FromBytes;
+
+use super::reply::server_error;
 use super::{Answer, ServerLink};
 use crate::client::FromValue;
 use crate::error::{Error, Result};
+use crate::foreign::wire::ForeignReply;
+use crate::transport::channel::{Channel, BLOCK_WORDS};
 use crate::transport::codec::Packed;
-use crate::transport::wire::KIND_REQUEST;
+use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN_REPLY, KIND_REQUEST};
 
 impl ServerLink {
     /// Sends a small call of `method` (1 + its index, or 0 with its `name`) with `args`:
@@ -24,16 +30,26 @@ impl ServerLink {
         name: &[u8],
         args: &Packed,
     ) -> Option<u64> {
+        self.send_small_with(|chan, seq| {
+            chan.try_send_packed(KIND_REQUEST, seq, method, name, args)
+        })
+    }
+
+    /// Sends a small call that `send` writes into the ring, given its sequence number,
+    /// if the ring has room now (`send` says whether it sent it): the sequence number,
+    /// or `None`, with nothing sent, when the lean path does not apply.
+    #[inline(always)]
+    pub(in crate::client) fn send_small_with(
+        &mut self,
+        send: impl FnOnce(&Channel, u64) -> bool,
+    ) -> Option<u64> {
         if self.closed || !self.chan.in_place() || self.chan.bursting() {
             return None;
         }
         // This side calls now (see `Held::new`).
         self.chan.set_away(false);
         let seq = self.seq + 1;
-        if !self
-            .chan
-            .try_send_packed(KIND_REQUEST, seq, method, name, args)
-        {
+        if !send(&self.chan, seq) {
             return None;
         }
         self.seq = seq;
@@ -59,6 +75,44 @@ impl ServerLink {
             },
             None => self.answer_small_general(name, seq).and_then(Answer::to),
         }
+    }
+
+    /// Waits for the reply to foreign scalar call `seq` (sent by
+    /// [`send_small_with`](Self::send_small_with); `name` for messages), until the
+    /// request time-out: read as its one line, else the general way.
+    #[inline(always)]
+    pub(in crate::client) fn answer_foreign_small(
+        &mut self,
+        name: &str,
+        seq: u64,
+    ) -> Result<ForeignReply> {
+        if !self.chan.has_data() {
+            self.await_small(name)?;
+        }
+        const LEN: usize = size_of::<ForeignReply>();
+        const _: () = assert!(LEN == BLOCK_WORDS * 8);
+        match self.chan.take_block_line(seq, KIND_FOREIGN_REPLY, LEN) {
+            Some(words) => Ok(ForeignReply::from_words(words)),
+            None => self.answer_foreign_general(name, seq),
+        }
+    }
+
+    /// The reply to foreign call `seq` when it is not one line of its own (an error,
+    /// padding first): the general way.
+    #[cold]
+    #[inline(never)]
+    fn answer_foreign_general(&mut self, name: &str, seq: u64) -> Result<ForeignReply> {
+        let deadline = Instant::now() + self.request_timeout;
+        let reply = self
+            .recv_for(seq, deadline, None, |view, cache| match view.header.kind {
+                KIND_FOREIGN_REPLY => ForeignReply::read_from_prefix(view.block)
+                    .map(|(reply, _)| reply)
+                    .map_err(|_| Error::Protocol("a short foreign reply".into())),
+                KIND_ERROR => server_error(view, cache).and_then(Err),
+                other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
+            })
+            .and_then(|r| r.ok_or_else(|| self.timed_out(name)));
+        self.note_fatal(reply)
     }
 
     /// Waits until a record is waiting, for at most the request time-out: an error when

@@ -5,7 +5,7 @@ use zerocopy::IntoBytes;
 
 use std::time::Duration;
 
-use super::{Channel, Incoming, Wait};
+use super::{Channel, Incoming, RawRecord, Wait};
 use crate::error::{Error, Result};
 use crate::transport::codec::{packable, read_packed_raw, write_packed_block, Packed};
 use crate::transport::ring::LINE_WORDS;
@@ -219,27 +219,81 @@ impl Channel {
     /// [`take_packed_reply`]: Self::take_packed_reply
     #[inline(always)]
     pub(crate) fn take_packed_line(&self, want: u64) -> Option<(u8, u64)> {
-        debug_assert!(self.in_place() && !self.bursts.get());
-        const LEN: usize = packed_record_len(0, 1);
-        const _: () = assert!(LEN == RECORD_ALIGN && LINE_WORDS == 8);
-        // The header's `len`, `kind` and `flags` (0); then, after `seq`, `name_len` (0;
-        // the method word is not looked at); `block_offset` and `block_len`; the block's
-        // count (1) and flags.
-        const LEN_KIND: u64 = LEN as u64 | (KIND_REPLY as u64) << 32;
-        const BLOCK_AT: u64 = packed_block_offset(0) as u64 | (packed_block_len(1) as u64) << 32;
+        // The block: its count (1) and flags, the type bytes' word (one used), the
+        // value's bits.
         const ONE_PACKED: u64 = 1 | (BLOCK_PACKED as u64) << 32;
-        const _: () = assert!(packed_block_offset(0) == RECORD_HEADER_SIZE);
-        let w = self.rx.peek_line()?;
-        if w[0] != LEN_KIND || w[1] != want || w[2] as u32 != 0 || w[3] != BLOCK_AT {
-            return None;
-        }
-        // The block: its prefix, the type bytes' word (one used), the value's bits.
-        let ty = w[5] as u8;
-        if w[4] != ONE_PACKED || !packable(ty) {
+        // One line, its block right after the header.
+        const _: () = assert!(
+            packed_record_len(0, 1) == RECORD_ALIGN && packed_block_offset(0) == RECORD_HEADER_SIZE
+        );
+        let w = self.peek_reply_line(want, KIND_REPLY, packed_block_len(1))?;
+        let ty = w[1] as u8;
+        if w[0] != ONE_PACKED || !packable(ty) {
             return None;
         }
         self.rx.release_line();
-        Some((ty, w[6]))
+        Some((ty, w[2]))
+    }
+
+    /// The next record, if it is a record of `kind` answering request `want` in one
+    /// line, with no name and a block of `block_len` bytes right after the header: the
+    /// block's words, the record released. Read as the line's words and matched whole;
+    /// anything else is left for the general path ([`take_reply`](Self::take_reply),
+    /// [`recv`](Self::recv)). In place only, outside a burst.
+    #[inline(always)]
+    pub(crate) fn take_block_line(
+        &self,
+        want: u64,
+        kind: u16,
+        block_len: usize,
+    ) -> Option<[u64; BLOCK_WORDS]> {
+        let w = self.peek_reply_line(want, kind, block_len)?;
+        self.rx.release_line();
+        Some(w)
+    }
+
+    /// The block's words of the next record, when it is a one-line record of `kind`
+    /// answering `want` with no name and a block of `block_len` bytes after the header;
+    /// not released.
+    #[inline(always)]
+    fn peek_reply_line(
+        &self,
+        want: u64,
+        kind: u16,
+        block_len: usize,
+    ) -> Option<[u64; BLOCK_WORDS]> {
+        debug_assert!(self.in_place() && !self.bursts.get());
+        debug_assert!(RECORD_HEADER_SIZE + block_len <= RECORD_ALIGN);
+        const _: () = assert!(LINE_WORDS == 8 && RECORD_HEADER_SIZE == 32);
+        // The header's `len` (one line), `kind` and `flags` (0); then, after `seq`,
+        // `name_len` (0; the method word is not looked at); `block_offset` (right after
+        // the header) and `block_len`.
+        let len_kind = RECORD_ALIGN as u64 | (kind as u64) << 32;
+        let block_at = RECORD_HEADER_SIZE as u64 | (block_len as u64) << 32;
+        let w = self.rx.peek_line()?;
+        if w[0] != len_kind || w[1] != want || w[2] as u32 != 0 || w[3] != block_at {
+            return None;
+        }
+        Some([w[4], w[5], w[6], w[7]])
+    }
+
+    /// Sends `record` (whose block `fill` writes, naming no bulk segment) when the ring
+    /// has room for it now: `false`, with nothing sent, when it does not (the caller then
+    /// goes the way that waits). In place only. A foreign scalar call's lean path.
+    #[inline(always)]
+    pub(crate) fn try_send_raw(&self, record: RawRecord, fill: impl FnOnce(&mut [u8])) -> bool {
+        debug_assert!(self.in_place() && !record.names_bulk);
+        let len = record.len();
+        if !self.tx.has_space(len) {
+            return false;
+        }
+        // SAFETY: we are this ring's only producer and `has_space(len)` held (so `len` is
+        // at most the capacity); the record is published below, before the next
+        // reservation.
+        let dst = unsafe { self.tx.reserve(len) };
+        record.write_with(dst, fill);
+        self.commit(len);
+        true
     }
 
     /// The next record, if it is the reply to request `want` holding one packed value:
@@ -278,6 +332,10 @@ impl Channel {
         Some(value)
     }
 }
+
+/// Words of a block that [`Channel::take_block_line`] reads: the rest of the line after
+/// the header.
+pub(crate) const BLOCK_WORDS: usize = (RECORD_ALIGN - RECORD_HEADER_SIZE) / 8;
 
 /// Where the packed block of a record with a name of `name_len` bytes starts.
 #[inline(always)]

@@ -22,6 +22,7 @@ use crate::transport::wake::{self, Deadline, Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
     RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST, KIND_SPILL,
 };
+pub(crate) use lean::BLOCK_WORDS;
 pub use record::RecordView;
 pub(crate) use record::{Outgoing, RawRecord};
 

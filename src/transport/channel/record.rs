@@ -179,15 +179,21 @@ impl RawRecord {
         offset: usize,
         fill: impl FnOnce(&mut [u8], usize) -> Result<()>,
     ) -> Result<()> {
+        let mut result = Ok(());
+        self.write_with(dst, |block| result = fill(block, offset));
+        result
+    }
+
+    /// Writes the record into `dst` (`len` bytes): its header, then the block that
+    /// `fill` writes.
+    #[inline(always)]
+    pub(super) fn write_with(&self, dst: &mut [u8], fill: impl FnOnce(&mut [u8])) {
         let mut header = RecordHeader::new(self.kind, dst.len() as u32, self.seq);
         header.method = self.method;
         header.block_offset = RECORD_HEADER_SIZE as u32;
         header.block_len = self.block_len as u32;
         dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-        fill(
-            &mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + self.block_len],
-            offset,
-        )
+        fill(&mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + self.block_len]);
     }
 }
 

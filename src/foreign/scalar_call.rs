@@ -1,0 +1,193 @@
+//! The scalar call's own path: a foreign function whose arguments are all scalars passed
+//! directly (numbers, `bool`, [`Logical`](super::Logical), [`Ptr`](super::Ptr)) and
+//! whose result comes back in registers is written as its fixed frame straight into the
+//! ring, from the bits the generated method gives ([`CValue::scalar_bits`]), with no
+//! [`Encoder`](super::Encoder), no closure and no measuring pass; its reply, one line,
+//! is read as that line. The record is the same bytes the general path writes.
+
+use zerocopy::IntoBytes;
+
+use super::abi::Abi;
+use super::decl::{Param, ParamKind, Ret};
+use super::frame::{ArgPlan, FramePlan, RetPlan};
+use super::library::ForeignLibrary;
+use super::values::CDecode;
+use super::wire::{ForeignCall, ForeignReply, FOREIGN_CALL_SIZE};
+use crate::error::{Error, Result};
+
+/// Where one scalar argument goes: `width` bytes at block offset `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ScalarSlot {
+    /// Offset from the block's start.
+    pub at: u32,
+    /// Bytes written: the scalar's size, or 4 for an integer C extends to 4.
+    pub width: u8,
+}
+
+impl ScalarSlot {
+    /// Whether `bits` fit the slot (an address above 4 GiB does not fit a 32-bit
+    /// server's; every other scalar's bits fit its own slot).
+    #[inline(always)]
+    fn fits(self, bits: u64) -> bool {
+        self.width >= 8 || bits >> (8 * self.width as u32) == 0
+    }
+}
+
+/// The slots of a call of `params` laid out by `plan`, when every argument is one
+/// scalar passed directly and the result is a value in registers (or there is none):
+/// not a string or array the server copies from a returned pointer.
+pub(crate) fn scalar_slots(
+    abi: Abi,
+    params: &[Param],
+    ret: &Ret,
+    plan: &FramePlan,
+) -> Option<Vec<ScalarSlot>> {
+    let in_registers = !matches!(plan.ret, RetPlan::Hidden { .. }) && plan.ret_size_align.0 <= 16;
+    if !plan.fixed || !in_registers || !matches!(ret, Ret::Void | Ret::Value(_)) {
+        return None;
+    }
+    params
+        .iter()
+        .zip(&plan.args)
+        .map(|(p, a)| match (&p.kind, a) {
+            (ParamKind::Value(t), ArgPlan::Direct { at, extend }) => {
+                let width = if extend.is_some() {
+                    4
+                } else {
+                    t.layout().size(abi)
+                };
+                matches!(width, 1 | 2 | 4 | 8).then_some(ScalarSlot {
+                    at: at.0,
+                    width: width as u8,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A scalar call ready to write: its block's length and each argument's slot and bits,
+/// every one checked to fit.
+pub(crate) struct ScalarCall<'a> {
+    frame_len: u32,
+    /// Bytes of the block: the head and the frame, rounded up to 8 (as the general
+    /// path measures a call that places nothing beside its frame).
+    pub block_len: usize,
+    slots: &'a [ScalarSlot],
+    bits: &'a [Option<u64>],
+}
+
+impl<'a> ScalarCall<'a> {
+    /// The call of `plan` with arguments `bits`: `None` when `plan` has no scalar slots,
+    /// or an argument is not one scalar or does not fit its slot.
+    #[inline(always)]
+    fn new(plan: &'a FramePlan, bits: &'a [Option<u64>]) -> Option<Self> {
+        let slots = plan.scalars.as_deref()?;
+        if slots.len() != bits.len() {
+            return None;
+        }
+        for (s, b) in slots.iter().zip(bits) {
+            if !s.fits((*b)?) {
+                return None;
+            }
+        }
+        Some(ScalarCall {
+            frame_len: plan.frame_len,
+            block_len: (FOREIGN_CALL_SIZE + plan.frame_len).next_multiple_of(8) as usize,
+            slots,
+            bits,
+        })
+    }
+
+    /// Writes the block (`block_len` bytes): the head, the frame zeroed, each argument
+    /// in its slot. What `Encoder` writes for the same call.
+    #[inline(always)]
+    pub(crate) fn write(&self, block: &mut [u8]) {
+        let head = ForeignCall {
+            frame_len: self.frame_len,
+            reloc_count: 0,
+            reloc_at: self.block_len as u32,
+            ret_copy: 0,
+        };
+        let (head_bytes, frame) = block.split_at_mut(FOREIGN_CALL_SIZE as usize);
+        head_bytes.copy_from_slice(head.as_bytes());
+        // Word by word (a frame is a few words): no call to `memset`.
+        for word in frame.chunks_exact_mut(8) {
+            word.copy_from_slice(&[0; 8]);
+        }
+        for (s, b) in self.slots.iter().zip(self.bits) {
+            put(block, s.at as usize, s.width, b.unwrap_or(0));
+        }
+    }
+}
+
+/// Writes the low `width` bytes (1, 2, 4 or 8) of `bits` at `at` in `block`, as
+/// fixed-size stores; a slot outside the block is not written (the plan keeps each
+/// inside the frame).
+#[inline(always)]
+fn put(block: &mut [u8], at: usize, width: u8, bits: u64) {
+    fn store<const N: usize>(block: &mut [u8], at: usize, bytes: [u8; N]) {
+        if let Some(dst) = block.get_mut(at..at + N) {
+            dst.copy_from_slice(&bytes);
+        }
+    }
+    match width {
+        1 => store(block, at, [bits as u8]),
+        2 => store(block, at, (bits as u16).to_le_bytes()),
+        4 => store(block, at, (bits as u32).to_le_bytes()),
+        _ => store(block, at, bits.to_le_bytes()),
+    }
+}
+
+/// What a scalar call gives back: the result's registers and the error code.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct ScalarReturn {
+    abi: Abi,
+    reply: ForeignReply,
+}
+
+impl ScalarReturn {
+    /// The return value.
+    #[inline(always)]
+    pub fn value<T: CDecode>(&self) -> Result<T> {
+        let size = T::LAYOUT.size(self.abi) as usize;
+        let ret = self.reply.ret.as_bytes();
+        match ret.get(..size) {
+            Some(bytes) => Ok(T::decode(self.abi, bytes)),
+            None => Err(Error::Protocol(format!(
+                "a {size}-byte result in registers"
+            ))),
+        }
+    }
+
+    /// `errno` (Linux) or `GetLastError()` (Windows) right after the call, for a
+    /// function declared to report it; else 0.
+    #[inline(always)]
+    pub fn last_error(&self) -> i32 {
+        self.reply.last_error
+    }
+}
+
+impl ForeignLibrary {
+    /// Calls function `i` with arguments given as their scalar bits
+    /// ([`CValue::scalar_bits`](super::CValue::scalar_bits)) on the scalar call's own
+    /// path: `None`, with nothing sent, when it does not apply (the function takes
+    /// anything else, an argument does not fit, or the client is not free for it), and
+    /// the caller goes the general way ([`invoke`](Self::invoke)). What generated handles
+    /// call first.
+    #[doc(hidden)]
+    #[inline]
+    pub fn call_scalars(&self, i: usize, bits: &[Option<u64>]) -> Option<Result<ScalarReturn>> {
+        let f = self.function(i)?;
+        let call = ScalarCall::new(&f.plan, bits)?;
+        let client = self.client();
+        let reply = client.foreign_scalar_call(f.id, &f.decl.name, &call)?;
+        let abi = client.abi();
+        Some(reply.map(|reply| ScalarReturn { abi, reply }))
+    }
+}
+
+#[cfg(test)]
+#[path = "scalar_call_tests.rs"]
+mod tests;
