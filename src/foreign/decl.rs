@@ -208,7 +208,7 @@ impl FunctionDecl {
             && self.params.iter().all(|p| {
                 matches!(&p.kind, ParamKind::Value(t) if !matches!(t, CType::Struct(_) | CType::Array(..)))
             });
-        plan.scalars = super::scalar_call::scalar_slots(abi, &self.params, &self.ret, &plan);
+        plan.scalars = super::scalar_call::scalar_plan(abi, &self.params, &self.ret, &plan);
         Ok(plan)
     }
 }

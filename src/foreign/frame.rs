@@ -13,7 +13,7 @@
 use super::abi::{round_up, Abi};
 use super::ctype::{CType, Class};
 use super::encode::Place;
-use super::scalar_call::ScalarSlot;
+use super::scalar_call::ScalarPlan;
 use super::wire::{pick, FunctionSpec, FOREIGN_CALL_SIZE, MAX_FRAME, SPEC_HIDDEN_RET};
 use crate::error::{Error, Result};
 
@@ -65,7 +65,7 @@ pub(crate) struct FramePlan {
     /// When every argument is one scalar passed directly and the result comes back in
     /// registers: each argument's slot, for the scalar call's own path (see
     /// `scalar_call`). Set by `FunctionDecl::plan`.
-    pub scalars: Option<Vec<ScalarSlot>>,
+    pub scalars: Option<ScalarPlan>,
 }
 
 /// Place in the record of frame offset `off`.

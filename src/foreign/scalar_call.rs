@@ -12,7 +12,7 @@ use super::decl::{Param, ParamKind, Ret};
 use super::frame::{ArgPlan, FramePlan, RetPlan};
 use super::library::ForeignLibrary;
 use super::values::CDecode;
-use super::wire::{ForeignCall, ForeignReply, FOREIGN_CALL_SIZE};
+use super::wire::{ForeignCall, FOREIGN_CALL_SIZE};
 use crate::error::{Error, Result};
 
 /// Where one scalar argument goes: `width` bytes at block offset `at`.
@@ -33,10 +33,39 @@ impl ScalarSlot {
     }
 }
 
-/// The slots of a call of `params` laid out by `plan`, when every argument is one
+/// How a scalar call of one function is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ScalarPlan {
+    /// Each argument's slot, in order.
+    slots: Vec<ScalarSlot>,
+    /// Whether the slots cover the whole frame (as on i386, where each argument takes
+    /// its slots whole), so no byte of it needs zeroing first.
+    covered: bool,
+}
+
+/// The scalar plan of a call of `params` laid out by `plan`, when every argument is one
 /// scalar passed directly and the result is a value in registers (or there is none):
 /// not a string or array the server copies from a returned pointer.
-pub(crate) fn scalar_slots(
+pub(crate) fn scalar_plan(
+    abi: Abi,
+    params: &[Param],
+    ret: &Ret,
+    plan: &FramePlan,
+) -> Option<ScalarPlan> {
+    let slots = scalar_slots(abi, params, ret, plan)?;
+    let mut frame = vec![false; plan.frame_len as usize];
+    for s in &slots {
+        let at = (s.at - FOREIGN_CALL_SIZE) as usize;
+        frame.get_mut(at..at + s.width as usize)?.fill(true);
+    }
+    Some(ScalarPlan {
+        covered: frame.iter().all(|&b| b),
+        slots,
+    })
+}
+
+/// Each argument's slot (see [`scalar_plan`]).
+fn scalar_slots(
     abi: Abi,
     params: &[Param],
     ret: &Ret,
@@ -70,6 +99,7 @@ pub(crate) fn scalar_slots(
 /// every one checked to fit.
 pub(crate) struct ScalarCall<'a> {
     frame_len: u32,
+    covered: bool,
     /// Bytes of the block: the head and the frame, rounded up to 8 (as the general
     /// path measures a call that places nothing beside its frame).
     pub block_len: usize,
@@ -82,7 +112,8 @@ impl<'a> ScalarCall<'a> {
     /// or an argument is not one scalar or does not fit its slot.
     #[inline(always)]
     fn new(plan: &'a FramePlan, bits: &'a [Option<u64>]) -> Option<Self> {
-        let slots = plan.scalars.as_deref()?;
+        let scalars = plan.scalars.as_ref()?;
+        let slots = scalars.slots.as_slice();
         if slots.len() != bits.len() {
             return None;
         }
@@ -93,14 +124,16 @@ impl<'a> ScalarCall<'a> {
         }
         Some(ScalarCall {
             frame_len: plan.frame_len,
+            covered: scalars.covered,
             block_len: (FOREIGN_CALL_SIZE + plan.frame_len).next_multiple_of(8) as usize,
             slots,
             bits,
         })
     }
 
-    /// Writes the block (`block_len` bytes): the head, the frame zeroed, each argument
-    /// in its slot. What `Encoder` writes for the same call.
+    /// Writes the block (`block_len` bytes): the head, the frame's bytes that no
+    /// argument fills zeroed, each argument in its slot. What `Encoder` writes for the
+    /// same call.
     #[inline(always)]
     pub(crate) fn write(&self, block: &mut [u8]) {
         let head = ForeignCall {
@@ -111,9 +144,10 @@ impl<'a> ScalarCall<'a> {
         };
         let (head_bytes, frame) = block.split_at_mut(FOREIGN_CALL_SIZE as usize);
         head_bytes.copy_from_slice(head.as_bytes());
-        // Word by word (a frame is a few words): no call to `memset`.
-        for word in frame.chunks_exact_mut(8) {
-            word.copy_from_slice(&[0; 8]);
+        // The bytes no slot writes (x86-64's unused registers), as the encoder leaves
+        // them. (Past the frame, up to a multiple of 8, neither writes.)
+        if !self.covered {
+            frame.fill(0);
         }
         for (s, b) in self.slots.iter().zip(self.bits) {
             put(block, s.at as usize, s.width, b.unwrap_or(0));
@@ -143,8 +177,10 @@ fn put(block: &mut [u8], at: usize, width: u8, bits: u64) {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct ScalarReturn {
+    /// The result's registers, as the reply holds them.
+    ret: [u64; 2],
+    last_error: i32,
     abi: Abi,
-    reply: ForeignReply,
 }
 
 impl ScalarReturn {
@@ -152,7 +188,7 @@ impl ScalarReturn {
     #[inline(always)]
     pub fn value<T: CDecode>(&self) -> Result<T> {
         let size = T::LAYOUT.size(self.abi) as usize;
-        let ret = self.reply.ret.as_bytes();
+        let ret = self.ret.as_bytes();
         match ret.get(..size) {
             Some(bytes) => Ok(T::decode(self.abi, bytes)),
             None => Err(Error::Protocol(format!(
@@ -165,7 +201,7 @@ impl ScalarReturn {
     /// function declared to report it; else 0.
     #[inline(always)]
     pub fn last_error(&self) -> i32 {
-        self.reply.last_error
+        self.last_error
     }
 }
 
@@ -184,7 +220,11 @@ impl ForeignLibrary {
         let client = self.client();
         let reply = client.foreign_scalar_call(f.id, &f.decl.name, &call)?;
         let abi = client.abi();
-        Some(reply.map(|reply| ScalarReturn { abi, reply }))
+        Some(reply.map(|reply| ScalarReturn {
+            ret: reply.ret,
+            last_error: reply.last_error,
+            abi,
+        }))
     }
 }
 
