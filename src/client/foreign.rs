@@ -58,16 +58,18 @@ impl Client64 {
         call: &ScalarCall<'_>,
     ) -> Option<Result<ForeignReply>> {
         let mut link = self.lean_link()?;
-        let seq = link.send_small_with(|chan, seq| {
-            let record = RawRecord {
-                kind: KIND_FOREIGN,
-                seq,
-                method: id,
-                block_len: call.block_len,
-                names_bulk: false,
-            };
-            chan.try_send_raw(record, |block| call.write(block))
-        })?;
+        let seq = link.small_seq()?;
+        let record = RawRecord {
+            kind: KIND_FOREIGN,
+            seq,
+            method: id,
+            block_len: call.block_len,
+            names_bulk: false,
+        };
+        if !link.chan.try_send_raw(record, |block| call.write(block)) {
+            return None;
+        }
+        link.small_sent(seq);
         Some(link.answer_foreign_small(name, seq))
     }
 

@@ -15,7 +15,7 @@ use super::{Answer, ServerLink};
 use crate::client::FromValue;
 use crate::error::{Error, Result};
 use crate::foreign::wire::ForeignReply;
-use crate::transport::channel::{Channel, BLOCK_WORDS};
+use crate::transport::channel::BLOCK_WORDS;
 use crate::transport::codec::Packed;
 use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN_REPLY, KIND_REQUEST};
 
@@ -30,31 +30,35 @@ impl ServerLink {
         name: &[u8],
         args: &Packed,
     ) -> Option<u64> {
-        self.send_small_with(|chan, seq| {
-            chan.try_send_packed(KIND_REQUEST, seq, method, name, args)
-        })
+        let seq = self.small_seq()?;
+        if !self
+            .chan
+            .try_send_packed(KIND_REQUEST, seq, method, name, args)
+        {
+            return None;
+        }
+        Some(self.small_sent(seq))
     }
 
-    /// Sends a small call that `send` writes into the ring, given its sequence number,
-    /// if the ring has room now (`send` says whether it sent it): the sequence number,
-    /// or `None`, with nothing sent, when the lean path does not apply.
+    /// The sequence number of the small call about to be sent, when the lean path
+    /// applies (the link open, in place, outside a burst); the caller sends it if the
+    /// ring has room now, then calls [`small_sent`](Self::small_sent).
     #[inline(always)]
-    pub(in crate::client) fn send_small_with(
-        &mut self,
-        send: impl FnOnce(&Channel, u64) -> bool,
-    ) -> Option<u64> {
+    pub(in crate::client) fn small_seq(&mut self) -> Option<u64> {
         if self.closed || !self.chan.in_place() || self.chan.bursting() {
             return None;
         }
         // This side calls now (see `Held::new`).
         self.chan.set_away(false);
-        let seq = self.seq + 1;
-        if !send(&self.chan, seq) {
-            return None;
-        }
+        Some(self.seq + 1)
+    }
+
+    /// Notes that small call `seq` (from [`small_seq`](Self::small_seq)) was sent.
+    #[inline(always)]
+    pub(in crate::client) fn small_sent(&mut self, seq: u64) -> u64 {
         self.seq = seq;
         self.small_calls += 1;
-        Some(seq)
+        seq
     }
 
     /// Waits for the answer to small call `seq` (sent by [`send_small`](Self::send_small);
@@ -78,7 +82,7 @@ impl ServerLink {
     }
 
     /// Waits for the reply to foreign scalar call `seq` (sent by
-    /// [`send_small_with`](Self::send_small_with); `name` for messages), until the
+    /// [`small_seq`](Self::small_seq); `name` for messages), until the
     /// request time-out: read as its one line, else the general way.
     #[inline(always)]
     pub(in crate::client) fn answer_foreign_small(
