@@ -219,11 +219,13 @@ pub(crate) fn generate(index: usize, sig: &Signature) -> syn::Result<(TokenStrea
                 _ => quote!(()),
             };
             Some(quote! {
-                if let ::core::option::Option::Some(__ret) = self.__lib.call_scalars(
+                let mut __ret = ::loadlib::foreign::ScalarReturn::EMPTY;
+                if let ::core::option::Option::Some(__sent) = self.__lib.call_scalars(
                     #index,
                     &[#(::loadlib::foreign::CValue::scalar_bits(&#names)),*],
+                    &mut __ret,
                 ) {
-                    let __ret = __ret?;
+                    __sent?;
                     let __value = #value;
                     return ::core::result::Result::Ok(#out_value);
                 }

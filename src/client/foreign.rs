@@ -15,7 +15,7 @@ use crate::foreign::frame::FramePlan;
 use crate::foreign::scalar_call::ScalarCall;
 use crate::foreign::wire::{ForeignReply, FunctionSpec, BIND_METHOD};
 use crate::foreign::{Abi, Returned, Step};
-use crate::transport::channel::{RawRecord, Wait};
+use crate::transport::channel::{RawRecord, Wait, BLOCK_WORDS};
 use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
 use crate::values::value_ref::ValueRef;
 
@@ -47,7 +47,8 @@ impl Client64 {
     }
 
     /// Calls bound function `id` (`name` for messages) with `call`'s scalar arguments on
-    /// the small call's own path (see `foreign::scalar_call`): `None`, with nothing sent,
+    /// the small call's own path (see `foreign::scalar_call`), its reply's words in
+    /// `reply`: `None`, with nothing sent,
     /// when it does not apply (a lease to take, freed arrays to report, the client held
     /// elsewhere, a full ring), and the caller goes the general way.
     #[inline(always)]
@@ -56,7 +57,8 @@ impl Client64 {
         id: u32,
         name: &str,
         call: &ScalarCall<'_>,
-    ) -> Option<Result<ForeignReply>> {
+        reply: &mut [u64; BLOCK_WORDS],
+    ) -> Option<Result<()>> {
         let mut link = self.lean_link()?;
         let seq = link.small_seq()?;
         let record = RawRecord {
@@ -70,7 +72,7 @@ impl Client64 {
             return None;
         }
         link.small_sent(seq);
-        Some(link.answer_foreign_small(name, seq))
+        Some(link.answer_foreign_small(name, seq, reply))
     }
 
     /// Calls bound function `id` (`name` for messages), laid out by `plan`. `call` is

@@ -12,8 +12,9 @@ use super::decl::{Param, ParamKind, Ret};
 use super::frame::{ArgPlan, FramePlan, RetPlan};
 use super::library::ForeignLibrary;
 use super::values::CDecode;
-use super::wire::{ForeignCall, FOREIGN_CALL_SIZE};
+use super::wire::{ForeignCall, ForeignReply, FOREIGN_CALL_SIZE};
 use crate::error::{Error, Result};
+use crate::transport::channel::BLOCK_WORDS;
 
 /// Where one scalar argument goes: `width` bytes at block offset `at`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,14 +23,25 @@ pub(crate) struct ScalarSlot {
     pub at: u32,
     /// Bytes written: the scalar's size, or 4 for an integer C extends to 4.
     pub width: u8,
+    /// The largest bits that fit `width` bytes.
+    pub max: u64,
 }
 
 impl ScalarSlot {
+    /// The slot of `width` bytes (1, 2, 4 or 8) at `at`.
+    fn new(at: u32, width: u32) -> Option<ScalarSlot> {
+        matches!(width, 1 | 2 | 4 | 8).then(|| ScalarSlot {
+            at,
+            width: width as u8,
+            max: u64::MAX >> (64 - 8 * width),
+        })
+    }
+
     /// Whether `bits` fit the slot (an address above 4 GiB does not fit a 32-bit
     /// server's; every other scalar's bits fit its own slot).
     #[inline(always)]
     fn fits(self, bits: u64) -> bool {
-        self.width >= 8 || bits >> (8 * self.width as u32) == 0
+        bits <= self.max
     }
 }
 
@@ -85,10 +97,7 @@ fn scalar_slots(
                 } else {
                     t.layout().size(abi)
                 };
-                matches!(width, 1 | 2 | 4 | 8).then_some(ScalarSlot {
-                    at: at.0,
-                    width: width as u8,
-                })
+                ScalarSlot::new(at.0, width)
             }
             _ => None,
         })
@@ -173,22 +182,29 @@ fn put(block: &mut [u8], at: usize, width: u8, bits: u64) {
     }
 }
 
-/// What a scalar call gives back: the result's registers and the error code.
+/// What a scalar call gives back: the reply's words (the result's registers and the
+/// error code), which [`ForeignLibrary::call_scalars`] fills.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct ScalarReturn {
-    /// The result's registers, as the reply holds them.
-    ret: [u64; 2],
-    last_error: i32,
+    /// The reply ([`ForeignReply`]) as its words.
+    pub(crate) words: [u64; BLOCK_WORDS],
     abi: Abi,
 }
 
 impl ScalarReturn {
+    /// Nothing yet, for [`ForeignLibrary::call_scalars`] to fill.
+    pub const EMPTY: ScalarReturn = ScalarReturn {
+        words: [0; BLOCK_WORDS],
+        abi: Abi::I386SysV,
+    };
+
     /// The return value.
     #[inline(always)]
     pub fn value<T: CDecode>(&self) -> Result<T> {
         let size = T::LAYOUT.size(self.abi) as usize;
-        let ret = self.ret.as_bytes();
+        // The result's registers: the reply's first two words.
+        let ret = self.words[..2].as_bytes();
         match ret.get(..size) {
             Some(bytes) => Ok(T::decode(self.abi, bytes)),
             None => Err(Error::Protocol(format!(
@@ -201,30 +217,30 @@ impl ScalarReturn {
     /// function declared to report it; else 0.
     #[inline(always)]
     pub fn last_error(&self) -> i32 {
-        self.last_error
+        ForeignReply::from_words(self.words).last_error
     }
 }
 
 impl ForeignLibrary {
     /// Calls function `i` with arguments given as their scalar bits
     /// ([`CValue::scalar_bits`](super::CValue::scalar_bits)) on the scalar call's own
-    /// path: `None`, with nothing sent, when it does not apply (the function takes
-    /// anything else, an argument does not fit, or the client is not free for it), and
-    /// the caller goes the general way ([`invoke`](Self::invoke)). What generated handles
-    /// call first.
+    /// path, its reply in `out`: `None`, with nothing sent, when the path does not apply
+    /// (the function takes anything else, an argument does not fit, or the client is
+    /// not free for it), and the caller goes the general way ([`invoke`](Self::invoke)).
+    /// What generated handles call first.
     #[doc(hidden)]
     #[inline]
-    pub fn call_scalars(&self, i: usize, bits: &[Option<u64>]) -> Option<Result<ScalarReturn>> {
+    pub fn call_scalars(
+        &self,
+        i: usize,
+        bits: &[Option<u64>],
+        out: &mut ScalarReturn,
+    ) -> Option<Result<()>> {
         let f = self.function(i)?;
         let call = ScalarCall::new(&f.plan, bits)?;
         let client = self.client();
-        let reply = client.foreign_scalar_call(f.id, &f.decl.name, &call)?;
-        let abi = client.abi();
-        Some(reply.map(|reply| ScalarReturn {
-            ret: reply.ret,
-            last_error: reply.last_error,
-            abi,
-        }))
+        out.abi = client.abi();
+        client.foreign_scalar_call(f.id, &f.decl.name, &call, &mut out.words)
     }
 }
 

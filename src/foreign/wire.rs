@@ -101,6 +101,16 @@ impl ForeignReply {
             _pad: (w[3] >> 32) as u32,
         }
     }
+
+    /// The reply as its four words ([`from_words`](Self::from_words) undone).
+    pub(crate) fn to_words(self) -> [u64; 4] {
+        [
+            self.ret[0],
+            self.ret[1],
+            self.last_error as u32 as u64 | (self.flags as u64) << 32,
+            self.data_len as u64 | (self._pad as u64) << 32,
+        ]
+    }
 }
 
 /// What the server needs to know of a function to call it: sent once, at bind time.

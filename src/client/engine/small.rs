@@ -81,23 +81,27 @@ impl ServerLink {
         }
     }
 
-    /// Waits for the reply to foreign scalar call `seq` (sent by
-    /// [`small_seq`](Self::small_seq); `name` for messages), until the
-    /// request time-out: read as its one line, else the general way.
+    /// Waits for the reply to foreign scalar call `seq` (sent after
+    /// [`small_seq`](Self::small_seq); `name` for messages), until the request time-out,
+    /// and puts its words in `reply`: read as its one line, else the general way.
     #[inline(always)]
     pub(in crate::client) fn answer_foreign_small(
         &mut self,
         name: &str,
         seq: u64,
-    ) -> Result<ForeignReply> {
+        reply: &mut [u64; BLOCK_WORDS],
+    ) -> Result<()> {
         if !self.chan.has_data() {
             self.await_small(name)?;
         }
         const LEN: usize = size_of::<ForeignReply>();
         const _: () = assert!(LEN == BLOCK_WORDS * 8);
         match self.chan.take_block_line(seq, KIND_FOREIGN_REPLY, LEN) {
-            Some(words) => Ok(ForeignReply::from_words(words)),
-            None => self.answer_foreign_general(name, seq),
+            Some(words) => {
+                *reply = words;
+                Ok(())
+            }
+            None => self.answer_foreign_general(name, seq, reply),
         }
     }
 
@@ -105,7 +109,12 @@ impl ServerLink {
     /// padding first): the general way.
     #[cold]
     #[inline(never)]
-    fn answer_foreign_general(&mut self, name: &str, seq: u64) -> Result<ForeignReply> {
+    fn answer_foreign_general(
+        &mut self,
+        name: &str,
+        seq: u64,
+        words: &mut [u64; BLOCK_WORDS],
+    ) -> Result<()> {
         let deadline = Instant::now() + self.request_timeout;
         let reply = self
             .recv_for(seq, deadline, None, |view, cache| match view.header.kind {
@@ -116,7 +125,8 @@ impl ServerLink {
                 other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
             })
             .and_then(|r| r.ok_or_else(|| self.timed_out(name)));
-        self.note_fatal(reply)
+        *words = self.note_fatal(reply)?.to_words();
+        Ok(())
     }
 
     /// Waits until a record is waiting, for at most the request time-out: an error when
