@@ -199,7 +199,9 @@ impl ScalarReturn {
         abi: Abi::I386SysV,
     };
 
-    /// The return value.
+    /// The return value. An error here (a [`CDecode`] type larger than the registers
+    /// hold, which no declaration `scalar_plan` takes has) leaves the client open, as
+    /// nothing in the connection went wrong.
     #[inline(always)]
     pub fn value<T: CDecode>(&self) -> Result<T> {
         let size = T::LAYOUT.size(self.abi) as usize;

@@ -60,8 +60,12 @@ fn bits(a: Arg) -> Option<u64> {
 }
 
 /// Deterministic arguments of every type, cycling through the types from `seed`, with
-/// values at the types' edges.
-fn args(seed: u64, n: usize) -> Vec<Arg> {
+/// values at the types' edges (addresses as wide as `abi`'s).
+fn args(abi: Abi, seed: u64, n: usize) -> Vec<Arg> {
+    let address = |edge: u64| match abi.is_32_bit() {
+        true => edge as u32 as usize,
+        false => edge as usize,
+    };
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..n)
         .map(|i| {
@@ -82,8 +86,8 @@ fn args(seed: u64, n: usize) -> Vec<Arg> {
                 9 => Arg::F64(f64::from_bits(edge)),
                 10 => Arg::Bool(edge & 1 == 1),
                 11 => Arg::Logical(Logical(edge & 2 == 2)),
-                12 => Arg::Ptr(Ptr(edge as u32 as usize)),
-                _ => Arg::USize(edge as u32 as usize),
+                12 => Arg::Ptr(Ptr(address(edge))),
+                _ => Arg::USize(address(edge)),
             }
         })
         .collect()
@@ -117,7 +121,7 @@ fn the_scalar_block_is_the_general_encoders_under_every_abi() {
     for abi in ABIS {
         for n in 0..=20 {
             for seed in 0..40 {
-                let args = args(seed, n);
+                let args = args(abi, seed, n);
                 let ret = match seed % 4 {
                     0 => Ret::Void,
                     1 => Ret::Value(CType::I8),
@@ -141,6 +145,29 @@ fn the_scalar_block_is_the_general_encoders_under_every_abi() {
         }
     }
     assert_eq!(checked, 4 * 21 * 40);
+}
+
+#[test]
+fn a_frame_the_arguments_cover_is_written_whole_with_nothing_zeroed() {
+    // x86-64: six integer registers, eight vector registers, then stack slots; i386:
+    // every argument's slots.
+    let mut args: Vec<Arg> = (0..6).map(|i| Arg::I64(-1 - i)).collect();
+    args.extend((0..8).map(|i| Arg::F64(-0.5 - i as f64)));
+    args.extend([Arg::U64(u64::MAX), Arg::I64(-7)]);
+    for abi in ABIS {
+        let plan = decl(&args, Ret::Value(CType::F64)).plan(abi).unwrap();
+        let scalars = plan.scalars.as_ref().unwrap();
+        // Windows x86-64 has four register slots: its vector slots past the fourth
+        // argument stay unused.
+        assert_eq!(scalars.covered, abi != Abi::X64Windows, "{abi:?}");
+        let bits: Vec<_> = args.iter().map(|a| bits(*a)).collect();
+        let call = ScalarCall::new(&plan, &bits).unwrap();
+        let general = general_block(abi, &plan, &args);
+        let mut block = vec![0x55; call.block_len];
+        call.write(&mut block);
+        let used = (FOREIGN_CALL_SIZE + plan.frame_len) as usize;
+        assert_eq!(block[..used], general[..used], "{abi:?}");
+    }
 }
 
 #[test]

@@ -263,18 +263,7 @@ impl Channel {
         block_len: usize,
     ) -> Option<[u64; BLOCK_WORDS]> {
         debug_assert!(self.in_place() && !self.bursts.get());
-        debug_assert!(RECORD_HEADER_SIZE + block_len <= RECORD_ALIGN);
-        const _: () = assert!(LINE_WORDS == 8 && RECORD_HEADER_SIZE == 32);
-        // The header's `len` (one line), `kind` and `flags` (0); then, after `seq`,
-        // `name_len` (0; the method word is not looked at); `block_offset` (right after
-        // the header) and `block_len`.
-        let len_kind = RECORD_ALIGN as u64 | (kind as u64) << 32;
-        let block_at = RECORD_HEADER_SIZE as u64 | (block_len as u64) << 32;
-        let w = self.rx.peek_line()?;
-        if w[0] != len_kind || w[1] != want || w[2] as u32 != 0 || w[3] != block_at {
-            return None;
-        }
-        Some([w[4], w[5], w[6], w[7]])
+        reply_line_block(&self.rx.peek_line()?, want, kind, block_len)
     }
 
     /// Sends `record` (whose block `fill` writes, naming no bulk segment) when the ring
@@ -284,11 +273,13 @@ impl Channel {
     pub(crate) fn try_send_raw(&self, record: RawRecord, fill: impl FnOnce(&mut [u8])) -> bool {
         debug_assert!(self.in_place() && !record.names_bulk);
         let len = record.len();
-        if !self.tx.has_space(len) {
+        // (`has_space` alone would not bound `len` if the peer wrote a `tail` past
+        // `head`.)
+        if len > self.tx.capacity() as usize || !self.tx.has_space(len) {
             return false;
         }
-        // SAFETY: we are this ring's only producer and `has_space(len)` held (so `len` is
-        // at most the capacity); the record is published below, before the next
+        // SAFETY: we are this ring's only producer, `len` is at most the capacity and
+        // `has_space(len)` held; the record is published below, before the next
         // reservation.
         let dst = unsafe { self.tx.reserve(len) };
         record.write_with(dst, fill);
@@ -337,6 +328,29 @@ impl Channel {
 /// the header.
 pub(crate) const BLOCK_WORDS: usize = (RECORD_ALIGN - RECORD_HEADER_SIZE) / 8;
 
+/// The block's words of the one-line record whose words are `w`, when it is a record
+/// of `kind` answering `want` with no name and a block of `block_len` bytes right after
+/// the header (as `RawRecord::write_with` lays it out); `None` for anything else.
+#[inline(always)]
+fn reply_line_block(
+    w: &[u64; LINE_WORDS],
+    want: u64,
+    kind: u16,
+    block_len: usize,
+) -> Option<[u64; BLOCK_WORDS]> {
+    debug_assert!(RECORD_HEADER_SIZE + block_len <= RECORD_ALIGN);
+    const _: () = assert!(LINE_WORDS == 8 && RECORD_HEADER_SIZE == 32);
+    // The header's `len` (one line), `kind` and `flags` (0); then, after `seq`,
+    // `name_len` (0; the method word is not looked at); `block_offset` (right after the
+    // header) and `block_len`.
+    let len_kind = RECORD_ALIGN as u64 | (kind as u64) << 32;
+    let block_at = RECORD_HEADER_SIZE as u64 | (block_len as u64) << 32;
+    if w[0] != len_kind || w[1] != want || w[2] as u32 != 0 || w[3] != block_at {
+        return None;
+    }
+    Some([w[4], w[5], w[6], w[7]])
+}
+
 /// Where the packed block of a record with a name of `name_len` bytes starts.
 #[inline(always)]
 const fn packed_block_offset(name_len: usize) -> usize {
@@ -352,3 +366,7 @@ const fn packed_record_len(name_len: usize, n: usize) -> usize {
         RECORD_ALIGN,
     )
 }
+
+#[cfg(test)]
+#[path = "line_tests.rs"]
+mod tests;

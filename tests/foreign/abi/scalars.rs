@@ -223,7 +223,47 @@ pub(super) fn weighted(v: &[f64]) -> f64 {
         .fold(0.0, |s, (k, x)| s + (k + 1) as f64 * x)
 }
 
+/// Functions of scalars take the scalar call's own path, counted by the client (one that
+/// shares no cores, so that it takes it whatever the other tests run beside it):
+/// numbers, `#[last_error]`, and a struct returned in registers (every ABI but i386
+/// Linux's, which returns every struct through a hidden pointer); `isize` and an
+/// address past a 32-bit server's slot go the general way.
+fn scalar_calls_take_their_own_path(cfg: &Config) {
+    let bits = cfg.width;
+    // SAFETY: as `load`.
+    let lib = unsafe { AbiLib::load_with(builder(bits).share_cores(false), path(bits)) }
+        .expect("load foreign_abi");
+    let client = lib.library().client().clone();
+    let own_path = |call: &dyn Fn()| {
+        let before = client.small_calls();
+        call();
+        client.small_calls() - before
+    };
+    assert_eq!(
+        own_path(&|| assert_eq!(lib.add_i8(100, 100).unwrap(), -56)),
+        1
+    );
+    assert_eq!(
+        own_path(&|| assert_eq!(lib.mul_f64(1.5, -2.0).unwrap(), -3.0)),
+        1
+    );
+    assert_eq!(
+        own_path(&|| assert_eq!(lib.fail_with(42).unwrap(), (-1, 42))),
+        1
+    );
+    assert_eq!(own_path(&|| assert_eq!(lib.succeed().unwrap(), (0, 0))), 1);
+    let in_registers = !(bits == 32 && !cfg!(windows));
+    let f1 = || assert_eq!(lib.make_f1(3).unwrap(), <F1 as structs::Case>::make(3));
+    assert_eq!(own_path(&f1), in_registers as u64);
+    assert_eq!(own_path(&|| assert_eq!(lib.neg_intptr(-5).unwrap(), 5)), 0);
+    if bits == 32 {
+        let far = || assert!(lib.counter_read(Ptr(1 << 40)).is_err());
+        assert_eq!(own_path(&far), 0);
+    }
+}
+
 common::per_config! {
+    scalar_calls_take_their_own_path: shm;
     scalars: shm;
     small_integers: shm;
     mixed_slots: shm;
