@@ -14,7 +14,7 @@ use super::library::ForeignLibrary;
 use super::values::CDecode;
 use super::wire::{ForeignCall, ForeignReply, FOREIGN_CALL_SIZE};
 use crate::error::{Error, Result};
-use crate::transport::channel::BLOCK_WORDS;
+use crate::transport::channel::{WriteBlock, BLOCK_WORDS};
 
 /// Where one scalar argument goes: `width` bytes at block offset `at`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,12 +139,14 @@ impl<'a> ScalarCall<'a> {
             bits,
         })
     }
+}
 
+impl WriteBlock for ScalarCall<'_> {
     /// Writes the block (`block_len` bytes): the head, the frame's bytes that no
     /// argument fills zeroed, each argument in its slot. What `Encoder` writes for the
     /// same call.
     #[inline(always)]
-    pub(crate) fn write(&self, block: &mut [u8]) {
+    fn write_block(&self, block: &mut [u8]) {
         let head = ForeignCall {
             frame_len: self.frame_len,
             reloc_count: 0,

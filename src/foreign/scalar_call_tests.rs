@@ -135,7 +135,7 @@ fn the_scalar_block_is_the_general_encoders_under_every_abi() {
                 let general = general_block(abi, &plan, &args);
                 assert_eq!(call.block_len, general.len(), "{abi:?} {args:?}");
                 let mut block = vec![0x55; call.block_len];
-                call.write(&mut block);
+                call.write_block(&mut block);
                 // The head and the frame; the general encoder leaves the bytes past the
                 // frame (up to a multiple of 8) as they were, and the server reads none.
                 let used = (FOREIGN_CALL_SIZE + plan.frame_len) as usize;
@@ -164,7 +164,7 @@ fn a_frame_the_arguments_cover_is_written_whole_with_nothing_zeroed() {
         let call = ScalarCall::new(&plan, &bits).unwrap();
         let general = general_block(abi, &plan, &args);
         let mut block = vec![0x55; call.block_len];
-        call.write(&mut block);
+        call.write_block(&mut block);
         let used = (FOREIGN_CALL_SIZE + plan.frame_len) as usize;
         assert_eq!(block[..used], general[..used], "{abi:?}");
     }

@@ -5,7 +5,7 @@ use zerocopy::IntoBytes;
 
 use std::time::Duration;
 
-use super::{Channel, Incoming, RawRecord, Wait};
+use super::{Channel, Incoming, RawRecord, Wait, WriteBlock};
 use crate::error::{Error, Result};
 use crate::transport::codec::{packable, read_packed_raw, write_packed_block, Packed};
 use crate::transport::ring::LINE_WORDS;
@@ -266,11 +266,11 @@ impl Channel {
         reply_line_block(&self.rx.peek_line()?, want, kind, block_len)
     }
 
-    /// Sends `record` (whose block `fill` writes, naming no bulk segment) when the ring
+    /// Sends `record` (whose block `block` writes, naming no bulk segment) when the ring
     /// has room for it now: `false`, with nothing sent, when it does not (the caller then
     /// goes the way that waits). In place only. A foreign scalar call's lean path.
     #[inline(always)]
-    pub(crate) fn try_send_raw(&self, record: RawRecord, fill: impl FnOnce(&mut [u8])) -> bool {
+    pub(crate) fn try_send_raw(&self, record: RawRecord, block: &impl WriteBlock) -> bool {
         debug_assert!(self.in_place() && !record.names_bulk);
         let len = record.len();
         // (`has_space` alone would not bound `len` if the peer wrote a `tail` past
@@ -282,7 +282,7 @@ impl Channel {
         // `has_space(len)` held; the record is published below, before the next
         // reservation.
         let dst = unsafe { self.tx.reserve(len) };
-        record.write_with(dst, fill);
+        block.write_block(record.write_header(dst));
         self.commit(len);
         true
     }

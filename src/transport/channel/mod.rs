@@ -24,7 +24,7 @@ use crate::transport::wire::{
 };
 pub(crate) use lean::BLOCK_WORDS;
 pub use record::RecordView;
-pub(crate) use record::{Outgoing, RawRecord};
+pub(crate) use record::{Outgoing, RawRecord, WriteBlock};
 
 /// How message bodies travel.
 #[derive(Clone, Debug, PartialEq, Eq)]

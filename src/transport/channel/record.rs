@@ -188,13 +188,27 @@ impl RawRecord {
     /// `fill` writes.
     #[inline(always)]
     pub(super) fn write_with(&self, dst: &mut [u8], fill: impl FnOnce(&mut [u8])) {
+        fill(self.write_header(dst));
+    }
+
+    /// Writes the record's header into `dst` (`len` bytes) and gives its block to fill.
+    #[inline(always)]
+    pub(super) fn write_header<'a>(&self, dst: &'a mut [u8]) -> &'a mut [u8] {
         let mut header = RecordHeader::new(self.kind, dst.len() as u32, self.seq);
         header.method = self.method;
         header.block_offset = RECORD_HEADER_SIZE as u32;
         header.block_len = self.block_len as u32;
         dst[..RECORD_HEADER_SIZE].copy_from_slice(header.as_bytes());
-        fill(&mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + self.block_len]);
+        &mut dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + self.block_len]
     }
+}
+
+/// What writes a record's block for [`Channel::try_send_raw`](super::Channel::try_send_raw):
+/// a type whose `write_block` is inlined where the record is reserved (a closure there
+/// may be left out of line).
+pub(crate) trait WriteBlock {
+    /// Writes the whole block (`block.len()` bytes).
+    fn write_block(&self, block: &mut [u8]);
 }
 
 #[cfg(test)]
