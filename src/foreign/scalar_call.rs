@@ -1,7 +1,8 @@
 //! The scalar call's own path: a foreign function whose arguments are all scalars passed
-//! directly (numbers, `bool`, [`Logical`](super::Logical), [`Ptr`](super::Ptr)) and
-//! whose result comes back in registers is written as its fixed frame straight into the
-//! ring, from the bits the generated method gives ([`CValue::scalar_bits`]), with no
+//! directly (numbers, `bool`, [`Logical`](super::Logical), [`Ptr`](super::Ptr), `usize`)
+//! and whose result comes back in registers is written as its fixed frame straight into
+//! the ring, from the bits the generated method gives
+//! ([`CValue::scalar_bits`](super::CValue::scalar_bits)), with no
 //! [`Encoder`](super::Encoder), no closure and no measuring pass; its reply, one line,
 //! is read as that line. The record is the same bytes the general path writes.
 
