@@ -1,5 +1,6 @@
 //! The scalar call's own path: a foreign function whose arguments are all scalars passed
-//! directly (numbers, `bool`, [`Logical`](super::Logical), [`Ptr`](super::Ptr), `usize`)
+//! directly (numbers, `bool`, [`Logical`](super::Logical), [`Ptr`](super::Ptr), `usize`,
+//! `isize`)
 //! and whose result comes back in registers is written as its fixed frame straight into
 //! the ring, from the bits the generated method gives
 //! ([`CValue::scalar_bits`](super::CValue::scalar_bits)), with no
@@ -9,6 +10,7 @@
 use zerocopy::IntoBytes;
 
 use super::abi::Abi;
+use super::ctype::CType;
 use super::decl::{Param, ParamKind, Ret};
 use super::frame::{ArgPlan, FramePlan, RetPlan};
 use super::library::ForeignLibrary;
@@ -24,25 +26,34 @@ pub(crate) struct ScalarSlot {
     pub at: u32,
     /// Bytes written: the scalar's size, or 4 for an integer C extends to 4.
     pub width: u8,
-    /// The largest bits that fit `width` bytes.
+    /// The largest bits that fit `width` bytes (after `bias`).
     pub max: u64,
+    /// Added to the bits before they are compared with `max`: half the slot's range for
+    /// a signed value given sign-extended to 64 bits (`isize`), else 0.
+    pub bias: u64,
 }
 
 impl ScalarSlot {
-    /// The slot of `width` bytes (1, 2, 4 or 8) at `at`.
-    fn new(at: u32, width: u32) -> Option<ScalarSlot> {
+    /// The slot of `width` bytes (1, 2, 4 or 8) at `at`, for a value given
+    /// sign-extended (`signed`) or zero-extended to 64 bits.
+    fn new(at: u32, width: u32, signed: bool) -> Option<ScalarSlot> {
         matches!(width, 1 | 2 | 4 | 8).then(|| ScalarSlot {
             at,
             width: width as u8,
             max: u64::MAX >> (64 - 8 * width),
+            bias: match signed && width < 8 {
+                true => 1 << (8 * width - 1),
+                false => 0,
+            },
         })
     }
 
-    /// Whether `bits` fit the slot (an address above 4 GiB does not fit a 32-bit
-    /// server's; every other scalar's bits fit its own slot).
+    /// Whether `bits` fit the slot (an address above 4 GiB, or an `isize` outside
+    /// `i32`, does not fit a 32-bit server's; every other scalar's bits fit its own
+    /// slot).
     #[inline(always)]
     fn fits(self, bits: u64) -> bool {
-        bits <= self.max
+        bits.wrapping_add(self.bias) <= self.max
     }
 }
 
@@ -98,7 +109,7 @@ fn scalar_slots(
                 } else {
                     t.layout().size(abi)
                 };
-                ScalarSlot::new(at.0, width)
+                ScalarSlot::new(at.0, width, matches!(t, CType::ISize))
             }
             _ => None,
         })

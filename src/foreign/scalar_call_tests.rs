@@ -25,6 +25,7 @@ enum Arg {
     Logical(Logical),
     Ptr(Ptr),
     USize(usize),
+    ISize(isize),
 }
 
 macro_rules! each {
@@ -44,6 +45,7 @@ macro_rules! each {
             Arg::Logical($v) => $e,
             Arg::Ptr($v) => $e,
             Arg::USize($v) => $e,
+            Arg::ISize($v) => $e,
         }
     };
 }
@@ -66,6 +68,10 @@ fn args(abi: Abi, seed: u64, n: usize) -> Vec<Arg> {
         true => edge as u32 as usize,
         false => edge as usize,
     };
+    let signed = |edge: u64| match abi.is_32_bit() {
+        true => edge as i32 as isize,
+        false => edge as i64 as isize,
+    };
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..n)
         .map(|i| {
@@ -73,7 +79,7 @@ fn args(abi: Abi, seed: u64, n: usize) -> Vec<Arg> {
             x ^= x >> 7;
             x ^= x << 17;
             let edge = [0, 1, u64::MAX, 1 << 63, x][(x % 5) as usize];
-            match (seed as usize + i) % 14 {
+            match (seed as usize + i) % 15 {
                 0 => Arg::I8(edge as i8),
                 1 => Arg::U8(edge as u8),
                 2 => Arg::I16(edge as i16),
@@ -87,7 +93,8 @@ fn args(abi: Abi, seed: u64, n: usize) -> Vec<Arg> {
                 10 => Arg::Bool(edge & 1 == 1),
                 11 => Arg::Logical(Logical(edge & 2 == 2)),
                 12 => Arg::Ptr(Ptr(address(edge))),
-                _ => Arg::USize(address(edge)),
+                13 => Arg::USize(address(edge)),
+                _ => Arg::ISize(signed(edge)),
             }
         })
         .collect()
@@ -190,6 +197,19 @@ fn what_the_scalar_path_does_not_cover_is_declined() {
             !abi.is_32_bit(),
             "{abi:?}"
         );
+        // An `isize` outside a 32-bit server's `i32` (the general path reports it).
+        let isize_plan = decl(&[Arg::ISize(0)], Ret::Void).plan(abi).unwrap();
+        for (v, fits32) in [
+            (i32::MIN as i64, true),
+            (i32::MAX as i64, true),
+            (-1, true),
+            (i32::MIN as i64 - 1, false),
+            (i32::MAX as i64 + 1, false),
+            (i64::MIN, false),
+        ] {
+            let taken = ScalarCall::new(&isize_plan, &[Some(v as u64)]).is_some();
+            assert_eq!(taken, fits32 || !abi.is_32_bit(), "{abi:?} {v}");
+        }
         // Pointers to data, strings, structs by value or returned: the general way.
         let params = [
             Param::array(

@@ -278,6 +278,12 @@ impl CValue for isize {
         enc.write(at, &v.to_le_bytes()[..enc.abi().pointer_size() as usize]);
         Ok(())
     }
+    /// Sign-extended: a value outside a 32-bit server's `isize` goes the general way,
+    /// which reports it.
+    #[inline(always)]
+    fn scalar_bits(&self) -> Option<u64> {
+        Some(*self as i64 as u64)
+    }
 }
 
 impl CDecode for isize {

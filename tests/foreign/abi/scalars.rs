@@ -226,8 +226,8 @@ pub(super) fn weighted(v: &[f64]) -> f64 {
 /// Functions of scalars take the scalar call's own path, counted by the client (one that
 /// shares no cores, so that it takes it whatever the other tests run beside it):
 /// numbers, `#[last_error]`, and a struct returned in registers (every ABI but i386
-/// Linux's, which returns every struct through a hidden pointer); `isize` and an
-/// address past a 32-bit server's slot go the general way.
+/// Linux's, which returns every struct through a hidden pointer), `isize`; an address
+/// past a 32-bit server's slot, or an `isize` past its `i32`, goes the general way.
 fn scalar_calls_take_their_own_path(cfg: &Config) {
     let bits = cfg.width;
     // SAFETY: as `load`.
@@ -255,10 +255,12 @@ fn scalar_calls_take_their_own_path(cfg: &Config) {
     let in_registers = bits != 32 || cfg!(windows);
     let f1 = || assert_eq!(lib.make_f1(3).unwrap(), <F1 as structs::Case>::make(3));
     assert_eq!(own_path(&f1), in_registers as u64);
-    assert_eq!(own_path(&|| assert_eq!(lib.neg_intptr(-5).unwrap(), 5)), 0);
+    assert_eq!(own_path(&|| assert_eq!(lib.neg_intptr(-5).unwrap(), 5)), 1);
     if bits == 32 {
         let far = || assert!(lib.counter_read(Ptr(1 << 40)).is_err());
         assert_eq!(own_path(&far), 0);
+        let wide = || assert!(lib.neg_intptr(1 << 40).is_err());
+        assert_eq!(own_path(&wide), 0);
     }
 }
 
