@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use smallvec::SmallVec;
-use zerocopy::{FromBytes, IntoBytes};
+use zerocopy::IntoBytes;
 
-use super::engine::server_error;
+use super::engine::{foreign_answer, split_foreign_reply};
 use super::shared_array::MAX_PAYLOAD_32;
 use super::Client64;
 use crate::error::{Error, Result};
@@ -16,7 +16,7 @@ use crate::foreign::scalar_call::ScalarCall;
 use crate::foreign::wire::{ForeignReply, FunctionSpec, BIND_METHOD};
 use crate::foreign::{Abi, Returned, Step};
 use crate::transport::channel::{RawRecord, Wait, BLOCK_WORDS};
-use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
+use crate::transport::wire::{KIND_FOREIGN, KIND_FOREIGN_REPLY, RECORD_HEADER_SIZE};
 use crate::values::value_ref::ValueRef;
 
 impl Client64 {
@@ -163,9 +163,7 @@ impl Client64 {
                 .request_ring()
                 .wrapping_add(offset + RECORD_HEADER_SIZE);
             let bulk = held.bulk.mapped().map(|(p, l)| (p as *const u8, l));
-            let mut decode = |reply_block: &[u8]| -> Result<()> {
-                let (reply, rest) = ForeignReply::read_from_prefix(reply_block)
-                    .map_err(|_| Error::Protocol("a short foreign reply".into()))?;
+            let mut decode = |(reply, rest): (ForeignReply, &[u8])| -> Result<()> {
                 let data = rest
                     .get(..reply.data_len as usize)
                     .ok_or_else(|| Error::Protocol("returned data past the reply".into()))?;
@@ -191,18 +189,16 @@ impl Client64 {
             // The common case: the next record is this call's reply, taken straight from
             // the ring after the wait.
             held.await_answer(name)?;
-            let taken = held
-                .chan
-                .take_reply(seq, KIND_FOREIGN_REPLY, |b| Some(decode(b)));
+            let taken = held.chan.take_reply(seq, KIND_FOREIGN_REPLY, |b| {
+                Some(split_foreign_reply(b).and_then(&mut decode))
+            });
             if let Some(r) = taken {
                 return r;
             }
             // Anything else (an error, padding, a spilled reply): for as long again.
             let deadline = Instant::now() + timeout;
-            held.recv_for(seq, deadline, |view, cache| match view.header.kind {
-                KIND_FOREIGN_REPLY => Ok(decode(view.block)),
-                KIND_ERROR => server_error(view, cache).map(Err),
-                other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
+            held.recv_for(seq, deadline, |view, cache| {
+                Ok(foreign_answer(view, cache)?.and_then(&mut decode))
             })?
             .ok_or_else(timed_out)?
         })();

@@ -14,7 +14,7 @@ mod small;
 
 pub(super) use held::Held;
 pub(super) use in_process::InProcess;
-pub(super) use reply::server_error;
+pub(super) use reply::{foreign_answer, split_foreign_reply};
 pub(super) use server::ServerLink;
 
 use crate::client::FromValue;

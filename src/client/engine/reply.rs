@@ -3,16 +3,19 @@
 
 use std::time::{Duration, Instant};
 
+use zerocopy::FromBytes;
+
 use super::Answer;
 use super::ServerLink;
 use crate::client::core_lease::CoreLease;
 use crate::client::from_value::packed_value;
 use crate::error::{Error, Result};
+use crate::foreign::wire::ForeignReply;
 use crate::transport::bulk::SegmentCache;
 use crate::transport::channel::RecordView;
 use crate::transport::codec::read_packed_raw;
 use crate::transport::wake::Deadline;
-use crate::transport::wire::{KIND_ERROR, KIND_REPLY, KIND_SPILL};
+use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN_REPLY, KIND_REPLY, KIND_SPILL};
 use crate::values::value::Value;
 
 impl ServerLink {
@@ -140,6 +143,25 @@ fn reply_value(view: &RecordView<'_>, cache: &mut SegmentCache) -> Result<Value>
     let block = view.parse_block()?;
     cache.prepare(&block)?;
     block.one_value(cache).map_err(|e| Error::Protocol(e.0))
+}
+
+/// What the record answering a foreign call holds: the reply's head and the bytes after
+/// it, or the error an error record carries (the inner `Err`).
+pub(in crate::client) fn foreign_answer<'a>(
+    view: &RecordView<'a>,
+    cache: &mut SegmentCache,
+) -> Result<Result<(ForeignReply, &'a [u8])>> {
+    match view.header.kind {
+        KIND_FOREIGN_REPLY => Ok(split_foreign_reply(view.block)),
+        KIND_ERROR => server_error(view, cache).map(Err),
+        other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
+    }
+}
+
+/// A foreign reply's block as its head and the bytes after it.
+pub(in crate::client) fn split_foreign_reply(block: &[u8]) -> Result<(ForeignReply, &[u8])> {
+    ForeignReply::read_from_prefix(block)
+        .map_err(|_| Error::Protocol("a short foreign reply".into()))
 }
 
 /// The `Server32` error an error record carries.

@@ -8,16 +8,14 @@
 use std::process::ExitStatus;
 use std::time::Instant;
 
-use zerocopy::FromBytes;
-
-use super::reply::server_error;
+use super::reply::foreign_answer;
 use super::{Answer, ServerLink};
 use crate::client::FromValue;
 use crate::error::{Error, Result};
 use crate::foreign::wire::ForeignReply;
 use crate::transport::channel::BLOCK_WORDS;
 use crate::transport::codec::Packed;
-use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN_REPLY, KIND_REQUEST};
+use crate::transport::wire::{KIND_FOREIGN_REPLY, KIND_REQUEST};
 
 impl ServerLink {
     /// Sends a small call of `method` (1 + its index, or 0 with its `name`) with `args`:
@@ -117,14 +115,10 @@ impl ServerLink {
     ) -> Result<()> {
         let deadline = Instant::now() + self.request_timeout;
         let reply = self
-            .recv_for(seq, deadline, None, |view, cache| match view.header.kind {
-                KIND_FOREIGN_REPLY => ForeignReply::read_from_prefix(view.block)
-                    .map(|(reply, _)| reply)
-                    .map_err(|_| Error::Protocol("a short foreign reply".into())),
-                KIND_ERROR => server_error(view, cache).and_then(Err),
-                other => Err(Error::Protocol(format!("unexpected reply kind {other}"))),
+            .recv_for(seq, deadline, None, |view, cache| {
+                Ok(foreign_answer(view, cache)?.map(|(reply, _)| reply))
             })
-            .and_then(|r| r.ok_or_else(|| self.timed_out(name)));
+            .and_then(|r| r.ok_or_else(|| self.timed_out(name))?);
         *words = self.note_fatal(reply)?.to_words();
         Ok(())
     }
