@@ -12,7 +12,7 @@ use zerocopy::IntoBytes;
 use super::abi::Abi;
 use super::ctype::CType;
 use super::decl::{Param, ParamKind, Ret};
-use super::frame::{ArgPlan, FramePlan, RetPlan};
+use super::frame::{ArgPlan, FramePlan};
 use super::library::ForeignLibrary;
 use super::values::CDecode;
 use super::wire::{ForeignCall, ForeignReply, FOREIGN_CALL_SIZE};
@@ -95,8 +95,9 @@ fn scalar_slots(
     ret: &Ret,
     plan: &FramePlan,
 ) -> Option<Vec<ScalarSlot>> {
-    let in_registers = !matches!(plan.ret, RetPlan::Hidden { .. }) && plan.ret_size_align.0 <= 16;
-    if !plan.fixed || !in_registers || !matches!(ret, Ret::Void | Ret::Value(_)) {
+    // A fixed plan's result is in registers (at most 16 bytes) or none; a string or
+    // array result is copied from a returned pointer, which this path does not ask for.
+    if !plan.fixed || !matches!(ret, Ret::Void | Ret::Value(_)) {
         return None;
     }
     params

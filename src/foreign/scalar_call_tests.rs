@@ -6,6 +6,7 @@ use crate::foreign::abi::ABIS;
 use crate::foreign::ctype::{CType, StructType};
 use crate::foreign::decl::{FunctionDecl, Ret};
 use crate::foreign::encode::Encoder;
+use crate::foreign::frame::RetPlan;
 use crate::foreign::values::{CValue, Logical, Ptr};
 
 /// One argument of any scalar type.
