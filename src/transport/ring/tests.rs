@@ -67,39 +67,59 @@ fn positions_agree(p: &Producer, c: &Consumer) {
     );
 }
 
-/// A view of the ring in `ctrl` and `data` (CAPACITY bytes), with bells `i` and `i + 1`.
-///
-/// # Safety
-/// `ctrl`, `data` (64-aligned, CAPACITY bytes) and `cpus` must outlive the ring, and the
-/// ring be made the only producer or the only consumer.
-unsafe fn ring(ctrl: &RingControl, data: *mut u8, cpus: &[AtomicU32; 2], i: u32) -> Ring {
-    // SAFETY: this function's contract; CAPACITY is a multiple of RECORD_ALIGN.
-    unsafe {
-        Ring::new(
-            ctrl,
-            data,
-            CAPACITY as u64,
-            bell(i),
-            bell(i + 1),
-            [&cpus[0], &cpus[1]],
-        )
+/// What a ring is made of, owned by a test: its control block, its data area and the
+/// CPU words of its two sides.
+struct Parts {
+    ctrl: RingControl,
+    area: Box<Area>,
+    cpus: [AtomicU32; 2],
+}
+
+impl Parts {
+    fn new() -> Self {
+        Parts {
+            ctrl: RingControl::new(),
+            area: Box::new(Area([0; CAPACITY])),
+            cpus: [AtomicU32::new(0), AtomicU32::new(0)],
+        }
+    }
+
+    /// A view of the ring, with bells `i` and `i + 1`.
+    ///
+    /// # Safety
+    /// `self` must stay where it is and outlive the ring, and the ring be made the only
+    /// producer or the only consumer.
+    unsafe fn ring(&mut self, i: u32) -> Ring {
+        // SAFETY: this function's contract; the area is 64-aligned, CAPACITY bytes, a
+        // multiple of RECORD_ALIGN.
+        unsafe {
+            Ring::new(
+                &self.ctrl,
+                self.area.0.as_mut_ptr(),
+                CAPACITY as u64,
+                bell(i),
+                bell(i + 1),
+                [&self.cpus[0], &self.cpus[1]],
+            )
+        }
+    }
+
+    /// The ring's one producer and one consumer.
+    ///
+    /// # Safety
+    /// `self` must stay where it is and outlive both.
+    unsafe fn pair(&mut self) -> (Producer, Consumer) {
+        // SAFETY: this function's contract; one producer, one consumer.
+        unsafe { (self.ring(0).into_producer(), self.ring(2).into_consumer()) }
     }
 }
 
 #[test]
 fn records_of_every_length_go_round_the_ring_many_times_whole() {
-    let ctrl = RingControl::new();
-    let mut area = Box::new(Area([0; CAPACITY]));
-    let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
-    let data = area.0.as_mut_ptr();
-    // SAFETY: the control block, the area and the CPU words outlive both rings; one
-    // producer, one consumer.
-    let (p, c) = unsafe {
-        (
-            ring(&ctrl, data, &cpus, 0).into_producer(),
-            ring(&ctrl, data, &cpus, 2).into_consumer(),
-        )
-    };
+    let mut parts = Parts::new();
+    // SAFETY: `parts` stays in place and outlives both sides.
+    let (p, c) = unsafe { parts.pair() };
+    let ctrl = &parts.ctrl;
     let all: Vec<usize> = lengths(3000).collect();
     let mut seq = 0u64;
     // Bursts of 1 to 3 records (at most 27 lines and 8 of padding: they fit), staged and
@@ -144,17 +164,10 @@ fn records_of_every_length_go_round_the_ring_many_times_whole() {
 
 #[test]
 fn one_line_records_read_as_lines_go_round_the_ring_and_padding_is_never_one() {
-    let ctrl = RingControl::new();
-    let mut area = Box::new(Area([0; CAPACITY]));
-    let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
-    let data = area.0.as_mut_ptr();
+    let mut parts = Parts::new();
     // SAFETY: as in the test above.
-    let (p, c) = unsafe {
-        (
-            ring(&ctrl, data, &cpus, 0).into_producer(),
-            ring(&ctrl, data, &cpus, 2).into_consumer(),
-        )
-    };
+    let (p, c) = unsafe { parts.pair() };
+    let ctrl = &parts.ctrl;
     let (mut seq, mut pads) = (0u64, 0);
     for len in lengths(2000) {
         // A record of some length (after padding, when it does not fit before the end):
@@ -193,16 +206,16 @@ fn one_line_records_read_as_lines_go_round_the_ring_and_padding_is_never_one() {
 
 #[test]
 fn a_misaligned_start_is_refused_by_every_way_of_reading() {
-    let ctrl = RingControl::new();
-    let mut area = Box::new(Area([0; CAPACITY]));
-    let cpus = [AtomicU32::new(0), AtomicU32::new(0)];
+    let mut parts = Parts::new();
     // A peer that set `tail` 8 bytes before the end, and published a line from there.
     let tail = CAPACITY as u64 - 8;
-    ctrl.tail.store(tail, Ordering::Relaxed);
-    ctrl.head
+    parts.ctrl.tail.store(tail, Ordering::Relaxed);
+    parts
+        .ctrl
+        .head
         .store(tail + RECORD_ALIGN as u64, Ordering::Relaxed);
-    // SAFETY: as in the tests above; the only consumer.
-    let c = unsafe { ring(&ctrl, area.0.as_mut_ptr(), &cpus, 0) }.into_consumer();
+    // SAFETY: `parts` stays in place and outlives it; the only consumer.
+    let c = unsafe { parts.ring(0) }.into_consumer();
     assert!(c.peek_line().is_none());
     assert!(c.peek_whole().is_none());
     assert!(c.peek().is_err(), "the general way reports it");
