@@ -29,7 +29,8 @@ pub use shared_array::SharedArray;
 pub use typed::{Arg, ArgList, Returns};
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 use crate::transport::codec::Packed;
@@ -141,8 +142,8 @@ impl Client64 {
     }
 
     #[inline]
-    fn lock(&self) -> std::sync::MutexGuard<'_, ServerLink> {
-        self.link.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, ServerLink> {
+        self.link.lock()
     }
 
     /// Calls `method` on the server and converts the reply to `R`.
@@ -202,7 +203,7 @@ impl Client64 {
     /// The client for the small call's own path: when no lease is taken, no freed array
     /// is to be reported and no other thread (nor this thread's own batch) holds it.
     #[inline(always)]
-    fn lean_link(&self) -> Option<std::sync::MutexGuard<'_, ServerLink>> {
+    fn lean_link(&self) -> Option<MutexGuard<'_, ServerLink>> {
         if (self.share_cores && CoreLease::needed()) || self.arrays.any_freed() {
             return None;
         }
@@ -210,15 +211,9 @@ impl Client64 {
     }
 
     /// The client's server link if no other thread (nor this thread's batch) holds it.
-    /// A link poisoned by a panic is taken all the same (as [`lock`](Self::lock) does):
-    /// its state is kept consistent without the lock's help.
     #[inline(always)]
-    fn try_lock(&self) -> Option<std::sync::MutexGuard<'_, ServerLink>> {
-        match self.link.try_lock() {
-            Ok(link) => Some(link),
-            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => None,
-        }
+    fn try_lock(&self) -> Option<MutexGuard<'_, ServerLink>> {
+        self.link.try_lock()
     }
 
     /// [`call_packed`](Self::call_packed) with the client held the general way.

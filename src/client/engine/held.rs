@@ -2,8 +2,9 @@
 //! lease.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
+
+use parking_lot::MutexGuard;
 
 use super::{Answer, Backend, Exchange, Method, Request, ServerLink};
 use crate::client::core_lease::CoreLease;
