@@ -12,6 +12,7 @@
 
 use std::cell::Cell;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use crate::transport::layout::RingControl;
 use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
@@ -30,6 +31,9 @@ pub(crate) struct Ring {
     space_bell: Bell,
     /// Where the producer and the consumer last woke each other (in the segment header).
     cpus: [*const AtomicU32; 2],
+    /// When this process's side of the ring last woke the other side, until a wait for
+    /// an answer takes it (see [`answer_spin`](crate::transport::wake::answer_spin)).
+    woke_peer: Cell<Option<Instant>>,
 }
 
 // SAFETY: the ring only holds pointers into a shared mapping that outlives it (the
@@ -128,6 +132,7 @@ impl Ring {
             data_bell,
             space_bell,
             cpus: cpus.map(|c| c as *const AtomicU32),
+            woke_peer: Cell::new(None),
         }
     }
 
@@ -179,6 +184,7 @@ impl Ring {
             parked: &c.consumer_parked,
             waker_cpu: self.cpu(0),
             bell: &self.data_bell,
+            woke: &self.woke_peer,
         }
     }
 
@@ -191,12 +197,19 @@ impl Ring {
             parked: &c.producer_parked,
             waker_cpu: self.cpu(1),
             bell: &self.space_bell,
+            woke: &self.woke_peer,
         }
     }
 
     /// The start of the data area in this process.
     fn data_ptr(&self) -> *mut u8 {
         self.data
+    }
+
+    /// When this side last woke the other through this ring, taken: `None` once taken.
+    #[inline(always)]
+    fn take_woke_peer(&self) -> Option<Instant> {
+        self.woke_peer.take()
     }
 }
 
@@ -220,6 +233,13 @@ impl Producer {
     /// Bytes of the data area.
     pub(crate) fn capacity(&self) -> u64 {
         self.ring.capacity
+    }
+
+    /// When publishing last woke the parked consumer, taken (see
+    /// [`answer_spin`](crate::transport::wake::answer_spin)).
+    #[inline(always)]
+    pub(crate) fn take_woke_peer(&self) -> Option<Instant> {
+        self.ring.take_woke_peer()
     }
 
     /// The signal this side parks on, waiting for space.
@@ -385,6 +405,13 @@ impl Consumer {
     /// The start of the data area in this process.
     pub(crate) fn data_ptr(&self) -> *mut u8 {
         self.ring.data_ptr()
+    }
+
+    /// When handing records back last woke the parked producer, taken (see
+    /// [`answer_spin`](crate::transport::wake::answer_spin)).
+    #[inline(always)]
+    pub(crate) fn take_woke_peer(&self) -> Option<Instant> {
+        self.ring.take_woke_peer()
     }
 
     /// Whether the producer has said it will not send again soon.

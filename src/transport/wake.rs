@@ -45,20 +45,29 @@ const AFTER_WAKING: Duration = Duration::from_micros(200);
 thread_local! {
     /// When this thread last moved off its waker's CPU.
     static LAST_MOVE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
-    /// When this thread last woke a parked peer, until a wait for an answer takes it.
-    static WOKE_PEER: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
 }
 
-/// The spin window for a wait for the answer to what this thread has just sent: `spin`,
-/// plus [`AFTER_WAKING`] if sending it woke the peer (within that time). Only for a wait
-/// that expects an answer (a client's for its reply), so a side waiting for work that may
-/// never come spins no longer than `spin`; a zero `spin` (never spin) stays zero.
-#[inline]
-pub(crate) fn answer_spin(spin: Duration) -> Duration {
-    let woke = WOKE_PEER.with(std::cell::Cell::take);
+/// The spin window for a wait for the answer to what this side has just sent: `spin`,
+/// plus [`AFTER_WAKING`] if this side woke its parked peer (`woke`, when it last did,
+/// taken from the rings: [`Signal::woke`]) within that time. Only for a wait that expects
+/// an answer (a client's for its reply), so a side waiting for work that may never come
+/// spins no longer than `spin`; a zero `spin` (never spin) stays zero.
+#[inline(always)]
+pub(crate) fn answer_spin(spin: Duration, woke: Option<Instant>) -> Duration {
     match woke {
-        Some(t) if !spin.is_zero() && t.elapsed() < AFTER_WAKING => spin + AFTER_WAKING,
-        _ => spin,
+        Some(t) => spin_after_waking(spin, t),
+        None => spin,
+    }
+}
+
+/// [`answer_spin`] after a wake-up at `t`: out of line, since few calls wake their peer.
+#[cold]
+#[inline(never)]
+fn spin_after_waking(spin: Duration, t: Instant) -> Duration {
+    if !spin.is_zero() && t.elapsed() < AFTER_WAKING {
+        spin + AFTER_WAKING
+    } else {
+        spin
     }
 }
 
@@ -79,6 +88,10 @@ pub(crate) struct Signal<'a> {
     pub waker_cpu: &'a AtomicU32,
     /// What the waiter parks on.
     pub bell: &'a Bell,
+    /// When this process last woke the waiter through this signal's ring, set by
+    /// [`wake`](Self::wake) when it rings and taken by [`answer_spin`]'s caller (process
+    /// local: the ring's side in this process).
+    pub woke: &'a std::cell::Cell<Option<Instant>>,
 }
 
 /// The bells of one client–server pair: one per ring direction and one for the server's
@@ -172,7 +185,7 @@ impl Signal<'_> {
         // correctness of the data, which has its own Release/Acquire pair).
         self.word.fetch_add(1, Ordering::Release);
         self.bell.ring(self.word);
-        WOKE_PEER.with(|w| w.set(Some(Instant::now())));
+        self.woke.set(Some(Instant::now()));
     }
 
     /// After a sleep: the scheduler tends to put a woken thread on its waker's CPU, and a
@@ -301,23 +314,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn answer_spin_grows_once_after_waking_the_peer() {
+    fn answer_spin_grows_after_waking_the_peer() {
         let spin = Duration::from_micros(50);
-        WOKE_PEER.with(|w| w.set(None));
-        assert_eq!(answer_spin(spin), spin, "no peer woken: the usual window");
-        WOKE_PEER.with(|w| w.set(Some(Instant::now())));
-        assert_eq!(answer_spin(spin), spin + AFTER_WAKING);
-        assert_eq!(answer_spin(spin), spin, "taken by the first wait");
-        WOKE_PEER.with(|w| w.set(Some(Instant::now())));
+        assert_eq!(answer_spin(spin, None), spin, "no peer woken: the usual window");
+        assert_eq!(answer_spin(spin, Some(Instant::now())), spin + AFTER_WAKING);
         assert_eq!(
-            answer_spin(Duration::ZERO),
+            answer_spin(Duration::ZERO, Some(Instant::now())),
             Duration::ZERO,
             "never spin stays never"
         );
         let long_ago = Instant::now().checked_sub(AFTER_WAKING * 2);
-        WOKE_PEER.with(|w| w.set(long_ago));
         assert_eq!(
-            answer_spin(spin),
+            answer_spin(spin, long_ago),
             spin,
             "a wake-up long past does not count"
         );

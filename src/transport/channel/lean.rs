@@ -9,7 +9,7 @@ use super::{Channel, Incoming, RawRecord, Wait, WriteBlock};
 use crate::error::{Error, Result};
 use crate::transport::codec::{packable, read_packed_raw, write_packed_block, Packed};
 use crate::transport::ring::LINE_WORDS;
-use crate::transport::wake::{answer_spin, Deadline, PARK_SLICE};
+use crate::transport::wake::{Deadline, PARK_SLICE};
 use crate::transport::wire::{
     align_up, packed_block_len, RecordHeader, BLOCK_PACKED, KIND_FOREIGN, KIND_REPLY, KIND_REQUEST,
     MAX_NAME_LEN, MAX_PACKED, RECORD_ALIGN, RECORD_HEADER_SIZE,
@@ -201,7 +201,7 @@ impl Channel {
             .wait(
                 || rx.has_data(),
                 || rx.producer_away(),
-                answer_spin(self.spin),
+                self.answer_spin(),
                 Deadline::After(timeout),
                 PARK_SLICE,
                 || if alive() { Ok(()) } else { Err(()) },

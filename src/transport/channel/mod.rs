@@ -311,6 +311,18 @@ impl Channel {
         Ok(Some(Incoming::Ring(p)))
     }
 
+    /// The spin window of a client's wait for an answer: [`wake::answer_spin`], with
+    /// when this side last woke the server (publishing a request, or handing replies back
+    /// to a server waiting for room), taken from both rings.
+    #[inline(always)]
+    fn answer_spin(&self) -> Duration {
+        let woke = match (self.tx.take_woke_peer(), self.rx.take_woke_peer()) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        wake::answer_spin(self.spin, woke)
+    }
+
     /// Waits until a record (or padding) is waiting: `Ok(false)` when `deadline` passed
     /// first. What this side has not flushed is flushed before it waits.
     #[inline]
@@ -328,7 +340,7 @@ impl Channel {
         self.flush();
         // A client awaits a reply, which comes later if the request had to wake the server.
         let spin = match self.side {
-            Side::Client => wake::answer_spin(self.spin),
+            Side::Client => self.answer_spin(),
             Side::Server => self.spin,
         };
         match rx.data_signal().wait(
