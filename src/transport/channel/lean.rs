@@ -72,9 +72,7 @@ impl Channel {
             return Ok(false);
         }
         let n = types.len();
-        self.write_packed(kind, seq, method, name, n, len, |block| {
-            write_packed_block(types, bits, block)
-        });
+        self.write_packed(kind, seq, method, name, n, len, &PackedSlices(types, bits));
         Ok(true)
     }
 
@@ -100,13 +98,13 @@ impl Channel {
         if !self.tx.has_space(len) {
             return false;
         }
-        self.write_packed(kind, seq, method, name, n, len, |block| values.write(block));
+        self.write_packed(kind, seq, method, name, n, len, values);
         true
     }
 
     /// Writes and commits a record of `len` bytes (`packed_record_len`) holding `name`
-    /// and a packed block of `n` values, which `block` writes, in a ring that has room
-    /// for it.
+    /// and a packed block of `n` values, which `block` writes (inlined here, as a closure
+    /// might not be), in a ring that has room for it.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn write_packed(
@@ -117,7 +115,7 @@ impl Channel {
         name: &[u8],
         n: usize,
         len: usize,
-        block: impl FnOnce(&mut [u8]),
+        block: &impl WriteBlock,
     ) {
         let block_offset = packed_block_offset(name.len());
         let mut header = RecordHeader::new(kind, len as u32, seq);
@@ -132,7 +130,7 @@ impl Channel {
         if !name.is_empty() {
             dst[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + name.len()].copy_from_slice(name);
         }
-        block(&mut dst[block_offset..]);
+        block.write_block(&mut dst[block_offset..]);
         self.commit(len);
     }
 
@@ -147,9 +145,7 @@ impl Channel {
         if !self.tx.has_space(LEN) {
             return false;
         }
-        self.write_packed(KIND_REPLY, seq, 0, b"", 1, LEN, |block| {
-            write_packed_block(&[ty], &[bits], block)
-        });
+        self.write_packed(KIND_REPLY, seq, 0, b"", 1, LEN, &PackedSlices(&[ty], &[bits]));
         true
     }
 
@@ -349,6 +345,23 @@ fn reply_line_block(
         return None;
     }
     Some([w[4], w[5], w[6], w[7]])
+}
+
+impl WriteBlock for Packed {
+    #[inline(always)]
+    fn write_block(&self, block: &mut [u8]) {
+        self.write(block);
+    }
+}
+
+/// Packed values given as their type bytes and bits, one of each per value.
+struct PackedSlices<'a>(&'a [u8], &'a [u64]);
+
+impl WriteBlock for PackedSlices<'_> {
+    #[inline(always)]
+    fn write_block(&self, block: &mut [u8]) {
+        write_packed_block(self.0, self.1, block);
+    }
 }
 
 /// Where the packed block of a record with a name of `name_len` bytes starts.
