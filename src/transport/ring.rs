@@ -17,7 +17,7 @@ use std::time::Instant;
 use crate::transport::layout::RingControl;
 use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 use crate::transport::primitive::{prefetch, Bell};
-use crate::transport::wake::Signal;
+use crate::transport::wake::{is_parked, Signal};
 use crate::transport::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
 /// A ring mapped in this process, before it is made one of its two sides.
@@ -388,7 +388,9 @@ impl Producer {
                                                    // Release: pairs with the consumer's Acquire load of `head` in `peek`, making the
                                                    // records' bytes visible before the index.
         c.head.store(head + staged, Ordering::Release);
-        self.ring.data_signal().wake();
+        if is_parked(&c.consumer_parked) {
+            self.ring.data_signal().ring();
+        }
     }
 }
 
@@ -529,7 +531,9 @@ impl Consumer {
         // `is_drained`; our reads of the records happen before the producer may
         // overwrite them.
         c.tail.store(cursor, Ordering::Release);
-        self.ring.space_signal().wake();
+        if is_parked(&c.producer_parked) {
+            self.ring.space_signal().ring();
+        }
     }
 }
 

@@ -6,8 +6,9 @@
 //! * waiter: load `signal`, store `parked = 1`, SeqCst fence, re-check the condition, then
 //!   park on the bell (`FUTEX_WAIT(signal, seen)` on Linux, a wait on a named auto-reset
 //!   event on Windows);
-//! * waker: publish its data (Release), SeqCst fence, and only if `parked != 0` bump
-//!   `signal` and ring the bell (`FUTEX_WAKE`, or `SetEvent`).
+//! * waker: publish its data (Release), SeqCst fence, and only if `parked != 0`
+//!   ([`is_parked`]) bump `signal` and ring the bell (`FUTEX_WAKE`, or `SetEvent`:
+//!   [`Signal::ring`]).
 //!
 //! The two SeqCst fences make the store-then-load pairs a Dekker handshake: either the
 //! waiter's re-check sees the data, or the waker sees `parked` and wakes it. A ring that
@@ -89,7 +90,7 @@ pub(crate) struct Signal<'a> {
     /// What the waiter parks on.
     pub bell: &'a Bell,
     /// When this process last woke the waiter through this signal's ring, set by
-    /// [`wake`](Self::wake) when it rings and taken by [`answer_spin`]'s caller (process
+    /// [`ring`](Self::ring) and taken by [`answer_spin`]'s caller (process
     /// local: the ring's side in this process).
     pub woke: &'a std::cell::Cell<Option<Instant>>,
 }
@@ -162,22 +163,23 @@ pub(crate) enum WaitError<E> {
     Dead(E),
 }
 
-impl Signal<'_> {
-    /// Wakes the waiter if it is parked. Call after publishing with a Release store.
-    #[inline(always)]
-    pub(crate) fn wake(&self) {
-        // Pairs with the SeqCst fence in `wait`: orders our published data before the
-        // load of `parked`.
-        fence(Ordering::SeqCst);
-        if self.parked.load(Ordering::Relaxed) != 0 {
-            self.ring();
-        }
-    }
+/// Whether the waiter that parks on `parked` is parked, seen after what this side has
+/// just published with a Release store: a waker's check before it rings
+/// ([`Signal::ring`]). Reads only the flag, so a waker builds no [`Signal`] unless it
+/// rings.
+#[inline(always)]
+pub(crate) fn is_parked(parked: &AtomicU32) -> bool {
+    // Pairs with the SeqCst fence in `wait`: orders our published data before the load of
+    // `parked`.
+    fence(Ordering::SeqCst);
+    parked.load(Ordering::Relaxed) != 0
+}
 
-    /// Wakes the parked waiter.
+impl Signal<'_> {
+    /// Wakes the parked waiter: after [`is_parked`] said it is.
     #[cold]
     #[inline(never)]
-    fn ring(&self) {
+    pub(crate) fn ring(&self) {
         // Relaxed: a hint, published by the Release bump below (see
         // `leave_wakers_cpu`).
         self.waker_cpu.store(sys::current_cpu(), Ordering::Relaxed);
@@ -272,7 +274,7 @@ impl Signal<'_> {
             // Acquire: pairs with the waker's Release bump.
             let seen = self.word.load(Ordering::Acquire);
             self.parked.store(1, Ordering::SeqCst);
-            // Pairs with the fence in `wake` (see the module comment).
+            // Pairs with the fence in `is_parked` (see the module comment).
             fence(Ordering::SeqCst);
             if ready() {
                 self.parked.store(0, Ordering::Relaxed);
