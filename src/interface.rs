@@ -150,14 +150,16 @@ macro_rules! interface {
                             if !__F::takes::<$crate::__interface_ret_static!($($ret)?)>() {
                                 return ::std::option::Option::None;
                             }
+                            // The count first: then each `get` below is known to be
+                            // in bounds of the type bytes.
+                            if __args.len() != <[&str]>::len(&[$(stringify!($arg)),*]) {
+                                return ::std::option::Option::None;
+                            }
                             let mut __taken = 0usize;
                             $(
                                 let $arg = $crate::server::FromArg::from_packed(__args.get(__taken)?)?;
                                 __taken += 1;
                             )*
-                            if __taken != __args.len() {
-                                return ::std::option::Option::None;
-                            }
                             ::std::option::Option::Some(__F::finish(
                                 <__S as $name>::$method(__server $(, $arg)*),
                             ))

@@ -228,7 +228,8 @@ pub fn write_block(types: &[u8], bits: &[u64], dst: &mut [u8]) {
 #[derive(Clone, Copy)]
 pub struct PackedArgs<'a> {
     types: &'a [u8],
-    values: &'a [u8],
+    /// One word of bits for each type byte.
+    values: &'a [[u8; 8]],
 }
 
 impl<'a> PackedArgs<'a> {
@@ -242,9 +243,10 @@ impl<'a> PackedArgs<'a> {
             return None;
         }
         let at = BLOCK_PREFIX + align_up(count, 8);
+        let (values, _) = block.get(at..at + 8 * count)?.as_chunks();
         Some(PackedArgs {
             types: block.get(BLOCK_PREFIX..BLOCK_PREFIX + count)?,
-            values: block.get(at..at + 8 * count)?,
+            values,
         })
     }
 
@@ -264,18 +266,25 @@ impl<'a> PackedArgs<'a> {
     #[inline]
     pub fn get(&self, i: usize) -> Option<(u8, u64)> {
         let ty = *self.types.get(i)?;
-        let bits = self.values.get(8 * i..8 * i + 8)?;
-        Some((ty, u64::from_le_bytes(bits.try_into().expect("8 bytes"))))
+        let bits = *self.values.get(i)?;
+        Some((ty, u64::from_le_bytes(bits)))
     }
 }
 
 /// A numeric scalar packed as `(type byte, bits)`, as `T`: of `T`'s own type, or of
 /// another that converts without loss ([`Element::from_scalar`]); `None` otherwise.
-#[inline]
+#[inline(always)]
 pub fn packed_element<T: Element>((ty, bits): (u8, u64)) -> Option<T> {
     if ty == scalar_type(T::DTYPE) {
         return Some(T::from_bits(bits));
     }
+    converted_element(ty, bits)
+}
+
+/// [`packed_element`] of a scalar of another type than `T`'s: out of line, since a
+/// typed client sends each argument as its parameter's own type.
+#[inline(never)]
+fn converted_element<T: Element>(ty: u8, bits: u64) -> Option<T> {
     if ty >> 4 != tag::SCALAR {
         return None;
     }
