@@ -214,20 +214,30 @@ pub(crate) fn generate(index: usize, sig: &Signature) -> syn::Result<(TokenStrea
     let scalar_path = match &ret {
         RetKind::Void | RetKind::Value(_) if all_scalar => {
             let names = params.iter().map(|p| &p.name);
+            let bits: Vec<_> = (0..params.len())
+                .map(|i| quote::format_ident!("__bits{}", i))
+                .collect();
             let value = match &ret {
                 RetKind::Value(t) => quote!(__ret.value::<#t>()?),
                 _ => quote!(()),
             };
+            // Each argument's bits, when its type gives them: a match the compiler
+            // settles from the types alone (a struct by value gives none, and its
+            // function never takes the path).
             Some(quote! {
-                let mut __ret = ::loadlib::foreign::ScalarReturn::EMPTY;
-                if let ::core::option::Option::Some(__sent) = self.__lib.call_scalars(
-                    #index,
-                    &[#(::loadlib::foreign::CValue::scalar_bits(&#names)),*],
-                    &mut __ret,
-                ) {
-                    __sent?;
-                    let __value = #value;
-                    return ::core::result::Result::Ok(#out_value);
+                match (#(::loadlib::foreign::CValue::scalar_bits(&#names),)*) {
+                    (#(::core::option::Option::Some(#bits),)*) => {
+                        let mut __ret = ::loadlib::foreign::ScalarReturn::EMPTY;
+                        if let ::core::option::Option::Some(__sent) =
+                            self.__lib.call_scalars(#index, &[#(#bits),*], &mut __ret)
+                        {
+                            __sent?;
+                            let __value = #value;
+                            return ::core::result::Result::Ok(#out_value);
+                        }
+                    }
+                    #[allow(unreachable_patterns)]
+                    _ => {}
                 }
             })
         }

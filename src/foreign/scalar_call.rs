@@ -126,21 +126,21 @@ pub(crate) struct ScalarCall<'a> {
     /// path measures a call that places nothing beside its frame).
     pub block_len: usize,
     slots: &'a [ScalarSlot],
-    bits: &'a [Option<u64>],
+    bits: &'a [u64],
 }
 
 impl<'a> ScalarCall<'a> {
     /// The call of `plan` with arguments `bits`: `None` when `plan` has no scalar slots,
-    /// or an argument is not one scalar or does not fit its slot.
+    /// or has another number of them, or an argument does not fit its slot.
     #[inline(always)]
-    fn new(plan: &'a FramePlan, bits: &'a [Option<u64>]) -> Option<Self> {
+    fn new(plan: &'a FramePlan, bits: &'a [u64]) -> Option<Self> {
         let scalars = plan.scalars.as_ref()?;
         let slots = scalars.slots.as_slice();
         if slots.len() != bits.len() {
             return None;
         }
         for (s, b) in slots.iter().zip(bits) {
-            if !s.fits((*b)?) {
+            if !s.fits(*b) {
                 return None;
             }
         }
@@ -174,7 +174,7 @@ impl WriteBlock for ScalarCall<'_> {
             frame.fill(0);
         }
         for (s, b) in self.slots.iter().zip(self.bits) {
-            put(block, s.at as usize, s.width, b.unwrap_or(0));
+            put(block, s.at as usize, s.width, *b);
         }
     }
 }
@@ -244,13 +244,14 @@ impl ForeignLibrary {
     /// path, its reply in `out`: `None`, with nothing sent, when the path does not apply
     /// (the function takes anything else, an argument does not fit, or the client is
     /// not free for it), and the caller goes the general way ([`invoke`](Self::invoke)).
-    /// What generated handles call first.
+    /// What generated handles call first, when every argument's type gives its bits
+    /// (a struct passed by value does not, and its function's handle never calls this).
     #[doc(hidden)]
     #[inline]
     pub fn call_scalars(
         &self,
         i: usize,
-        bits: &[Option<u64>],
+        bits: &[u64],
         out: &mut ScalarReturn,
     ) -> Option<Result<()>> {
         let f = self.function(i)?;
