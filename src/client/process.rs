@@ -20,6 +20,11 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// How long a killed server gets to be reaped before it is given up on.
 const REAP: Duration = Duration::from_secs(10);
 
+/// How many more times a start that failed in a passing way is tried
+/// ([`sys::spawn_failure_is_transient`]), and the pause before each.
+const SPAWN_RETRIES: u32 = 2;
+const SPAWN_RETRY_PAUSE: Duration = Duration::from_millis(50);
+
 /// What the server printed, and how it ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServerOutput {
@@ -65,10 +70,13 @@ impl ServerProcess {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|source| Error::Spawn {
-            path: path.to_owned(),
-            source,
-        })?;
+        let mut child =
+            retry_transient(|| cmd.spawn(), sys::spawn_failure_is_transient).map_err(|source| {
+                Error::Spawn {
+                    path: path.to_owned(),
+                    source,
+                }
+            })?;
         let (out, err) = (Arc::default(), Arc::default());
         let readers = vec![
             collect(child.stdout.take().expect("piped"), Arc::clone(&out)),
@@ -173,5 +181,74 @@ impl ServerProcess {
             how: exit.how,
             stderr: self.stderr_tail(40),
         }
+    }
+}
+
+/// `start()`, tried again up to [`SPAWN_RETRIES`] times (after [`SPAWN_RETRY_PAUSE`])
+/// while it fails in a way `transient` says may pass; any other failure, or the last, is
+/// returned as it is.
+fn retry_transient<T>(
+    mut start: impl FnMut() -> std::io::Result<T>,
+    transient: impl Fn(&std::io::Error) -> bool,
+) -> std::io::Result<T> {
+    let mut tries = 0;
+    loop {
+        match start() {
+            Err(e) if tries < SPAWN_RETRIES && transient(&e) => {
+                tries += 1;
+                std::thread::sleep(SPAWN_RETRY_PAUSE);
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error as IoError, ErrorKind};
+
+    /// A start that fails with `fails` (in order), then succeeds: the result, and how
+    /// many times it was tried.
+    fn start_after(fails: &[ErrorKind]) -> (std::io::Result<&'static str>, usize) {
+        let mut tried = 0;
+        let result = retry_transient(
+            || {
+                tried += 1;
+                match fails.get(tried - 1) {
+                    Some(kind) => Err(IoError::from(*kind)),
+                    None => Ok("started"),
+                }
+            },
+            |e| e.kind() == ErrorKind::Interrupted,
+        );
+        (result, tried)
+    }
+
+    #[test]
+    fn a_passing_failure_is_tried_again_and_any_other_is_not() {
+        let (r, tried) = start_after(&[]);
+        assert_eq!((r.unwrap(), tried), ("started", 1));
+        let (r, tried) = start_after(&[ErrorKind::Interrupted, ErrorKind::Interrupted]);
+        assert_eq!((r.unwrap(), tried), ("started", 3));
+        // One more than the retries: the last failure is the caller's.
+        let (r, tried) = start_after(&[ErrorKind::Interrupted; 3]);
+        assert_eq!((r.unwrap_err().kind(), tried), (ErrorKind::Interrupted, 3));
+        let (r, tried) = start_after(&[ErrorKind::NotFound]);
+        assert_eq!((r.unwrap_err().kind(), tried), (ErrorKind::NotFound, 1));
+        let (r, tried) = start_after(&[ErrorKind::Interrupted, ErrorKind::PermissionDenied]);
+        assert_eq!(
+            (r.unwrap_err().kind(), tried),
+            (ErrorKind::PermissionDenied, 2)
+        );
+    }
+
+    #[test]
+    fn only_wines_internal_error_counts_as_passing() {
+        let internal = IoError::from_raw_os_error(1359);
+        assert_eq!(sys::spawn_failure_is_transient(&internal), sys::IS_WINDOWS);
+        assert!(!sys::spawn_failure_is_transient(&IoError::from(
+            ErrorKind::NotFound
+        )));
     }
 }

@@ -44,11 +44,13 @@ pub(crate) use os::{leftover_names, unlink};
 pub(crate) use os::{current_cpu, move_off_cpu, Bell};
 
 /// Processes: the server's handle on its client (`Parent`), whether a pid lives, how a
-/// process ended, and the server's own set-up and immediate exit; and the advice that a
-/// large buffer about to be filled be backed by huge pages (`prefer_huge_pages`).
+/// process ended, whether a failed start may succeed when tried again
+/// (`spawn_failure_is_transient`), and the server's own set-up and immediate exit; and
+/// the advice that a large buffer about to be filled be backed by huge pages
+/// (`prefer_huge_pages`).
 pub(crate) use os::{
     describe_exit, exit_immediately, prefer_huge_pages, prepare_server_process, process_alive,
-    Parent,
+    spawn_failure_is_transient, Parent,
 };
 
 /// Private files and folders: the file transport's folder, and the cache folder and copy

@@ -33,7 +33,7 @@ pub(crate) use library::{
 };
 pub(crate) use process::{
     describe_exit, exit_immediately, prefer_huge_pages, prepare_server_process, process_alive,
-    Parent,
+    spawn_failure_is_transient, Parent,
 };
 pub(crate) use shm::{create_mapping, leftover_names, open_mapping, unlink, unmap, MappingHandle};
 

@@ -318,7 +318,11 @@ mod tests {
     #[test]
     fn answer_spin_grows_after_waking_the_peer() {
         let spin = Duration::from_micros(50);
-        assert_eq!(answer_spin(spin, None), spin, "no peer woken: the usual window");
+        assert_eq!(
+            answer_spin(spin, None),
+            spin,
+            "no peer woken: the usual window"
+        );
         assert_eq!(answer_spin(spin, Some(Instant::now())), spin + AFTER_WAKING);
         assert_eq!(
             answer_spin(Duration::ZERO, Some(Instant::now())),

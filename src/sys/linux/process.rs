@@ -140,6 +140,13 @@ pub(crate) fn prepare_server_process(keep: usize) {
     }
 }
 
+/// Whether a failed start of a process may succeed when tried again: never on Linux,
+/// where a failed `fork`/`exec` says something that lasts (no such file, no
+/// permission, a limit reached).
+pub(crate) fn spawn_failure_is_transient(_e: &std::io::Error) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

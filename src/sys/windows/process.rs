@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use windows_sys::Wdk::System::Threading::{NtQueryInformationProcess, ProcessBasicInformation};
 use windows_sys::Win32::Foundation::{
-    GetLastError, ERROR_ACCESS_DENIED, FILETIME, HANDLE, HMODULE, WAIT_OBJECT_0, WAIT_TIMEOUT,
+    GetLastError, ERROR_ACCESS_DENIED, ERROR_INTERNAL_ERROR, FILETIME, HANDLE, HMODULE,
+    WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Storage::FileSystem::SYNCHRONIZE;
 use windows_sys::Win32::System::Diagnostics::Debug::{
@@ -251,4 +252,11 @@ unsafe extern "system" fn end_on_unhandled_exception(info: *const EXCEPTION_POIN
     });
     let _ = stderr.write_all(&buf[..len]);
     exit_immediately(code)
+}
+
+/// Whether a failed start of a process may succeed when tried again: `CreateProcessW`
+/// failing with `ERROR_INTERNAL_ERROR` (1359), which Wine reports now and then for a
+/// start that succeeds when tried again (seen once in a CI run of the Windows suite).
+pub(crate) fn spawn_failure_is_transient(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(ERROR_INTERNAL_ERROR as i32)
 }

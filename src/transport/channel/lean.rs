@@ -145,7 +145,15 @@ impl Channel {
         if !self.tx.has_space(LEN) {
             return false;
         }
-        self.write_packed(KIND_REPLY, seq, 0, b"", 1, LEN, &PackedSlices(&[ty], &[bits]));
+        self.write_packed(
+            KIND_REPLY,
+            seq,
+            0,
+            b"",
+            1,
+            LEN,
+            &PackedSlices(&[ty], &[bits]),
+        );
         true
     }
 
