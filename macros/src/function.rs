@@ -231,7 +231,7 @@ pub(crate) fn generate(index: usize, sig: &Signature) -> syn::Result<(TokenStrea
                         if let ::core::option::Option::Some(__sent) =
                             self.__lib.call_scalars(#index, &[#(#bits),*], &mut __ret)
                         {
-                            __sent?;
+                            ::loadlib::foreign::ScalarReturn::sent(__sent)?;
                             let __value = #value;
                             return ::core::result::Result::Ok(#out_value);
                         }

@@ -58,7 +58,7 @@ impl Client64 {
         name: &str,
         call: &ScalarCall<'_>,
         reply: &mut [u64; BLOCK_WORDS],
-    ) -> Option<Result<()>> {
+    ) -> Option<Result<(), Box<Error>>> {
         let mut link = self.lean_link()?;
         let seq = link.small_seq()?;
         let record = RawRecord {

@@ -230,6 +230,13 @@ impl ScalarReturn {
         }
     }
 
+    /// What [`ForeignLibrary::call_scalars`] said of a call it made, as the method's
+    /// result: its error unboxed.
+    #[inline(always)]
+    pub fn sent(sent: Result<(), Box<Error>>) -> Result<()> {
+        sent.map_err(|e| *e)
+    }
+
     /// `errno` (Linux) or `GetLastError()` (Windows) right after the call, for a
     /// function declared to report it; else 0.
     #[inline(always)]
@@ -246,6 +253,7 @@ impl ForeignLibrary {
     /// not free for it), and the caller goes the general way ([`invoke`](Self::invoke)).
     /// What generated handles call first, when every argument's type gives its bits
     /// (a struct passed by value does not, and its function's handle never calls this).
+    /// The error is boxed: see [`ScalarReturn::sent`].
     #[doc(hidden)]
     #[inline]
     pub fn call_scalars(
@@ -253,7 +261,7 @@ impl ForeignLibrary {
         i: usize,
         bits: &[u64],
         out: &mut ScalarReturn,
-    ) -> Option<Result<()>> {
+    ) -> Option<Result<(), Box<Error>>> {
         let f = self.function(i)?;
         let call = ScalarCall::new(&f.plan, bits)?;
         let client = self.client();

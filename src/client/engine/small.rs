@@ -81,16 +81,18 @@ impl ServerLink {
 
     /// Waits for the reply to foreign scalar call `seq` (sent after
     /// [`small_seq`](Self::small_seq); `name` for messages), until the request time-out,
-    /// and puts its words in `reply`: read as its one line, else the general way.
+    /// and puts its words in `reply`: read as its one line, else the general way. The
+    /// error is boxed, so the result fits in a register and the answer read as a line
+    /// is not built in memory and copied out (an `Error` is about 100 bytes).
     #[inline(always)]
     pub(in crate::client) fn answer_foreign_small(
         &mut self,
         name: &str,
         seq: u64,
         reply: &mut [u64; BLOCK_WORDS],
-    ) -> Result<()> {
+    ) -> Result<(), Box<Error>> {
         if !self.chan.has_data() {
-            self.await_small(name)?;
+            self.await_small(name).map_err(Box::new)?;
         }
         const LEN: usize = size_of::<ForeignReply>();
         const _: () = assert!(LEN == BLOCK_WORDS * 8);
@@ -112,7 +114,7 @@ impl ServerLink {
         name: &str,
         seq: u64,
         words: &mut [u64; BLOCK_WORDS],
-    ) -> Result<()> {
+    ) -> Result<(), Box<Error>> {
         let deadline = Instant::now() + self.request_timeout;
         let reply = self
             .recv_for(seq, deadline, None, |view, cache| {
