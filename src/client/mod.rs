@@ -72,6 +72,21 @@ pub struct Client64 {
     batch_thread: AtomicU64,
 }
 
+// Unwind-safe, as it was with std's lock (which declares itself so; parking_lot's
+// declares nothing): a panic in the middle of a call leaves the link in a state the next
+// call checks, which is why a lock poisoned by a panic was taken all the same.
+impl std::panic::UnwindSafe for Client64 {}
+impl std::panic::RefUnwindSafe for Client64 {}
+
+/// What a caller may do with a client, checked when the library compiles: share it
+/// between threads, and hold it across `catch_unwind`.
+const _: () = {
+    const fn shareable<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    shareable::<Client64>();
+    shareable::<Connection>();
+    shareable::<crate::foreign::ForeignLibrary>();
+};
+
 /// A number for the calling thread, unique in the process and never 0.
 fn thread_token() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
