@@ -220,3 +220,34 @@ fn a_misaligned_start_is_refused_by_every_way_of_reading() {
     assert!(c.peek_whole().is_none());
     assert!(c.peek().is_err(), "the general way reports it");
 }
+
+#[test]
+fn a_side_that_wakes_its_parked_peer_notes_when_and_the_wait_takes_it_once() {
+    let mut parts = Parts::new();
+    // SAFETY: as in the tests above.
+    let (p, c) = unsafe { parts.pair() };
+    let ctrl = &parts.ctrl;
+    // No peer parked: publishing and handing back wake nobody and note nothing.
+    write(&p, 1, RECORD_ALIGN);
+    p.publish(RECORD_ALIGN);
+    c.release(read(&c, 1, RECORD_ALIGN));
+    assert!(p.take_woke_peer().is_none() && c.take_woke_peer().is_none());
+    assert_eq!(ctrl.data_signal.load(Ordering::Relaxed), 0);
+    // A parked consumer: publishing bumps its word, rings, and notes the time, once.
+    ctrl.consumer_parked.store(1, Ordering::Relaxed);
+    let before = std::time::Instant::now();
+    write(&p, 2, RECORD_ALIGN);
+    p.publish(RECORD_ALIGN);
+    assert!(p.take_woke_peer().expect("the consumer was woken") >= before);
+    assert!(p.take_woke_peer().is_none(), "taken once");
+    assert_eq!(ctrl.data_signal.load(Ordering::Relaxed), 1);
+    assert!(c.take_woke_peer().is_none(), "the other side woke nobody");
+    // A parked producer: handing a record back does the same on the consumer's side.
+    ctrl.producer_parked.store(1, Ordering::Relaxed);
+    let before = std::time::Instant::now();
+    c.release(read(&c, 2, RECORD_ALIGN));
+    assert!(c.take_woke_peer().expect("the producer was woken") >= before);
+    assert!(c.take_woke_peer().is_none(), "taken once");
+    assert_eq!(ctrl.space_signal.load(Ordering::Relaxed), 1);
+    assert!(p.take_woke_peer().is_none());
+}
