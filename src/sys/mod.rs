@@ -44,7 +44,7 @@ pub(crate) use os::{leftover_names, unlink};
 pub(crate) use os::{current_cpu, move_off_cpu, Bell};
 
 /// Processes: the server's handle on its client (`Parent`), whether a pid lives, how a
-/// process ended, whether a failed start may succeed when tried again
+/// process ended, whether a failed start is to be tried again
 /// (`spawn_failure_is_transient`), and the server's own set-up and immediate exit; and
 /// the advice that a large buffer about to be filled be backed by huge pages
 /// (`prefer_huge_pages`).

@@ -140,9 +140,9 @@ pub(crate) fn prepare_server_process(keep: usize) {
     }
 }
 
-/// Whether a failed start of a process may succeed when tried again: never on Linux,
-/// where a failed `fork`/`exec` says something that lasts (no such file, no
-/// permission, a limit reached).
+/// Whether a failed start of a process is to be tried again: never on Linux. Only the
+/// failure seen under Wine is retried; a Linux start that fails (no such file, no
+/// permission, a limit reached) is reported at once, as it was.
 pub(crate) fn spawn_failure_is_transient(_e: &std::io::Error) -> bool {
     false
 }

@@ -254,7 +254,7 @@ unsafe extern "system" fn end_on_unhandled_exception(info: *const EXCEPTION_POIN
     exit_immediately(code)
 }
 
-/// Whether a failed start of a process may succeed when tried again: `CreateProcessW`
+/// Whether a failed start of a process is to be tried again: `CreateProcessW`
 /// failing with `ERROR_INTERNAL_ERROR` (1359), which Wine reports now and then for a
 /// start that succeeds when tried again (seen once in a CI run of the Windows suite).
 pub(crate) fn spawn_failure_is_transient(e: &io::Error) -> bool {

@@ -256,6 +256,13 @@ fn scalar_calls_take_their_own_path(cfg: &Config) {
     let f1 = || assert_eq!(lib.make_f1(3).unwrap(), <F1 as structs::Case>::make(3));
     assert_eq!(own_path(&f1), in_registers as u64);
     assert_eq!(own_path(&|| assert_eq!(lib.neg_intptr(-5).unwrap(), 5)), 1);
+    // A struct passed by value between two scalars: the general way, right.
+    let f1 = <F1 as structs::Case>::make(7);
+    let want = structs::Case::digest(&f1) + 11_000.0 - 300_000.0;
+    assert_eq!(
+        own_path(&|| assert_eq!(lib.take_f1(11, f1, -3).unwrap(), want)),
+        0
+    );
     if bits == 32 {
         let far = || assert!(lib.counter_read(Ptr(1 << 40)).is_err());
         assert_eq!(own_path(&far), 0);
