@@ -87,7 +87,7 @@ pub(crate) struct SegmentHeader {
     /// Written by the server: `usize::BITS` of the server (32 or 64).
     pub server_pointer_width: AtomicU32,
     /// The CPU the server ran on when it last woke the sleeping client: a hint, written
-    /// only on that slow path (see `wake::is_parked` and `Signal::ring`).
+    /// only on that slow path (see `wake::parked_after_fence` and `Signal::ring`).
     pub server_cpu: AtomicU32,
     /// The CPU the client ran on when it last woke the sleeping server.
     pub client_cpu: AtomicU32,

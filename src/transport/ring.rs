@@ -15,9 +15,10 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::transport::layout::RingControl;
+use crate::transport::primitive::sync::atomic::fence;
 use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 use crate::transport::primitive::{prefetch, Bell};
-use crate::transport::wake::{is_parked, Signal};
+use crate::transport::wake::{self, Signal};
 use crate::transport::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
 /// A ring mapped in this process, before it is made one of its two sides.
@@ -379,16 +380,34 @@ impl Producer {
     /// it is parked.
     #[inline(always)]
     pub(crate) fn flush(&self) {
+        if self.publish_staged() {
+            fence(Ordering::SeqCst); // see `wake_consumer`
+            self.wake_consumer();
+        }
+    }
+
+    /// Publishes every staged record with one store of `head`: whether there were any.
+    /// The caller then makes a SeqCst fence and calls [`wake_consumer`](Self::wake_consumer).
+    #[inline(always)]
+    pub(crate) fn publish_staged(&self) -> bool {
         let staged = self.staged.replace(0);
         if staged == 0 {
-            return;
+            return false;
         }
         let c = self.ctrl();
-        let head = c.head.load(Ordering::Relaxed); // only the producer stores it
-                                                   // Release: pairs with the consumer's Acquire load of `head` in `peek`, making the
-                                                   // records' bytes visible before the index.
+        // Relaxed: only the producer stores it.
+        let head = c.head.load(Ordering::Relaxed);
+        // Release: pairs with the consumer's Acquire load of `head` in `peek`, making the
+        // records' bytes visible before the index.
         c.head.store(head + staged, Ordering::Release);
-        if is_parked(&c.consumer_parked) {
+        true
+    }
+
+    /// Wakes the consumer if it is parked, after a store of `head` and a SeqCst fence
+    /// (the waker's half of the handshake: see [`wake::parked_after_fence`]).
+    #[inline(always)]
+    pub(crate) fn wake_consumer(&self) {
+        if wake::parked_after_fence(&self.ctrl().consumer_parked) {
             self.ring.data_signal().ring();
         }
     }
@@ -521,17 +540,35 @@ impl Consumer {
     /// producer if it is parked.
     #[inline(always)]
     pub(crate) fn flush(&self) {
+        if self.hand_back() {
+            fence(Ordering::SeqCst); // see `wake_producer`
+            self.wake_producer();
+        }
+    }
+
+    /// Hands every released record back with one store of `tail`: whether there were
+    /// any. The caller then makes a SeqCst fence and calls
+    /// [`wake_producer`](Self::wake_producer).
+    #[inline(always)]
+    pub(crate) fn hand_back(&self) -> bool {
         let c = self.ctrl();
         let cursor = self.cursor.get();
         // Relaxed: only the consumer stores `tail`.
         if c.tail.load(Ordering::Relaxed) == cursor {
-            return;
+            return false;
         }
         // Release: pairs with the producer's Acquire load of `tail` in `has_space` and
         // `is_drained`; our reads of the records happen before the producer may
         // overwrite them.
         c.tail.store(cursor, Ordering::Release);
-        if is_parked(&c.producer_parked) {
+        true
+    }
+
+    /// Wakes the producer if it is parked, after a store of `tail` and a SeqCst fence
+    /// (the waker's half of the handshake: see [`wake::parked_after_fence`]).
+    #[inline(always)]
+    pub(crate) fn wake_producer(&self) {
+        if wake::parked_after_fence(&self.ctrl().producer_parked) {
             self.ring.space_signal().ring();
         }
     }

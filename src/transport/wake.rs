@@ -7,8 +7,8 @@
 //!   park on the bell (`FUTEX_WAIT(signal, seen)` on Linux, a wait on a named auto-reset
 //!   event on Windows);
 //! * waker: publish its data (Release), SeqCst fence, and only if `parked != 0`
-//!   ([`is_parked`]) bump `signal` and ring the bell (`FUTEX_WAKE`, or `SetEvent`:
-//!   [`Signal::ring`]).
+//!   ([`parked_after_fence`]) bump `signal` and ring the bell (`FUTEX_WAKE`, or
+//!   `SetEvent`: [`Signal::ring`]).
 //!
 //! The two SeqCst fences make the store-then-load pairs a Dekker handshake: either the
 //! waiter's re-check sees the data, or the waker sees `parked` and wakes it. A ring that
@@ -163,20 +163,20 @@ pub(crate) enum WaitError<E> {
     Dead(E),
 }
 
-/// Whether the waiter that parks on `parked` is parked, seen after what this side has
-/// just published with a Release store: a waker's check before it rings
-/// ([`Signal::ring`]). Reads only the flag, so a waker builds no [`Signal`] unless it
-/// rings.
+/// Whether the waiter that parks on `parked` is parked: the waker's check, made after it
+/// published its data with a Release store and then made a SeqCst fence, which pairs
+/// with the one in [`Signal::wait`] (see the module comment). One fence serves a side
+/// that publishes on both of its rings at once (its requests or replies, and the records
+/// it hands back). Reads only the flag, so a waker builds no [`Signal`] unless it rings
+/// ([`Signal::ring`]).
 #[inline(always)]
-pub(crate) fn is_parked(parked: &AtomicU32) -> bool {
-    // Pairs with the SeqCst fence in `wait`: orders our published data before the load of
-    // `parked`.
-    fence(Ordering::SeqCst);
+pub(crate) fn parked_after_fence(parked: &AtomicU32) -> bool {
+    // Relaxed: ordered after the caller's publishing stores by its SeqCst fence.
     parked.load(Ordering::Relaxed) != 0
 }
 
 impl Signal<'_> {
-    /// Wakes the parked waiter: after [`is_parked`] said it is.
+    /// Wakes the parked waiter: after [`parked_after_fence`] said it is.
     #[cold]
     #[inline(never)]
     pub(crate) fn ring(&self) {
@@ -274,7 +274,8 @@ impl Signal<'_> {
             // Acquire: pairs with the waker's Release bump.
             let seen = self.word.load(Ordering::Acquire);
             self.parked.store(1, Ordering::SeqCst);
-            // Pairs with the fence in `is_parked` (see the module comment).
+            // Pairs with the waker's fence before `parked_after_fence` (see the module
+            // comment).
             fence(Ordering::SeqCst);
             if ready() {
                 self.parked.store(0, Ordering::Relaxed);

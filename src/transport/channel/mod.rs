@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::transport::bulk::BulkWriter;
 use crate::transport::codec::{Block, Placements};
 use crate::transport::layout::{SegmentHeader, REQUEST_CONTROL_OFFSET, RESPONSE_CONTROL_OFFSET};
+use crate::transport::primitive::sync::atomic::fence;
 use crate::transport::ring::{Consumer, DrainProbe, Peeked, Producer, Ring};
 use crate::transport::shm::Segment;
 use crate::transport::wake::{self, Deadline, Doorbells, WaitError, PARK_SLICE};
@@ -177,8 +178,19 @@ impl Channel {
     #[inline]
     pub(crate) fn flush(&self) {
         self.unflushed.set(0);
-        self.tx.flush();
-        self.rx.flush();
+        let published = self.tx.publish_staged();
+        let handed_back = self.rx.hand_back();
+        if published || handed_back {
+            // One fence after both stores, before either peer's `parked` is read (see
+            // `wake::parked_after_fence`).
+            fence(std::sync::atomic::Ordering::SeqCst);
+            if published {
+                self.tx.wake_consumer();
+            }
+            if handed_back {
+                self.rx.wake_producer();
+            }
+        }
     }
 
     /// Publishes the record of `len` bytes reserved last, now or with its burst.
