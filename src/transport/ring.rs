@@ -15,8 +15,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::transport::layout::RingControl;
-use crate::transport::primitive::sync::atomic::fence;
-use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
+use crate::transport::primitive::sync::atomic::{fence, AtomicU32, AtomicU64};
 use crate::transport::primitive::{prefetch, Bell};
 use crate::transport::wake::{self, Signal};
 use crate::transport::wire::{RecordHeader, KIND_PAD, RECORD_ALIGN, RECORD_HEADER_SIZE};

@@ -334,7 +334,7 @@ pub(crate) const BLOCK_WORDS: usize = (RECORD_ALIGN - RECORD_HEADER_SIZE) / 8;
 
 /// The block's words of the one-line record whose words are `w`, when it is a record
 /// of `kind` answering `want` with no name and a block of `block_len` bytes right after
-/// the header (as `RawRecord::write_with` lays it out); `None` for anything else.
+/// the header (as `RawRecord::write_header` lays it out); `None` for anything else.
 #[inline(always)]
 fn reply_line_block(
     w: &[u64; LINE_WORDS],

@@ -9,7 +9,7 @@ use crate::foreign::wire::ForeignReply;
 use crate::transport::wire::{KIND_ERROR, KIND_FOREIGN_REPLY, KIND_PAD};
 
 /// The first line of a record of `kind` answering `seq`, with `block` as its block, as
-/// `RawRecord::write_with` writes it (the rest of the record zeros), read as words.
+/// `RawRecord::write_header` lays it out (the rest of the record zeros), read as words.
 fn line(kind: u16, seq: u64, block: &[u8]) -> [u64; LINE_WORDS] {
     let record = RawRecord {
         kind,
@@ -19,7 +19,7 @@ fn line(kind: u16, seq: u64, block: &[u8]) -> [u64; LINE_WORDS] {
         names_bulk: false,
     };
     let mut bytes = vec![0u8; record.len()];
-    record.write_with(&mut bytes, |b| b.copy_from_slice(block));
+    record.write_header(&mut bytes).copy_from_slice(block);
     std::array::from_fn(|i| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap()))
 }
 

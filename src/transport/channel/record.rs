@@ -179,16 +179,7 @@ impl RawRecord {
         offset: usize,
         fill: impl FnOnce(&mut [u8], usize) -> Result<()>,
     ) -> Result<()> {
-        let mut result = Ok(());
-        self.write_with(dst, |block| result = fill(block, offset));
-        result
-    }
-
-    /// Writes the record into `dst` (`len` bytes): its header, then the block that
-    /// `fill` writes.
-    #[inline(always)]
-    pub(super) fn write_with(&self, dst: &mut [u8], fill: impl FnOnce(&mut [u8])) {
-        fill(self.write_header(dst));
+        fill(self.write_header(dst), offset)
     }
 
     /// Writes the record's header into `dst` (`len` bytes) and gives its block to fill.
