@@ -68,7 +68,7 @@ impl Client64 {
             block_len: call.block_len,
             names_bulk: false,
         };
-        if !link.chan.try_send_raw(record, call) {
+        if !link.chan.try_send_line(record, call) && !link.chan.try_send_raw(record, call) {
             return None;
         }
         link.small_sent(seq);

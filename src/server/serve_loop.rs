@@ -323,6 +323,10 @@ fn send_foreign_reply(
         }
         Ok(())
     };
+    // A result with no data answers a call on the request line in the reply line.
+    if data_len == 0 && chan.try_answer_line(record, reply) {
+        return Ok(());
+    }
     let len = (RECORD_HEADER_SIZE + record.block_len).next_multiple_of(RECORD_ALIGN);
     if chan.spills(len) {
         return chan

@@ -6,6 +6,8 @@
 //!                                     fields from line 2 on)
 //! offset 256    RingControl request  (256 B: producer, consumer, and two parked-flag lines)
 //! offset 512    RingControl response (256 B)
+//! offset 768    request line         (128 B: a small call, written by the client)
+//! offset 896    reply line           (64 B: its answer, written by the server)
 //! offset 4096   request ring data    (ring_capacity bytes)
 //! offset 4096+C response ring data   (ring_capacity bytes)
 //! ```
@@ -21,11 +23,20 @@ use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 /// `b"LOADLIB1"` read as a little-endian `u64`.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LOADLIB1");
 /// Bumped on every change to any struct in this file or in `wire`.
-pub(crate) const LAYOUT_VERSION: u32 = 7;
+pub(crate) const LAYOUT_VERSION: u32 = 8;
 /// Offset of the request ring's control block.
 pub(crate) const REQUEST_CONTROL_OFFSET: u64 = 256;
 /// Offset of the response ring's control block.
 pub(crate) const RESPONSE_CONTROL_OFFSET: u64 = 512;
+/// Offset of the request line: a small call's record, as a ring holds it, in up to two
+/// cache lines, whose `seq` is stored last (see `channel::call_line`).
+pub(crate) const REQUEST_LINE_OFFSET: u64 = 768;
+/// Bytes of the request line.
+pub(crate) const REQUEST_LINE_LEN: u64 = 128;
+/// Offset of the reply line: the answer's record in one cache line, likewise.
+pub(crate) const REPLY_LINE_OFFSET: u64 = 896;
+/// Bytes of the reply line.
+pub(crate) const REPLY_LINE_LEN: u64 = 64;
 /// Offset of the first ring's data; a page boundary.
 pub(crate) const RINGS_OFFSET: u64 = 4096;
 /// Ring capacities are a multiple of this.
@@ -207,7 +218,10 @@ const _: () = {
 
     assert!(REQUEST_CONTROL_OFFSET as usize >= size_of::<SegmentHeader>());
     assert!(RESPONSE_CONTROL_OFFSET as usize >= REQUEST_CONTROL_OFFSET as usize + 256);
-    assert!(RINGS_OFFSET as usize >= RESPONSE_CONTROL_OFFSET as usize + 256);
+    assert!(REQUEST_LINE_OFFSET as usize >= RESPONSE_CONTROL_OFFSET as usize + 256);
+    assert!(REPLY_LINE_OFFSET >= REQUEST_LINE_OFFSET + REQUEST_LINE_LEN);
+    assert!(REQUEST_LINE_OFFSET % 64 == 0 && REPLY_LINE_OFFSET % 64 == 0);
+    assert!(RINGS_OFFSET >= REPLY_LINE_OFFSET + REPLY_LINE_LEN);
 };
 
 /// Total segment size for a ring capacity (already rounded to [`RING_GRANULE`]).

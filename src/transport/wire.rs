@@ -68,6 +68,9 @@ pub const KIND_FOREIGN_REPLY: u16 = 10;
 /// A record too large for the ring, written whole in the sender's bulk segment: the
 /// block is a [`SpillRef`] naming where; `seq` is the record's.
 pub const KIND_SPILL: u16 = 11;
+/// In the reply line only: the call sent on the request line was answered in the ring
+/// (a reply that does not fit the line, or an error), with its `seq`.
+pub const KIND_IN_RING: u16 = 12;
 
 /// Fixed header of every record.
 #[repr(C, align(8))]

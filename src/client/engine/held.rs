@@ -59,7 +59,7 @@ impl<'c> Held<'c> {
             return Ok(());
         }
         if self.lease.is_none() && !self.link.chan.bursting() {
-            return self.link.await_small(name);
+            return self.link.await_small(name, None);
         }
         let timeout = self.link.request_timeout();
         match self.wait_data(Deadline::After(timeout))? {

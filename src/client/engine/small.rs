@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::foreign::wire::ForeignReply;
 use crate::transport::channel::BLOCK_WORDS;
 use crate::transport::codec::Packed;
-use crate::transport::wire::{KIND_FOREIGN_REPLY, KIND_REQUEST};
+use crate::transport::wire::{KIND_FOREIGN_REPLY, KIND_IN_RING, KIND_REQUEST};
 
 impl ServerLink {
     /// Sends a small call of `method` (1 + its index, or 0 with its `name`) with `args`:
@@ -29,10 +29,9 @@ impl ServerLink {
         args: &Packed,
     ) -> Option<u64> {
         let seq = self.small_seq()?;
-        if !self
-            .chan
-            .try_send_packed(KIND_REQUEST, seq, method, name, args)
-        {
+        let chan = &self.chan;
+        let on_line = name.is_empty() && chan.try_send_packed_line(seq, method, args);
+        if !on_line && !chan.try_send_packed(KIND_REQUEST, seq, method, name, args) {
             return None;
         }
         Some(self.small_sent(seq))
@@ -67,8 +66,8 @@ impl ServerLink {
         name: &str,
         seq: u64,
     ) -> Result<R> {
-        if !self.chan.has_data() {
-            self.await_small(name)?;
+        if !self.chan.answer_in(seq) {
+            self.await_small(name, Some(seq))?;
         }
         match self.chan.take_packed_line(seq) {
             Some((ty, bits)) => match R::from_packed_exact(ty, bits) {
@@ -91,8 +90,8 @@ impl ServerLink {
         seq: u64,
         reply: &mut [u64; BLOCK_WORDS],
     ) -> Result<(), Box<Error>> {
-        if !self.chan.has_data() {
-            self.await_small(name).map_err(Box::new)?;
+        if !self.chan.answer_in(seq) {
+            self.await_small(name, Some(seq)).map_err(Box::new)?;
         }
         const LEN: usize = size_of::<ForeignReply>();
         const _: () = assert!(LEN == BLOCK_WORDS * 8);
@@ -115,6 +114,7 @@ impl ServerLink {
         seq: u64,
         words: &mut [u64; BLOCK_WORDS],
     ) -> Result<(), Box<Error>> {
+        self.check_answered_in_ring(seq)?;
         let deadline = Instant::now() + self.request_timeout;
         let reply = self
             .recv_for(seq, deadline, None, |view, cache| {
@@ -125,17 +125,25 @@ impl ServerLink {
         Ok(())
     }
 
-    /// Waits until a record is waiting, for at most the request time-out: an error when
-    /// it ran out or the server is gone.
+    /// Waits until a record is waiting, or with small call `seq` the answer to it (see
+    /// [`Channel::answer_in`]), for at most the request time-out: an error when it ran
+    /// out or the server is gone.
+    ///
+    /// [`Channel::answer_in`]: crate::transport::channel::Channel::answer_in
     #[inline(always)]
-    pub(in crate::client) fn await_small(&mut self, name: &str) -> Result<()> {
+    pub(in crate::client) fn await_small(&mut self, name: &str, seq: Option<u64>) -> Result<()> {
         let ServerLink { chan, process, .. } = self;
         let mut status = None;
         let mut alive = || {
             status = process.try_status();
             status.is_none()
         };
-        if chan.wait_reply(self.request_timeout, &mut alive) {
+        let timeout = self.request_timeout;
+        let answered = match seq {
+            Some(seq) if chan.sent_on_line(seq) => chan.wait_line_reply(seq, timeout, &mut alive),
+            _ => chan.wait_reply(timeout, &mut alive),
+        };
+        if answered {
             return Ok(());
         }
         self.small_wait_failed(name, status)
@@ -158,11 +166,27 @@ impl ServerLink {
     #[cold]
     #[inline(never)]
     fn answer_small_general(&mut self, name: &str, seq: u64) -> Result<Answer> {
+        self.check_answered_in_ring(seq)?;
         let timeout = self.request_timeout;
         let answer = self
             .recv_answer(seq, timeout, None)
             .and_then(|a| a.ok_or_else(|| self.timed_out(name)));
         self.note_fatal(answer)?
+    }
+
+    /// When small call `seq` went on the request line, whose answer is not one the lean
+    /// path reads: that the reply line says it was answered in the ring (where the
+    /// general path reads it), else a protocol error, which closes the link.
+    fn check_answered_in_ring(&mut self, seq: u64) -> Result<()> {
+        if !self.chan.sent_on_line(seq) {
+            return Ok(());
+        }
+        match self.chan.line_answer_kind() {
+            KIND_IN_RING => Ok(()),
+            kind => self.note_fatal(Err(Error::Protocol(format!(
+                "the reply line answers call {seq} with a record of kind {kind}"
+            )))),
+        }
     }
 
     /// The time-out error of a call of `name`.

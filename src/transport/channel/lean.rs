@@ -142,18 +142,23 @@ impl Channel {
     pub(crate) fn try_send_packed_reply(&self, seq: u64, ty: u8, bits: u64) -> bool {
         debug_assert!(self.in_place());
         const LEN: usize = packed_record_len(0, 1);
+        let block = PackedSlices(&[ty], &[bits]);
+        // As a record of one line with its block after the header, laid out as below.
+        const _: () = assert!(packed_block_offset(0) == RECORD_HEADER_SIZE);
+        let record = RawRecord {
+            kind: KIND_REPLY,
+            seq,
+            method: 0,
+            block_len: packed_block_len(1),
+            names_bulk: false,
+        };
+        if self.try_answer_line(record, &block) {
+            return true;
+        }
         if !self.tx.has_space(LEN) {
             return false;
         }
-        self.write_packed(
-            KIND_REPLY,
-            seq,
-            0,
-            b"",
-            1,
-            LEN,
-            &PackedSlices(&[ty], &[bits]),
-        );
+        self.write_packed(KIND_REPLY, seq, 0, b"", 1, LEN, &block);
         true
     }
 
@@ -163,6 +168,9 @@ impl Channel {
     #[inline(always)]
     pub(crate) fn peek_call(&self) -> Option<(Incoming, RecordHeader)> {
         debug_assert!(self.in_place());
+        if let Some(call) = self.peek_line_call() {
+            return Some(call);
+        }
         let (p, h) = self.rx.peek_whole()?;
         matches!(h.kind, KIND_REQUEST | KIND_FOREIGN).then_some((Incoming::Ring(p), h))
     }
@@ -173,14 +181,14 @@ impl Channel {
     #[inline(always)]
     pub(crate) fn wait_request(&self, alive: &mut dyn FnMut() -> bool) -> bool {
         let rx = &self.rx;
-        if rx.has_data() {
+        if rx.has_data() || self.line_pending() {
             return true;
         }
         // Nothing to read: the burst ends here, before this side waits.
         self.flush();
         rx.data_signal()
             .wait(
-                || rx.has_data(),
+                || rx.has_data() || self.line_pending(),
                 || rx.producer_away(),
                 self.spin,
                 Deadline::Never,
@@ -197,13 +205,38 @@ impl Channel {
     /// to give up, no clock read unless the spin goes on, no error made here.
     #[inline(always)]
     pub(crate) fn wait_reply(&self, timeout: Duration, alive: &mut dyn FnMut() -> bool) -> bool {
+        let rx = &self.rx;
+        self.wait_answer(|| rx.has_data(), timeout, alive)
+    }
+
+    /// [`wait_reply`](Self::wait_reply) for the answer to call `seq`, sent on the request
+    /// line: until the reply line answers it.
+    #[inline(always)]
+    pub(crate) fn wait_line_reply(
+        &self,
+        seq: u64,
+        timeout: Duration,
+        alive: &mut dyn FnMut() -> bool,
+    ) -> bool {
+        self.wait_answer(|| self.line_answers(seq), timeout, alive)
+    }
+
+    /// Waits on the receive ring's signal until `ready`, for at most `timeout`, as long
+    /// as `alive()` says the server is.
+    #[inline(always)]
+    fn wait_answer(
+        &self,
+        ready: impl FnMut() -> bool,
+        timeout: Duration,
+        alive: &mut dyn FnMut() -> bool,
+    ) -> bool {
         // Outside a burst nothing is left to flush: a request is published as it is sent,
         // and a reply handed back as it is released.
         debug_assert!(!self.bursts.get());
         let rx = &self.rx;
         rx.data_signal()
             .wait(
-                || rx.has_data(),
+                ready,
                 || rx.producer_away(),
                 self.answer_spin(),
                 Deadline::After(timeout),
@@ -214,11 +247,40 @@ impl Channel {
             .is_ok()
     }
 
-    /// The next record, if it is the reply to request `want` holding one packed value
-    /// laid out as [`send_packed_values`](Self::send_packed_values) writes it (one line,
-    /// no name): that value's type byte (checked) and bits, the record released. Read as
-    /// the line's words and matched whole, with none of [`take_packed_reply`]'s framing
-    /// steps; anything else is left for it. In place only, outside a burst.
+    /// Whether the answer to small call `seq` is in: in the reply line for a call sent on
+    /// the request line, else a record in the ring.
+    #[inline(always)]
+    pub(crate) fn answer_in(&self, seq: u64) -> bool {
+        match self.sent_on_line(seq) {
+            true => self.line_answers(seq),
+            false => self.rx.has_data(),
+        }
+    }
+
+    /// Sends a request of `method` (by index) with `values` on the request line when the
+    /// line is free and they fit it: `false`, with nothing sent, when not. The small
+    /// call's leanest path.
+    #[inline(always)]
+    pub(crate) fn try_send_packed_line(&self, seq: u64, method: u32, values: &Packed) -> bool {
+        let record = RawRecord {
+            kind: KIND_REQUEST,
+            seq,
+            method,
+            block_len: packed_block_len(values.len()),
+            names_bulk: false,
+        };
+        // Laid out as `write_packed` lays out a request with no name.
+        const _: () = assert!(packed_block_offset(0) == RECORD_HEADER_SIZE);
+        self.try_send_line(record, values)
+    }
+
+    /// The answer to small call `want`, if it holds one packed value laid out as
+    /// [`send_packed_values`](Self::send_packed_values) writes it (one line, no name):
+    /// that value's type byte (checked) and bits, the record released. Read from the reply
+    /// line for a call sent on the request line, else from the ring, as the line's words
+    /// matched whole, with none of [`take_packed_reply`]'s framing steps; anything else is
+    /// left for it. In place only, outside a burst, once the answer is in
+    /// ([`answer_in`](Self::answer_in)).
     ///
     /// [`take_packed_reply`]: Self::take_packed_reply
     #[inline(always)]
@@ -235,15 +297,15 @@ impl Channel {
         if w[0] != ONE_PACKED || !packable(ty) {
             return None;
         }
-        self.rx.release_line();
+        self.release_reply_line(want);
         Some((ty, w[2]))
     }
 
-    /// The next record, if it is a record of `kind` answering request `want` in one
-    /// line, with no name and a block of `block_len` bytes right after the header: the
-    /// block's words, the record released. Read as the line's words and matched whole;
+    /// The answer to small call `want`, if it is a record of `kind` in one line, with no
+    /// name and a block of `block_len` bytes right after the header: the block's words,
+    /// the record released. Read as [`take_packed_line`](Self::take_packed_line) reads;
     /// anything else is left for the general path ([`take_reply`](Self::take_reply),
-    /// [`recv`](Self::recv)). In place only, outside a burst.
+    /// [`recv`](Self::recv)).
     #[inline(always)]
     pub(crate) fn take_block_line(
         &self,
@@ -252,13 +314,14 @@ impl Channel {
         block_len: usize,
     ) -> Option<[u64; BLOCK_WORDS]> {
         let w = self.peek_reply_line(want, kind, block_len)?;
-        self.rx.release_line();
+        self.release_reply_line(want);
         Some(w)
     }
 
-    /// The block's words of the next record, when it is a one-line record of `kind`
-    /// answering `want` with no name and a block of `block_len` bytes after the header;
-    /// not released.
+    /// The block's words of the answer to `want`, when it is a one-line record of `kind`
+    /// answering `want` with no name and a block of `block_len` bytes after the header:
+    /// in the reply line for a call sent on the request line, else the ring's next
+    /// record; not released.
     #[inline(always)]
     fn peek_reply_line(
         &self,
@@ -267,7 +330,20 @@ impl Channel {
         block_len: usize,
     ) -> Option<[u64; BLOCK_WORDS]> {
         debug_assert!(self.in_place() && !self.bursts.get());
-        reply_line_block(&self.rx.peek_line()?, want, kind, block_len)
+        let line = match self.sent_on_line(want) {
+            true => self.reply_line_words(),
+            false => self.rx.peek_line()?,
+        };
+        reply_line_block(&line, want, kind, block_len)
+    }
+
+    /// Releases the answer [`peek_reply_line`](Self::peek_reply_line) read: the ring's
+    /// record (the reply line needs no release).
+    #[inline(always)]
+    fn release_reply_line(&self, want: u64) {
+        if !self.sent_on_line(want) {
+            self.rx.release_line();
+        }
     }
 
     /// Sends `record` (whose block `block` writes, naming no bulk segment) when the ring

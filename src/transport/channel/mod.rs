@@ -1,6 +1,7 @@
 //! One side's end of the bridge: the mapped segment, the ring it sends on and the ring
 //! it receives from, and how records travel (in place, or through files).
 
+mod call_line;
 mod file;
 mod lean;
 mod record;
@@ -68,6 +69,8 @@ pub(crate) enum Incoming {
     /// In the sender's bulk segment (a record too long for the ring), named by the ring
     /// record held here.
     Spilled(Peeked, spill::Spilled),
+    /// On the request line (`len` bytes), with its stamp `seq` (see `call_line`).
+    Line { seq: u64, len: usize },
 }
 
 /// One end of the bridge.
@@ -89,6 +92,13 @@ pub(crate) struct Channel {
     bursts: Cell<bool>,
     /// Records sent or released since the last flush.
     unflushed: Cell<u32>,
+    /// A client's: the stamp of the last call it sent on the request line.
+    line_sent: Cell<u64>,
+    /// A server's: the stamp of the last call it took from the request line and ended.
+    line_served: Cell<u64>,
+    /// A server's: the stamp of the call taken from the request line and not yet answered
+    /// in the reply line, or 0.
+    answering: Cell<u64>,
 }
 
 /// Most records sent or released in one burst: a pipelined peer sees the first ones
@@ -158,6 +168,9 @@ impl Channel {
             side,
             bursts: Cell::new(false),
             unflushed: Cell::new(0),
+            line_sent: Cell::new(0),
+            line_served: Cell::new(0),
+            answering: Cell::new(0),
         }
     }
 
@@ -305,6 +318,9 @@ impl Channel {
         alive: &mut dyn FnMut() -> Result<()>,
         on_long_wait: &mut dyn FnMut(),
     ) -> Result<Option<Incoming>> {
+        if let Some((line, _)) = self.peek_line_call() {
+            return Ok(Some(line));
+        }
         if !self.wait_data(deadline.into(), alive, on_long_wait)? {
             return Ok(None);
         }
@@ -383,6 +399,7 @@ impl Channel {
             Incoming::Ring(p) => self.rx.record(p),
             Incoming::File(len) => &self.file_buf.as_bytes()[..*len],
             Incoming::Spilled(_, s) => self.spilled_bytes(s),
+            Incoming::Line { len, .. } => self.line_bytes(*len),
         }
     }
 
@@ -390,6 +407,7 @@ impl Channel {
     pub(crate) fn record_ptr(&self, inc: &Incoming) -> Option<*mut u8> {
         match inc {
             Incoming::Ring(p) => Some(self.rx.record_ptr(p)),
+            Incoming::Line { .. } => Some(self.line_ptr()),
             // A spilled record holds no frame: foreign calls are never spilled.
             Incoming::File(_) | Incoming::Spilled(..) => None,
         }
@@ -477,6 +495,7 @@ impl Channel {
                 self.count_unflushed();
             }
             Incoming::Ring(p) | Incoming::Spilled(p, _) => self.rx.release(p),
+            Incoming::Line { seq, .. } => self.release_line(seq),
             Incoming::File(_) => {}
         }
     }

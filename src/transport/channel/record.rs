@@ -202,6 +202,14 @@ pub(crate) trait WriteBlock {
     fn write_block(&self, block: &mut [u8]);
 }
 
+/// A block given as its bytes.
+impl WriteBlock for [u8] {
+    #[inline(always)]
+    fn write_block(&self, block: &mut [u8]) {
+        block.copy_from_slice(self);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

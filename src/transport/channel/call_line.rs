@@ -1,0 +1,258 @@
+//! The call lines: a small call written whole into the request line and answered in the
+//! reply line, so that it moves one cache line each way between the two processes' CPUs,
+//! as a ping-pong does, with no ring index, reservation, release or padding check.
+//!
+//! A line holds a record laid out as in a ring (`RecordHeader`, then the block), whose
+//! `seq` is the line's stamp: stored last with Release by the writer, loaded first with
+//! Acquire by the reader, and never written with the rest of the header. The client
+//! writes the request line only when the reply line carries the stamp of the last call
+//! it sent there (the server is done with it); the server writes the reply line only in
+//! answer to a call it took from the request line. A call that does not fit, or a client
+//! whose last call on the line is not answered yet (it timed out), goes by the ring; an
+//! answer that does not fit the reply line (an error, a value that is not one scalar)
+//! goes by the ring, and the reply line then says so ([`KIND_IN_RING`]).
+//!
+//! Waking is the rings' handshake: a side parks on its receive ring's signal, and the
+//! writer of a line fences and wakes it if parked, as it does after publishing a record.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Channel, Incoming, RawRecord, Side, WriteBlock};
+use crate::transport::layout::{self, REPLY_LINE_OFFSET, REQUEST_LINE_OFFSET};
+use crate::transport::primitive::sync::atomic::fence;
+use crate::transport::ring::LINE_WORDS;
+use crate::transport::wire::{RecordHeader, KIND_IN_RING, RECORD_ALIGN, RECORD_HEADER_SIZE};
+
+/// Bytes of the request line: a record of up to two cache lines (a packed block of up to
+/// nine scalars, or a foreign call's frame of up to 80 bytes). Only the lines a record
+/// uses are written.
+const REQUEST_LINE_LEN: usize = layout::REQUEST_LINE_LEN as usize;
+/// Bytes of the reply line: one cache line.
+const REPLY_LINE_LEN: usize = layout::REPLY_LINE_LEN as usize;
+
+const _: () = assert!(REQUEST_LINE_LEN == 2 * RECORD_ALIGN && REPLY_LINE_LEN == RECORD_ALIGN);
+
+/// Offset of a record's `seq`, the line's stamp.
+const STAMP: usize = 8;
+
+impl Channel {
+    /// The request line's start in this process.
+    #[inline(always)]
+    fn request_line(&self) -> *mut u8 {
+        // SAFETY: the segment is at least a page long, and the line lies in its first page
+        // (`layout`'s assertions).
+        unsafe { self.segment.as_ptr().add(REQUEST_LINE_OFFSET as usize) }
+    }
+
+    /// The reply line's start in this process.
+    #[inline(always)]
+    fn reply_line(&self) -> *mut u8 {
+        // SAFETY: as for `request_line`.
+        unsafe { self.segment.as_ptr().add(REPLY_LINE_OFFSET as usize) }
+    }
+
+    /// The stamp of the line at `line`, loaded with Acquire: pairs with the writer's
+    /// Release store in [`write_line`], so the record's other bytes are seen with it.
+    #[inline(always)]
+    fn stamp(line: *mut u8) -> u64 {
+        // SAFETY: `line` is a line's start (8-aligned, in the mapping), and its stamp is
+        // only ever accessed as this atomic.
+        unsafe { &*(line.add(STAMP) as *const AtomicU64) }.load(Ordering::Acquire)
+    }
+
+    /// Whether the request line may take a call: the server has answered the last one
+    /// sent on it (or none was). The client's check.
+    #[inline(always)]
+    pub(crate) fn line_free(&self) -> bool {
+        Self::stamp(self.reply_line()) == self.line_sent.get()
+    }
+
+    /// Sends `record`, whose block `block` writes, on the request line when the line is
+    /// free and the record fits it: `false`, with nothing sent, when not (the caller goes
+    /// by the ring). In place only, outside a burst.
+    #[inline(always)]
+    pub(crate) fn try_send_line(&self, record: RawRecord, block: &impl WriteBlock) -> bool {
+        debug_assert!(self.side == Side::Client && !record.names_bulk);
+        let len = record.len();
+        if len > REQUEST_LINE_LEN || !self.line_free() {
+            return false;
+        }
+        // SAFETY: the server is done with the request line (it answered the last call
+        // sent there, `line_free`), so nothing reads it until the stamp below; it holds
+        // `REQUEST_LINE_LEN` bytes.
+        unsafe { write_line(self.request_line(), len, record, block) };
+        self.line_sent.set(record.seq);
+        // SeqCst: orders the stamp before the load of the server's `parked` (see
+        // `wake::parked_after_fence`).
+        fence(Ordering::SeqCst);
+        self.tx.wake_consumer();
+        true
+    }
+
+    /// Whether call `seq` went on the request line (and is answered in the reply line).
+    #[inline(always)]
+    pub(crate) fn sent_on_line(&self, seq: u64) -> bool {
+        self.line_sent.get() == seq
+    }
+
+    /// Whether the reply line answers call `seq`.
+    #[inline(always)]
+    pub(crate) fn line_answers(&self, seq: u64) -> bool {
+        Self::stamp(self.reply_line()) == seq
+    }
+
+    /// The reply line's words, once it answers call `seq` (checked by the caller with
+    /// [`line_answers`](Self::line_answers)).
+    #[inline(always)]
+    pub(crate) fn reply_line_words(&self) -> [u64; LINE_WORDS] {
+        // SAFETY: the line is 8-aligned and in the mapping; the server wrote it before
+        // the stamp the caller saw (Acquire), and writes it again only in answer to the
+        // next call on the request line, which this side has not sent.
+        let line = unsafe { std::ptr::read(self.reply_line() as *const [u64; LINE_WORDS]) };
+        line.map(u64::from_le)
+    }
+
+    /// The kind of the record in the reply line, once it answers the call the caller
+    /// waits for.
+    pub(crate) fn line_answer_kind(&self) -> u16 {
+        (self.reply_line_words()[0] >> 32) as u16
+    }
+
+    /// Whether a call waits on the request line. The server's check.
+    #[inline(always)]
+    pub(crate) fn line_pending(&self) -> bool {
+        Self::stamp(self.request_line()) != self.line_served.get()
+    }
+
+    /// The call waiting on the request line, and its header: held (like a ring record)
+    /// until [`release`](Self::release), which answers it in the ring's stead if nothing
+    /// answered it in the reply line. `None` when no call waits, or the line's record is
+    /// not a whole record of at most [`REQUEST_LINE_LEN`] bytes (a client breaking the
+    /// protocol: then the record the line names is read as nothing, and answered as
+    /// such).
+    #[inline(always)]
+    pub(crate) fn peek_line_call(&self) -> Option<(Incoming, RecordHeader)> {
+        if self.side != Side::Server {
+            return None;
+        }
+        let line = self.request_line();
+        let seq = Self::stamp(line);
+        if seq == self.line_served.get() {
+            return None;
+        }
+        // SAFETY: the line holds `REQUEST_LINE_LEN` bytes, which the client wrote before
+        // the stamp (seen above, Acquire) and leaves alone until this call is answered.
+        let bytes = unsafe { std::slice::from_raw_parts(line, RECORD_HEADER_SIZE) };
+        let mut h = RecordHeader::read(bytes);
+        h.seq = seq;
+        let len = h.len as usize;
+        let len = if len.is_multiple_of(RECORD_ALIGN) && (RECORD_ALIGN..=REQUEST_LINE_LEN).contains(&len) {
+            len
+        } else {
+            h.len = RECORD_HEADER_SIZE as u32;
+            h.block_len = 0;
+            RECORD_HEADER_SIZE
+        };
+        self.answering.set(seq);
+        Some((Incoming::Line { seq, len }, h))
+    }
+
+    /// The bytes of the call on the request line (`len` of them, from `peek_line_call`).
+    pub(super) fn line_bytes(&self, len: usize) -> &[u8] {
+        debug_assert!(len <= REQUEST_LINE_LEN);
+        // SAFETY: as in `peek_line_call`: published, and left alone while held.
+        unsafe { std::slice::from_raw_parts(self.request_line(), len.min(REQUEST_LINE_LEN)) }
+    }
+
+    /// Where the call on the request line starts, for a foreign call's frame (which the
+    /// library may write: the client does not read the request line).
+    pub(super) fn line_ptr(&self) -> *mut u8 {
+        self.request_line()
+    }
+
+    /// Answers call `seq` in the reply line with `record` (a record of `record.seq`),
+    /// whose block `block` writes, when `seq` is the call taken from the request line
+    /// and the record fits one line: `false`, with nothing written, when not (the caller
+    /// sends it by the ring).
+    #[inline(always)]
+    pub(crate) fn try_answer_line(
+        &self,
+        record: RawRecord,
+        block: &(impl WriteBlock + ?Sized),
+    ) -> bool {
+        let len = record.len();
+        if self.answering.get() != record.seq || record.seq == 0 || len > REPLY_LINE_LEN {
+            return false;
+        }
+        self.answering.set(0);
+        // SAFETY: the client reads the reply line only once it carries the stamp of the
+        // call it waits for, which is the one being answered here; the line holds
+        // `REPLY_LINE_LEN` bytes.
+        unsafe { write_line(self.reply_line(), len, record, block) };
+        // SeqCst: orders the stamp before the load of the client's `parked` (see
+        // `wake::parked_after_fence`).
+        fence(Ordering::SeqCst);
+        self.tx.wake_consumer();
+        true
+    }
+
+    /// Ends the call `seq` taken from the request line: the line is the client's again.
+    /// When its answer went by the ring, what this side staged is published first, then
+    /// the reply line says so.
+    #[inline(always)]
+    pub(super) fn release_line(&self, seq: u64) {
+        self.line_served.set(seq);
+        if self.answering.get() == seq {
+            self.answer_line_in_ring(seq);
+        }
+    }
+
+    /// Tells the client that call `seq` was answered in the ring.
+    #[cold]
+    #[inline(never)]
+    fn answer_line_in_ring(&self, seq: u64) {
+        self.flush();
+        let record = RawRecord {
+            kind: KIND_IN_RING,
+            seq,
+            method: 0,
+            block_len: 0,
+            names_bulk: false,
+        };
+        let answered = self.try_answer_line(record, &[][..]);
+        debug_assert!(answered);
+    }
+}
+
+/// Writes `record` (`len` bytes, whose block `block` writes) at `line` as a ring record
+/// is laid out, its stamp (`seq`) last with Release.
+///
+/// # Safety
+/// `line` must be a line's start in the mapping, with `len` bytes that no one else reads
+/// or writes until the stamp is stored, and whose stamp is only accessed as an atomic.
+#[inline(always)]
+unsafe fn write_line(
+    line: *mut u8,
+    len: usize,
+    record: RawRecord,
+    block: &(impl WriteBlock + ?Sized),
+) {
+    let mut header = RecordHeader::new(record.kind, len as u32, record.seq);
+    header.method = record.method;
+    header.block_offset = RECORD_HEADER_SIZE as u32;
+    header.block_len = record.block_len as u32;
+    let words: [u64; 4] = zerocopy::transmute!(header);
+    // SAFETY: the header's words but the stamp, and the block, are in the line's `len`
+    // bytes, which no one reads meanwhile (the caller's contract).
+    unsafe {
+        let w = line as *mut u64;
+        w.write(words[0]);
+        w.add(2).write(words[2]);
+        w.add(3).write(words[3]);
+        let dst = std::slice::from_raw_parts_mut(line.add(RECORD_HEADER_SIZE), record.block_len);
+        block.write_block(dst);
+    }
+    // Release: pairs with the reader's Acquire load in `Channel::stamp`.
+    // SAFETY: the stamp is 8-aligned, in the line, and only accessed as this atomic.
+    unsafe { &*(line.add(STAMP) as *const AtomicU64) }.store(record.seq, Ordering::Release);
+}
