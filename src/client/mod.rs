@@ -146,6 +146,13 @@ impl Client64 {
         self.lock().small_calls
     }
 
+    /// Whether the last call went on the request line, the small call's own line (for
+    /// the tests).
+    #[doc(hidden)]
+    pub fn last_call_on_line(&self) -> bool {
+        self.lock().last_call_on_line()
+    }
+
     /// The server's process id.
     pub fn server_pid(&self) -> u32 {
         self.server_pid

@@ -220,7 +220,7 @@ const _: () = {
     assert!(RESPONSE_CONTROL_OFFSET as usize >= REQUEST_CONTROL_OFFSET as usize + 256);
     assert!(REQUEST_LINE_OFFSET as usize >= RESPONSE_CONTROL_OFFSET as usize + 256);
     assert!(REPLY_LINE_OFFSET >= REQUEST_LINE_OFFSET + REQUEST_LINE_LEN);
-    assert!(REQUEST_LINE_OFFSET % 64 == 0 && REPLY_LINE_OFFSET % 64 == 0);
+    assert!(REQUEST_LINE_OFFSET.is_multiple_of(64) && REPLY_LINE_OFFSET.is_multiple_of(64));
     assert!(RINGS_OFFSET >= REPLY_LINE_OFFSET + REPLY_LINE_LEN);
 };
 

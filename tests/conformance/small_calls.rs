@@ -5,12 +5,15 @@
 
 use loadlib::Value;
 
+use server32::wrappers::testlib::TestLibClient;
+
 use crate::common::{self, server_error, Config};
 
 common::per_config! {
     small_calls_between_records_of_every_length_get_their_own_answers: every;
     a_small_call_after_an_error_and_after_a_batch_gets_its_own_answer: every;
     a_small_call_that_fails_or_panics_is_its_error_and_the_next_one_works: every;
+    a_typed_small_call_goes_on_the_request_line_and_its_error_through_the_ring: shm;
 }
 
 fn small_calls_between_records_of_every_length_get_their_own_answers(cfg: &Config) {
@@ -109,5 +112,39 @@ fn a_small_call_that_fails_or_panics_is_its_error_and_the_next_one_works(cfg: &C
             i + 2,
             "[{label}] add after a panic"
         );
+    }
+}
+
+/// Over shared memory a typed small call goes on the request line and is answered in the
+/// reply line; an error answering it comes back through the ring (the reply line says
+/// so), and the next call goes on the line again. A call by name, and one with an array,
+/// go by the ring. (Cores not shared: a call that takes a core lease goes the general
+/// way, by the ring.)
+fn a_typed_small_call_goes_on_the_request_line_and_its_error_through_the_ring(cfg: &Config) {
+    let label = cfg.label;
+    let client = TestLibClient::start(cfg.builder("testlib").share_cores(false)).unwrap();
+    let c64 = client.connection().client64().expect("a server");
+    for i in 0..200i32 {
+        assert_eq!(client.add(i, 5).unwrap(), i + 5, "[{label}] add {i}");
+        assert!(
+            c64.last_call_on_line(),
+            "[{label}] add {i} went by the ring"
+        );
+        let (name, message) = server_error(client.divide(i, 0));
+        assert_eq!(
+            (name.as_str(), message),
+            ("ZeroDivisionError", format!("{i} / 0")),
+            "[{label}]"
+        );
+        assert!(
+            c64.last_call_on_line(),
+            "[{label}] divide {i} went by the ring"
+        );
+        let by_name: i32 = client.connection().request("add", (i, 6)).unwrap();
+        assert_eq!(by_name, i + 6, "[{label}] add {i} by name");
+        assert!(!c64.last_call_on_line(), "[{label}] by name on the line");
+        let sum: f64 = client.sum(&[i as f64, 0.5]).unwrap();
+        assert_eq!(sum, i as f64 + 0.5, "[{label}] sum {i}");
+        assert!(!c64.last_call_on_line(), "[{label}] an array on the line");
     }
 }

@@ -151,7 +151,10 @@ fn sigkill_while_the_server_writes_a_100_mib_reply_is_an_error_or_the_right_repl
 
 fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply(cfg: &Config) {
     let timeout = Duration::from_millis(800);
-    let client = TestLibClient::start(cfg.builder("testlib").request_timeout(timeout)).unwrap();
+    // Cores not shared, so that small calls take their own path (on the request line
+    // over shared memory) whenever it is free.
+    let builder = cfg.builder("testlib").request_timeout(timeout);
+    let client = TestLibClient::start(builder.share_cores(false)).unwrap();
     let pid = client.client64().unwrap().server_pid();
     assert_eq!(client.add(1, 2).unwrap(), 3);
 
@@ -172,13 +175,16 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply(cfg
     assert!(t0.elapsed() >= timeout, "[{}]", cfg.label);
     assert!(t0.elapsed() < HANG, "[{}]", cfg.label);
 
-    // Stopped while idle: the request waits in the ring, unanswered.
+    // Stopped while idle: the request waits in the ring, unanswered (over shared memory,
+    // in the ring, not on the request line, where `sleep_ms` is still unanswered).
     let err = client.add(1000, 1).unwrap_err();
     assert!(
         matches!(err, Error::ResponseTimeout { .. }),
         "[{}] {err}",
         cfg.label
     );
+    let c64 = client.client64().unwrap();
+    assert!(!c64.last_call_on_line(), "[{}]", cfg.label);
 
     // Resumed: the two late replies (None, then 1001) are never taken for later calls,
     // on either transport (one file per message, so nothing is overwritten).
@@ -192,6 +198,9 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply(cfg
             cfg.label
         );
     }
+    // Once the late replies are in, small calls go on the request line again.
+    assert_eq!(client.add(2, 2).unwrap(), 4, "[{}]", cfg.label);
+    assert_eq!(c64.last_call_on_line(), cfg.is_shm(), "[{}]", cfg.label);
     assert!(common::process_running(pid), "[{}]", cfg.label);
     assert_cleaned_up(client.into_connection(), cfg.label);
 }

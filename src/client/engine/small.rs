@@ -50,6 +50,11 @@ impl ServerLink {
         Some(self.seq + 1)
     }
 
+    /// Whether the last call sent went on the request line.
+    pub(in crate::client) fn last_call_on_line(&self) -> bool {
+        self.chan.sent_on_line(self.seq)
+    }
+
     /// Notes that small call `seq` (from [`small_seq`](Self::small_seq)) was sent.
     #[inline(always)]
     pub(in crate::client) fn small_sent(&mut self, seq: u64) -> u64 {

@@ -146,7 +146,9 @@ impl Channel {
         let mut h = RecordHeader::read(bytes);
         h.seq = seq;
         let len = h.len as usize;
-        let len = if len.is_multiple_of(RECORD_ALIGN) && (RECORD_ALIGN..=REQUEST_LINE_LEN).contains(&len) {
+        let len = if len.is_multiple_of(RECORD_ALIGN)
+            && (RECORD_ALIGN..=REQUEST_LINE_LEN).contains(&len)
+        {
             len
         } else {
             h.len = RECORD_HEADER_SIZE as u32;
