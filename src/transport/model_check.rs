@@ -26,7 +26,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 use crate::transport::layout::RingControl;
-use crate::transport::primitive::sync::atomic::AtomicU32;
+use crate::transport::primitive::sync::atomic::{AtomicU32, AtomicU64};
 use crate::transport::primitive::Bell;
 use crate::transport::ring::{Consumer, Producer, Ring};
 use crate::transport::wake::{Deadline, PARK_SLICE};
@@ -253,4 +253,119 @@ fn records_published_and_released_in_bursts() {
 fn records_in_bursts_that_wrap_with_padding() {
     // The third's padding is staged with it, published together.
     run(&[64, 64, 128, 64], true);
+}
+
+/// What a client and its server share for the call lines: the two rings' control blocks
+/// (whose data signals and parked flags the lines' waits use), an unused data area for
+/// each, the two lines' stamps, and a shadow cell for each line's other bytes.
+struct LineShared {
+    request: RingControl,
+    response: RingControl,
+    areas: [std::cell::UnsafeCell<Area>; 2],
+    cpus: [AtomicU32; 2],
+    request_stamp: AtomicU64,
+    reply_stamp: AtomicU64,
+    request_line: UnsafeCell<()>,
+    reply_line: UnsafeCell<()>,
+}
+
+// SAFETY: the data areas are never read or written (the rings carry no record here);
+// everything else is loom's atomics and cells.
+unsafe impl Sync for LineShared {}
+// SAFETY: as above.
+unsafe impl Send for LineShared {}
+
+impl LineShared {
+    /// Ring `i` (0: requests, 1: responses) over the shared memory.
+    fn ring(&self, i: usize) -> Ring {
+        let ctrl = [&self.request, &self.response][i];
+        // SAFETY: as `Shared::ring`; the client is the request ring's producer and the
+        // response ring's consumer, the server the other way round.
+        unsafe {
+            Ring::new(
+                ctrl,
+                self.areas[i].get().cast::<u8>(),
+                CAPACITY as u64,
+                Bell,
+                Bell,
+                [&self.cpus[i], &self.cpus[1 - i]],
+            )
+        }
+    }
+}
+
+/// Waits as a channel's line waits do (no spin, no deadline) on `ring`'s data signal
+/// until `ready`.
+fn wait_on(ring: &Consumer, ready: impl FnMut() -> bool) {
+    let r = ring.data_signal().wait(
+        ready,
+        || ring.producer_away(),
+        Duration::ZERO,
+        Deadline::Never,
+        PARK_SLICE,
+        || Ok::<(), ()>(()),
+        || {},
+    );
+    assert!(r.is_ok(), "a wait with no deadline and a live peer ended");
+}
+
+/// Two small calls on the call lines (`channel::call_line`), with the real stamp
+/// functions and the rings' signals: the client writes the request line (its shadow
+/// cell) only once the reply line answers its last call, stamps it and wakes the server;
+/// the server reads it once stamped, writes and stamps the reply line and wakes the
+/// client. Loom reports a line read before its stamp or written while the other side
+/// reads it (the shadow cells), and a lost wake-up.
+#[test]
+fn calls_on_the_request_and_reply_lines() {
+    use crate::transport::channel::{load_stamp, publish_stamp};
+    const CALLS: u64 = 2;
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(2);
+    model.check(|| {
+        let shared = Arc::new(LineShared {
+            request: RingControl::new(),
+            response: RingControl::new(),
+            areas: [
+                std::cell::UnsafeCell::new(Area([0; CAPACITY])),
+                std::cell::UnsafeCell::new(Area([0; CAPACITY])),
+            ],
+            cpus: [AtomicU32::new(0), AtomicU32::new(0)],
+            request_stamp: AtomicU64::new(0),
+            reply_stamp: AtomicU64::new(0),
+            request_line: UnsafeCell::new(()),
+            reply_line: UnsafeCell::new(()),
+        });
+        let client = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (tx, rx) = (
+                    shared.ring(0).into_producer(),
+                    shared.ring(1).into_consumer(),
+                );
+                for seq in 1..=CALLS {
+                    // The line is free: the reply line answers the last call.
+                    assert_eq!(load_stamp(&shared.reply_stamp), seq - 1);
+                    shared.request_line.with_mut(|_| ());
+                    publish_stamp(&shared.request_stamp, seq, &tx);
+                    wait_on(&rx, || load_stamp(&shared.reply_stamp) == seq);
+                    shared.reply_line.with(|_| ());
+                }
+            })
+        };
+        let (rx, tx) = (
+            shared.ring(0).into_consumer(),
+            shared.ring(1).into_producer(),
+        );
+        let mut served = 0;
+        while served < CALLS {
+            wait_on(&rx, || load_stamp(&shared.request_stamp) != served);
+            let seq = load_stamp(&shared.request_stamp);
+            assert_eq!(seq, served + 1, "a call arrived twice or out of order");
+            shared.request_line.with(|_| ());
+            shared.reply_line.with_mut(|_| ());
+            publish_stamp(&shared.reply_stamp, seq, &tx);
+            served = seq;
+        }
+        client.join().unwrap();
+    });
 }

@@ -15,12 +15,12 @@
 //! Waking is the rings' handshake: a side parks on its receive ring's signal, and the
 //! writer of a line fences and wakes it if parked, as it does after publishing a record.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use super::{Channel, Incoming, RawRecord, Side, WriteBlock};
 use crate::transport::layout::{self, REPLY_LINE_OFFSET, REQUEST_LINE_OFFSET};
-use crate::transport::primitive::sync::atomic::fence;
-use crate::transport::ring::LINE_WORDS;
+use crate::transport::primitive::sync::atomic::{fence, AtomicU64};
+use crate::transport::ring::{Producer, LINE_WORDS};
 use crate::transport::wire::{RecordHeader, KIND_IN_RING, RECORD_ALIGN, RECORD_HEADER_SIZE};
 
 /// Bytes of the request line: a record of up to two cache lines (a packed block of up to
@@ -51,20 +51,25 @@ impl Channel {
         unsafe { self.segment.as_ptr().add(REPLY_LINE_OFFSET as usize) }
     }
 
-    /// The stamp of the line at `line`, loaded with Acquire: pairs with the writer's
-    /// Release store in [`write_line`], so the record's other bytes are seen with it.
+    /// The request line's stamp.
     #[inline(always)]
-    fn stamp(line: *mut u8) -> u64 {
-        // SAFETY: `line` is a line's start (8-aligned, in the mapping), and its stamp is
-        // only ever accessed as this atomic.
-        unsafe { &*(line.add(STAMP) as *const AtomicU64) }.load(Ordering::Acquire)
+    fn request_stamp(&self) -> &AtomicU64 {
+        // SAFETY: the request line's start, in the segment this channel holds.
+        unsafe { stamp_of(self.request_line()) }
+    }
+
+    /// The reply line's stamp.
+    #[inline(always)]
+    fn reply_stamp(&self) -> &AtomicU64 {
+        // SAFETY: the reply line's start, in the segment this channel holds.
+        unsafe { stamp_of(self.reply_line()) }
     }
 
     /// Whether the request line may take a call: the server has answered the last one
     /// sent on it (or none was). The client's check.
     #[inline(always)]
     pub(crate) fn line_free(&self) -> bool {
-        Self::stamp(self.reply_line()) == self.line_sent.get()
+        load_stamp(self.reply_stamp()) == self.line_sent.get()
     }
 
     /// Sends `record`, whose block `block` writes, on the request line when the line is
@@ -77,15 +82,13 @@ impl Channel {
         if len > REQUEST_LINE_LEN || !self.line_free() {
             return false;
         }
+        let line = self.request_line();
         // SAFETY: the server is done with the request line (it answered the last call
-        // sent there, `line_free`), so nothing reads it until the stamp below; it holds
+        // sent there, `line_free`), so nothing reads it until it is stamped; it holds
         // `REQUEST_LINE_LEN` bytes.
-        unsafe { write_line(self.request_line(), len, record, block) };
+        unsafe { write_line(line, len, record, block) };
         self.line_sent.set(record.seq);
-        // SeqCst: orders the stamp before the load of the server's `parked` (see
-        // `wake::parked_after_fence`).
-        fence(Ordering::SeqCst);
-        self.tx.wake_consumer();
+        publish_stamp(self.request_stamp(), record.seq, &self.tx);
         true
     }
 
@@ -98,7 +101,7 @@ impl Channel {
     /// Whether the reply line answers call `seq`.
     #[inline(always)]
     pub(crate) fn line_answers(&self, seq: u64) -> bool {
-        Self::stamp(self.reply_line()) == seq
+        load_stamp(self.reply_stamp()) == seq
     }
 
     /// The reply line's words, once it answers call `seq` (checked by the caller with
@@ -121,7 +124,7 @@ impl Channel {
     /// Whether a call waits on the request line. The server's check.
     #[inline(always)]
     pub(crate) fn line_pending(&self) -> bool {
-        Self::stamp(self.request_line()) != self.line_served.get()
+        load_stamp(self.request_stamp()) != self.line_served.get()
     }
 
     /// The call waiting on the request line, and its header: held (like a ring record)
@@ -136,7 +139,7 @@ impl Channel {
             return None;
         }
         let line = self.request_line();
-        let seq = Self::stamp(line);
+        let seq = load_stamp(self.request_stamp());
         if seq == self.line_served.get() {
             return None;
         }
@@ -187,14 +190,12 @@ impl Channel {
             return false;
         }
         self.answering.set(0);
+        let line = self.reply_line();
         // SAFETY: the client reads the reply line only once it carries the stamp of the
         // call it waits for, which is the one being answered here; the line holds
         // `REPLY_LINE_LEN` bytes.
-        unsafe { write_line(self.reply_line(), len, record, block) };
-        // SeqCst: orders the stamp before the load of the client's `parked` (see
-        // `wake::parked_after_fence`).
-        fence(Ordering::SeqCst);
-        self.tx.wake_consumer();
+        unsafe { write_line(line, len, record, block) };
+        publish_stamp(self.reply_stamp(), record.seq, &self.tx);
         true
     }
 
@@ -226,12 +227,44 @@ impl Channel {
     }
 }
 
+/// The stamp of the line that starts at `line`.
+///
+/// # Safety
+/// `line` must be a line's start (8-aligned) in a mapping that stays mapped for `'a`, whose
+/// stamp is only ever accessed as this atomic.
+#[inline(always)]
+unsafe fn stamp_of<'a>(line: *mut u8) -> &'a AtomicU64 {
+    // SAFETY: the stamp is 8-aligned and inside the line, mapped for `'a`, and only
+    // accessed as an atomic (the caller's contract).
+    unsafe { &*(line.add(STAMP) as *const AtomicU64) }
+}
+
+/// A line's stamp, loaded with Acquire: pairs with the writer's Release store in
+/// [`publish_stamp`], so the line's other bytes, written before it, are seen with it.
+#[inline(always)]
+pub(crate) fn load_stamp(stamp: &AtomicU64) -> u64 {
+    stamp.load(Ordering::Acquire)
+}
+
+/// Publishes a line whose other bytes are written: stores its stamp `seq` with Release
+/// (pairs with [`load_stamp`]), then, after a SeqCst fence that orders that store before
+/// the load of the reader's `parked` flag (pairs with the fence in `Signal::wait`: see
+/// `wake::parked_after_fence`), wakes the reader if it is parked on `ring`'s data signal,
+/// as a ring's publication does.
+#[inline(always)]
+pub(crate) fn publish_stamp(stamp: &AtomicU64, seq: u64, ring: &Producer) {
+    stamp.store(seq, Ordering::Release);
+    fence(Ordering::SeqCst);
+    ring.wake_consumer();
+}
+
 /// Writes `record` (`len` bytes, whose block `block` writes) at `line` as a ring record
-/// is laid out, its stamp (`seq`) last with Release.
+/// is laid out, but for its stamp (`seq`), which the caller then publishes
+/// ([`publish_stamp`]).
 ///
 /// # Safety
 /// `line` must be a line's start in the mapping, with `len` bytes that no one else reads
-/// or writes until the stamp is stored, and whose stamp is only accessed as an atomic.
+/// or writes until the stamp is stored.
 #[inline(always)]
 unsafe fn write_line(
     line: *mut u8,
@@ -254,7 +287,4 @@ unsafe fn write_line(
         let dst = std::slice::from_raw_parts_mut(line.add(RECORD_HEADER_SIZE), record.block_len);
         block.write_block(dst);
     }
-    // Release: pairs with the reader's Acquire load in `Channel::stamp`.
-    // SAFETY: the stamp is 8-aligned, in the line, and only accessed as this atomic.
-    unsafe { &*(line.add(STAMP) as *const AtomicU64) }.store(record.seq, Ordering::Release);
 }
