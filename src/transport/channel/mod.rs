@@ -24,7 +24,7 @@ use crate::transport::wake::{self, Deadline, Doorbells, WaitError, PARK_SLICE};
 use crate::transport::wire::{
     RecordHeader, KIND_FILE_REPLY, KIND_FILE_REQUEST, KIND_REPLY, KIND_REQUEST, KIND_SPILL,
 };
-#[cfg(loadlib_loom)]
+#[cfg(all(test, loadlib_loom))]
 pub(crate) use call_line::{load_stamp, publish_stamp};
 pub(crate) use lean::BLOCK_WORDS;
 pub use record::RecordView;
