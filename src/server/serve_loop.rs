@@ -73,10 +73,13 @@ pub(super) fn serve(
             Err(e) => return fail(exit_code::PROTOCOL, e),
         };
         let bytes = chan.bytes(&inc);
-        let Some(header) = bytes.get(..RECORD_HEADER_SIZE).map(RecordHeader::read) else {
+        let Some(mut header) = bytes.get(..RECORD_HEADER_SIZE).map(RecordHeader::read) else {
             let e = Error::Protocol(format!("record of {} bytes", bytes.len()));
             return fail(exit_code::PROTOCOL, e);
         };
+        // A record is no longer than its bytes, whatever its header says (a call on the
+        // request line is read where the client wrote it, header included).
+        header.len = header.len.min(bytes.len() as u32);
         // One look at the header decides: a foreign call, or a small call (a request of
         // packed scalars), is answered from it, with no `RecordView`.
         let lean = match header.kind {

@@ -66,10 +66,15 @@ impl Channel {
     }
 
     /// Whether the request line may take a call: the server has answered the last one
-    /// sent on it (or none was). The client's check.
+    /// sent on it (or none was), has taken every request sent by the ring (so a call on
+    /// the line cannot overtake one of them: a request is handed back only once its reply
+    /// is published), and no reply waits unread in the ring (a late one, whose space the
+    /// server might wait for to answer the call on the line). The client's check.
     #[inline(always)]
     pub(crate) fn line_free(&self) -> bool {
         load_stamp(self.reply_stamp()) == self.line_sent.get()
+            && self.tx.is_drained()
+            && !self.rx.has_data()
     }
 
     /// Sends `record`, whose block `block` writes, on the request line when the line is
@@ -176,9 +181,11 @@ impl Channel {
     }
 
     /// Answers call `seq` in the reply line with `record` (a record of `record.seq`),
-    /// whose block `block` writes, when `seq` is the call taken from the request line
-    /// and the record fits one line: `false`, with nothing written, when not (the caller
-    /// sends it by the ring).
+    /// whose block `block` writes, when `seq` is the call taken from the request line,
+    /// not answered yet, and the record fits one line: `false`, with nothing written,
+    /// when not (the caller sends it by the ring). The answer is published when the call
+    /// is released ([`release`](Self::release)), so the client cannot write the request
+    /// line while the call is held.
     #[inline(always)]
     pub(crate) fn try_answer_line(
         &self,
@@ -186,31 +193,41 @@ impl Channel {
         block: &(impl WriteBlock + ?Sized),
     ) -> bool {
         let len = record.len();
-        if self.answering.get() != record.seq || record.seq == 0 || len > REPLY_LINE_LEN {
+        let answering = self.answering.get();
+        if answering != record.seq || answering == 0 || self.answered.get() || len > REPLY_LINE_LEN
+        {
             return false;
         }
-        self.answering.set(0);
-        let line = self.reply_line();
+        self.answered.set(true);
         // SAFETY: the client reads the reply line only once it carries the stamp of the
-        // call it waits for, which is the one being answered here; the line holds
-        // `REPLY_LINE_LEN` bytes.
-        unsafe { write_line(line, len, record, block) };
-        publish_stamp(self.reply_stamp(), record.seq, &self.tx);
+        // call it waits for, which is the one being answered here (stamped on release);
+        // the line holds `REPLY_LINE_LEN` bytes.
+        unsafe { write_line(self.reply_line(), len, record, block) };
         true
     }
 
-    /// Ends the call `seq` taken from the request line: the line is the client's again.
-    /// When its answer went by the ring, what this side staged is published first, then
-    /// the reply line says so.
+    /// Ends the call `seq` taken from the request line: its answer in the reply line is
+    /// published, and the request line is the client's again. When its answer went by the
+    /// ring, what this side staged is published first, then the reply line says so.
     #[inline(always)]
     pub(super) fn release_line(&self, seq: u64) {
+        if self.side != Side::Server {
+            return;
+        }
         self.line_served.set(seq);
-        if self.answering.get() == seq {
+        if self.answering.get() != seq {
+            return;
+        }
+        if !self.answered.get() {
             self.answer_line_in_ring(seq);
         }
+        self.answering.set(0);
+        self.answered.set(false);
+        publish_stamp(self.reply_stamp(), seq, &self.tx);
     }
 
-    /// Tells the client that call `seq` was answered in the ring.
+    /// Writes in the reply line that call `seq` was answered in the ring, once what this
+    /// side staged there is published.
     #[cold]
     #[inline(never)]
     fn answer_line_in_ring(&self, seq: u64) {
@@ -222,20 +239,22 @@ impl Channel {
             block_len: 0,
             names_bulk: false,
         };
-        let answered = self.try_answer_line(record, &[][..]);
-        debug_assert!(answered);
+        // SAFETY: as in `try_answer_line`: the client waits for this call's stamp, not
+        // stored yet; a record with no block fits the line.
+        unsafe { write_line(self.reply_line(), record.len(), record, &[][..]) };
     }
 }
 
 /// The stamp of the line that starts at `line`.
 ///
 /// # Safety
-/// `line` must be a line's start (8-aligned) in a mapping that stays mapped for `'a`, whose
-/// stamp is only ever accessed as this atomic.
+/// `line` must be a line's start (8-aligned) in a mapping that stays mapped for `'a`,
+/// whose stamp is only ever written as this atomic (it is read with the rest of the
+/// record once loaded, when no one writes it).
 #[inline(always)]
 unsafe fn stamp_of<'a>(line: *mut u8) -> &'a AtomicU64 {
     // SAFETY: the stamp is 8-aligned and inside the line, mapped for `'a`, and only
-    // accessed as an atomic (the caller's contract).
+    // written as an atomic (the caller's contract).
     unsafe { &*(line.add(STAMP) as *const AtomicU64) }
 }
 

@@ -101,6 +101,9 @@ pub(crate) struct Channel {
     /// A server's: the stamp of the call taken from the request line and not yet answered
     /// in the reply line, or 0.
     answering: Cell<u64>,
+    /// A server's: whether that call's answer is written in the reply line (published
+    /// when the call is released).
+    answered: Cell<bool>,
 }
 
 /// Most records sent or released in one burst: a pipelined peer sees the first ones
@@ -173,6 +176,7 @@ impl Channel {
             line_sent: Cell::new(0),
             line_served: Cell::new(0),
             answering: Cell::new(0),
+            answered: Cell::new(false),
         }
     }
 
