@@ -44,7 +44,7 @@ fn the_ring_and_the_handshake_hold_in_every_interleaving() {
     );
     // Every model ran (a filter that matched nothing would pass too).
     assert!(
-        stdout.contains("test result: ok. 4 passed"),
-        "expected the four models to run:\n{stdout}"
+        stdout.contains("test result: ok. 5 passed"),
+        "expected the five models to run:\n{stdout}"
     );
 }
