@@ -60,7 +60,12 @@ unsafe impl Send for Shared {}
 
 impl Shared {
     fn new() -> Arc<Shared> {
-        Arc::new(Shared {
+        Arc::new(Shared::plain())
+    }
+
+    /// An empty ring's shared memory, not yet shared.
+    fn plain() -> Shared {
+        Shared {
             ctrl: RingControl::new(),
             data: std::cell::UnsafeCell::new(Area([0; CAPACITY])),
             cpus: [AtomicU32::new(0), AtomicU32::new(0)],
@@ -69,7 +74,7 @@ impl Shared {
                 UnsafeCell::new(()),
                 UnsafeCell::new(()),
             ],
-        })
+        }
     }
 
     /// One side's ring over the shared memory.
@@ -112,8 +117,14 @@ fn wait_for_space(ring: &Producer, len: usize) {
 
 /// Waits as `Channel::recv` does for a record.
 fn wait_for_data(ring: &Consumer) {
+    wait_on(ring, || ring.has_data());
+}
+
+/// Waits as a channel's waits for data do (no spin, no deadline) on `ring`'s data
+/// signal until `ready`.
+fn wait_on(ring: &Consumer, ready: impl FnMut() -> bool) {
     let r = ring.data_signal().wait(
-        || ring.has_data(),
+        ready,
         || ring.producer_away(),
         Duration::ZERO,
         Deadline::Never,
@@ -255,58 +266,16 @@ fn records_in_bursts_that_wrap_with_padding() {
     run(&[64, 64, 128, 64], true);
 }
 
-/// What a client and its server share for the call lines: the two rings' control blocks
-/// (whose data signals and parked flags the lines' waits use), an unused data area for
-/// each, the two lines' stamps, and a shadow cell for each line's other bytes.
+/// What a client and its server share for the call lines: the two rings (whose data
+/// signals and parked flags the lines' waits use; they carry no record here), the two
+/// lines' stamps, and a shadow cell for each line's other bytes.
 struct LineShared {
-    request: RingControl,
-    response: RingControl,
-    areas: [std::cell::UnsafeCell<Area>; 2],
-    cpus: [AtomicU32; 2],
+    /// The request ring (0) and the response ring (1).
+    rings: [Shared; 2],
     request_stamp: AtomicU64,
     reply_stamp: AtomicU64,
     request_line: UnsafeCell<()>,
     reply_line: UnsafeCell<()>,
-}
-
-// SAFETY: the data areas are never read or written (the rings carry no record here);
-// everything else is loom's atomics and cells.
-unsafe impl Sync for LineShared {}
-// SAFETY: as above.
-unsafe impl Send for LineShared {}
-
-impl LineShared {
-    /// Ring `i` (0: requests, 1: responses) over the shared memory.
-    fn ring(&self, i: usize) -> Ring {
-        let ctrl = [&self.request, &self.response][i];
-        // SAFETY: as `Shared::ring`; the client is the request ring's producer and the
-        // response ring's consumer, the server the other way round.
-        unsafe {
-            Ring::new(
-                ctrl,
-                self.areas[i].get().cast::<u8>(),
-                CAPACITY as u64,
-                Bell,
-                Bell,
-                [&self.cpus[i], &self.cpus[1 - i]],
-            )
-        }
-    }
-}
-
-/// Waits as a channel's line waits do (no spin, no deadline) on `ring`'s data signal
-/// until `ready`.
-fn wait_on(ring: &Consumer, ready: impl FnMut() -> bool) {
-    let r = ring.data_signal().wait(
-        ready,
-        || ring.producer_away(),
-        Duration::ZERO,
-        Deadline::Never,
-        PARK_SLICE,
-        || Ok::<(), ()>(()),
-        || {},
-    );
-    assert!(r.is_ok(), "a wait with no deadline and a live peer ended");
 }
 
 /// Two small calls on the call lines (`channel::call_line`), with the real stamp
@@ -323,13 +292,7 @@ fn calls_on_the_request_and_reply_lines() {
     model.preemption_bound = Some(2);
     model.check(|| {
         let shared = Arc::new(LineShared {
-            request: RingControl::new(),
-            response: RingControl::new(),
-            areas: [
-                std::cell::UnsafeCell::new(Area([0; CAPACITY])),
-                std::cell::UnsafeCell::new(Area([0; CAPACITY])),
-            ],
-            cpus: [AtomicU32::new(0), AtomicU32::new(0)],
+            rings: [Shared::plain(), Shared::plain()],
             request_stamp: AtomicU64::new(0),
             reply_stamp: AtomicU64::new(0),
             request_line: UnsafeCell::new(()),
@@ -339,8 +302,8 @@ fn calls_on_the_request_and_reply_lines() {
             let shared = Arc::clone(&shared);
             thread::spawn(move || {
                 let (tx, rx) = (
-                    shared.ring(0).into_producer(),
-                    shared.ring(1).into_consumer(),
+                    shared.rings[0].ring().into_producer(),
+                    shared.rings[1].ring().into_consumer(),
                 );
                 for seq in 1..=CALLS {
                     // The line is free: the reply line answers the last call.
@@ -353,8 +316,8 @@ fn calls_on_the_request_and_reply_lines() {
             })
         };
         let (rx, tx) = (
-            shared.ring(0).into_consumer(),
-            shared.ring(1).into_producer(),
+            shared.rings[0].ring().into_consumer(),
+            shared.rings[1].ring().into_producer(),
         );
         let mut served = 0;
         while served < CALLS {

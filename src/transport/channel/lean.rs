@@ -143,8 +143,6 @@ impl Channel {
         debug_assert!(self.in_place());
         const LEN: usize = packed_record_len(0, 1);
         let block = PackedSlices(&[ty], &[bits]);
-        // As a record of one line with its block after the header, laid out as below.
-        const _: () = assert!(packed_block_offset(0) == RECORD_HEADER_SIZE);
         let record = RawRecord {
             kind: KIND_REPLY,
             seq,
@@ -269,8 +267,6 @@ impl Channel {
             block_len: packed_block_len(values.len()),
             names_bulk: false,
         };
-        // Laid out as `write_packed` lays out a request with no name.
-        const _: () = assert!(packed_block_offset(0) == RECORD_HEADER_SIZE);
         self.try_send_line(record, values)
     }
 
@@ -453,6 +449,12 @@ impl WriteBlock for PackedSlices<'_> {
 const fn packed_block_offset(name_len: usize) -> usize {
     align_up(RECORD_HEADER_SIZE + name_len, 8)
 }
+
+// A packed record with no name has its block right after the header, as a `RawRecord`
+// has: the call lines carry packed calls and replies as `RawRecord`s
+// (`try_send_packed_line`, `try_send_packed_reply`), laid out as `write_packed` lays
+// them out in the ring.
+const _: () = assert!(packed_block_offset(0) == RECORD_HEADER_SIZE);
 
 /// The length of a record with a name of `name_len` bytes and `n` packed values: at
 /// most 32 + 1024 + 8 + 16 + 128 bytes, far below a quarter of any ring.
