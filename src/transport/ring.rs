@@ -267,7 +267,7 @@ impl Producer {
 
     /// Where the next record goes: `head` plus the bytes staged after it.
     #[inline(always)]
-    fn front(&self) -> u64 {
+    pub(crate) fn front(&self) -> u64 {
         // Relaxed: only the producer stores `head`.
         self.ctrl().head.load(Ordering::Relaxed) + self.staged.get()
     }

@@ -19,6 +19,7 @@ common::per_config! {
     sigkill_while_idle_is_a_crash_error_carrying_the_servers_stderr: widths32;
     sigkill_during_a_100_mib_call_is_a_crash_error_and_no_hang: widths32;
     sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply: widths32;
+    a_late_reply_in_the_ring_does_not_hold_up_a_small_call_with_a_bulk_answer: shm;
 }
 
 /// A watchdog on waits in these tests, far above what they take; not a deadline.
@@ -203,4 +204,49 @@ fn sigstop_mid_call_times_out_and_after_sigcont_each_call_gets_its_own_reply(cfg
     assert_eq!(c64.last_call_on_line(), cfg.is_shm(), "[{}]", cfg.label);
     assert!(common::process_running(pid), "[{}]", cfg.label);
     assert_cleaned_up(client.into_connection(), cfg.label);
+}
+
+/// A call that timed out leaves its late reply unread in the ring. A small call made then
+/// (no arguments, so it would fit the request line) whose answer is an array too long
+/// for the ring goes through the bulk segment, which the server reuses only once the
+/// client has read every earlier record: it goes by the ring, whose general path drops
+/// the late reply first, not on the line, whose wait would not (a false time-out). Once
+/// the ring is idle again, small calls take the line.
+fn a_late_reply_in_the_ring_does_not_hold_up_a_small_call_with_a_bulk_answer(cfg: &Config) {
+    let label = cfg.label;
+    let builder = cfg
+        .builder("testlib")
+        .request_timeout(Duration::from_millis(1000))
+        .share_cores(false);
+    let client = TestLibClient::start(builder).unwrap();
+    let c64 = client.client64().unwrap();
+    // 400 KB: past the ring's inline limit, so it comes back through the bulk segment.
+    let x: Vec<f64> = (0..50_000).map(|i| i as f64 * 0.5).collect();
+    client.stash(&x).unwrap();
+    assert!(client.unstash().unwrap() == x, "[{label}] unstash");
+    assert!(
+        c64.last_call_on_line(),
+        "[{label}] unstash went by the ring"
+    );
+    client.stash(&x).unwrap();
+
+    // By name, so by the ring: it times out, and its reply comes later, unread.
+    let err = client
+        .connection()
+        .request::<()>("sleep_ms", (3000i32,))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTimeout { .. }),
+        "[{label}] {err}"
+    );
+    std::thread::sleep(Duration::from_millis(4000));
+    assert!(client.unstash().unwrap() == x, "[{label}] unstash after");
+    assert!(!c64.last_call_on_line(), "[{label}] unstash took the line");
+    // The ring is idle again: within a few calls (its last request may be seen handed
+    // back a little after its reply), the line.
+    let on_line = (0..100i32).any(|i| {
+        assert_eq!(client.add(i, 3).unwrap(), i + 3, "[{label}] add {i}");
+        c64.last_call_on_line()
+    });
+    assert!(on_line, "[{label}] the line stayed unused");
 }

@@ -159,6 +159,9 @@ impl ServerLink {
     #[cold]
     #[inline(never)]
     fn small_wait_failed(&mut self, name: &str, status: Option<ExitStatus>) -> Result<()> {
+        // An answer not waited for may come by the ring (a call sent on the line answered
+        // there), unread.
+        self.chan.forget_rings_idle();
         let e = match status {
             Some(st) => self.process.crash_error(st),
             None => self.timed_out(name),
@@ -186,6 +189,9 @@ impl ServerLink {
         if !self.chan.sent_on_line(seq) {
             return Ok(());
         }
+        // Its answer comes by the ring, which the general path may leave unread (when it
+        // fails first).
+        self.chan.forget_rings_idle();
         match self.chan.line_answer_kind() {
             KIND_IN_RING => Ok(()),
             kind => self.note_fatal(Err(Error::Protocol(format!(

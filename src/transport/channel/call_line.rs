@@ -35,6 +35,10 @@ const _: () = assert!(REQUEST_LINE_LEN == 2 * RECORD_ALIGN && REPLY_LINE_LEN == 
 /// Offset of a record's `seq`, the line's stamp.
 const STAMP: usize = 8;
 
+/// `Channel::idle_front` when the rings have not been seen idle since the last record
+/// that may have gone by them: no request ring's front.
+pub(super) const NOT_SEEN_IDLE: u64 = u64::MAX;
+
 impl Channel {
     /// The request line's start in this process.
     #[inline(always)]
@@ -66,15 +70,40 @@ impl Channel {
     }
 
     /// Whether the request line may take a call: the server has answered the last one
-    /// sent on it (or none was), has taken every request sent by the ring (so a call on
-    /// the line cannot overtake one of them: a request is handed back only once its reply
-    /// is published), and no reply waits unread in the ring (a late one, whose space the
-    /// server might wait for to answer the call on the line). The client's check.
+    /// sent on it (or none was), and the rings are idle ([`rings_idle`](Self::rings_idle)).
+    /// The client's check.
     #[inline(always)]
     pub(crate) fn line_free(&self) -> bool {
-        load_stamp(self.reply_stamp()) == self.line_sent.get()
-            && self.tx.is_drained()
-            && !self.rx.has_data()
+        load_stamp(self.reply_stamp()) == self.line_sent.get() && self.rings_idle()
+    }
+
+    /// Whether the server has taken every request sent by the ring (so a call on the line
+    /// cannot overtake one of them: a request is handed back only once its reply is
+    /// published) and no reply waits unread in the ring (a late one, whose space the
+    /// server might wait for to answer a call on the line). Known without looking while
+    /// nothing went by the ring since the rings were last seen idle: the request ring's
+    /// front has not moved, and every call on the line since was answered in the reply
+    /// line (else [`forget_rings_idle`](Self::forget_rings_idle) was called).
+    #[inline(always)]
+    fn rings_idle(&self) -> bool {
+        self.tx.front() == self.idle_front.get() || self.rings_idle_now()
+    }
+
+    /// [`rings_idle`](Self::rings_idle), looked at in the rings, and noted when so.
+    #[inline(never)]
+    fn rings_idle_now(&self) -> bool {
+        let idle = self.tx.is_drained() && !self.rx.has_data();
+        if idle {
+            self.idle_front.set(self.tx.front());
+        }
+        idle
+    }
+
+    /// Notes that the ring may hold a record that [`rings_idle`](Self::rings_idle) cannot
+    /// tell from the request ring's front: the answer to a call sent on the line that came
+    /// by the ring, or that this side stopped waiting for. The client's.
+    pub(crate) fn forget_rings_idle(&self) {
+        self.idle_front.set(NOT_SEEN_IDLE);
     }
 
     /// Sends `record`, whose block `block` writes, on the request line when the line is

@@ -96,6 +96,9 @@ pub(crate) struct Channel {
     unflushed: Cell<u32>,
     /// A client's: the stamp of the last call it sent on the request line.
     line_sent: Cell<u64>,
+    /// A client's: the request ring's front when it last saw both rings idle, or
+    /// `call_line::NOT_SEEN_IDLE` (see `Channel::rings_idle`).
+    idle_front: Cell<u64>,
     /// A server's: the stamp of the last call it took from the request line and ended.
     line_served: Cell<u64>,
     /// A server's: the stamp of the call taken from the request line and not yet answered
@@ -174,6 +177,7 @@ impl Channel {
             bursts: Cell::new(false),
             unflushed: Cell::new(0),
             line_sent: Cell::new(0),
+            idle_front: Cell::new(call_line::NOT_SEEN_IDLE),
             line_served: Cell::new(0),
             answering: Cell::new(0),
             answered: Cell::new(false),
