@@ -65,7 +65,7 @@ impl Client64 {
             kind: KIND_FOREIGN,
             seq,
             method: id,
-            block_len: call.block_len,
+            block_len: call.block_len(),
             names_bulk: false,
         };
         if !link.chan.try_send_line(record, call) && !link.chan.try_send_raw(record, call) {

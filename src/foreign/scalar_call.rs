@@ -57,14 +57,40 @@ impl ScalarSlot {
     }
 }
 
-/// How a scalar call of one function is written.
+/// How a scalar call of one function is written, settled when the function is bound so
+/// that a call only stores its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ScalarPlan {
     /// Each argument's slot, in order.
     slots: Vec<ScalarSlot>,
-    /// Whether the slots cover the whole frame (as on i386, where each argument takes
-    /// its slots whole), so no byte of it needs zeroing first.
-    covered: bool,
+    /// How the slots are written.
+    writes: SlotWrites,
+    /// Whether some argument's bits may not fit its slot (an address or an `isize` on a
+    /// 32-bit server), so each is checked; other scalars' bits always fit theirs.
+    checked: bool,
+    /// The block's head ([`ForeignCall`]): the same for every call.
+    head: [u8; FOREIGN_CALL_SIZE as usize],
+    /// Bytes of the block: the head and the frame, rounded up to 8 (as the general path
+    /// measures a call that places nothing beside its frame).
+    block_len: usize,
+}
+
+/// How a [`ScalarPlan`]'s slots are written into the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotWrites {
+    /// The slots follow one another from the frame's start and fill it, each 4 bytes or,
+    /// where bit `i` of `wide` is set, 8 (i386's stack image): each argument is stored
+    /// after the one before, with no offsets to read.
+    Run {
+        /// Bit `i` set: argument `i` takes 8 bytes.
+        wide: u64,
+    },
+    /// Each slot at its own offset (x86-64's registers and stack slots), the frame
+    /// zeroed first unless the slots cover it.
+    Placed {
+        /// Whether the slots cover the whole frame, so no byte of it needs zeroing.
+        covered: bool,
+    },
 }
 
 /// The scalar plan of a call of `params` laid out by `plan`, when every argument is one
@@ -76,31 +102,64 @@ pub(crate) fn scalar_plan(
     ret: &Ret,
     plan: &FramePlan,
 ) -> Option<ScalarPlan> {
-    let slots = scalar_slots(abi, params, ret, plan)?;
+    let (slots, checked) = scalar_slots(abi, params, ret, plan)?;
     let mut frame = vec![false; plan.frame_len as usize];
     for s in &slots {
         let at = (s.at - FOREIGN_CALL_SIZE) as usize;
         frame.get_mut(at..at + s.width as usize)?.fill(true);
     }
+    let covered = frame.iter().all(|&b| b);
+    let block_len = (FOREIGN_CALL_SIZE + plan.frame_len).next_multiple_of(8);
+    let head = ForeignCall {
+        frame_len: plan.frame_len,
+        reloc_count: 0,
+        reloc_at: block_len,
+        ret_copy: 0,
+    };
     Some(ScalarPlan {
-        covered: frame.iter().all(|&b| b),
+        writes: slot_writes(&slots, covered),
         slots,
+        checked,
+        head: zerocopy::transmute!(head),
+        block_len: block_len as usize,
     })
 }
 
-/// Each argument's slot (see [`scalar_plan`]).
+/// [`SlotWrites::Run`] when `slots` follow one another from the frame's start, each 4
+/// or 8 bytes, and cover it (at most 64 of them); else [`SlotWrites::Placed`].
+fn slot_writes(slots: &[ScalarSlot], covered: bool) -> SlotWrites {
+    let mut at = FOREIGN_CALL_SIZE;
+    let mut wide = 0u64;
+    for (i, s) in slots.iter().enumerate() {
+        if s.at != at || !matches!(s.width, 4 | 8) || i >= 64 {
+            return SlotWrites::Placed { covered };
+        }
+        if s.width == 8 {
+            wide |= 1 << i;
+        }
+        at += s.width as u32;
+    }
+    match covered {
+        true => SlotWrites::Run { wide },
+        false => SlotWrites::Placed { covered },
+    }
+}
+
+/// Each argument's slot (see [`scalar_plan`]), and whether some argument's bits may not
+/// fit its slot.
 fn scalar_slots(
     abi: Abi,
     params: &[Param],
     ret: &Ret,
     plan: &FramePlan,
-) -> Option<Vec<ScalarSlot>> {
+) -> Option<(Vec<ScalarSlot>, bool)> {
     // A fixed plan's result is in registers (at most 16 bytes) or none; a string or
     // array result is copied from a returned pointer, which this path does not ask for.
     if !plan.fixed || !matches!(ret, Ret::Void | Ret::Value(_)) {
         return None;
     }
-    params
+    let mut checked = false;
+    let slots = params
         .iter()
         .zip(&plan.args)
         .map(|(p, a)| match (&p.kind, a) {
@@ -110,22 +169,23 @@ fn scalar_slots(
                 } else {
                     t.layout().size(abi)
                 };
-                ScalarSlot::new(at.0, width, matches!(t, CType::ISize))
+                let slot = ScalarSlot::new(at.0, width, matches!(t, CType::ISize))?;
+                // `CValue::scalar_bits` gives at least 4 bytes (narrow integers
+                // extended), and as many as the type has in this 64-bit process.
+                let given = t.layout().size(Abi::X64SysV).max(4);
+                checked |= slot.bias != 0 || (slot.width as u32) < given;
+                Some(slot)
             }
             _ => None,
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()?;
+    Some((slots, checked))
 }
 
-/// A scalar call ready to write: its block's length and each argument's slot and bits,
-/// every one checked to fit.
+/// A scalar call ready to write: its plan and each argument's bits, every one checked to
+/// fit.
 pub(crate) struct ScalarCall<'a> {
-    frame_len: u32,
-    covered: bool,
-    /// Bytes of the block: the head and the frame, rounded up to 8 (as the general
-    /// path measures a call that places nothing beside its frame).
-    pub block_len: usize,
-    slots: &'a [ScalarSlot],
+    plan: &'a ScalarPlan,
     bits: &'a [u64],
 }
 
@@ -134,23 +194,24 @@ impl<'a> ScalarCall<'a> {
     /// or has another number of them, or an argument does not fit its slot.
     #[inline(always)]
     fn new(plan: &'a FramePlan, bits: &'a [u64]) -> Option<Self> {
-        let scalars = plan.scalars.as_ref()?;
-        let slots = scalars.slots.as_slice();
-        if slots.len() != bits.len() {
+        let plan = plan.scalars.as_ref()?;
+        if plan.slots.len() != bits.len() {
             return None;
         }
-        for (s, b) in slots.iter().zip(bits) {
-            if !s.fits(*b) {
-                return None;
+        if plan.checked {
+            for (s, b) in plan.slots.iter().zip(bits) {
+                if !s.fits(*b) {
+                    return None;
+                }
             }
         }
-        Some(ScalarCall {
-            frame_len: plan.frame_len,
-            covered: scalars.covered,
-            block_len: (FOREIGN_CALL_SIZE + plan.frame_len).next_multiple_of(8) as usize,
-            slots,
-            bits,
-        })
+        Some(ScalarCall { plan, bits })
+    }
+
+    /// Bytes of the block (see [`ScalarPlan::block_len`]).
+    #[inline(always)]
+    pub(crate) fn block_len(&self) -> usize {
+        self.plan.block_len
     }
 }
 
@@ -160,21 +221,32 @@ impl WriteBlock for ScalarCall<'_> {
     /// same call.
     #[inline(always)]
     fn write_block(&self, block: &mut [u8]) {
-        let head = ForeignCall {
-            frame_len: self.frame_len,
-            reloc_count: 0,
-            reloc_at: self.block_len as u32,
-            ret_copy: 0,
-        };
-        let (head_bytes, frame) = block.split_at_mut(FOREIGN_CALL_SIZE as usize);
-        head_bytes.copy_from_slice(head.as_bytes());
-        // The bytes no slot writes (x86-64's unused registers), as the encoder leaves
-        // them. (Past the frame, up to a multiple of 8, neither writes.)
-        if !self.covered {
-            frame.fill(0);
+        let plan = self.plan;
+        let head = FOREIGN_CALL_SIZE as usize;
+        if let Some(dst) = block.get_mut(..head) {
+            dst.copy_from_slice(&plan.head);
         }
-        for (s, b) in self.slots.iter().zip(self.bits) {
-            put(block, s.at as usize, s.width, *b);
+        match plan.writes {
+            SlotWrites::Run { wide } => {
+                let mut at = head;
+                for (i, b) in self.bits.iter().enumerate() {
+                    let width = if wide >> i & 1 != 0 { 8 } else { 4 };
+                    put(block, at, width, *b);
+                    at += width as usize;
+                }
+            }
+            SlotWrites::Placed { covered } => {
+                // The bytes no slot writes (x86-64's unused registers), as the encoder
+                // leaves them. (Past the frame, up to a multiple of 8, neither writes.)
+                if !covered {
+                    if let Some(frame) = block.get_mut(head..) {
+                        frame.fill(0);
+                    }
+                }
+                for (s, b) in plan.slots.iter().zip(self.bits) {
+                    put(block, s.at as usize, s.width, *b);
+                }
+            }
         }
     }
 }
@@ -190,10 +262,10 @@ fn put(block: &mut [u8], at: usize, width: u8, bits: u64) {
         }
     }
     match width {
-        1 => store(block, at, [bits as u8]),
-        2 => store(block, at, (bits as u16).to_le_bytes()),
         4 => store(block, at, (bits as u32).to_le_bytes()),
-        _ => store(block, at, bits.to_le_bytes()),
+        8 => store(block, at, bits.to_le_bytes()),
+        1 => store(block, at, [bits as u8]),
+        _ => store(block, at, (bits as u16).to_le_bytes()),
     }
 }
 
@@ -255,7 +327,7 @@ impl ForeignLibrary {
     /// (a struct passed by value does not, and its function's handle never calls this).
     /// The error is boxed: see [`ScalarReturn::sent`].
     #[doc(hidden)]
-    #[inline]
+    #[inline(always)]
     pub fn call_scalars(
         &self,
         i: usize,

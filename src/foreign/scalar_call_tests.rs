@@ -141,8 +141,8 @@ fn the_scalar_block_is_the_general_encoders_under_every_abi() {
                 let call = ScalarCall::new(&plan, &bits)
                     .unwrap_or_else(|| panic!("{abi:?} {args:?}: declined"));
                 let general = general_block(abi, &plan, &args);
-                assert_eq!(call.block_len, general.len(), "{abi:?} {args:?}");
-                let mut block = vec![0x55; call.block_len];
+                assert_eq!(call.block_len(), general.len(), "{abi:?} {args:?}");
+                let mut block = vec![0x55; call.block_len()];
                 call.write_block(&mut block);
                 // The head and the frame; the general encoder leaves the bytes past the
                 // frame (up to a multiple of 8) as they were, and the server reads none.
@@ -167,11 +167,20 @@ fn a_frame_the_arguments_cover_is_written_whole_with_nothing_zeroed() {
         let scalars = plan.scalars.as_ref().unwrap();
         // Windows x86-64 has four register slots: its vector slots past the fourth
         // argument stay unused.
-        assert_eq!(scalars.covered, abi != Abi::X64Windows, "{abi:?}");
+        // i386's slots follow one another and are written as a run; so are System V
+        // x86-64's here, where the arguments fill the registers in the order the
+        // registers are saved.
+        let writes = match abi {
+            Abi::I386SysV | Abi::I386Windows | Abi::X64SysV => SlotWrites::Run {
+                wide: (1 << args.len()) - 1,
+            },
+            Abi::X64Windows => SlotWrites::Placed { covered: false },
+        };
+        assert_eq!(scalars.writes, writes, "{abi:?}");
         let bits: Vec<_> = args.iter().map(|a| bits(*a)).collect();
         let call = ScalarCall::new(&plan, &bits).unwrap();
         let general = general_block(abi, &plan, &args);
-        let mut block = vec![0x55; call.block_len];
+        let mut block = vec![0x55; call.block_len()];
         call.write_block(&mut block);
         let used = (FOREIGN_CALL_SIZE + plan.frame_len) as usize;
         assert_eq!(block[..used], general[..used], "{abi:?}");
@@ -238,6 +247,35 @@ fn what_the_scalar_path_does_not_cover_is_declined() {
                 !hidden && !matches!(ret, Ret::Str),
                 "{abi:?} {ret:?}"
             );
+        }
+    }
+}
+
+#[test]
+fn only_arguments_whose_bits_may_not_fit_are_checked() {
+    let checked = |abi: Abi, args: &[Arg]| {
+        let plan = decl(args, Ret::Void).plan(abi).unwrap();
+        plan.scalars.unwrap().checked
+    };
+    let numbers = [
+        Arg::I8(-1),
+        Arg::U16(7),
+        Arg::I32(-5),
+        Arg::U64(u64::MAX),
+        Arg::F32(1.5),
+        Arg::F64(-2.0),
+        Arg::Bool(true),
+        Arg::Logical(Logical(true)),
+    ];
+    for abi in ABIS {
+        // A number's bits always fit its slot, under every ABI.
+        assert!(!checked(abi, &numbers), "{abi:?}");
+        // An address or a pointer-sized integer is checked where the slot is narrower
+        // than this process's 8 bytes: on a 32-bit server.
+        for wide in [Arg::Ptr(Ptr::NULL), Arg::USize(0), Arg::ISize(0)] {
+            let mut args = numbers.to_vec();
+            args.push(wide);
+            assert_eq!(checked(abi, &args), abi.is_32_bit(), "{abi:?} {wide:?}");
         }
     }
 }
