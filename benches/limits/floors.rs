@@ -1,46 +1,44 @@
 //! The floors: what no bridge can beat.
 
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use criterion::{black_box, BenchmarkId, Criterion, Throughput};
 use loadlib::__private::shm::{self, Segment};
+use server32::testkit::floor::{PingPong32, ScalarMultiplyFloor};
 
 use crate::{system, SCALAR_SIZES, SOLVE_SIZES};
 
 /// A raw atomic ping-pong with a 32-bit process: one round trip per iteration.
 pub fn pingpong(c: &mut Criterion) {
-    let name = format!("{}-pp", shm::new_base_name().expect("a random name"));
-    let seg = Segment::create(&name, 4096).expect("create the ping-pong segment");
-    // SAFETY: the mapping is a zeroed page; these two words are used only as atomics,
-    // by this process and the 32-bit peer.
-    let (ping, pong) = unsafe {
-        (
-            &*(seg.as_ptr() as *const AtomicU32),
-            &*(seg.as_ptr().add(64) as *const AtomicU32),
-        )
-    };
-    let mut peer = Command::new(
-        loadlib::ServerExe::Named("pingpong32".into())
-            .path()
-            .expect("pingpong32 next to the benchmark"),
-    )
-    .arg(&name)
-    .spawn()
-    .expect("start pingpong32");
-    let mut v = 0u32;
-    c.bench_function("floor_pingpong_32bit", |b| {
-        b.iter(|| {
-            v = if v >= u32::MAX - 1 { 1 } else { v + 1 };
-            // Release/Acquire: pair with the peer's Acquire load and Release store.
-            ping.store(v, Ordering::Release);
-            while pong.load(Ordering::Acquire) != v {
-                std::hint::spin_loop();
-            }
-        })
-    });
-    ping.store(u32::MAX, Ordering::Release);
-    let _ = peer.wait();
+    let mut peer = PingPong32::start(4096, &[]);
+    c.bench_function("floor_pingpong_32bit", |b| b.iter(|| peer.round_trip()));
+}
+
+/// Sizes of the two-process floor: where moving the arrays between the two CPUs' caches
+/// weighs against the in-process floor, which never does.
+pub const TWO_PROCESS_SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+
+/// The least a bridge with copied arrays does across two processes
+/// ([`ScalarMultiplyFloor`]): the in-process floor with two copies, plus what two
+/// processes on two CPUs add to it.
+pub fn two_processes(c: &mut Criterion) {
+    let mut g = c.benchmark_group("floor_two_processes");
+    for n in TWO_PROCESS_SIZES {
+        let mut floor = ScalarMultiplyFloor::start(n);
+        let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut y = vec![0.0f64; n];
+        g.bench_function(BenchmarkId::new("scalar_multiply_copied", n), |b| {
+            b.iter(|| {
+                floor.call(black_box(&x), &mut y);
+                black_box(&mut y);
+            })
+        });
+        // The result is the library's (checked once, after the timed calls; a filter may
+        // skip those, so the call is made here too).
+        floor.call(&x, &mut y);
+        assert!(y.iter().enumerate().all(|(i, r)| *r == 2.0 * i as f64));
+    }
+    g.finish();
 }
 
 /// `n` doubles in a shared-memory segment of this process.

@@ -181,7 +181,7 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = floors::pingpong, floors::memcpy, floors::in_process, floors::solve_32bit, small_calls, foreign::foreign, scalar_multiply, solve
+    targets = floors::pingpong, floors::memcpy, floors::in_process, floors::two_processes, floors::solve_32bit, small_calls, foreign::foreign, scalar_multiply, solve
 }
 
 fn main() {

@@ -104,6 +104,20 @@ pub fn summary() {
                 floor,
             );
         }
+        // The same copied call against the least two processes do for it (ping-pong
+        // with the 32-bit library's call between, the copies on this side): what moving
+        // the arrays between two CPUs adds, which the in-process floor never pays.
+        if let Some(two) = median(&format!("floor_two_processes/scalar_multiply_copied/{n}")) {
+            row(
+                &format!(
+                    "scalar_multiply 10^{} f64, copied arrays, into the caller's buffer",
+                    n.ilog10()
+                ),
+                &format!("scalar_multiply/shm_copy_into/{n}"),
+                "two processes, no bridge",
+                Some(two),
+            );
+        }
         row(
             &format!("memcpy of 10^{} f64", n.ilog10()),
             &format!("floor_memcpy/{n}"),
