@@ -1,7 +1,9 @@
 //! Close to the limit: the bridge measured beside the physical floors, in one run.
 //!
 //! * floors: a raw atomic ping-pong between this 64-bit process and a 32-bit one, `memcpy`
-//!   of the payload, and the same library function called in-process from its 64-bit build;
+//!   of the payload, the same library function called in-process from its 64-bit build,
+//!   and, for copied arrays of 10^3..10^5 f64, the least two processes do (the 32-bit
+//!   library called between a ping and its pong, the copies on this side);
 //! * the bridge: small calls (one at a time by name and through the typed client, and
 //!   pipelined), `scalar_multiply` of 10^3..10^7 f64 and LAPACK `solve` at n = 100, 500,
 //!   1000 (typed clients), over shared memory with copied arrays, with arrays allocated in
