@@ -34,8 +34,13 @@ count() {
   # The server's file is the server64 process's that ran the serve loop the most (the
   # client's own file collects too: the toggle at `Signal::wait` turns collection on in
   # a process where it was off, so the client's waits are counted there).
-  s="$(for f in $(grep -l '^cmd:.*/server64 ' "$out"/callgrind.out.[0-9]*); do total "$f"; done |
-    sort -n | tail -1)"
+  local servers
+  servers="$(grep -l '^cmd:.*/server64 ' "$out"/callgrind.out.[0-9]* || true)"
+  if [ -z "$servers" ]; then
+    echo "instructions.sh: no callgrind file of a server64 process for $what" >&2
+    exit 1
+  fi
+  s="$(for f in $servers; do total "$f"; done | sort -n | tail -1)"
   printf '| %s | %d | %d |\n' "$4" $((c / calls)) $((s / calls))
 }
 

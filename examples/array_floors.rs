@@ -3,9 +3,10 @@
 //! for the same call (`two processes`: the input copied into a shared segment, one round
 //! trip with a 32-bit process that calls the same 32-bit library between ping and pong,
 //! the result copied out), and the in-process call with the same two copies (`one
-//! process`). The three are interleaved in short rounds (each after one untimed call that wakes its peer), so that the host's changing
-//! placement of the two vCPUs hits all of them alike, and each is reported as the 10th,
-//! 50th and 90th percentile of its rounds, with the medians' ratios.
+//! process`). The three are interleaved in short rounds (each after one untimed call that
+//! wakes its peer), so that the host's changing placement of the two vCPUs hits all of
+//! them alike, and each is reported as the 10th, 50th and 90th percentile of its rounds,
+//! with the medians' ratios.
 //!
 //! ```text
 //! cargo run --release --example array_floors              # 10^3, 10^4 and 10^5 doubles

@@ -182,8 +182,8 @@ fn scalar_slots(
     Some((slots, checked))
 }
 
-/// A scalar call ready to write: its plan and each argument's bits, every one checked to
-/// fit.
+/// A scalar call ready to write: its plan and each argument's bits, each known to fit its
+/// slot (checked where the argument's type may not fit: see [`ScalarPlan::checked`]).
 pub(crate) struct ScalarCall<'a> {
     plan: &'a ScalarPlan,
     bits: &'a [u64],

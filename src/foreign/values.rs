@@ -223,7 +223,8 @@ impl CValue for Ptr {
         enc.write_address(at, self.0 as u64)
     }
     /// The address; one that does not fit a 32-bit server's slot is refused where the
-    /// slot's width is known (`ScalarSlot::put`), and reported by the general path.
+    /// slot's width is known (`ScalarCall::new`, which checks every argument of a type
+    /// that may not fit), and reported by the general path.
     #[inline(always)]
     fn scalar_bits(&self) -> Option<u64> {
         Some(self.0 as u64)

@@ -9,14 +9,16 @@ use server32::wrappers::testlib::TestLibClient;
 fn the_array_floors_return_the_bridges_result() {
     let client = TestLibClient::start(loadlib::Client64::builder("testlib")).expect("testlib");
     for n in [1, 1000, 10_000] {
-        let x: Vec<f64> = (0..n).map(|i| i as f64 - 0.5).collect();
-        let mut bridge = vec![0.0; n];
-        client
-            .scalar_multiply_into(2.0, &x, &mut bridge)
-            .expect("the bridge's call");
-        assert!(bridge.iter().zip(&x).all(|(b, x)| *b == 2.0 * x), "{n}");
         let (mut two, mut one) = (ScalarMultiplyFloor::start(n), InProcessCopiedFloor::new(n));
+        // Other input each round: a floor that did the work once would give back the
+        // first round's result from its segment.
         for round in 0..3 {
+            let x: Vec<f64> = (0..n).map(|i| i as f64 - 0.5 + round as f64).collect();
+            let mut bridge = vec![0.0; n];
+            client
+                .scalar_multiply_into(2.0, &x, &mut bridge)
+                .expect("the bridge's call");
+            assert!(bridge.iter().zip(&x).all(|(b, x)| *b == 2.0 * x), "{n}");
             let (mut y2, mut y1) = (vec![f64::NAN; n], vec![f64::NAN; n]);
             two.call(&x, &mut y2);
             one.call(&x, &mut y1);
@@ -29,8 +31,8 @@ fn the_array_floors_return_the_bridges_result() {
 #[test]
 fn the_bare_ping_pong_answers_every_round_trip() {
     let mut peer = PingPong32::start(4096, &[]);
-    // Each round trip waits for its own value back; a peer that stopped answering would
-    // hang here, and one that ended is reported as a panic.
+    // Each round trip waits for its own value back; a peer that ended, or gave no answer
+    // for 30 seconds, is reported as a panic.
     for _ in 0..10_000 {
         peer.round_trip();
     }

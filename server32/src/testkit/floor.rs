@@ -5,6 +5,7 @@
 
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use loadlib::__private::shm::{self, Segment};
 
@@ -22,6 +23,17 @@ pub const fn out_at(n: usize) -> usize {
 pub const fn segment_len(n: usize) -> usize {
     out_at(n) + (8 * n).next_multiple_of(4096)
 }
+
+/// [`segment_len`], or `None` when it does not fit a `usize` (on a 32-bit peer, for
+/// `n` of 2^28 and more): a peer checks its `n` with this before it trusts [`out_at`].
+pub fn checked_segment_len(n: usize) -> Option<usize> {
+    let array = n.checked_mul(8)?.checked_next_multiple_of(4096)?;
+    ARRAYS_AT.checked_add(array)?.checked_add(array)
+}
+
+/// How long a round trip, or the peer's exit, may take before the peer is taken for
+/// stuck and stopped: far longer than any floor's call.
+const SILENCE: Duration = Duration::from_secs(30);
 
 /// A running `pingpong32` and its segment. Dropping it ends the peer.
 pub struct PingPong32 {
@@ -72,7 +84,8 @@ impl PingPong32 {
     /// back on the pong word (after its work, if it has any).
     ///
     /// # Panics
-    /// When the peer has ended without answering.
+    /// When the peer has ended without answering, or has not answered in 30 seconds (it
+    /// is stopped then).
     pub fn round_trip(&mut self) {
         // Never 0 (the words' first value) nor `u32::MAX` (the end).
         self.last = if self.last >= u32::MAX - 1 {
@@ -83,14 +96,20 @@ impl PingPong32 {
         let v = self.last;
         // Release/Acquire: pair with the peer's Acquire load and Release store.
         self.words().0.store(v, Ordering::Release);
+        let start = Instant::now();
         let mut spins = 0u32;
         while self.words().1.load(Ordering::Acquire) != v {
             std::hint::spin_loop();
             spins = spins.wrapping_add(1);
-            // Now and then (a few milliseconds apart), whether the peer still runs.
+            // Now and then (a few milliseconds apart): whether the peer still runs, and
+            // whether it has been silent too long (stuck, or stopped).
             if spins.is_multiple_of(1 << 16) {
                 if let Ok(Some(status)) = self.child.try_wait() {
                     panic!("pingpong32 ended ({status}) without answering");
+                }
+                if start.elapsed() > SILENCE {
+                    let _ = self.child.kill();
+                    panic!("pingpong32 gave no answer in {SILENCE:?}; stopped it");
                 }
             }
         }
@@ -100,7 +119,17 @@ impl PingPong32 {
 impl Drop for PingPong32 {
     fn drop(&mut self) {
         self.words().0.store(u32::MAX, Ordering::Release);
-        let _ = self.child.wait();
+        // It ends at its next poll (within a fraction of a millisecond); one that does
+        // not (stuck in the library) is stopped.
+        let start = Instant::now();
+        while let Ok(None) = self.child.try_wait() {
+            if start.elapsed() > SILENCE {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The i386 trampoline (cdecl and stdcall alike): copies the frame onto a 16-byte-aligned
-//! stack (a dword at a time), calls, and restores the stack pointer from the frame pointer, which also undoes
-//! whatever the callee popped (stdcall's arguments, a hidden return pointer).
+//! stack (a dword at a time), calls, and restores the stack pointer from the frame
+//! pointer, which also undoes whatever the callee popped (stdcall's arguments, a hidden
+//! return pointer).
 
 use super::Regs;
 

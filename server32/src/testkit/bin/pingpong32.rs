@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use loadlib::__private::shm::Segment;
-use server32::testkit::floor::{out_at, ARRAYS_AT};
+use server32::testkit::floor::{checked_segment_len, out_at, ARRAYS_AT};
 use server32::wrappers::testlib::TestLibC;
 
 fn main() {
@@ -57,11 +57,12 @@ fn main() {
     let work: Box<dyn Fn()> = match elements {
         None => Box::new(|| {}),
         Some(n) => {
-            let out = out_at(n);
+            // Checked: on i686 a large N would wrap `out_at` past the segment's end.
             assert!(
-                seg.len() >= out + 8 * n,
+                checked_segment_len(n).is_some_and(|len| seg.len() >= len),
                 "segment too small for {n} doubles"
             );
+            let out = out_at(n);
             let len = i32::try_from(n).expect("N fits a C int");
             // SAFETY: the 32-bit test library, whose initialiser does nothing; the
             // declared signatures are its C ones.
