@@ -20,11 +20,16 @@ fn main() -> Result<(), loadlib::Error> {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "small".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    // `PROFILE_SERVER64=1`: the 64-bit server, which valgrind can follow
-    // (`--trace-children=yes`) where it cannot start the 32-bit one.
-    let (exe, bits) = match std::env::var_os("PROFILE_SERVER64") {
-        Some(_) => (loadlib::ServerExe::Bundled64, 64),
-        None => (loadlib::ServerExe::Bundled32, 32),
+    // `PROFILE_SERVER64=1`: the 64-bit server. `PROFILE_SERVER32=path`: a 32-bit server
+    // of this source built elsewhere, as `benches/instructions.sh` builds one that
+    // valgrind can follow (`--trace-children=yes`), which the bundled one is not.
+    let (exe, bits) = match (
+        std::env::var_os("PROFILE_SERVER64"),
+        std::env::var_os("PROFILE_SERVER32"),
+    ) {
+        (Some(_), _) => (loadlib::ServerExe::Bundled64, 64),
+        (None, Some(path)) => (loadlib::ServerExe::Path(path.into()), 32),
+        (None, None) => (loadlib::ServerExe::Bundled32, 32),
     };
     let elements: usize = args
         .next()
