@@ -2,14 +2,15 @@
 # Instructions per call on each side of a small call, counted by callgrind (which counts
 # the same whatever else the machine is doing), spinning and sleeping excluded.
 #
-# Each side's count is a function's inclusive cost less that of the waits it made, over
-# the calls: the client's method (all its calls) less `Signal::wait` in the client
-# process, and the server's serve loop less `Signal::wait` in the server process. Nothing
-# is toggled: callgrind's `--toggle-collect` flips collection at every entry and exit of a
-# matching function, and a matching function inside another (the foreign serve path
-# inside the serve loop, a closure inside the wait) turned collection off where it was
-# meant to be on; counts taken that way before the tenth round of issue 20 were wrong for
-# the foreign server.
+# Each side's count is a function's inclusive cost less that of the waits it made
+# (`Signal::wait`, in the same process): the client's method, and the server's entry
+# point. Each is taken from two runs, of n and 3n calls, and the difference divided by
+# 2n, so that what a run does once (starting, binding) drops out. Nothing is toggled:
+# callgrind's `--toggle-collect` flips collection at every entry and exit of a matching
+# function, and a matching function inside another (the foreign serve path inside the
+# serve loop, a closure inside the wait) turned collection off where it was meant to be
+# on; counts taken that way before the tenth round of issue 20 were wrong for the
+# foreign server.
 #
 # The server is counted twice:
 # - the 64-bit build of the same code (`PROFILE_SERVER64=1`), the test twin, where
@@ -54,10 +55,10 @@ work() {
 # $1 a `cmd:` pattern: the file of the process it names that did the most work (a
 # foreign workload also starts an idle `testlib` server).
 file_of() {
-  local best=0 file='' f w
+  local best='' file='' f w
   for f in $(grep -l "^cmd:.*$1" "$out"/callgrind.out.* || true); do
-    w="$(work "$f" 'loadlib::server::serve_loop::serve')"
-    if [ "$w" -ge "$best" ]; then best="$w" file="$f"; fi
+    w="$(work "$f" "$serve")"
+    if [ -z "$best" ] || [ "$w" -gt "$best" ]; then best="$w" file="$f"; fi
   done
   if [ -z "$file" ]; then
     echo "instructions.sh: no callgrind file of a process like '$1'" >&2
@@ -66,24 +67,35 @@ file_of() {
   echo "$file"
 }
 
-serve='loadlib::server::serve_loop::serve'
+# The server's entry point, which its binary calls (so not inlined away, as the serve
+# loop itself may be). It includes the start and the bind, which the difference between
+# two runs takes away.
+serve='loadlib::server::host::host'
 
-# $1 workload, $2 the client's method (full name), $3 the row's label.
+# $1 workload, $2 calls, $3 the client's method, $4 the server's environment: the
+# client's and the server's work, as "client server".
+run() {
+  rm -f "$out"/callgrind.out.*
+  env "$4" valgrind --tool=callgrind --trace-children=yes \
+    --callgrind-out-file="$out/callgrind.out.%p" "$exe" "$1" "$2" >/dev/null 2>&1
+  local pattern='/server64 '
+  [ "$4" = PROFILE_SERVER64=1 ] || pattern='/server32 '
+  echo "$(work "$(grep -l "^cmd:.*profile_calls $1" "$out"/callgrind.out.*)" "$3")" \
+    "$(work "$(file_of "$pattern")" "$serve")"
+}
+
+# $1 workload, $2 the client's method (full name), $3 the row's label. Each count is the
+# difference between runs of 3n and n calls, over 2n: what is left is the calls'.
 count() {
-  local what="$1" method="$2"
-  rm -f "$out"/callgrind.out.*
-  PROFILE_SERVER64=1 valgrind --tool=callgrind --trace-children=yes \
-    --callgrind-out-file="$out/callgrind.out.%p" "$exe" "$what" "$n" >/dev/null 2>&1
-  local client s64 s32
-  s64="$(work "$(file_of '/server64 ')" "$serve")"
-  rm -f "$out"/callgrind.out.*
-  PROFILE_SERVER32="$server32" valgrind --tool=callgrind --trace-children=yes \
-    --callgrind-out-file="$out/callgrind.out.%p" "$exe" "$what" "$n" >/dev/null 2>&1
-  s32="$(work "$(file_of '/server32 ')" "$serve")"
+  local what="$1" method="$2" a b c d c1 c3
+  read -r _ a < <(run "$what" "$n" "$method" PROFILE_SERVER64=1)
+  read -r _ b < <(run "$what" $((3 * n)) "$method" PROFILE_SERVER64=1)
   # The client as it talks to the 32-bit server (to the 64-bit one, a foreign call's
   # frame does not fit the request line and goes by the ring).
-  client="$(work "$(grep -l "^cmd:.*profile_calls $what" "$out"/callgrind.out.*)" "$method")"
-  printf '| %s | %d | %d | %d |\n' "$3" $((client / n)) $((s32 / n)) $((s64 / n))
+  read -r c1 c < <(run "$what" "$n" "$method" "PROFILE_SERVER32=$server32")
+  read -r c3 d < <(run "$what" $((3 * n)) "$method" "PROFILE_SERVER32=$server32")
+  printf '| %s | %d | %d | %d |\n' "$3" $(((c3 - c1) / (2 * n))) $(((d - c) / (2 * n))) \
+    $(((b - a) / (2 * n)))
 }
 
 echo "| call ($n calls) | client | 32-bit server | 64-bit server (test twin) |"

@@ -169,7 +169,9 @@ impl ForeignHost {
     /// caller against the ring), readable and writable by this process and not read or
     /// written by anyone else until the reply is sent. The function is called as the
     /// client laid it out: the client vouches for the declaration (see
-    /// `ForeignLibrary::bind`).
+    /// `ForeignLibrary::bind`). Inlined into the serve loop's one caller, so that the
+    /// outcome is not returned through memory.
+    #[inline(always)]
     pub(crate) unsafe fn call(
         &self,
         record: *mut u8,
@@ -244,14 +246,20 @@ impl ForeignHost {
             },
             ..ForeignReply::default()
         };
-        for (i, p) in f.spec.picks.iter().enumerate() {
-            reply.ret[i] = match *p {
-                pick::EAX_EDX | pick::RAX => regs.r0,
-                pick::RDX => regs.r1,
-                pick::ST0 | pick::XMM0 => regs.f0,
-                pick::XMM1 => regs.f1,
-                _ => 0,
-            };
+        // Each result eightbyte from the register its pick names, by a table indexed by
+        // the pick (`pick::NONE`, or any other value, gives 0).
+        let by_pick = [0, regs.r0, regs.f0, regs.r0, regs.r1, regs.f0, regs.f1];
+        const _: () = assert!(
+            pick::NONE == 0
+                && pick::EAX_EDX == 1
+                && pick::ST0 == 2
+                && pick::RAX == 3
+                && pick::RDX == 4
+                && pick::XMM0 == 5
+                && pick::XMM1 == 6
+        );
+        for (r, p) in reply.ret.iter_mut().zip(f.spec.picks) {
+            *r = by_pick.get(p as usize).copied().unwrap_or(0);
         }
         let mut data = ptr::null();
         if call.ret_copy != 0 {
