@@ -21,7 +21,8 @@ use server32::wrappers::testlib::TestLibClient;
 /// One shape's call, writing its result into the buffer it is given.
 type Call<'a> = dyn FnMut(&mut [f64]) -> Result<(), loadlib::Error> + 'a;
 
-/// Rounds per shape, and the least time one round takes (each makes as many calls).
+/// Rounds per shape, and about the longest a round takes (the slowest shape's: every
+/// shape makes as many calls).
 const ROUNDS: usize = 30;
 const ROUND_NS: u128 = 20_000_000;
 
@@ -91,10 +92,7 @@ fn main() -> Result<(), loadlib::Error> {
                 t.push(start.elapsed().as_nanos() as f64 / calls as f64);
             }
         }
-        println!(
-            "10^{} doubles, {ROUNDS} rounds of {calls} calls each:",
-            n.ilog10()
-        );
+        println!("{n} doubles, {ROUNDS} rounds of {calls} calls each:");
         let mut medians = [0.0; 3];
         for (((name, _), t), m) in shapes.iter().zip(&mut times).zip(&mut medians) {
             t.sort_by(f64::total_cmp);

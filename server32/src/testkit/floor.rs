@@ -19,14 +19,10 @@ pub const fn out_at(n: usize) -> usize {
     ARRAYS_AT + (8 * n).next_multiple_of(4096)
 }
 
-/// Bytes of a segment that holds both arrays of `n` doubles.
-pub const fn segment_len(n: usize) -> usize {
-    out_at(n) + (8 * n).next_multiple_of(4096)
-}
-
-/// [`segment_len`], or `None` when it does not fit a `usize` (on a 32-bit peer, for
-/// `n` of 2^28 and more): a peer checks its `n` with this before it trusts [`out_at`].
-pub fn checked_segment_len(n: usize) -> Option<usize> {
+/// Bytes of a segment that holds both arrays of `n` doubles, or `None` when that does not
+/// fit a `usize` (on a 32-bit peer, for `n` of 2^28 and more): a peer checks its `n` with
+/// this before it trusts [`out_at`].
+pub fn segment_len(n: usize) -> Option<usize> {
     let array = n.checked_mul(8)?.checked_next_multiple_of(4096)?;
     ARRAYS_AT.checked_add(array)?.checked_add(array)
 }
@@ -149,7 +145,8 @@ impl ScalarMultiplyFloor {
     /// # Panics
     /// As [`PingPong32::start`].
     pub fn start(n: usize) -> ScalarMultiplyFloor {
-        let peer = PingPong32::start(segment_len(n), &["scalar_multiply".into(), n.to_string()]);
+        let len = segment_len(n).expect("two arrays of n doubles fit the address space");
+        let peer = PingPong32::start(len, &["scalar_multiply".into(), n.to_string()]);
         ScalarMultiplyFloor { peer, n }
     }
 

@@ -32,8 +32,9 @@ pub(super) unsafe extern "C" fn call(
         "mov rcx, rdx",
         "sub rsp, rdx",
         "and rsp, -16",
-        // The stack image, a qword at a time from its end: most are empty or a few
-        // qwords, which `rep movsb` takes tens of cycles to start copying.
+        // The stack image (at r10 + 112, after the registers' part), a qword at a time
+        // from its end, `rcx` counting qwords down to 1 (so r10 + 104 + 8 rcx): most are
+        // empty or a few qwords, which `rep movsb` takes tens of cycles to start copying.
         "shr rcx, 3",
         "jz 5f",
         "4:",
@@ -114,8 +115,8 @@ pub(super) unsafe extern "C" fn call(
         "sub rsp, r8",
         "sub rsp, 32",
         "and rsp, -16",
-        // The stack image above the shadow space, a qword at a time from its end (see
-        // the System V trampoline).
+        // The stack image above the 32-byte shadow space, a qword at a time from its end
+        // (see the System V trampoline: rsp + 32 - 8 + 8 rcx).
         "shr rcx, 3",
         "jz 5f",
         "4:",

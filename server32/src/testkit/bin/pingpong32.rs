@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use loadlib::__private::shm::Segment;
-use server32::testkit::floor::{checked_segment_len, out_at, ARRAYS_AT};
+use server32::testkit::floor::{out_at, segment_len, ARRAYS_AT};
 use server32::wrappers::testlib::TestLibC;
 
 fn main() {
@@ -59,7 +59,7 @@ fn main() {
         Some(n) => {
             // Checked: on i686 a large N would wrap `out_at` past the segment's end.
             assert!(
-                checked_segment_len(n).is_some_and(|len| seg.len() >= len),
+                segment_len(n).is_some_and(|len| seg.len() >= len),
                 "segment too small for {n} doubles"
             );
             let out = out_at(n);
@@ -108,8 +108,8 @@ fn main() {
             return;
         }
         // Idle for a millisecond: the benchmark is busy elsewhere (another case, the
-        // bridge beside this floor), so poll a hundred times a second less often than a
-        // spin, leaving the CPU to others. A caller times calls made back to back.
+        // bridge beside this floor), so poll every 200 µs instead of spinning, leaving the
+        // CPU to others. A caller times calls made back to back.
         if idle > Duration::from_millis(1) {
             std::thread::sleep(Duration::from_micros(200));
         }
