@@ -31,10 +31,12 @@ fn the_array_floors_return_the_bridges_result() {
 #[test]
 fn the_bare_ping_pong_answers_every_round_trip() {
     let mut peer = PingPong32::start(4096, &[]);
+    assert_eq!(peer.answered(), 0, "an answer before any ping");
     // Each round trip waits for its own value back; a peer that ended, or gave no answer
     // for 30 seconds, is reported as a panic.
-    for _ in 0..10_000 {
+    for i in 1..=10_000 {
         peer.round_trip();
+        assert_eq!(peer.answered(), i, "the peer gives back each ping's value");
     }
 }
 

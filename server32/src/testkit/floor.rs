@@ -76,6 +76,12 @@ impl PingPong32 {
         }
     }
 
+    /// The value the peer last gave back on the pong word (0 before any).
+    pub fn answered(&self) -> u32 {
+        // Acquire: pairs with the peer's Release store of the pong.
+        self.words().1.load(Ordering::Acquire)
+    }
+
     /// One round trip: a new value out on the ping word, spinning until the peer gives it
     /// back on the pong word (after its work, if it has any).
     ///
